@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { alias: { '@': root } },
   test: {
     testTimeout: 30_000,
+    env: { NODE_ENV: 'test', NEXTAUTH_SECRET: 'test-secret-not-for-production-000', CHORUS_DATA_DIR: 'memory://', CHORUS_AUDIO_DIR: '.data/test-audio' },
     hookTimeout: 60_000,
     projects: [
       {

@@ -1,0 +1,34 @@
+import { getDb } from '@/db';
+import { listUsers } from '@/lib/auth/repo';
+import { requirePageRole } from '@/lib/auth/server';
+import { getProjectSettings } from '@/lib/settings/repo';
+import { UserAdmin } from '@/components/user-admin';
+
+export default async function AdminPage() {
+  await requirePageRole(['admin'], '/admin');
+  const db = await getDb();
+  const [users, settings] = await Promise.all([listUsers(db), getProjectSettings(db)]);
+  return (
+    <div className="stack">
+      <UserAdmin
+        initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))}
+      />
+      <section className="panel">
+        <h2 style={{ marginTop: 0 }}>Project settings</h2>
+        <table>
+          <tbody>
+            {Object.entries(settings).map(([key, value]) => (
+              <tr key={key}>
+                <th>{key}</th>
+                <td>
+                  <code>{JSON.stringify(value)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted">Change with <code>PATCH /api/admin/settings</code> (JSON body with the keys to change).</p>
+      </section>
+    </div>
+  );
+}

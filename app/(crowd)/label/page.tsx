@@ -1,0 +1,5 @@
+import { Labeler } from '@/components/labeler';
+
+export default function LabelPage() {
+  return <Labeler />;
+}

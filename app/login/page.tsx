@@ -1,0 +1,20 @@
+import { LoginForm } from '@/components/login-form';
+import { env } from '@/lib/env';
+
+export const dynamic = 'force-dynamic';
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  const params = await searchParams;
+  const e = env();
+  // Only same-site paths are accepted as a return address (no open redirect).
+  const callbackUrl = params.callbackUrl?.startsWith('/') && !params.callbackUrl.startsWith('//') ? params.callbackUrl : '/';
+  return (
+    <main className="login">
+      <div className="panel stack">
+        <h1 style={{ margin: 0 }}>Chorus</h1>
+        <p className="muted" style={{ margin: 0 }}>Sign in to label music moods.</p>
+        <LoginForm callbackUrl={callbackUrl} github={Boolean(e.GITHUB_ID && e.GITHUB_SECRET)} demo={e.CHORUS_DEMO === '1'} />
+      </div>
+    </main>
+  );
+}

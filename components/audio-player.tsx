@@ -1,0 +1,84 @@
+'use client';
+
+import { useEffect, useRef, useState } from 'react';
+
+/**
+ * Plays a clip from its representative excerpt, with a seekable progress bar and
+ * loudness-normalised volume (the clip's gain towards the target loudness, capped at unity).
+ */
+export function AudioPlayer({ src, startAt, gainDb }: { src: string; startAt: number; gainDb: number }) {
+  const audio = useRef<HTMLAudioElement>(null);
+  const [time, setTime] = useState(0);
+  const [duration, setDuration] = useState(0);
+  const [playing, setPlaying] = useState(false);
+
+  useEffect(() => {
+    const el = audio.current;
+    if (!el) return;
+    el.volume = Math.min(1, Math.pow(10, gainDb / 20));
+    const onMeta = () => {
+      setDuration(el.duration);
+      if (startAt > 0 && startAt < el.duration) el.currentTime = startAt;
+      void el.play().catch(() => setPlaying(false));
+    };
+    el.addEventListener('loadedmetadata', onMeta);
+    return () => el.removeEventListener('loadedmetadata', onMeta);
+  }, [gainDb, startAt]);
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== ' ' || (target && ['INPUT', 'TEXTAREA', 'BUTTON'].includes(target.tagName))) return;
+      event.preventDefault();
+      const el = audio.current;
+      if (!el) return;
+      if (el.paused) void el.play();
+      else el.pause();
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const fraction = duration > 0 ? time / duration : 0;
+  return (
+    <div className="stack">
+      <audio
+        ref={audio}
+        src={src}
+        preload="auto"
+        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        onPlay={() => setPlaying(true)}
+        onPause={() => setPlaying(false)}
+        data-testid="clip-audio"
+      />
+      <div className="row">
+        <button
+          type="button"
+          className="secondary"
+          aria-label={playing ? 'Pause' : 'Play'}
+          onClick={() => (audio.current?.paused ? void audio.current.play() : audio.current?.pause())}
+        >
+          {playing ? '❚❚' : '▶'}
+        </button>
+        <div
+          className="progress"
+          style={{ flex: 1 }}
+          role="slider"
+          aria-label="Position"
+          aria-valuemin={0}
+          aria-valuemax={Math.round(duration)}
+          aria-valuenow={Math.round(time)}
+          onClick={(e) => {
+            const rect = e.currentTarget.getBoundingClientRect();
+            if (audio.current && duration > 0) audio.current.currentTime = ((e.clientX - rect.left) / rect.width) * duration;
+          }}
+        >
+          <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+        </div>
+        <span className="muted" style={{ fontVariantNumeric: 'tabular-nums' }}>
+          {time.toFixed(0)} / {duration ? duration.toFixed(0) : '–'} s
+        </span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import Link from 'next/link';
+import type { Principal } from '@/lib/auth/principal';
+import { SignOutButton } from './sign-out-button';
+
+const LINKS: { href: string; label: string; roles: string[] }[] = [
+  { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
+  { href: '/datasets', label: 'Datasets', roles: ['engineer', 'admin'] },
+  { href: '/admin', label: 'Admin', roles: ['admin'] },
+];
+
+export function TopNav({ user }: { user: Principal }) {
+  return (
+    <header className="top">
+      <span className="brand">Chorus</span>
+      <nav>
+        {LINKS.filter((l) => l.roles.includes(user.role)).map((l) => (
+          <Link key={l.href} href={l.href}>
+            {l.label}
+          </Link>
+        ))}
+      </nav>
+      <span className="who">
+        {user.name} · {user.role}
+      </span>
+      <SignOutButton />
+    </header>
+  );
+}

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A database or an open transaction: repositories accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export type DbMode = 'embedded' | 'postgres';
+
+export interface DbHandle {
+  db: Db;
+  mode: DbMode;
+  /** Raw SQL with positional parameters, for the job engine and the vector index. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Multi-statement SQL without parameters. */
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+  /** The PGlite instance in embedded mode (pg-boss talks to it through an adapter). */
+  pglite?: import('@electric-sql/pglite').PGlite;
+  url?: string;
+}
+
+export const MIGRATIONS_DIR = path.join(process.cwd(), 'db', 'migrations');
+
+export interface DbConfig {
+  databaseUrl?: string;
+  /** Folder for the embedded database, or `memory://` for a throwaway one. */
+  dataDir?: string;
+  maxConnections?: number;
+}
+
+export async function openDb(config: DbConfig): Promise<DbHandle> {
+  const handle = config.databaseUrl
+    ? await openPostgres(config.databaseUrl, config.maxConnections ?? 20)
+    : await openEmbedded(config.dataDir ?? './.data');
+  await migrate(handle);
+  return handle;
+}
+
+async function openPostgres(url: string, max: number): Promise<DbHandle> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const client = postgres(url, { max, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10 });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    mode: 'postgres',
+    url,
+    query: async <T,>(text: string, params: unknown[] = []) =>
+      (await client.unsafe(text, params as never[])) as unknown as T[],
+    exec: async (text) => {
+      await client.unsafe(text);
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openEmbedded(dataDir: string): Promise<DbHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { vector } = await import('@electric-sql/pglite-pgvector');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const dir = dataDir.startsWith('memory://') ? dataDir : path.join(path.resolve(dataDir), 'pg');
+  if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir: dir, extensions: { vector } });
+  const db = drizzle(pglite, { schema }) as unknown as Db;
+  return {
+    db,
+    mode: 'embedded',
+    pglite,
+    query: async <T,>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
+    exec: async (text) => {
+      await pglite.exec(text);
+    },
+    close: () => pglite.close(),
+  };
+}
+
+/** Applies the drizzle-kit migrations; an advisory lock keeps web and workers from racing on Postgres. */
+async function migrate(handle: DbHandle): Promise<void> {
+  if (handle.mode === 'embedded') {
+    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
+    await run(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    return;
+  }
+  const { migrate: run } = await import('drizzle-orm/postgres-js/migrator');
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  // One dedicated connection so the advisory lock and the migration share a session.
+  const client = postgres(handle.url!, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(7318201)`;
+    await run(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+    await client`select pg_advisory_unlock(7318201)`;
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+/** The latest applied migration (tag and time), for /api/health. */
+export async function migrationVersion(handle: DbHandle): Promise<{ applied: number; latest: string | null }> {
+  const rows = await handle.query<{ n: string; created_at: string }>(
+    'select count(*)::int as n, max(created_at)::text as created_at from drizzle.__drizzle_migrations',
+  );
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { idx: number; tag: string; when: number }[];
+  };
+  const applied = Number(rows[0]?.n ?? 0);
+  return { applied, latest: journal.entries[applied - 1]?.tag ?? null };
+}
+
+/** drizzle's `execute` returns an array on postgres.js and `{ rows }` on PGlite; this hides that. */
+export async function execRows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+export { sql };

@@ -1,0 +1,6 @@
+export * from './auth';
+export * from './taxonomy';
+export * from './catalog';
+export * from './crowd';
+export * from './model';
+export * from './ops';

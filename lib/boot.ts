@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { getDbHandle } from '@/db';
+import { env } from '@/lib/env';
+import { logger } from '@/lib/observability/log';
+import { audioStore } from '@/lib/storage';
+import { startJobEngine } from '@/lib/jobs/runtime';
+import { ALL_JOBS, SCHEDULES } from '@/jobs/registry';
+import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
+
+/**
+ * Start-up of a web process: migrate, seed the demo catalog on an empty database, print the
+ * demo accounts, and start the job engine (with workers in-process for the embedded database,
+ * where no second process may open the data folder).
+ */
+export async function boot(): Promise<void> {
+  const e = env();
+  const handle = await getDbHandle();
+  await ensureTaxonomy(handle.db);
+  if (e.CHORUS_DEMO === '1') {
+    if (await needsSeed(handle.db)) {
+      console.log(`Chorus: synthesizing ${e.CHORUS_DEMO_CLIPS} demo clips…`);
+      const result = await seedDemo(handle.db, audioStore(), { clips: e.CHORUS_DEMO_CLIPS });
+      console.log(`Chorus: demo catalog ready (${result.clips} clips).`);
+    }
+    const created = await ensureDemoAccounts(handle.db, e.CHORUS_DEMO_PASSWORD);
+    printDemoAccounts(rememberDemoAccounts(created));
+  }
+  const inProcess = e.CHORUS_WORKERS_INPROCESS ? e.CHORUS_WORKERS_INPROCESS === '1' : handle.mode === 'embedded';
+  const engine = await startJobEngine(handle, ALL_JOBS);
+  if (inProcess) {
+    await engine.work();
+    for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
+  }
+  logger().info({ db: handle.mode, workers: inProcess ? 'in-process' : 'external' }, 'chorus booted');
+}
+
+/** Passwords are only known when created; keep them beside the database so every start can print them. */
+function rememberDemoAccounts(created: DemoAccount[]): DemoAccount[] {
+  const e = env();
+  const dir = e.dataDir.startsWith('memory://') ? path.resolve('.data') : e.dataDir;
+  const file = path.join(dir, 'demo-accounts.json');
+  let known: DemoAccount[] = [];
+  try {
+    known = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoAccount[];
+  } catch {
+    // first start
+  }
+  const merged = [...known.filter((k) => !created.some((c) => c.email === k.email)), ...created];
+  if (created.length > 0) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(merged, null, 2), { mode: 0o600 });
+  }
+  return merged;
+}
+
+function printDemoAccounts(accounts: DemoAccount[]): void {
+  if (accounts.length === 0) return;
+  const lines = accounts.map((a) => `  ${a.role.padEnd(12)} ${a.email.padEnd(32)} ${a.password}`);
+  console.log(['', 'Chorus demo accounts (role, email, password):', ...lines, ''].join('\n'));
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The environment, validated once. Code reads `env()`, never `process.env`,
+ * so a typo in a variable name fails loudly at start instead of silently
+ * falling back.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** A PostgreSQL server; without it Chorus runs on the embedded database. */
+  DATABASE_URL: z.string().url().optional(),
+  CHORUS_DATA_DIR: z.string().default('./.data'),
+  CHORUS_AUDIO_DIR: z.string().optional(),
+  /** Seed the demo catalog and accounts when the database is empty. */
+  CHORUS_DEMO: z.enum(['0', '1']).default('1'),
+  CHORUS_DEMO_CLIPS: z.coerce.number().int().min(1).max(10_000).default(64),
+  CHORUS_DEMO_PASSWORD: z.string().min(8).optional(),
+  /** Run job workers inside the web process (always on for the embedded database). */
+  CHORUS_WORKERS_INPROCESS: z.enum(['0', '1']).optional(),
+  CHORUS_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  CHORUS_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  CHORUS_MAX_DURATION_S: z.coerce.number().positive().default(3600),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
+  /** OAuth: set both to offer "Sign in with GitHub" (new users join as contributors). */
+  GITHUB_ID: z.string().optional(),
+  GITHUB_SECRET: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { dataDir: string; audioDir: string; embedded: boolean };
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  const e = parsed.data;
+  const dataDir = e.CHORUS_DATA_DIR.startsWith('memory://') ? e.CHORUS_DATA_DIR : path.resolve(e.CHORUS_DATA_DIR);
+  const audioDir = path.resolve(
+    e.CHORUS_AUDIO_DIR ?? (dataDir.startsWith('memory://') ? path.join('.data', 'audio-memory') : path.join(dataDir, 'audio')),
+  );
+  cached = { ...e, dataDir, audioDir, embedded: !e.DATABASE_URL };
+  return cached;
+}
+
+/** Tests change the environment between cases; this forgets the cached parse. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

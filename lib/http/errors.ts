@@ -1,0 +1,53 @@
+/**
+ * Typed errors that route handlers turn into `{ error: { code, message } }`
+ * with the matching status. Domain code throws these; it never builds HTTP responses.
+ */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'LEASE_EXPIRED'
+  | 'DUPLICATE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNPROCESSABLE'
+  | 'UNKNOWN_TAG'
+  | 'RATE_LIMITED'
+  | 'QUEUE_EMPTY'
+  | 'INTERNAL';
+
+const STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  LEASE_EXPIRED: 409,
+  DUPLICATE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
+  UNKNOWN_TAG: 422,
+  RATE_LIMITED: 429,
+  QUEUE_EMPTY: 404,
+  INTERNAL: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = STATUS[code];
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new AppError('BAD_REQUEST', message, details);
+export const notFound = (message: string) => new AppError('NOT_FOUND', message);
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const unprocessable = (message: string, details?: unknown) => new AppError('UNPROCESSABLE', message, details);

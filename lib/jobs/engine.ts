@@ -1,0 +1,139 @@
+import PgBoss from 'pg-boss';
+import { eq, sql } from 'drizzle-orm';
+import type { ZodType } from 'zod';
+import type { Db, DbHandle } from '@/db/client';
+import { jobRuns } from '@/db/schema';
+import { logger } from '@/lib/observability/log';
+
+export interface JobContext {
+  jobId: string;
+  db: Db;
+  handle: DbHandle;
+  /** Reports progress in [0, 1] with a short message; the UI polls it. */
+  progress(fraction: number, message?: string): Promise<void>;
+}
+
+export interface JobDefinition<T> {
+  name: string;
+  schema: ZodType<T>;
+  options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number; singletonKey?: string };
+  /** How many of this job one worker process runs at once. */
+  concurrency?: number;
+  handler(data: T, ctx: JobContext): Promise<unknown>;
+}
+
+/** The pg-boss instance; in embedded mode it runs over PGlite through a one-method adapter. */
+export function createBoss(handle: DbHandle): PgBoss {
+  const common = { schema: 'pgboss', supervise: true, schedule: true, migrate: true } as const;
+  if (handle.mode === 'postgres') {
+    return new PgBoss({ ...common, connectionString: handle.url!, max: 4 });
+  }
+  const pglite = handle.pglite!;
+  return new PgBoss({
+    ...common,
+    db: {
+      async executeSql(text: string, values?: unknown[]) {
+        if (values && values.length > 0) return pglite.query(text, values);
+        const results = await pglite.exec(text);
+        return results[results.length - 1] ?? { rows: [] };
+      },
+    },
+  });
+}
+
+export class JobEngine {
+  private started = false;
+  private readonly definitions = new Map<string, JobDefinition<unknown>>();
+
+  constructor(
+    readonly boss: PgBoss,
+    private readonly handle: DbHandle,
+  ) {
+    boss.on('error', (err) => logger().error({ err }, 'job engine error'));
+  }
+
+  get state(): 'running' | 'stopped' {
+    return this.started ? 'running' : 'stopped';
+  }
+
+  async start(definitions: JobDefinition<unknown>[]): Promise<void> {
+    await this.boss.start();
+    for (const def of definitions) {
+      this.definitions.set(def.name, def);
+      await this.boss.createQueue(def.name);
+    }
+    this.started = true;
+  }
+
+  /** Starts consuming jobs in this process. */
+  async work(): Promise<void> {
+    for (const def of this.definitions.values()) {
+      await this.boss.work(
+        def.name,
+        { pollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true },
+        async (jobs) => {
+          for (const job of jobs) await this.run(def, job.id, job.data, (job as { retryCount?: number }).retryCount ?? 0);
+        },
+      );
+    }
+  }
+
+  private async run(def: JobDefinition<unknown>, jobId: string, raw: unknown, retryCount: number): Promise<void> {
+    const db = this.handle.db;
+    const data = def.schema.parse(raw);
+    await db
+      .insert(jobRuns)
+      .values({ jobId, name: def.name, state: 'active', attempts: retryCount + 1 })
+      .onConflictDoUpdate({
+        target: jobRuns.jobId,
+        set: { state: 'active', attempts: retryCount + 1, error: null, updatedAt: new Date() },
+      });
+    const ctx: JobContext = {
+      jobId,
+      db,
+      handle: this.handle,
+      progress: async (fraction, message = '') => {
+        await db
+          .update(jobRuns)
+          .set({ progress: Math.max(0, Math.min(1, fraction)), message, updatedAt: new Date() })
+          .where(eq(jobRuns.jobId, jobId));
+      },
+    };
+    try {
+      const result = await def.handler(data, ctx);
+      await db
+        .update(jobRuns)
+        .set({ state: 'completed', progress: 1, result: (result ?? null) as never, updatedAt: new Date() })
+        .where(eq(jobRuns.jobId, jobId));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      logger().warn({ err, job: def.name, jobId }, 'job failed');
+      await db.update(jobRuns).set({ state: 'failed', error: message, updatedAt: new Date() }).where(eq(jobRuns.jobId, jobId));
+      throw err;
+    }
+  }
+
+  /** Queues a job; the returned id finds its progress in `job_runs`. */
+  async enqueue<T>(def: JobDefinition<T>, data: T, overrides: Partial<JobDefinition<T>['options']> = {}): Promise<string | null> {
+    const payload = def.schema.parse(data);
+    const id = await this.boss.send(def.name, payload as object, { ...def.options, ...overrides });
+    if (id) {
+      await this.handle.db.insert(jobRuns).values({ jobId: id, name: def.name, state: 'queued' }).onConflictDoNothing();
+    }
+    return id;
+  }
+
+  async schedule(def: JobDefinition<unknown>, cron: string, data: unknown): Promise<void> {
+    await this.boss.schedule(def.name, cron, data as object, def.options);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+}
+
+export async function recentJobs(db: Db, limit = 50) {
+  return db.select().from(jobRuns).orderBy(sql`${jobRuns.updatedAt} desc`).limit(limit);
+}

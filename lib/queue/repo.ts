@@ -1,0 +1,237 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { execRows, type Db, type DbOrTx } from '@/db/client';
+import { clips, goldAnswers, leases, votes } from '@/db/schema';
+import { AppError } from '@/lib/http/errors';
+import type { ProjectSettings } from '@/lib/settings/schemas';
+import { assertKnownTags } from '@/lib/taxonomy/repo';
+import type { Taxonomy } from '@/lib/taxonomy/schemas';
+import type { VoteInput, VoteResult } from './schemas';
+
+export interface LeaseRow {
+  id: string;
+  clipId: string;
+  expiresAt: Date;
+  questionTag: string | null;
+  isGold: boolean;
+}
+
+/**
+ * Returns expired leases' slots to their clips. Cheap when nothing expired (partial index on
+ * active leases' expiry), so the next-clip path runs it inline instead of waiting for a sweeper.
+ */
+export async function reclaimExpiredLeases(db: DbOrTx): Promise<number> {
+  const rows = await execRows<{ n: number }>(
+    db,
+    sql`with expired as (
+          update leases set state = 'expired'
+          where state = 'active' and expires_at < now()
+          returning clip_id
+        ), per_clip as (
+          select clip_id, count(*)::int as n from expired group by clip_id
+        ), fixed as (
+          update clips c set assigned = greatest(0, c.assigned - p.n)
+          from per_clip p where c.id = p.clip_id
+          returning p.n
+        )
+        select coalesce(sum(n), 0)::int as n from fixed`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+interface LeaseOptions {
+  userId: string;
+  settings: ProjectSettings;
+  exclude: string[];
+  /** Decides whether this request gets a gold clip (injected so tests can force it). */
+  wantGold: boolean;
+}
+
+/**
+ * Leases the next clip for a contributor: the highest-priority open clip they have not voted
+ * on and do not hold, with a free overlap slot. `FOR UPDATE SKIP LOCKED` on the indexed
+ * priority order makes concurrent callers take different rows without waiting; the slot
+ * counter on the clip row is re-checked by Postgres after a concurrent lease commits, so
+ * a clip is never handed out past its overlap.
+ */
+export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRow | null> {
+  await reclaimExpiredLeases(db);
+  const held = await db
+    .select({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt, questionTag: leases.questionTag, isGold: leases.isGold })
+    .from(leases)
+    .where(and(eq(leases.userId, opts.userId), eq(leases.state, 'active'), eq(leases.queue, 'crowd')))
+    .orderBy(leases.createdAt);
+  const heldClipIds = held.map((l) => l.clipId);
+  const fresh = held.filter((l) => !opts.exclude.includes(l.clipId));
+  if (held.length >= opts.settings.maxActiveLeases) {
+    // A contributor who reloads keeps their leases instead of hoarding new ones.
+    return fresh[0] ?? null;
+  }
+  const exclude = [...new Set([...opts.exclude, ...heldClipIds])];
+  if (opts.wantGold) {
+    const gold = await leaseGoldClip(db, opts, exclude);
+    if (gold) return gold;
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const lease = await db.transaction(async (tx) => {
+        // SKIP LOCKED lets concurrent callers take different rows without waiting; when every
+        // eligible row is momentarily locked it finds nothing, so look again and wait this time
+        // (Postgres re-checks the slot counter once the holder commits).
+        const candidate = (await pickCandidate(tx, opts.userId, exclude, true)) ?? (await pickCandidate(tx, opts.userId, exclude, false));
+        if (!candidate) return null;
+        await tx.update(clips).set({ assigned: sql`${clips.assigned} + 1` }).where(eq(clips.id, candidate));
+        return insertLease(tx, candidate, opts, false);
+      });
+      return lease;
+    } catch (err) {
+      // Same user, two tabs, same clip: the unique active-lease index refuses the second; try the next clip.
+      if (isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
+  return null;
+}
+
+async function pickCandidate(tx: DbOrTx, userId: string, exclude: string[], skipLocked: boolean): Promise<string | undefined> {
+  const [row] = await execRows<{ id: string }>(
+    tx,
+    sql`select c.id from clips c
+        where c.label_state = 'open' and c.status <> 'failed' and c.assigned < c.overlap_target
+          and not exists (select 1 from votes v where v.clip_id = c.id and v.user_id = ${userId} and v.kind <> 'targeted')
+          and not exists (select 1 from gold_answers g where g.clip_id = c.id)
+          ${exclude.length ? sql`and c.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+        order by c.priority desc, c.id
+        limit 1
+        for update ${skipLocked ? sql`skip locked` : sql``}`,
+  );
+  return row?.id;
+}
+
+/** Gold clips sit outside the overlap: every contributor may see each one once. */
+async function leaseGoldClip(db: Db, opts: LeaseOptions, exclude: string[]): Promise<LeaseRow | null> {
+  const [candidate] = await execRows<{ id: string }>(
+    db,
+    sql`select g.clip_id as id from gold_answers g join clips c on c.id = g.clip_id
+        where c.status <> 'failed'
+          and not exists (select 1 from votes v where v.clip_id = g.clip_id and v.user_id = ${opts.userId})
+          ${exclude.length ? sql`and g.clip_id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+        order by md5(g.clip_id::text || ${opts.userId}) limit 1`,
+  );
+  if (!candidate) return null;
+  try {
+    return await insertLease(db, candidate.id, opts, true);
+  } catch (err) {
+    if (isUniqueViolation(err)) return null;
+    throw err;
+  }
+}
+
+async function insertLease(db: DbOrTx, clipId: string, opts: LeaseOptions, isGold: boolean): Promise<LeaseRow> {
+  const [lease] = await db
+    .insert(leases)
+    .values({
+      clipId,
+      userId: opts.userId,
+      queue: 'crowd',
+      isGold,
+      expiresAt: sql`now() + make_interval(secs => ${opts.settings.leaseSeconds})` as unknown as Date,
+    })
+    .returning({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt, questionTag: leases.questionTag, isGold: leases.isGold });
+  return lease;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
+/**
+ * Records a vote (or skip / flag / targeted answer) against a lease, exactly once.
+ * The lease row lock serialises concurrent submits; a replay with the same idempotency
+ * key returns the first result instead of an error.
+ */
+export async function recordVote(
+  db: Db,
+  userId: string,
+  input: VoteInput,
+  taxonomy: Taxonomy,
+  afterVote?: (tx: DbOrTx, vote: typeof votes.$inferSelect) => Promise<void>,
+): Promise<VoteResult> {
+  return db.transaction(async (tx) => {
+    const [lease] = await execRows<{
+      id: string;
+      clip_id: string;
+      user_id: string;
+      state: string;
+      expired: boolean;
+      question_tag: string | null;
+    }>(
+      tx,
+      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag
+          from leases where id = ${input.leaseId} for update`,
+    );
+    if (!lease || lease.user_id !== userId) throw new AppError('NOT_FOUND', 'No such lease for you; ask for the next clip');
+
+    const [previous] = await tx
+      .select()
+      .from(votes)
+      .where(and(eq(votes.userId, userId), eq(votes.idempotencyKey, input.idempotencyKey)))
+      .limit(1);
+    if (previous) return { voteId: previous.id, clipId: previous.clipId, kind: previous.kind, replayed: true };
+
+    if (lease.state === 'completed') throw new AppError('DUPLICATE', 'This clip already has your answer');
+    if (lease.state !== 'active' || lease.expired) {
+      throw new AppError('LEASE_EXPIRED', 'Your lease on this clip expired; it went back to the queue. Ask for the next clip.');
+    }
+    if (input.kind === 'vote') assertKnownTags(taxonomy, input.tags);
+    if (input.kind === 'targeted') {
+      if (!lease.question_tag) throw new AppError('BAD_REQUEST', 'This lease asked no yes/no question');
+    }
+
+    const [vote] = await tx
+      .insert(votes)
+      .values({
+        clipId: lease.clip_id,
+        userId,
+        leaseId: lease.id,
+        kind: input.kind,
+        taxonomyVersion: taxonomy.version,
+        tags: input.kind === 'vote' ? [...new Set(input.tags)] : [],
+        questionTag: input.kind === 'targeted' ? lease.question_tag : null,
+        answer: input.kind === 'targeted' ? input.answer : null,
+        flagReason: input.kind === 'flag' ? input.reason : null,
+        listenedMs: input.listenedMs,
+        idempotencyKey: input.idempotencyKey,
+      })
+      .returning();
+    await tx.update(leases).set({ state: 'completed' }).where(eq(leases.id, lease.id));
+    const isGold = (await tx.select({ id: goldAnswers.clipId }).from(goldAnswers).where(eq(goldAnswers.clipId, lease.clip_id))).length > 0;
+    if (!isGold) {
+      // A vote keeps its slot; a skip or flag gives it back to the queue.
+      await tx
+        .update(clips)
+        .set(
+          input.kind === 'vote' || input.kind === 'targeted'
+            ? { voteCount: sql`${clips.voteCount} + ${input.kind === 'vote' ? 1 : 0}` }
+            : { assigned: sql`greatest(0, ${clips.assigned} - 1)` },
+        )
+        .where(eq(clips.id, lease.clip_id));
+    }
+    if (afterVote) await afterVote(tx, vote);
+    return { voteId: vote.id, clipId: vote.clipId, kind: vote.kind, replayed: false };
+  });
+}
+
+/** Releases a lease the contributor gives up without answering (e.g. closing the tab). */
+export async function releaseLease(db: Db, userId: string, leaseId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(leases)
+      .set({ state: 'released' })
+      .where(and(eq(leases.id, leaseId), eq(leases.userId, userId), eq(leases.state, 'active')))
+      .returning({ clipId: leases.clipId, isGold: leases.isGold });
+    if (row && !row.isGold) {
+      await tx.update(clips).set({ assigned: sql`greatest(0, ${clips.assigned} - 1)` }).where(eq(clips.id, row.clipId));
+    }
+  });
+}

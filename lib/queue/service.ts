@@ -1,0 +1,46 @@
+import type { Db } from '@/db/client';
+import { getProjectSettings } from '@/lib/settings/repo';
+import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import { countVotesByUser } from '@/lib/crowd/repo';
+import { leaseNextClip, recordVote } from './repo';
+import { getClipForQueue } from '@/lib/catalog/repo';
+import type { QueueItem, VoteInput, VoteResult } from './schemas';
+import { onVoteRecorded } from '@/lib/crowd/service';
+
+/**
+ * The next clip for a contributor, or null when the queue has nothing for them.
+ * `random` decides gold injection; tests pass a fixed one.
+ */
+export async function nextClipFor(
+  db: Db,
+  userId: string,
+  exclude: string[],
+  random: () => number = Math.random,
+): Promise<QueueItem | null> {
+  const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
+  const votesSoFar = await countVotesByUser(db, userId);
+  const goldRate = votesSoFar < settings.newContributorVotes ? settings.newContributorGoldRate : settings.goldRate;
+  const lease = await leaseNextClip(db, { userId, settings, exclude, wantGold: random() < goldRate });
+  if (!lease) return null;
+  const clip = await getClipForQueue(db, lease.clipId);
+  const questionTag = lease.questionTag ? taxonomy.tags.find((t) => t.key === lease.questionTag) : undefined;
+  return {
+    lease: { id: lease.id, expiresAt: lease.expiresAt.toISOString() },
+    clip: {
+      id: clip.id,
+      title: clip.title,
+      artist: clip.artist,
+      durationS: clip.durationS,
+      excerptStartS: clip.excerptStartS,
+      playbackGainDb: clip.playbackGainDb,
+      audioUrl: `/api/clips/${clip.id}/audio`,
+    },
+    taxonomy,
+    question: questionTag ? { tag: questionTag.key, label: questionTag.label } : null,
+  };
+}
+
+export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
+  const taxonomy = await getActiveTaxonomy(db);
+  return recordVote(db, userId, input, taxonomy, onVoteRecorded);
+}
