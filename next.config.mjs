@@ -42,6 +42,8 @@ const nextConfig = {
     'postgres',
   ],
   poweredByHeader: false,
+  // `npm test` type-checks the whole project (app, lib, jobs, tests, bench) with tsc; the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];
   },

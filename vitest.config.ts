@@ -38,6 +38,21 @@ export default defineConfig({
             },
           ]
         : []),
+      ...(process.env.CHORUS_E2E === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'e2e',
+                include: ['tests/e2e/**/*.e2e.ts'],
+                globalSetup: ['tests/e2e/server.ts'],
+                testTimeout: 120_000,
+                hookTimeout: 300_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

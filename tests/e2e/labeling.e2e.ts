@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import fs from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launch, signIn } from './browser';
+
+let browser: Browser;
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => browser?.close());
+
+describe('the first labeling loop', () => {
+  it('a contributor votes three clips with the keyboard; an engineer exports them', async () => {
+    const contributor = await browser.newContext({ acceptDownloads: true });
+    const page = await contributor.newPage();
+    await signIn(page, base, 'contributor');
+    expect(new URL(page.url()).pathname).toBe('/label');
+
+    const voted: { id: string; tags: string[] }[] = [];
+    let spinnerSeen = false;
+    for (let i = 0; i < 3; i++) {
+      const clip = page.getByTestId('clip');
+      await clip.waitFor({ timeout: 20_000 });
+      const id = (await clip.getAttribute('data-clip-id'))!;
+      // Wait until the next clip is preloaded, as a contributor would while listening.
+      await page.getByTestId('preloaded-audio').waitFor({ state: 'attached', timeout: 10_000 });
+      await page.keyboard.press('1');
+      await page.keyboard.press('3');
+      const tags = await page.locator('.chip[aria-pressed="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')!));
+      expect(tags).toHaveLength(2);
+      await page.keyboard.press('Enter');
+      voted.push({ id, tags });
+      // The next clip is on screen at once: no loading state in between.
+      spinnerSeen ||= (await page.getByTestId('queue-loading').count()) > 0;
+      await page.waitForFunction((prev) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') !== prev, id, {
+        timeout: 2_000,
+      });
+      spinnerSeen ||= (await page.getByTestId('queue-loading').count()) > 0;
+    }
+    expect(spinnerSeen).toBe(false);
+    expect(new Set(voted.map((v) => v.id)).size).toBe(3);
+    await expect.poll(async () => (await page.getByTestId('done-count').textContent())?.trim(), { timeout: 10_000 }).toBe('3 done this session');
+    await contributor.close();
+
+    const engineer = await browser.newContext({ acceptDownloads: true });
+    const epage = await engineer.newPage();
+    await signIn(epage, base, 'engineer');
+    await epage.goto(`${base}/datasets`);
+    const [download] = await Promise.all([epage.waitForEvent('download'), epage.getByTestId('export-jsonl').click()]);
+    const text = fs.readFileSync((await download.path())!, 'utf8');
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { clip_id: string; vote_count: number; labels: string[] });
+    for (const v of voted) {
+      const row = rows.find((r) => r.clip_id === v.id);
+      expect(row, `clip ${v.id} in the export`).toBeDefined();
+      expect(row!.vote_count).toBe(1);
+      expect(row!.labels.sort()).toEqual([...v.tags].sort());
+    }
+    await engineer.close();
+  });
+
+  it('a contributor cannot open the engineer pages', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, base, 'contributor');
+    await page.goto(`${base}/datasets`);
+    expect(new URL(page.url()).pathname).toBe('/forbidden');
+    const res = await page.request.get(`${base}/api/export/jsonl`);
+    expect(res.status()).toBe(403);
+    await context.close();
+  });
+});
