@@ -1,15 +1,14 @@
 import type { DbOrTx } from '@/db/client';
 import type { votes } from '@/db/schema';
-import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import type { Taxonomy } from '@/lib/taxonomy/schemas';
 import { upsertAggregates, votesForClip } from './repo';
 
 /**
  * Runs inside the vote's transaction: refreshes the clip's per-tag posteriors so the
  * engineer view and the queue see the new vote at once.
  */
-export async function onVoteRecorded(tx: DbOrTx, vote: typeof votes.$inferSelect): Promise<void> {
+export async function onVoteRecorded(tx: DbOrTx, vote: typeof votes.$inferSelect, taxonomy: Taxonomy): Promise<void> {
   if (vote.kind !== 'vote') return;
-  const taxonomy = await getActiveTaxonomy(tx);
   const clipVotes = await votesForClip(tx, vote.clipId);
   const n = clipVotes.length;
   await upsertAggregates(

@@ -92,15 +92,20 @@ export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRo
   return null;
 }
 
+/**
+ * `NOT IN` (not `NOT EXISTS`) on purpose: Postgres turns it into a hashed filter over the
+ * contributor's few votes, so the scan walks the priority index in order and stops at the first
+ * free row, instead of anti-joining and sorting the whole open catalog.
+ */
 async function pickCandidate(tx: DbOrTx, userId: string, exclude: string[], skipLocked: boolean): Promise<string | undefined> {
   const [row] = await execRows<{ id: string }>(
     tx,
     sql`select c.id from clips c
         where c.label_state = 'open' and c.status <> 'failed' and c.assigned < c.overlap_target
-          and not exists (select 1 from votes v where v.clip_id = c.id and v.user_id = ${userId} and v.kind <> 'targeted')
-          and not exists (select 1 from gold_answers g where g.clip_id = c.id)
+          and c.id not in (select v.clip_id from votes v where v.user_id = ${userId} and v.kind <> 'targeted')
+          and c.id not in (select g.clip_id from gold_answers g)
           ${exclude.length ? sql`and c.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
-        order by c.priority desc, c.id
+        order by c.priority desc nulls last, c.id
         limit 1
         for update ${skipLocked ? sql`skip locked` : sql``}`,
   );
@@ -155,7 +160,7 @@ export async function recordVote(
   userId: string,
   input: VoteInput,
   taxonomy: Taxonomy,
-  afterVote?: (tx: DbOrTx, vote: typeof votes.$inferSelect) => Promise<void>,
+  afterVote?: (tx: DbOrTx, vote: typeof votes.$inferSelect, taxonomy: Taxonomy) => Promise<void>,
 ): Promise<VoteResult> {
   return db.transaction(async (tx) => {
     const [lease] = await execRows<{
@@ -217,7 +222,7 @@ export async function recordVote(
         )
         .where(eq(clips.id, lease.clip_id));
     }
-    if (afterVote) await afterVote(tx, vote);
+    if (afterVote) await afterVote(tx, vote, taxonomy);
     return { voteId: vote.id, clipId: vote.clipId, kind: vote.kind, replayed: false };
   });
 }

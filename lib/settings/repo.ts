@@ -1,20 +1,27 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { settings } from '@/db/schema';
+import { TtlCache } from '@/lib/util/ttl-cache';
 import { ProjectSettingsSchema, type ProjectSettings } from './schemas';
 
 const KEY = 'project';
+const cache = new TtlCache<DbOrTx, ProjectSettings>(2000);
 
-export async function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {
-  const [row] = await db.select().from(settings).where(eq(settings.key, KEY)).limit(1);
-  return ProjectSettingsSchema.parse(row?.value ?? {});
+/** Current settings; cached for two seconds per database handle (writes here invalidate). */
+export function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {
+  return cache.get(db, async () => {
+    const [row] = await db.select().from(settings).where(eq(settings.key, KEY)).limit(1);
+    return ProjectSettingsSchema.parse(row?.value ?? {});
+  });
 }
 
 export async function updateProjectSettings(db: DbOrTx, patch: Partial<ProjectSettings>): Promise<ProjectSettings> {
+  cache.clear();
   const next = ProjectSettingsSchema.parse({ ...(await getProjectSettings(db)), ...patch });
   await db
     .insert(settings)
     .values({ key: KEY, value: next })
     .onConflictDoUpdate({ target: settings.key, set: { value: next, updatedAt: new Date() } });
+  cache.clear();
   return next;
 }

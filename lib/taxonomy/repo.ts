@@ -2,9 +2,17 @@ import { asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { tags, taxonomyVersions } from '@/db/schema';
 import { AppError } from '@/lib/http/errors';
+import { TtlCache } from '@/lib/util/ttl-cache';
 import type { Tag, Taxonomy } from './schemas';
 
-export async function getActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
+const activeCache = new TtlCache<DbOrTx, Taxonomy>(2000);
+
+/** The taxonomy votes are cast under now; cached for two seconds (a new version here invalidates). */
+export function getActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
+  return activeCache.get(db, () => loadActiveTaxonomy(db));
+}
+
+async function loadActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
   const [version] = await db
     .select({ version: taxonomyVersions.version })
     .from(taxonomyVersions)
@@ -27,11 +35,13 @@ export async function getTaxonomy(db: DbOrTx, version: number): Promise<Taxonomy
 
 /** Creates a taxonomy version and makes it the active one. */
 export async function createTaxonomyVersion(db: DbOrTx, tagList: Tag[], note: string, createdBy?: string): Promise<Taxonomy> {
+  activeCache.clear();
   const keys = new Set(tagList.map((t) => t.key));
   if (keys.size !== tagList.length) throw new AppError('UNPROCESSABLE', 'Tag keys must be unique');
   await db.update(taxonomyVersions).set({ isActive: false }).where(eq(taxonomyVersions.isActive, true));
   const [row] = await db.insert(taxonomyVersions).values({ note, isActive: true, createdBy }).returning();
   await db.insert(tags).values(tagList.map((t, position) => ({ ...t, taxonomyVersion: row.version, position })));
+  activeCache.clear();
   return { version: row.version, tags: tagList };
 }
 
