@@ -1,0 +1,165 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { aggregateVotes, CATEGORICAL_METHODS } from './aggregate';
+import { itemRows, workerRows } from './encode';
+import type { CategoricalMethod, Vote } from './types';
+
+/** Where the command writes; process.stdout / process.stderr in the real CLI, buffers in tests. */
+export interface CliIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+}
+
+export const AGGREGATE_USAGE = `usage: chorus aggregate --votes <csv> [--method mv|wmv|ds|glad] [--gold <csv>] --out <csv> [--workers-out <csv>]
+
+  --votes <csv>        votes, header item,worker,label (labels are any strings)
+  --method <m>         mv (majority), wmv (reliability-weighted majority),
+                       ds (Dawid–Skene, default), glad (GLAD)
+  --gold <csv>         honeypots, header item,label; several rows for one item
+                       list its tolerated answers
+  --out <csv>          writes item,label,confidence, one row per item
+  --workers-out <csv>  writes worker,reliability,reliability_std,votes
+`;
+
+/** A mistake in the command line: exit code 2 and the usage text. */
+class UsageError extends Error {}
+
+/** A problem with an input file: exit code 1, message names file and line. */
+class InputError extends Error {}
+
+interface AggregateArgs {
+  votes: string;
+  out: string;
+  method: CategoricalMethod;
+  gold?: string;
+  workersOut?: string;
+}
+
+const VALUE_FLAGS = new Set(['--votes', '--method', '--gold', '--out', '--workers-out']);
+
+function parseArgs(argv: readonly string[]): AggregateArgs | 'help' {
+  const values = new Map<string, string>();
+  for (let a = 0; a < argv.length; a++) {
+    const arg = argv[a];
+    if (arg === '--help' || arg === '-h') return 'help';
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown argument "${arg}"`);
+    const value = flag === arg ? argv[++a] : arg.slice(eq + 1);
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
+    values.set(flag, value);
+  }
+  const votes = values.get('--votes');
+  const out = values.get('--out');
+  if (!votes) throw new UsageError('--votes <csv> is required');
+  if (!out) throw new UsageError('--out <csv> is required');
+  const method = values.get('--method') ?? 'ds';
+  if (!(CATEGORICAL_METHODS as readonly string[]).includes(method)) {
+    throw new UsageError(`unknown method "${method}" (use ${CATEGORICAL_METHODS.join(', ')})`);
+  }
+  return { votes, out, method: method as CategoricalMethod, gold: values.get('--gold'), workersOut: values.get('--workers-out') };
+}
+
+/**
+ * Read a CSV whose header must contain `columns`; returns one object per data
+ * row with those columns (extra columns are ignored). Every problem names the
+ * file and the line.
+ */
+async function readTable<C extends string>(path: string, columns: readonly C[]): Promise<Record<C, string>[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With `info: true` csv-parse yields { record, info } pairs; its typings only know the plain form.
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    throw new InputError(`${path}${line ? ` line ${line}` : ''}: ${(error as Error).message}`);
+  }
+  const header = records[0]?.record ?? [];
+  const position = columns.map((c) => header.indexOf(c));
+  if (records.length === 0 || position.some((p) => p < 0)) {
+    throw new InputError(
+      `${path}: missing header: the first line must name the columns ${columns.join(',')}` +
+        (records.length ? ` (found "${header.join(',')}")` : ' (the file is empty)'),
+    );
+  }
+  return records.slice(1).map(({ record, info }) => {
+    if (record.length !== header.length) {
+      throw new InputError(`${path} line ${info.lines}: expected ${header.length} fields (${header.join(',')}), found ${record.length}`);
+    }
+    const row = {} as Record<C, string>;
+    columns.forEach((column, c) => {
+      const value = record[position[c]];
+      if (value === '') throw new InputError(`${path} line ${info.lines}: empty ${column}`);
+      row[column] = value;
+    });
+    return row;
+  });
+}
+
+/**
+ * `chorus aggregate`: votes CSV in, one consensus label per item out. `argv`
+ * holds the arguments after the command name. Returns the exit code: 0 done,
+ * 1 bad input file, 2 bad command line.
+ *
+ * @example
+ * await runAggregateCli(['--votes', 'votes.csv', '--method', 'ds', '--out', 'labels.csv'], process)
+ */
+export async function runAggregateCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args === 'help') {
+      io.stdout.write(AGGREGATE_USAGE);
+      return 0;
+    }
+    const votes: Vote[] = await readTable(args.votes, ['item', 'worker', 'label'] as const);
+    let gold: Map<string, string[]> | undefined;
+    if (args.gold) {
+      gold = new Map();
+      for (const { item, label } of await readTable(args.gold, ['item', 'label'] as const)) {
+        const accepted = gold.get(item) ?? [];
+        if (!accepted.includes(label)) accepted.push(label);
+        gold.set(item, accepted);
+      }
+    }
+    const result = aggregateVotes(votes, { method: args.method, gold });
+    const items = itemRows(result).map((r) => [r.item, r.label, formatNumber(r.confidence)]);
+    await writeOutput(args.out, stringify(items, { header: true, columns: ['item', 'label', 'confidence'] }));
+    if (args.workersOut) {
+      const workers = workerRows(result).map((r) => [r.worker, formatNumber(r.reliability), formatNumber(r.reliabilityStd), r.votes]);
+      await writeOutput(args.workersOut, stringify(workers, { header: true, columns: ['worker', 'reliability', 'reliability_std', 'votes'] }));
+    }
+    const fit = result.iterations > 0 ? ` (${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations)` : '';
+    io.stderr.write(
+      `aggregated ${votes.length} votes on ${result.items.length} items by ${result.workers.length} workers with ${result.method}${fit}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`chorus aggregate: ${error.message}\n\n${AGGREGATE_USAGE}`);
+      return 2;
+    }
+    io.stderr.write(`chorus aggregate: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text, 'utf8');
+  } catch (error) {
+    throw new InputError(`${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** Six decimals are plenty for a probability and keep the CSV diff-friendly. */
+function formatNumber(x: number): string {
+  return String(Number(x.toFixed(6)));
+}
