@@ -6,6 +6,7 @@ import { logger } from '@/lib/observability/log';
 import { audioStore } from '@/lib/storage';
 import { startJobEngine } from '@/lib/jobs/runtime';
 import { ALL_JOBS, SCHEDULES } from '@/jobs/registry';
+import { extractPendingJob } from '@/jobs/extract-pending';
 import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
 
 /**
@@ -32,6 +33,9 @@ export async function boot(): Promise<void> {
     await engine.work();
     for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
   }
+  // Clips without features (a fresh demo catalog, or an extractor upgrade) are queued at once
+  // instead of waiting for the minute sweeper.
+  await engine.enqueue(extractPendingJob, { limit: 1000 });
   logger().info({ db: handle.mode, workers: inProcess ? 'in-process' : 'external' }, 'chorus booted');
 }
 

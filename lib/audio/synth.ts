@@ -346,7 +346,7 @@ function deriveStyle(r: Recipe): Style {
     drone: r.density < 0.18,
     tense: r.dissonance >= 0.5,
     delay: r.tags.includes('dreamy'),
-    centre: Math.round(44 + 20 * r.brightness),
+    centre: Math.round(48 + 18 * r.brightness),
     rolloff: 3 - 2 * r.brightness,
   };
 }
@@ -395,10 +395,10 @@ function triad(scale: number[], degree: number, lush: boolean): number[] {
   return tones;
 }
 
-/** MIDI notes of a chord voiced upward from a root placed just below the register centre. */
+/** MIDI notes of a chord voiced upward from the root nearest the register centre. */
 function voice(tones: number[], tonicPc: number, centre: number): number[] {
   let root = tonicPc + tones[0];
-  root += 12 * Math.round((centre - 5 - root) / 12);
+  root += 12 * Math.round((centre - root) / 12);
   return tones.map((t) => root + (t - tones[0]));
 }
 

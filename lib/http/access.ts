@@ -19,7 +19,7 @@ export const ROUTE_ACCESS = {
   '/api/votes': { POST: ANY_SIGNED_IN },
   '/api/leases/[id]/release': { POST: ANY_SIGNED_IN },
   '/api/clips/[id]/audio': { GET: ANY_SIGNED_IN },
-  '/api/clips': { GET: ENGINEERS },
+  '/api/clips': { GET: ENGINEERS, POST: ADMINS },
   '/api/export/jsonl': { GET: ENGINEERS },
   '/api/jobs': { GET: ENGINEERS },
   '/api/tokens': { GET: ENGINEERS, POST: ENGINEERS },

@@ -51,3 +51,7 @@ export const badRequest = (message: string, details?: unknown) => new AppError('
 export const notFound = (message: string) => new AppError('NOT_FOUND', message);
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const unprocessable = (message: string, details?: unknown) => new AppError('UNPROCESSABLE', message, details);
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

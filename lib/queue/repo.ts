@@ -210,16 +210,17 @@ export async function recordVote(
       })
       .returning();
     await tx.update(leases).set({ state: 'completed' }).where(eq(leases.id, lease.id));
+    // Gold clips sit outside the overlap (no slot to keep or return), but their votes still count.
     const isGold = (await tx.select({ id: goldAnswers.clipId }).from(goldAnswers).where(eq(goldAnswers.clipId, lease.clip_id))).length > 0;
-    if (!isGold) {
-      // A vote keeps its slot; a skip or flag gives it back to the queue.
+    const countsAsVote = input.kind === 'vote';
+    if (countsAsVote || (!isGold && input.kind !== 'targeted')) {
       await tx
         .update(clips)
-        .set(
-          input.kind === 'vote' || input.kind === 'targeted'
-            ? { voteCount: sql`${clips.voteCount} + ${input.kind === 'vote' ? 1 : 0}` }
-            : { assigned: sql`greatest(0, ${clips.assigned} - 1)` },
-        )
+        .set({
+          ...(countsAsVote ? { voteCount: sql`${clips.voteCount} + 1` } : {}),
+          // A vote keeps its slot; a skip or flag gives it back to the queue.
+          ...(!isGold && !countsAsVote ? { assigned: sql`greatest(0, ${clips.assigned} - 1)` } : {}),
+        })
         .where(eq(clips.id, lease.clip_id));
     }
     if (afterVote) await afterVote(tx, vote, taxonomy);

@@ -14,6 +14,15 @@ export interface AudioStore {
   /** A byte range [start, end] inclusive, for HTTP range requests. */
   stream(key: string, range?: { start: number; end: number }): ReadableStream<Uint8Array>;
   delete(key: string): Promise<void>;
+  /** Random access for the streaming decoder, so a long file is never read into memory whole. */
+  openSource(key: string): Promise<ByteSource>;
+}
+
+/** Structurally the decoder's `ByteSource` (lib/audio/decode.ts); storage does not import audio code. */
+export interface ByteSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
 }
 
 const KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]{1,5}$/;
@@ -82,5 +91,25 @@ export class LocalAudioStore implements AudioStore {
 
   async delete(key: string): Promise<void> {
     await fsp.rm(this.resolve(key), { force: true });
+  }
+
+  async openSource(key: string): Promise<ByteSource> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.resolve(key), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', 'The audio file is gone');
+      throw err;
+    }
+    const { size } = await handle.stat();
+    return {
+      size,
+      async read(offset: number, length: number) {
+        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+      close: () => handle.close(),
+    };
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { clips, leases, votes } from '@/db/schema';
+import { clips, goldAnswers, leases, votes } from '@/db/schema';
 import { execRows } from '@/db/client';
 import { insertClip } from '@/lib/catalog/repo';
 import { leaseNextClip, reclaimExpiredLeases } from '@/lib/queue/repo';
@@ -110,6 +110,27 @@ describe('next clip', () => {
           where l.state = 'active' group by l.clip_id`,
     );
     for (const r of rows) expect(Number(r.n)).toBe(Number(r.assigned));
+  });
+});
+
+describe('gold clips', () => {
+  it('are served outside the overlap, once per contributor, and look like any other clip', async () => {
+    const [goldId] = await resetCatalog(2);
+    await changeProjectSettings(t.handle.db, { overlap: 1 });
+    await t.handle.db.insert(goldAnswers).values({ clipId: goldId, taxonomyVersion: 1, tags: ['happy'] });
+    const users = await Promise.all([1, 2, 3].map(() => makeUser(t.handle, 'contributor')));
+    for (const u of users) {
+      const item = (await nextClipFor(t.handle.db, u.user.id, [], () => 0))!;
+      expect(item.clip.id).toBe(goldId);
+      await submitVote(t.handle.db, u.user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['happy'], idempotencyKey: `gold-${u.user.id}` });
+      // Seen once: the next gold request falls back to the ordinary queue.
+      const again = await nextClipFor(t.handle.db, u.user.id, [], () => 0);
+      expect(again?.clip.id).not.toBe(goldId);
+      if (again) await submitVote(t.handle.db, u.user.id, { kind: 'skip', leaseId: again.lease.id, idempotencyKey: `skip-${u.user.id}` });
+    }
+    const [gold] = await t.handle.db.select().from(clips).where(eq(clips.id, goldId));
+    expect(gold.voteCount).toBe(3);
+    expect(gold.assigned).toBe(0);
   });
 });
 

@@ -3,6 +3,8 @@ import { listUsers } from '@/lib/auth/repo';
 import { requirePageRole } from '@/lib/auth/server';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { UserAdmin } from '@/components/user-admin';
+import { UploadPanel } from '@/components/upload-panel';
+import { JobsPanel } from '@/components/jobs-panel';
 
 export default async function AdminPage() {
   await requirePageRole(['admin'], '/admin');
@@ -10,6 +12,8 @@ export default async function AdminPage() {
   const [users, settings] = await Promise.all([listUsers(db), getProjectSettings(db)]);
   return (
     <div className="stack">
+      <UploadPanel />
+      <JobsPanel />
       <UserAdmin
         initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))}
       />
