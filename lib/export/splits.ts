@@ -1,0 +1,195 @@
+import { createRng, shuffleInPlace, type Rng } from '@/lib/util/random';
+import { SPLITS, type Split } from './row';
+
+/** A clip as the splitter sees it: its id and its hard labels. */
+export interface SplitItem {
+  id: string;
+  labels: readonly string[];
+}
+
+export type SplitProportions = Record<Split, number>;
+
+export const DEFAULT_SPLIT_PROPORTIONS: SplitProportions = { train: 0.8, validation: 0.1, test: 0.1 };
+
+export interface SplitOptions {
+  /** Target share of each split; non-negative, summing to 1 (default 0.8 / 0.1 / 0.1). */
+  proportions?: SplitProportions;
+  /** Seed of the tie-breaking random source; same seed and same items give the same splits. */
+  seed?: number;
+}
+
+/**
+ * Assign train / validation / test to multi-label items by iterative stratification, so that
+ * every label's positives are spread over the splits in the target proportions, rare labels first.
+ *
+ * Model (Sechidis, Tsoumakas & Vlahavas 2011, Algorithm 1): with N items, proportions r_j and
+ * N^λ items carrying label λ, the desired counts are c_j = N·r_j and c_j^λ = N^λ·r_j. Repeatedly
+ * take the label λ with the fewest (but > 0) unassigned items; give each of its items to the
+ * split with the largest c_j^λ (ties: largest c_j, then random), decrementing c_j and c_j^μ for
+ * every label μ of the item. Items without labels fill the splits with the largest remaining c_j.
+ *
+ * Determinism: items are sorted by id and shuffled with `seed` before the pass, so the result
+ * depends on the set of items and the seed, not on input order.
+ *
+ * Complexity: O(N log N) for the ordering, plus O(Σ|Y_i|·k + L²) for the pass (k = 3 splits,
+ * L labels); memory O(N + L·k).
+ *
+ * @see K. Sechidis, G. Tsoumakas, I. Vlahavas. "On the Stratification of Multi-label Data".
+ *   ECML PKDD 2011, LNCS 6913, pp. 145–158. doi:10.1007/978-3-642-23808-6_10
+ *
+ * @example
+ * iterativeStratification([{ id: 'a', labels: ['calm'] }, { id: 'b', labels: [] }], { seed: 1 })
+ * // Map { 'a' => 'train', 'b' => … }
+ */
+export function iterativeStratification(items: readonly SplitItem[], options: SplitOptions = {}): Map<string, Split> {
+  return assignStableSplits(new Map(), items, options);
+}
+
+/**
+ * Splits for a new snapshot version that never move a clip already assigned by an earlier
+ * version: clips in `existing` keep their split verbatim (so no clip goes from test to train),
+ * and only the new clips are stratified, against what is still missing from the desired counts
+ * of the whole set. With D = all `items`, E_j the existing clips of `items` in split j:
+ * c_j = |D|·r_j − |E_j| and c_j^λ = |D^λ|·r_j − |E_j^λ|, using the items' current labels.
+ *
+ * `existing` is the persistent registry (every clip ever assigned, even ones absent from this
+ * snapshot); the result covers exactly `items`, and its new entries are the ones to add to the
+ * registry. Complexity as `iterativeStratification`, with N the number of new clips (plus O(|D|)
+ * to count the existing ones).
+ */
+export function assignStableSplits(
+  existing: ReadonlyMap<string, Split>,
+  items: readonly SplitItem[],
+  options: SplitOptions = {},
+): Map<string, Split> {
+  const proportions = checkProportions(options.proportions ?? DEFAULT_SPLIT_PROPORTIONS);
+  const rng = createRng(options.seed ?? 0);
+  const k = SPLITS.length;
+
+  const n = items.length;
+  const labelIndex = new Map<string, number>();
+  const distinct = new Set<string>();
+  for (const item of items) for (const label of item.labels) distinct.add(label);
+  for (const label of [...distinct].sort()) labelIndex.set(label, labelIndex.size);
+  const labelCount = labelIndex.size;
+
+  // Label sets in CSR form (offsets + one flat array): a million clips cost two typed arrays, not a
+  // million small JS arrays, which matters for memory and GC time at snapshot scale.
+  const labelStart = new Int32Array(n + 1);
+  const flat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const label of items[i].labels) {
+      const l = labelIndex.get(label)!;
+      if (!flat.includes(l, labelStart[i])) flat.push(l);
+    }
+    labelStart[i + 1] = flat.length;
+  }
+  const labelFlat = Int32Array.from(flat);
+
+  // Sorting by id makes the result independent of input order and exposes duplicates as neighbours.
+  const byId = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    items[a].id < items[b].id ? -1 : items[a].id > items[b].id ? 1 : 0,
+  );
+  for (let q = 1; q < n; q++) {
+    if (items[byId[q]].id === items[byId[q - 1]].id) throw new Error(`duplicate clip id in split input: ${items[byId[q]].id}`);
+  }
+
+  const totalByLabel = new Float64Array(labelCount);
+  const keptTotal = new Float64Array(k);
+  const keptByLabel = Array.from({ length: labelCount }, () => new Float64Array(k));
+  const assignment = new Int8Array(n).fill(-1);
+  const pendingList: number[] = [];
+  for (const i of byId) {
+    for (let p = labelStart[i]; p < labelStart[i + 1]; p++) totalByLabel[labelFlat[p]]++;
+    const kept = existing.get(items[i].id);
+    if (kept === undefined) {
+      pendingList.push(i);
+      continue;
+    }
+    const j = SPLITS.indexOf(kept);
+    if (j < 0) throw new Error(`invalid existing split for ${items[i].id}: ${String(kept)}`);
+    assignment[i] = j;
+    keptTotal[j]++;
+    for (let p = labelStart[i]; p < labelStart[i + 1]; p++) keptByLabel[labelFlat[p]][j]++;
+  }
+
+  const desired = Float64Array.from(SPLITS, (split, j) => n * proportions[split] - keptTotal[j]);
+  const desiredByLabel = Array.from({ length: labelCount }, (_, l) =>
+    Float64Array.from(SPLITS, (split, j) => totalByLabel[l] * proportions[split] - keptByLabel[l][j]),
+  );
+
+  const pending = shuffleInPlace(pendingList, rng);
+
+  // Items of each label in shuffled order, CSR again.
+  const remaining = new Float64Array(labelCount);
+  for (const i of pending) for (let p = labelStart[i]; p < labelStart[i + 1]; p++) remaining[labelFlat[p]]++;
+  const byLabelStart = new Int32Array(labelCount + 1);
+  for (let l = 0; l < labelCount; l++) byLabelStart[l + 1] = byLabelStart[l] + remaining[l];
+  const byLabel = new Int32Array(byLabelStart[labelCount]);
+  const fill = byLabelStart.slice(0, labelCount);
+  for (const i of pending) for (let p = labelStart[i]; p < labelStart[i + 1]; p++) byLabel[fill[labelFlat[p]]++] = i;
+
+  const assign = (i: number, j: number) => {
+    assignment[i] = j;
+    desired[j]--;
+    for (let p = labelStart[i]; p < labelStart[i + 1]; p++) {
+      desiredByLabel[labelFlat[p]][j]--;
+      remaining[labelFlat[p]]--;
+    }
+  };
+
+  for (let label = rarestLabel(remaining, rng); label >= 0; label = rarestLabel(remaining, rng)) {
+    for (let q = byLabelStart[label]; q < byLabelStart[label + 1]; q++) {
+      const i = byLabel[q];
+      if (assignment[i] < 0) assign(i, argmaxSplit(desiredByLabel[label], desired, rng));
+    }
+  }
+  for (const i of pending) {
+    if (assignment[i] < 0) assign(i, argmaxSplit(desired, desired, rng));
+  }
+
+  const result = new Map<string, Split>();
+  for (let i = 0; i < n; i++) result.set(items[i].id, SPLITS[assignment[i]]);
+  return result;
+}
+
+function checkProportions(p: SplitProportions): SplitProportions {
+  const values = SPLITS.map((split) => p[split]);
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) throw new Error('split proportions must be non-negative numbers');
+  const sum = values.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw new Error(`split proportions must sum to 1, got ${sum}`);
+  return p;
+}
+
+/** Label with the fewest (> 0) unassigned items, ties broken at random; −1 when none is left. O(L). */
+function rarestLabel(remaining: Float64Array, rng: Rng): number {
+  let best = -1;
+  let ties = 0;
+  for (let l = 0; l < remaining.length; l++) {
+    if (remaining[l] <= 0) continue;
+    if (best < 0 || remaining[l] < remaining[best]) {
+      best = l;
+      ties = 1;
+    } else if (remaining[l] === remaining[best] && rng() * ++ties < 1) {
+      // Reservoir choice keeps every tied label equally likely in one pass.
+      best = l;
+    }
+  }
+  return best;
+}
+
+/** Split with the largest `primary`, ties by largest `secondary`, then at random. O(k). */
+function argmaxSplit(primary: Float64Array, secondary: Float64Array, rng: Rng): number {
+  let best = 0;
+  let ties = 1;
+  for (let j = 1; j < primary.length; j++) {
+    const cmp = primary[j] - primary[best] || secondary[j] - secondary[best];
+    if (cmp > 0) {
+      best = j;
+      ties = 1;
+    } else if (cmp === 0 && rng() * ++ties < 1) {
+      best = j;
+    }
+  }
+  return best;
+}
