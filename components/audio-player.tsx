@@ -1,12 +1,24 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { Waveform } from './waveform';
 
 /**
  * Plays a clip from its representative excerpt, with a seekable progress bar and
  * loudness-normalised volume (the clip's gain towards the target loudness, capped at unity).
  */
-export function AudioPlayer({ src, startAt, gainDb }: { src: string; startAt: number; gainDb: number }) {
+export function AudioPlayer({
+  src,
+  startAt,
+  gainDb,
+  waveform = false,
+}: {
+  src: string;
+  startAt: number;
+  gainDb: number;
+  /** Draw the clip's waveform (experts) instead of a plain progress bar (crowd, lighter). */
+  waveform?: boolean;
+}) {
   const audio = useRef<HTMLAudioElement>(null);
   const [time, setTime] = useState(0);
   const [duration, setDuration] = useState(0);
@@ -60,21 +72,35 @@ export function AudioPlayer({ src, startAt, gainDb }: { src: string; startAt: nu
         >
           {playing ? '❚❚' : '▶'}
         </button>
-        <div
-          className="progress"
-          style={{ flex: 1 }}
-          role="slider"
-          aria-label="Position"
-          aria-valuemin={0}
-          aria-valuemax={Math.round(duration)}
-          aria-valuenow={Math.round(time)}
-          onClick={(e) => {
-            const rect = e.currentTarget.getBoundingClientRect();
-            if (audio.current && duration > 0) audio.current.currentTime = ((e.clientX - rect.left) / rect.width) * duration;
-          }}
-        >
-          <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
-        </div>
+        {waveform ? (
+          <div style={{ flex: 1 }}>
+            <Waveform
+              src={src}
+              position={time}
+              duration={duration}
+              excerpt={{ startS: startAt, lengthS: 30 }}
+              onSeek={(t) => {
+                if (audio.current) audio.current.currentTime = t;
+              }}
+            />
+          </div>
+        ) : (
+          <div
+            className="progress"
+            style={{ flex: 1 }}
+            role="slider"
+            aria-label="Position"
+            aria-valuemin={0}
+            aria-valuemax={Math.round(duration)}
+            aria-valuenow={Math.round(time)}
+            onClick={(e) => {
+              const rect = e.currentTarget.getBoundingClientRect();
+              if (audio.current && duration > 0) audio.current.currentTime = ((e.clientX - rect.left) / rect.width) * duration;
+            }}
+          >
+            <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+          </div>
+        )}
         <span className="muted" style={{ fontVariantNumeric: 'tabular-nums' }}>
           {time.toFixed(0)} / {duration ? duration.toFixed(0) : '–'} s
         </span>

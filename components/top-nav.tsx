@@ -4,6 +4,7 @@ import { SignOutButton } from './sign-out-button';
 
 const LINKS: { href: string; label: string; roles: string[] }[] = [
   { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
+  { href: '/review', label: 'Review', roles: ['expert', 'admin'] },
   { href: '/datasets', label: 'Datasets', roles: ['engineer', 'admin'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
 ];

@@ -43,6 +43,8 @@ export const leases = pgTable(
     index('leases_user_active_idx').on(t.userId).where(sql`${t.state} = 'active'`),
     index('leases_clip_idx').on(t.clipId),
     uniqueIndex('leases_one_active_key').on(t.clipId, t.userId).where(sql`${t.state} = 'active'`),
+    /** One expert at a time reviews a clip. */
+    uniqueIndex('leases_one_expert_key').on(t.clipId).where(sql`${t.state} = 'active' and ${t.queue} = 'expert'`),
   ],
 );
 
@@ -128,8 +130,44 @@ export const workerReliability = pgTable('worker_reliability', {
   goldCorrect: integer('gold_correct').notNull().default(0),
   goldTotal: integer('gold_total').notNull().default(0),
   flags: jsonb('flags').$type<string[]>().notNull().default([]),
+  /** Per-tag rates aligned with the latest `crowd_fits.tags`; the incremental update reads these. */
+  sensitivityByTag: real('sensitivity_by_tag').array(),
+  specificityByTag: real('specificity_by_tag').array(),
+  /** Spam signals behind the weight: share of votes faster than the clip could be heard, share of the commonest answer. */
+  tooFastShare: real('too_fast_share').notNull().default(0),
+  sameAnswerShare: real('same_answer_share').notNull().default(0),
+  /** When the aggregator last paused this contributor (cleared once an admin reactivated them). */
+  pausedAt: timestamp('paused_at', { withTimezone: true }),
+  /** After an admin's review, only votes from this time on are judged for another pause. */
+  judgedFrom: timestamp('judged_from', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * One row per full EM run of the crowd aggregator: the learned per-tag prevalence (the latest row
+ * is the prior of the incremental update) and what the run saw, so /loop can chart runs over time.
+ */
+export const crowdFits = pgTable(
+  'crowd_fits',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Votes created up to this time were read (the high-water mark for "new votes since the last run"). */
+    votesUntil: timestamp('votes_until', { withTimezone: true }).notNull(),
+    taxonomyVersion: integer('taxonomy_version').notNull(),
+    tags: text('tags').array().notNull(),
+    prevalence: real('prevalence').array().notNull(),
+    votes: integer('votes').notNull(),
+    clips: integer('clips').notNull(),
+    workers: integer('workers').notNull(),
+    iterations: integer('iterations').notNull(),
+    converged: boolean('converged').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    paused: integer('paused').notNull().default(0),
+    trigger: text('trigger').notNull().default('manual'),
+  },
+  (t) => [index('crowd_fits_time_idx').on(t.computedAt)],
+);
 
 export const agreementStats = pgTable(
   'agreement_stats',
@@ -162,9 +200,16 @@ export const expertDecisions = pgTable(
     before: jsonb('before').$type<Record<string, unknown>>().notNull().default({}),
     /** A second expert's independent decision on a sample, for expert–expert agreement. */
     isSecondOpinion: boolean('is_second_opinion').notNull().default(false),
+    /** Set on a first decision sampled for a second, independent expert; cleared when one answers. */
+    secondOpinionWanted: boolean('second_opinion_wanted').notNull().default(false),
+    idempotencyKey: text('idempotency_key').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('expert_decisions_clip_idx').on(t.clipId)],
+  (t) => [
+    index('expert_decisions_clip_idx').on(t.clipId),
+    uniqueIndex('expert_decisions_idempotency_key').on(t.userId, t.idempotencyKey),
+    index('expert_decisions_second_opinion_idx').on(t.clipId).where(sql`${t.secondOpinionWanted}`),
+  ],
 );
 
 /** Project-wide settings (overlap, gold rate, thresholds, strategy weights), one JSON value per key. */

@@ -28,7 +28,7 @@ export function homeFor(role: Role): string {
     case 'contributor':
       return '/label';
     case 'expert':
-      return '/label';
+      return '/review';
     case 'engineer':
       return '/datasets';
     case 'admin':

@@ -128,3 +128,11 @@ export { and };
 export async function applyOverlapToOpenClips(db: DbOrTx, overlap: number): Promise<void> {
   await db.update(clips).set({ overlapTarget: overlap }).where(eq(clips.labelState, 'open'));
 }
+
+/** Sends a clip to the expert queue by hand (an engineer's or admin's call); expert-resolved clips stay final. */
+export async function escalateClip(db: DbOrTx, id: string): Promise<{ before: string; after: string }> {
+  const clip = await getClip(db, id);
+  if (clip.labelState === 'expert_resolved') throw new AppError('CONFLICT', 'An expert already settled this clip; its decision is final');
+  await db.update(clips).set({ labelState: 'disputed', stateChangedAt: new Date() }).where(eq(clips.id, id));
+  return { before: clip.labelState, after: 'disputed' };
+}

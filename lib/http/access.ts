@@ -4,6 +4,7 @@ type Access = readonly Role[] | 'public';
 const ANY_SIGNED_IN: readonly Role[] = [];
 const ENGINEERS: readonly Role[] = ['engineer', 'admin'];
 const ADMINS: readonly Role[] = ['admin'];
+const EXPERTS: readonly Role[] = ['expert', 'admin'];
 
 /**
  * Who may call each API route. Route handlers read their roles from here and the
@@ -19,6 +20,7 @@ export const ROUTE_ACCESS = {
   '/api/votes': { POST: ANY_SIGNED_IN },
   '/api/leases/[id]/release': { POST: ANY_SIGNED_IN },
   '/api/clips/[id]/audio': { GET: ANY_SIGNED_IN },
+  '/api/clips/[id]/escalate': { POST: ENGINEERS },
   '/api/clips': { GET: ENGINEERS, POST: ADMINS },
   '/api/export/jsonl': { GET: ENGINEERS },
   '/api/jobs': { GET: ENGINEERS },
@@ -27,6 +29,9 @@ export const ROUTE_ACCESS = {
   '/api/admin/users': { GET: ADMINS, POST: ADMINS },
   '/api/admin/users/[id]': { PATCH: ADMINS },
   '/api/admin/settings': { GET: ADMINS, PATCH: ADMINS },
+  '/api/review/next': { GET: EXPERTS },
+  '/api/review/decisions': { POST: EXPERTS },
+  '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },
 } as const satisfies Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', Access>>>;
 
 export type RoutePath = keyof typeof ROUTE_ACCESS;

@@ -3,6 +3,7 @@ import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/aut
 import { QueueItemSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
 import { TaxonomySchema } from '@/lib/taxonomy/schemas';
+import { DecisionInputSchema, ReviewItemSchema } from '@/lib/review/schemas';
 import { ROUTE_ACCESS } from './access';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -22,13 +23,17 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip', body: VoteInputSchema, response: VoteResultSchema } },
   '/api/leases/{id}/release': { POST: { summary: 'Give a leased clip back to the queue' } },
   '/api/clips/{id}/audio': { GET: { summary: 'The clip audio (supports Range)' } },
-  '/api/clips': { GET: { summary: 'Clips with vote counts and current labels' } },
+  '/api/clips': { GET: { summary: 'Clips with vote counts and current labels' }, POST: { summary: 'Upload audio (multipart: file…, title, artist, licence, provenance)' } },
+  '/api/clips/{id}/escalate': { POST: { summary: 'Send a clip to the expert review queue' } },
   '/api/export/jsonl': { GET: { summary: 'Current labels as JSON Lines (streamed)' } },
   '/api/jobs': { GET: { summary: 'Recent background jobs with progress' } },
   '/api/tokens': { GET: { summary: 'Your API tokens' }, POST: { summary: 'Create an API token (shown once)', body: CreateTokenSchema } },
   '/api/tokens/{id}': { DELETE: { summary: 'Revoke an API token' } },
   '/api/admin/users': { GET: { summary: 'Users' }, POST: { summary: 'Create a user', body: CreateUserSchema } },
   '/api/admin/users/{id}': { PATCH: { summary: 'Change a user role or status', body: UpdateUserSchema } },
+  '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema } },
+  '/api/review/decisions': { POST: { summary: 'Settle a clip (final for aggregation, audited)', body: DecisionInputSchema } },
+  '/api/review/agreement': { GET: { summary: 'Expert–expert agreement on second opinions' } },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },

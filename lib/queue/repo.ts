@@ -25,15 +25,17 @@ export async function reclaimExpiredLeases(db: DbOrTx): Promise<number> {
     sql`with expired as (
           update leases set state = 'expired'
           where state = 'active' and expires_at < now()
-          returning clip_id
+          returning clip_id, queue, is_gold
         ), per_clip as (
-          select clip_id, count(*)::int as n from expired group by clip_id
+          select clip_id, count(*)::int as n from expired
+          where queue = 'crowd' and not is_gold
+          group by clip_id
         ), fixed as (
           update clips c set assigned = greatest(0, c.assigned - p.n)
           from per_clip p where c.id = p.clip_id
           returning p.n
         )
-        select coalesce(sum(n), 0)::int as n from fixed`,
+        select (select count(*)::int from expired) as n, (select count(*) from fixed) as clips_fixed`,
   );
   return Number(rows[0]?.n ?? 0);
 }
@@ -235,8 +237,8 @@ export async function releaseLease(db: Db, userId: string, leaseId: string): Pro
       .update(leases)
       .set({ state: 'released' })
       .where(and(eq(leases.id, leaseId), eq(leases.userId, userId), eq(leases.state, 'active')))
-      .returning({ clipId: leases.clipId, isGold: leases.isGold });
-    if (row && !row.isGold) {
+      .returning({ clipId: leases.clipId, isGold: leases.isGold, queue: leases.queue });
+    if (row && !row.isGold && row.queue === 'crowd') {
       await tx.update(clips).set({ assigned: sql`greatest(0, ${clips.assigned} - 1)` }).where(eq(clips.id, row.clipId));
     }
   });

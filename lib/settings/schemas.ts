@@ -26,6 +26,10 @@ export const ProjectSettingsSchema = z.object({
       votesNeeded: z.number().min(0).default(0.5),
     })
     .default({ uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5 }),
+  /** Share of expert decisions sent to a second expert, for expert–expert agreement. */
+  secondOpinionRate: z.number().min(0).max(1).default(0.1),
+  /** Clips the model is this unsure of (0–1, mean per-tag uncertainty) also go to experts. */
+  expertUncertaintyThreshold: z.number().min(0).max(1).default(0.85),
   /** Delete raw audio once a clip is extracted and labeled (features and metadata stay). */
   retainAudio: z.boolean().default(true),
   /** Days to keep listener feedback events. */

@@ -1,0 +1,5 @@
+import { Reviewer } from '@/components/reviewer';
+
+export default function ReviewPage() {
+  return <Reviewer />;
+}

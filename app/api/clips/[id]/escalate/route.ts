@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { getDb } from '@/db';
+import { recordAudit } from '@/lib/audit/repo';
+import { escalateClip } from '@/lib/catalog/repo';
+import { access } from '@/lib/http/access';
+import { route } from '@/lib/http/route';
+
+/** Sends a clip to the expert review queue (audited). */
+export const POST = route<{ id: string }>(access('/api/clips/[id]/escalate', 'POST'), async ({ params, user }) => {
+  const id = z.string().uuid().parse(params.id);
+  const db = await getDb();
+  const change = await escalateClip(db, id);
+  await recordAudit(db, { actorId: user.id, action: 'clip.escalate', entity: 'clip', entityId: id, before: { labelState: change.before }, after: { labelState: change.after } });
+  return { id, labelState: change.after };
+});

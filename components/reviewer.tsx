@@ -1,0 +1,251 @@
+'use client';
+
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, apiFetch } from '@/lib/client/api';
+import type { ReviewItem } from '@/lib/review/schemas';
+import { AudioPlayer } from './audio-player';
+
+function initialSelection(item: ReviewItem): string[] {
+  // Start from the crowd's current labels (or the model's guess when nobody voted), so the
+  // expert corrects rather than re-enters.
+  const fromCrowd = item.votes.perTag.filter((t) => (t.posterior ?? 0) >= 0.5).map((t) => t.tag);
+  if (fromCrowd.length > 0 || !item.model) return fromCrowd;
+  return Object.entries(item.model.probs)
+    .filter(([, p]) => p >= 0.5)
+    .map(([tag]) => tag);
+}
+
+const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`);
+
+/** The expert review screen: everything known about one clip, and the final tags set by keyboard. */
+export function Reviewer() {
+  const [item, setItem] = useState<ReviewItem | null>(null);
+  const [state, setState] = useState<'loading' | 'ready' | 'empty' | 'error'>('loading');
+  const [selected, setSelected] = useState<string[]>([]);
+  const [note, setNote] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [settled, setSettled] = useState(0);
+
+  const load = useCallback(async () => {
+    setState('loading');
+    try {
+      const next = await apiFetch<ReviewItem>('/api/review/next');
+      setItem(next);
+      setSelected(initialSelection(next));
+      setNote('');
+      setState('ready');
+    } catch (err) {
+      setItem(null);
+      if (err instanceof ApiError && err.code === 'QUEUE_EMPTY') setState('empty');
+      else {
+        setMessage(err instanceof Error ? err.message : String(err));
+        setState('error');
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const submit = useCallback(async () => {
+    if (!item || busy) return;
+    setBusy(true);
+    setMessage(null);
+    try {
+      await apiFetch('/api/review/decisions', {
+        method: 'POST',
+        body: JSON.stringify({ leaseId: item.lease.id, tags: selected, note, idempotencyKey: `review-${item.lease.id}` }),
+      });
+      setSettled((n) => n + 1);
+      await load();
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }, [busy, item, load, note, selected]);
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      const target = event.target as HTMLElement | null;
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) {
+        if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) void submit();
+        return;
+      }
+      if (!item || event.metaKey || event.ctrlKey || event.altKey) return;
+      if (/^[1-9]$/.test(event.key)) {
+        const tag = item.taxonomy.tags[Number(event.key) - 1];
+        if (tag) {
+          event.preventDefault();
+          setSelected((s) => (s.includes(tag.key) ? s.filter((k) => k !== tag.key) : [...s, tag.key]));
+        }
+      } else if (event.key === 'Enter') {
+        event.preventDefault();
+        void submit();
+      } else if (event.key.toLowerCase() === 'n') {
+        event.preventDefault();
+        document.getElementById('review-note')?.focus();
+      }
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [item, submit]);
+
+  if (state === 'empty') {
+    return (
+      <div className="panel" data-testid="review-empty">
+        <h2>Nothing to review</h2>
+        <p className="muted">No disputed or uncertain clips are waiting. You settled {settled} this session.</p>
+      </div>
+    );
+  }
+  if (!item) {
+    return <div className="panel">{state === 'error' ? <p className="error">{message}</p> : <p className="muted">Loading the next clip…</p>}</div>;
+  }
+
+  return (
+    <div className="stack" data-testid="review" data-clip-id={item.clip.id}>
+      <section className="panel stack">
+        <div className="row" style={{ justifyContent: 'space-between' }}>
+          <div>
+            <h2 style={{ margin: 0 }}>{item.clip.title}</h2>
+            <span className="muted">{item.clip.artist}</span>
+          </div>
+          <div className="row">
+            <span className="badge">{item.clip.labelState}</span>
+            {item.secondOpinion && <span className="badge">second opinion</span>}
+            <span className="muted">{settled} settled</span>
+          </div>
+        </div>
+        <AudioPlayer key={item.lease.id} src={item.clip.audioUrl} startAt={item.clip.excerptStartS} gainDb={item.clip.playbackGainDb} waveform />
+        <div className="row muted" data-testid="review-features">
+          {item.features ? (
+            <>
+              <span>tempo {item.features.tempoBpm?.toFixed(0) ?? '—'} BPM</span>
+              <span>
+                key {item.features.key ?? '—'} {item.features.mode ?? ''}
+              </span>
+              <span>loudness {item.features.lufs?.toFixed(1) ?? '—'} LUFS</span>
+            </>
+          ) : (
+            <span>features not extracted yet</span>
+          )}
+        </div>
+        <div>
+          <strong>Why this clip:</strong>{' '}
+          {item.why.reasons.join('; ') || 'queued for review'}
+          {Object.keys(item.why.terms).length > 0 && (
+            <span className="muted">
+              {' '}
+              · priority {item.why.priority.toFixed(3)} ={' '}
+              {Object.entries(item.why.terms)
+                .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+                .join(' + ')}
+            </span>
+          )}
+        </div>
+      </section>
+
+      <section className="panel">
+        <table data-testid="review-tags">
+          <thead>
+            <tr>
+              <th>Key</th>
+              <th>Mood</th>
+              <th>Crowd yes / no</th>
+              <th>Crowd posterior</th>
+              <th>Model</th>
+              <th>Final</th>
+            </tr>
+          </thead>
+          <tbody>
+            {item.taxonomy.tags.map((tag, i) => {
+              const votes = item.votes.perTag.find((t) => t.tag === tag.key);
+              const on = selected.includes(tag.key);
+              return (
+                <tr key={tag.key}>
+                  <td>{i < 9 && <kbd>{i + 1}</kbd>}</td>
+                  <td>{tag.label}</td>
+                  <td>
+                    {votes?.yes ?? 0} / {votes?.no ?? 0}
+                  </td>
+                  <td>{pct(votes?.posterior)}</td>
+                  <td>{pct(item.model?.probs[tag.key])}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="chip"
+                      aria-pressed={on}
+                      data-tag={tag.key}
+                      onClick={() => setSelected((s) => (on ? s.filter((k) => k !== tag.key) : [...s, tag.key]))}
+                    >
+                      {on ? 'yes' : 'no'}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <div className="row" style={{ marginTop: '1rem', alignItems: 'flex-start' }}>
+          <textarea
+            id="review-note"
+            placeholder="Note (optional) — press N to focus, Ctrl+Enter to submit"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            rows={2}
+            style={{ flex: 1 }}
+            maxLength={2000}
+          />
+          <button type="button" onClick={() => void submit()} disabled={busy}>
+            Settle <kbd>Enter</kbd>
+          </button>
+        </div>
+        {message && <p className="error">{message}</p>}
+      </section>
+
+      <div className="row" style={{ alignItems: 'flex-start' }}>
+        <section className="panel" style={{ flex: 1 }}>
+          <h3 style={{ marginTop: 0 }}>Voters ({item.votes.count})</h3>
+          {item.votes.voters.length === 0 ? (
+            <p className="muted">No crowd votes yet.</p>
+          ) : (
+            <table>
+              <tbody>
+                {item.votes.voters.map((v, i) => (
+                  <tr key={i}>
+                    <td className="muted">reliability {pct(v.reliability)}</td>
+                    <td>{v.tags.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="panel" style={{ flex: 1 }}>
+          <h3 style={{ marginTop: 0 }}>Nearest labeled clips</h3>
+          {item.neighbours.length === 0 ? (
+            <p className="muted">None labeled yet.</p>
+          ) : (
+            <table>
+              <tbody>
+                {item.neighbours.map((n) => (
+                  <tr key={n.clipId}>
+                    <td>{n.title}</td>
+                    <td>{n.labels.join(', ') || '—'}</td>
+                    <td className="muted">{n.distance.toFixed(2)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+      <p className="muted">
+        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note · <kbd>Space</kbd> play/pause
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,260 @@
+/**
+ * The offline active-learning loop behind `chorus simulate`: simulated
+ * annotators, retraining each round, evaluation on a held-out split.
+ */
+import { createRng, hashString, shuffleInPlace } from '@/lib/util/random';
+import { predictCommittee, trainBootstrapCommittee } from '@/lib/model/ensemble';
+import { evaluateMultiLabel } from '@/lib/model/metrics';
+import { computeStandardization, standardizeRows, assertShape } from '@/lib/model/standardize';
+import { predict, trainClassifier, type TrainOptions } from '@/lib/model/train';
+import { selectBatch, type StrategyConfig } from './select';
+
+export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'disagreement', 'hybrid'] as const;
+export type SimulationStrategy = (typeof SIMULATION_STRATEGIES)[number];
+
+/** Items with numeric features and 0/1 truth per tag. */
+export interface SimulationData {
+  x: Float32Array | Float64Array;
+  n: number;
+  d: number;
+  y: ArrayLike<number>;
+  t: number;
+}
+
+export interface SimulationOptions {
+  strategy: SimulationStrategy;
+  seed?: number;
+  /** Items labelled at random before the first model. Default 20. */
+  initial?: number;
+  /** Items labelled per round. Default 20. */
+  batch?: number;
+  /** Rounds after the initial model. Default 10. */
+  rounds?: number;
+  /** Simulated annotators per item. Default 1. */
+  annotators?: number;
+  /** Probability that an annotator's vote on a tag is right. Default 1. */
+  annotatorAccuracy?: number;
+  /** Held-out fraction for evaluation. Default 0.25. */
+  testFraction?: number;
+  /** Committee size for 'disagreement' and 'hybrid'. Default 5. */
+  committeeSize?: number;
+  /** Overrides for the classifier (kind, epochs, l2, …). */
+  model?: Partial<Omit<TrainOptions, 'standardization' | 'seed'>>;
+}
+
+/** One point of the learning curve (snake_case: this is the CLI's JSON contract). */
+export interface LearningCurvePoint {
+  labels_used: number;
+  micro_f1: number;
+  macro_f1: number;
+  subset_accuracy: number;
+  hamming_loss: number;
+}
+
+export interface SimulationResult {
+  curve: LearningCurvePoint[];
+  /** Row indices of `data` in the order they were labelled. */
+  labeledOrder: number[];
+  testIndices: number[];
+}
+
+/**
+ * The simulation's classifier: logistic, full-batch Adam for a fixed number
+ * of epochs (labelled sets here are tiny, too small to spare a validation
+ * split, and full batches make each round's model a smooth function of its
+ * labels rather than of batch order). Without a validation split there is no
+ * calibration, so no class weighting either: re-weighted logits would stay
+ * biased toward rare tags at the 0.5 threshold.
+ */
+const SIMULATION_MODEL: Partial<TrainOptions> = {
+  kind: 'logistic',
+  epochs: 200,
+  batchSize: 4096,
+  learningRate: 0.05,
+  l2: 1e-3,
+  validationFraction: 0,
+  calibration: 'none',
+  classWeighting: 'none',
+};
+
+const STRATEGY_CONFIG: Record<SimulationStrategy, StrategyConfig> = {
+  random: { strategy: 'random' },
+  uncertainty: { strategy: 'entropy', aggregate: 'max' },
+  margin: { strategy: 'margin', aggregate: 'mean' },
+  disagreement: { strategy: 'committee', committeeMeasure: 'mean-kl' },
+  hybrid: { strategy: 'hybrid', aggregate: 'max', diversity: 0.3 },
+};
+
+/**
+ * Runs pool-based active learning offline (Settles 2009, §2.3): split off a
+ * test set; label `initial` random pool items; then for each round train a
+ * classifier on the labelled items, evaluate it on the test set, and label
+ * the `batch` pool items the strategy picks ({@link selectBatch}).
+ *
+ * Labels come from simulated annotators: each of A annotators gets each tag
+ * right with probability `annotatorAccuracy`, and the item's label is the
+ * majority (ties by a fair coin). Votes are drawn once per item up front, so
+ * every strategy sees the same noisy answer for the same item under a seed,
+ * and the split and initial set are the same for every strategy too.
+ * The curve has rounds+1 points (fewer if the pool runs out); labels_used
+ * counts labelled items. Deterministic under `seed`.
+ * Complexity per round: one training run (× committee size for
+ * 'disagreement'/'hybrid') plus scoring the pool.
+ *
+ * @example simulateLoop(makeSyntheticMoodData({ n: 600, d: 8, t: 4, seed: 1 }), { strategy: 'uncertainty' }).curve
+ */
+export function simulateLoop(data: SimulationData, options: SimulationOptions): SimulationResult {
+  const { n, d, t } = data;
+  assertShape(data.x.length, n, d, 'x');
+  assertShape(data.y.length, n, t, 'y');
+  const o = resolveOptions(options);
+  for (let i = 0; i < n * t; i++) {
+    if (data.y[i] !== 0 && data.y[i] !== 1) throw new Error(`label at row ${Math.floor(i / t)}, tag ${i % t} is ${data.y[i]}, expected 0 or 1`);
+  }
+
+  const stream = (name: string) => createRng(hashString(`${o.seed}:${name}`));
+  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), stream('split'));
+  const testSize = Math.round(o.testFraction * n);
+  const testIndices = order.slice(0, testSize).sort((a, b) => a - b);
+  const poolRows = order.slice(testSize).sort((a, b) => a - b);
+  if (testSize < 1) throw new Error(`the test split is empty: ${n} items × testFraction ${o.testFraction}`);
+  if (poolRows.length < o.initial) {
+    throw new Error(`the pool has ${poolRows.length} items after the test split, fewer than --initial ${o.initial}`);
+  }
+
+  const P = poolRows.length;
+  const poolX = gatherRows(data.x, d, poolRows);
+  const testX = gatherRows(data.x, d, testIndices);
+  const testY = gatherRows(data.y, t, testIndices);
+  const standardization = computeStandardization(poolX, P, d);
+  const embeddings = standardizeRows(poolX, P, d, standardization);
+  const observed = simulateAnnotations(gatherRows(data.y, t, poolRows), P, t, o.annotators, o.annotatorAccuracy, stream('annotators'));
+
+  const isLabeled = new Uint8Array(P);
+  const labeled = shuffleInPlace(Array.from({ length: P }, (_, i) => i), stream('initial')).slice(0, o.initial);
+  for (const i of labeled) isLabeled[i] = 1;
+  const selectionRng = stream('strategy');
+  const trainOptions = (seed: number): TrainOptions => ({
+    ...SIMULATION_MODEL,
+    ...o.model,
+    kind: o.model?.kind ?? 'logistic',
+    standardization,
+    seed,
+  });
+
+  const curve: LearningCurvePoint[] = [];
+  for (let round = 0; ; round++) {
+    const trainSet = {
+      x: gatherRows(poolX, d, labeled),
+      n: labeled.length,
+      d,
+      y: gatherRows(observed, t, labeled),
+      t,
+    };
+    const roundSeed = hashString(`${o.seed}:train:${round}`);
+    const model = trainClassifier(trainSet, trainOptions(roundSeed));
+    const m = evaluateMultiLabel(testY, predict(model, testX, testIndices.length).probs, testIndices.length, t);
+    curve.push({
+      labels_used: labeled.length,
+      micro_f1: m.microF1,
+      macro_f1: m.macroF1,
+      subset_accuracy: m.subsetAccuracy,
+      hamming_loss: m.hammingLoss,
+    });
+    const remaining = P - labeled.length;
+    if (round >= o.rounds || remaining === 0) break;
+
+    const candidates: number[] = [];
+    for (let i = 0; i < P; i++) if (!isLabeled[i]) candidates.push(i);
+    const needsCommittee = o.strategy === 'disagreement' || o.strategy === 'hybrid';
+    const committee = needsCommittee
+      ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed), o.committeeSize), poolX, P)
+      : undefined;
+    const picked = selectBatch(
+      {
+        n: P,
+        t,
+        candidates,
+        labeled,
+        probs: predict(model, poolX, P).probs,
+        committee,
+        embeddings,
+        embeddingDim: d,
+      },
+      STRATEGY_CONFIG[o.strategy],
+      Math.min(o.batch, remaining),
+      selectionRng,
+    );
+    for (const { index } of picked.items) {
+      isLabeled[index] = 1;
+      labeled.push(index);
+    }
+  }
+  return { curve, labeledOrder: labeled.map((i) => poolRows[i]), testIndices };
+}
+
+function resolveOptions(options: SimulationOptions) {
+  const o = {
+    strategy: options.strategy,
+    seed: options.seed ?? 1,
+    initial: options.initial ?? 20,
+    batch: options.batch ?? 20,
+    rounds: options.rounds ?? 10,
+    annotators: options.annotators ?? 1,
+    annotatorAccuracy: options.annotatorAccuracy ?? 1,
+    testFraction: options.testFraction ?? 0.25,
+    committeeSize: options.committeeSize ?? 5,
+    model: options.model,
+  };
+  if (!SIMULATION_STRATEGIES.includes(o.strategy)) {
+    throw new Error(`unknown strategy "${o.strategy as string}" (expected ${SIMULATION_STRATEGIES.join(', ')})`);
+  }
+  for (const [name, value, min] of [
+    ['initial', o.initial, 1],
+    ['batch', o.batch, 1],
+    ['rounds', o.rounds, 0],
+    ['annotators', o.annotators, 1],
+    ['committeeSize', o.committeeSize, 2],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${value}`);
+  }
+  if (!Number.isFinite(o.seed)) throw new Error(`seed must be a number, got ${o.seed}`);
+  if (!(o.annotatorAccuracy >= 0 && o.annotatorAccuracy <= 1)) {
+    throw new Error(`annotator accuracy must be in [0, 1], got ${o.annotatorAccuracy}`);
+  }
+  if (!(o.testFraction > 0 && o.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${o.testFraction}`);
+  return o;
+}
+
+/**
+ * Majority of A noisy annotators per (item, tag): each vote equals the truth
+ * with probability `accuracy`; a tie is settled by a fair coin. O(n·t·A).
+ */
+function simulateAnnotations(
+  truth: Float32Array,
+  n: number,
+  t: number,
+  annotators: number,
+  accuracy: number,
+  rng: () => number,
+): Float32Array {
+  const out = new Float32Array(n * t);
+  for (let k = 0; k < n * t; k++) {
+    let on = 0;
+    for (let a = 0; a < annotators; a++) {
+      const right = rng() < accuracy;
+      if ((truth[k] === 1) === right) on++;
+    }
+    const coin = rng() < 0.5;
+    out[k] = 2 * on > annotators ? 1 : 2 * on < annotators ? 0 : coin ? 1 : 0;
+  }
+  return out;
+}
+
+function gatherRows(m: ArrayLike<number>, width: number, rows: number[]): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; r++) {
+    for (let k = 0; k < width; k++) out[r * width + k] = m[rows[r] * width + k];
+  }
+  return out;
+}

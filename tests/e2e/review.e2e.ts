@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import fs from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launch, signIn } from './browser';
+
+let browser: Browser;
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => browser?.close());
+
+describe('expert review', () => {
+  it('an expert settles an escalated clip with the keyboard and the export reflects it', async () => {
+    const engineer = await browser.newContext({ acceptDownloads: true });
+    const epage = await engineer.newPage();
+    await signIn(epage, base, 'engineer');
+    const clips = (await (await epage.request.get(`${base}/api/clips?limit=50`)).json()) as { items: { id: string; labelState: string }[] };
+    const target = clips.items.find((c) => c.labelState === 'open')!;
+    const escalated = await epage.request.post(`${base}/api/clips/${target.id}/escalate`);
+    expect(escalated.status()).toBe(200);
+
+    const expert = await browser.newContext();
+    const page = await expert.newPage();
+    await signIn(page, base, 'expert');
+    expect(new URL(page.url()).pathname).toBe('/review');
+    const review = page.getByTestId('review');
+    await review.waitFor({ timeout: 20_000 });
+    expect(await review.getAttribute('data-clip-id')).toBe(target.id);
+    await expect.poll(() => page.getByTestId('waveform').count()).toBe(1);
+    // Clear whatever is preselected, then choose moods 2 and 4 by keyboard.
+    for (const chip of await page.locator('[data-testid=review-tags] .chip[aria-pressed="true"]').all()) await chip.click();
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await page.keyboard.press('2');
+    await page.keyboard.press('4');
+    const chosen = await page
+      .locator('[data-testid=review-tags] .chip[aria-pressed="true"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')!));
+    expect(chosen).toHaveLength(2);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => document.querySelector('[data-testid=review]')?.getAttribute('data-clip-id') !== id, target.id, {
+      timeout: 10_000,
+    });
+    await expert.close();
+
+    const [download] = await Promise.all([epage.waitForEvent('download'), epage.goto(`${base}/datasets`).then(() => epage.getByTestId('export-jsonl').click())]);
+    const rows = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { clip_id: string; label_state: string; labels: string[] });
+    const row = rows.find((r) => r.clip_id === target.id);
+    expect(row, 'the settled clip is in the export').toBeDefined();
+    expect(row!.label_state).toBe('expert_resolved');
+    expect(row!.labels.sort()).toEqual([...chosen].sort());
+    await engineer.close();
+  });
+});

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSimulationCsv, runSimulateCli } from '@/lib/active/simulate-cli';
+import { simulateLoop, type LearningCurvePoint, type SimulationStrategy } from '@/lib/active/simulate';
+import { makeSyntheticMoodData } from '@/lib/active/synthetic';
+
+/** Mean micro-F1 curve over seeds (every seed has the same labels_used sequence). */
+function meanCurve(strategy: SimulationStrategy, seeds: number[]): { labels: number[]; f1: number[] } {
+  const curves: LearningCurvePoint[][] = seeds.map((seed) =>
+    simulateLoop(
+      makeSyntheticMoodData({ n: 2000, d: 10, t: 4, seed, separation: 4, prevalence: [0.2, 0.1, 0.05, 0.03] }),
+      { strategy, seed, initial: 20, batch: 10, rounds: 15 },
+    ).curve,
+  );
+  return {
+    labels: curves[0].map((p) => p.labels_used),
+    f1: curves[0].map((_, k) => curves.reduce((s, c) => s + c[k].micro_f1, 0) / curves.length),
+  };
+}
+
+/** Labels needed until the curve first reaches `target`, or Infinity. */
+function labelsToReach(curve: { labels: number[]; f1: number[] }, target: number): number {
+  const k = curve.f1.findIndex((v) => v >= target);
+  return k < 0 ? Infinity : curve.labels[k];
+}
+
+describe('simulateLoop', () => {
+  it('uncertainty and hybrid reach random’s final micro-F1 with fewer labels', () => {
+    // Gaussian clusters per label with rare moods (3–20 % positive); mean of 3 seeds.
+    const seeds = [1, 2, 3];
+    const random = meanCurve('random', seeds);
+    const target = random.f1[random.f1.length - 1];
+    const budget = random.labels[random.labels.length - 1];
+    expect(budget).toBe(20 + 15 * 10);
+    for (const strategy of ['uncertainty', 'hybrid'] as const) {
+      const curve = meanCurve(strategy, seeds);
+      expect(labelsToReach(curve, target), strategy).toBeLessThan(budget);
+    }
+  });
+
+  it('is deterministic, shares the split and initial set across strategies, and respects sizes', () => {
+    const data = makeSyntheticMoodData({ n: 300, d: 6, t: 3, seed: 4 });
+    const a = simulateLoop(data, { strategy: 'margin', seed: 9, initial: 15, batch: 5, rounds: 3 });
+    const b = simulateLoop(data, { strategy: 'margin', seed: 9, initial: 15, batch: 5, rounds: 3 });
+    const c = simulateLoop(data, { strategy: 'disagreement', seed: 9, initial: 15, batch: 5, rounds: 3 });
+    expect(a).toEqual(b);
+    expect(a.curve.map((p) => p.labels_used)).toEqual([15, 20, 25, 30]);
+    expect(c.testIndices).toEqual(a.testIndices);
+    expect(c.labeledOrder.slice(0, 15)).toEqual(a.labeledOrder.slice(0, 15));
+    expect(new Set(a.labeledOrder).size).toBe(30);
+    for (const i of a.labeledOrder) expect(a.testIndices).not.toContain(i);
+    for (const p of a.curve) {
+      expect(Object.keys(p).sort()).toEqual(['hamming_loss', 'labels_used', 'macro_f1', 'micro_f1', 'subset_accuracy']);
+    }
+  });
+
+  it('stops when the pool runs out', () => {
+    const data = makeSyntheticMoodData({ n: 40, d: 3, t: 2, seed: 1 });
+    const { curve } = simulateLoop(data, { strategy: 'random', initial: 10, batch: 15, rounds: 5 });
+    expect(curve.map((p) => p.labels_used)).toEqual([10, 25, 30]);
+  });
+
+  it('noisy annotators hurt, and a majority of several helps', () => {
+    const data = makeSyntheticMoodData({ n: 800, d: 8, t: 3, seed: 2, separation: 4 });
+    const run = (annotators: number, annotatorAccuracy: number) =>
+      simulateLoop(data, { strategy: 'random', initial: 300, rounds: 0, annotators, annotatorAccuracy }).curve[0].micro_f1;
+    const clean = run(1, 1);
+    const one = run(1, 0.65);
+    const five = run(5, 0.65);
+    expect(one).toBeLessThan(clean);
+    expect(five).toBeGreaterThan(one);
+  });
+
+  it('rejects bad options clearly', () => {
+    const data = makeSyntheticMoodData({ n: 50, d: 2, t: 1, seed: 1 });
+    expect(() => simulateLoop(data, { strategy: 'bald' as never })).toThrow(/unknown strategy "bald"/);
+    expect(() => simulateLoop(data, { strategy: 'random', initial: 100 })).toThrow(/fewer than --initial 100/);
+    expect(() => simulateLoop(data, { strategy: 'random', annotatorAccuracy: 1.5 })).toThrow(/accuracy/);
+  });
+});
+
+describe('chorus simulate CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chorus-sim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const data = makeSyntheticMoodData({ n: 200, d: 3, t: 2, seed: 3 });
+  const rows = ['tempo,energy,brightness,happy,sad'];
+  for (let i = 0; i < data.n; i++) {
+    rows.push([...Array.from(data.x.subarray(i * 3, i * 3 + 3), (v) => v.toFixed(5)), data.y[i * 2], data.y[i * 2 + 1]].join(','));
+  }
+  const csv = join(dir, 'data.csv');
+  writeFileSync(csv, rows.join('\n') + '\n');
+
+  const run = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runSimulateCli(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    return { code, out, err };
+  };
+
+  it('writes the learning curve JSON', async () => {
+    const outFile = join(dir, 'curve.json');
+    const r = await run(['--data', csv, '--labels', 'happy,sad', '--strategy', 'hybrid', '--seed', '2', '--initial', '10', '--batch', '10', '--rounds', '2', '--annotators', '3', '--annotator-accuracy', '0.8', '--out', outFile]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const curve = JSON.parse(readFileSync(outFile, 'utf8'));
+    expect(curve.map((p: LearningCurvePoint) => p.labels_used)).toEqual([10, 20, 30]);
+    expect(r.out).toMatch(/wrote/);
+  });
+
+  it('names a missing column, a non-numeric cell with its line, and an unknown strategy', async () => {
+    const outFile = join(dir, 'x.json');
+    let r = await run(['--data', csv, '--labels', 'happy,angry', '--out', outFile]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/label column "angry" is missing/);
+
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${rows.slice(0, 4).join('\n')}\n0.1,fast,0.3,1,0\n`);
+    r = await run(['--data', bad, '--labels', 'happy,sad', '--out', outFile]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/line 5: column "energy" is not numeric \("fast"\)/);
+
+    r = await run(['--data', csv, '--labels', 'happy,sad', '--strategy', 'bald', '--out', outFile]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown strategy "bald"/);
+
+    r = await run(['--data', csv, '--labels', 'happy,sad']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out is required/);
+  });
+
+  it('parses labels strictly', () => {
+    expect(() => parseSimulationCsv('a,happy\n1,2\n', ['happy'])).toThrow(/line 2: label column "happy" must be 0 or 1/);
+    expect(parseSimulationCsv('a,happy,b\n1,1,2\n', ['happy']).features).toEqual(['a', 'b']);
+  });
+});
