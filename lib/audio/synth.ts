@@ -239,7 +239,12 @@ function toRoman(value: number): string {
     [50, 'L'], [40, 'XL'], [10, 'X'], [9, 'IX'], [5, 'V'], [4, 'IV'], [1, 'I'],
   ];
   let out = '';
-  for (const [n, s] of numerals) while (value >= n) { out += s; value -= n; }
+  for (const [n, s] of numerals) {
+    while (value >= n) {
+      out += s;
+      value -= n;
+    }
+  }
   return out;
 }
 
@@ -261,7 +266,7 @@ const DEFAULT_SAMPLE_RATE = 22050;
  *
  * Oscillators read band-limited wavetables (harmonic amplitudes ∝ k^-p, p
  * falling as brightness rises), so cost is one table lookup per voice sample:
- * O(duration × sampleRate × voices), roughly 10–30 ms for 30 s at 22.05 kHz.
+ * O(duration × sampleRate × voices): about 20–65 ms for 30 s at 22.05 kHz.
  *
  * @param spec a clip from {@link demoCatalog} (or any spec with a valid recipe)
  * @param sampleRate output rate in Hz, integer ≥ 8000 (default 22050)
@@ -441,12 +446,15 @@ function renderArpeggio(out: Float32Array, chords: ChordSlot[], ctx: RenderConte
     const base = voice(slot.tones, r.tonicPc, style.centre + 12);
     const cycle = [...base, ...base.map((m) => m + 12)];
     if (upDown) cycle.push(...cycle.slice(1, -1).reverse());
-    for (let i = 0; slot.start + i * step < slot.start + slot.length; i++) {
+    for (let i = 0; i * step < slot.length; i++) {
       const accent = i % perBeat === 0 ? 1 : 0.7;
       addTone(out, bank, midiToHz(cycle[i % cycle.length]), slot.start + Math.round(i * step), Math.round(step), 0.07 * accent, env, sr, 0);
     }
   }
 }
+
+/** Scale steps for the melody's random walk: mostly stepwise, as sung tunes are. */
+const MELODY_STEPS = [-2, -1, -1, 0, 1, 1, 2];
 
 function renderMelody(out: Float32Array, chords: ChordSlot[], ctx: RenderContext): void {
   const { recipe: r, style, sr, beat, rng, n } = ctx;
@@ -467,8 +475,7 @@ function renderMelody(out: Float32Array, chords: ChordSlot[], ctx: RenderContext
   for (let i = 0; i * step < n; i++) {
     const start = Math.round(i * step);
     while (slotIndex + 1 < chords.length && chords[slotIndex + 1].start <= start) slotIndex++;
-    const steps = [-2, -1, -1, 0, 1, 1, 2];
-    idx += steps[Math.floor(rng() * steps.length)];
+    idx += MELODY_STEPS[Math.floor(rng() * MELODY_STEPS.length)];
     while (pitchOf(idx) > high) idx -= 2;
     while (pitchOf(idx) < low) idx += 2;
     let note = pitchOf(idx);
@@ -509,9 +516,11 @@ function renderBass(out: Float32Array, chords: ChordSlot[], ctx: RenderContext):
     }
     const step = eighths ? beat / 2 : beat;
     for (let i = 0; i * step < slot.length; i++) {
-      // Octave jumps on the off-beats give driving bass lines their bounce.
-      const octave = eighths && i % 2 === 1 && !style.tense ? 2 : 1;
-      addTone(out, bank, f * octave, slot.start + Math.round(i * step), Math.round(step * 0.8), 0.3, BASS_ENV, sr, 0);
+      // Off-beats are lighter (the beat stays where the kick is) and, outside
+      // tense clips, jump an octave: the bounce of a driving bass line.
+      const offBeat = eighths && i % 2 === 1;
+      const octave = offBeat && !style.tense ? 2 : 1;
+      addTone(out, bank, f * octave, slot.start + Math.round(i * step), Math.round(step * 0.8), offBeat ? 0.22 : 0.3, BASS_ENV, sr, 0);
     }
   }
 }

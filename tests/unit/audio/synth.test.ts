@@ -90,7 +90,8 @@ function spectralCentroid(x: Float32Array, sr: number): number {
  * energy over pitch classes unrelated to the harmony.
  */
 function chromaFromTonic(x: Float32Array, sr: number, tonicPc: number): number[] {
-  const size = 4096;
+  // 2.7 Hz bins: fine enough that a note at 150 Hz does not leak into its neighbours' pitch classes.
+  const size = 8192;
   const chroma = new Array<number>(12).fill(0);
   for (const mag of spectra(x, size, size)) {
     for (let k = 1; k < mag.length; k++) {
@@ -107,8 +108,8 @@ function chromaFromTonic(x: Float32Array, sr: number, tonicPc: number): number[]
  * Tempo of the kick pattern, BPM: low-band (4-pole 150 Hz) envelope →
  * half-wave-rectified difference → light smoothing (so a beat period that is
  * not a whole number of frames still lines up) → autocorrelation over
- * 40–220 BPM → best lag refined by a parabola. No tempo prior, so a clip
- * rendered at half or double speed would be reported as such.
+ * 40–220 BPM → period picked as below, refined by a parabola. No tempo
+ * prior, so a clip rendered at half or double speed is reported as such.
  */
 function estimateTempo(x: Float32Array, sr: number): number {
   const hop = 64;
@@ -146,8 +147,18 @@ function estimateTempo(x: Float32Array, sr: number): number {
     for (let f = 0; f + lag < frames; f++) s += onset[f] * onset[f + lag];
     ac[lag] = s;
   }
-  let best = minLag;
-  for (let lag = minLag; lag <= maxLag; lag++) if (ac[lag] > ac[best]) best = lag;
+  let top = minLag;
+  for (let lag = minLag; lag <= maxLag; lag++) if (ac[lag] > ac[top]) top = lag;
+  // A steady beat correlates almost equally at every multiple of its period,
+  // so the global maximum may sit at two beats. As YIN does for pitch, take
+  // the shortest lag whose peak comes within 10 % of the best.
+  let best = top;
+  for (let lag = minLag; lag < top; lag++) {
+    if (ac[lag] >= ac[lag - 1] && ac[lag] >= ac[lag + 1] && ac[lag] >= 0.9 * ac[top]) {
+      best = lag;
+      break;
+    }
+  }
   const curvature = ac[best - 1] - 2 * ac[best] + ac[best + 1];
   const offset = curvature !== 0 ? (0.5 * (ac[best - 1] - ac[best + 1])) / curvature : 0;
   return (60 * fps) / (best + offset);
