@@ -89,7 +89,7 @@ export async function listClipLabels(
   };
 }
 
-/** Streams labeled clips in id order, a page at a time, so an export never holds the table in memory. */
+/** Streams labeled clips (crowd votes or an expert decision) in id order, a page at a time, so an export never holds the table in memory. */
 export async function* iterateLabeledClips(db: DbOrTx, pageSize = 1000) {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
@@ -113,7 +113,7 @@ export async function* iterateLabeledClips(db: DbOrTx, pageSize = 1000) {
                  (select coalesce(array_agg(a.tag order by a.tag) filter (where a.label), '{}') from aggregates a where a.clip_id = c.id) as labels,
                  (select jsonb_object_agg(a.tag, a.posterior) from aggregates a where a.clip_id = c.id) as posteriors
           from clips c
-          where c.id > ${after}::uuid and c.vote_count > 0
+          where c.id > ${after}::uuid and (c.vote_count > 0 or exists (select 1 from aggregates a where a.clip_id = c.id))
           order by c.id limit ${pageSize}`,
     );
     if (rows.length === 0) return;
