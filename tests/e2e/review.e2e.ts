@@ -30,7 +30,8 @@ describe('expert review', () => {
     expect(await review.getAttribute('data-clip-id')).toBe(target.id);
     await expect.poll(() => page.getByTestId('waveform').count()).toBe(1);
     // Clear whatever is preselected, then choose moods 2 and 4 by keyboard.
-    for (const chip of await page.locator('[data-testid=review-tags] .chip[aria-pressed="true"]').all()) await chip.click();
+    const pressed = page.locator('[data-testid=review-tags] .chip[aria-pressed="true"]');
+    while ((await pressed.count()) > 0) await pressed.first().click();
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     await page.keyboard.press('2');
     await page.keyboard.press('4');
