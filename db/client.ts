@@ -64,8 +64,15 @@ async function openEmbedded(dataDir: string): Promise<DbHandle> {
   const { vector } = await import('@electric-sql/pglite-pgvector');
   const { drizzle } = await import('drizzle-orm/pglite');
   const dir = dataDir.startsWith('memory://') ? dataDir : path.join(path.resolve(dataDir), 'pg');
-  if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir: dir, extensions: { vector } });
+  let releaseLock = () => {};
+  if (!dir.startsWith('memory://')) {
+    fs.mkdirSync(dir, { recursive: true });
+    releaseLock = lockDataDir(path.resolve(dataDir));
+  }
+  const pglite = await PGlite.create({ dataDir: dir, extensions: { vector } }).catch((err) => {
+    releaseLock();
+    throw err;
+  });
   const db = drizzle(pglite, { schema }) as unknown as Db;
   return {
     db,
@@ -75,8 +82,55 @@ async function openEmbedded(dataDir: string): Promise<DbHandle> {
     exec: async (text) => {
       await pglite.exec(text);
     },
-    close: () => pglite.close(),
+    close: async () => {
+      await pglite.close();
+      releaseLock();
+    },
   };
+}
+
+/**
+ * The embedded database is a folder that exactly one process may open (two would corrupt it).
+ * A lock file with the owner's pid turns a second opener (say, the CLI while `npm start` runs)
+ * into a clear error; a lock left by a dead process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'chorus.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      const release = () => {
+        try {
+          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(file, 'utf8'));
+      if (owner === process.pid) return () => {};
+      if (owner && isAlive(owner)) {
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by process ${owner} (is \`npm start\` running?). ` +
+            'Stop it first, or point both at a PostgreSQL server with DATABASE_URL.',
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the embedded database in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Applies the drizzle-kit migrations; an advisory lock keeps web and workers from racing on Postgres. */
