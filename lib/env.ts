@@ -21,12 +21,29 @@ const EnvSchema = z.object({
   CHORUS_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   CHORUS_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
   CHORUS_MAX_DURATION_S: z.coerce.number().positive().default(3600),
+  /** S3-compatible audio store; all of endpoint, bucket and keys must be set to use it. */
+  CHORUS_S3_ENDPOINT: z.string().url().optional(),
+  CHORUS_S3_BUCKET: z.string().min(1).optional(),
+  CHORUS_S3_REGION: z.string().default('us-east-1'),
+  CHORUS_S3_PREFIX: z.string().default(''),
+  CHORUS_S3_ACCESS_KEY_ID: z.string().optional(),
+  CHORUS_S3_SECRET_ACCESS_KEY: z.string().optional(),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
   /** OAuth: set both to offer "Sign in with GitHub" (new users join as contributors). */
   GITHUB_ID: z.string().optional(),
   GITHUB_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** A bearer token that may read GET /api/metrics (for a Prometheus scraper without a user account). */
+  CHORUS_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Token-bucket rate limits (requests per second and burst); a rate of 0 switches that limit off. */
+  CHORUS_RATE_VOTES_PER_S: z.coerce.number().min(0).default(10),
+  CHORUS_RATE_VOTES_BURST: z.coerce.number().min(1).default(30),
+  CHORUS_RATE_UPLOADS_PER_S: z.coerce.number().min(0).default(2),
+  CHORUS_RATE_UPLOADS_BURST: z.coerce.number().min(1).default(20),
+  /** Sign-in attempts per client IP (on top of the per-email slowdown after failures). */
+  CHORUS_RATE_SIGNIN_PER_S: z.coerce.number().min(0).default(1),
+  CHORUS_RATE_SIGNIN_BURST: z.coerce.number().min(1).default(20),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; audioDir: string; embedded: boolean };
