@@ -136,3 +136,19 @@ export async function escalateClip(db: DbOrTx, id: string): Promise<{ before: st
   await db.update(clips).set({ labelState: 'disputed', stateChangedAt: new Date() }).where(eq(clips.id, id));
   return { before: clip.labelState, after: 'disputed' };
 }
+
+/** Clips whose raw audio may go under the retention policy: features extracted and a final label. */
+export async function clipsPastRetention(db: DbOrTx, limit: number): Promise<{ id: string; audioKey: string }[]> {
+  const rows = await execRows<{ id: string; audio_key: string }>(
+    db,
+    sql`select c.id, c.audio_key from clips c
+        where c.audio_key is not null and c.status = 'ready' and c.label_state in ('consensus', 'expert_resolved')
+          and not exists (select 1 from gold_answers g where g.clip_id = c.id)
+        order by c.state_changed_at nulls first limit ${limit}`,
+  );
+  return rows.map((r) => ({ id: r.id, audioKey: r.audio_key }));
+}
+
+export async function markAudioDeleted(db: DbOrTx, id: string): Promise<void> {
+  await db.update(clips).set({ audioKey: null, audioDeletedAt: new Date() }).where(eq(clips.id, id));
+}
