@@ -29,6 +29,8 @@ export const ROUTE_ACCESS = {
   '/api/admin/users': { GET: ADMINS, POST: ADMINS },
   '/api/admin/users/[id]': { PATCH: ADMINS },
   '/api/admin/settings': { GET: ADMINS, PATCH: ADMINS },
+  '/api/admin/taxonomy': { GET: ENGINEERS, POST: ADMINS },
+  '/api/admin/taxonomy/[version]/mapping': { GET: ENGINEERS },
   '/api/review/next': { GET: EXPERTS },
   '/api/review/decisions': { POST: EXPERTS },
   '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },

@@ -2,7 +2,13 @@ import { z, type ZodType } from 'zod';
 import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/auth/schemas';
 import { QueueItemSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
-import { TaxonomySchema } from '@/lib/taxonomy/schemas';
+import {
+  CreatedTaxonomyVersionSchema,
+  CreateTaxonomyVersionSchema,
+  TaxonomyAdminViewSchema,
+  TaxonomyMappingViewSchema,
+  TaxonomySchema,
+} from '@/lib/taxonomy/schemas';
 import { DecisionInputSchema, ReviewItemSchema } from '@/lib/review/schemas';
 import { ROUTE_ACCESS } from './access';
 
@@ -34,6 +40,17 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema } },
   '/api/review/decisions': { POST: { summary: 'Settle a clip (final for aggregation, audited)', body: DecisionInputSchema } },
   '/api/review/agreement': { GET: { summary: 'Expert–expert agreement on second opinions' } },
+  '/api/admin/taxonomy': {
+    GET: { summary: 'Taxonomy versions (tag, vote and decision counts) and the active tags', response: TaxonomyAdminViewSchema },
+    POST: {
+      summary: 'Edit the active taxonomy (add, rename, merge, split, remove) into a new active version with a mapping; 409 when baseVersion is no longer active',
+      body: CreateTaxonomyVersionSchema,
+      response: CreatedTaxonomyVersionSchema,
+    },
+  },
+  '/api/admin/taxonomy/{version}/mapping': {
+    GET: { summary: 'How the tags of a version map onto a newer one (query: to=N, default the active version), composed across versions', response: TaxonomyMappingViewSchema },
+  },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },

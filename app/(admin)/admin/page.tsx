@@ -5,11 +5,14 @@ import { getProjectSettings } from '@/lib/settings/repo';
 import { UserAdmin } from '@/components/user-admin';
 import { UploadPanel } from '@/components/upload-panel';
 import { JobsPanel } from '@/components/jobs-panel';
+import { TaxonomyEditor } from '@/components/taxonomy-editor';
+import { getTaxonomyAdminView } from '@/lib/taxonomy/repo';
 
 export default async function AdminPage() {
   await requirePageRole(['admin'], '/admin');
   const db = await getDb();
   const [users, settings] = await Promise.all([listUsers(db), getProjectSettings(db)]);
+  const taxonomy = await getTaxonomyAdminView(db);
   return (
     <div className="stack">
       <UploadPanel />
@@ -17,6 +20,7 @@ export default async function AdminPage() {
       <UserAdmin
         initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))}
       />
+      {taxonomy && <TaxonomyEditor initial={taxonomy} />}
       <section className="panel">
         <h2 style={{ marginTop: 0 }}>Project settings</h2>
         <table>
