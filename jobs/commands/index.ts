@@ -3,6 +3,7 @@ import { importCommand } from './import';
 import { seedCommand } from './seed';
 import { workerCommand } from './worker';
 import { aggregateCommand } from './aggregate';
+import { extractCommand } from './extract';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
 export const COMMANDS: Record<string, Command> = {
@@ -10,4 +11,5 @@ export const COMMANDS: Record<string, Command> = {
   worker: workerCommand,
   import: importCommand,
   aggregate: aggregateCommand,
+  extract: extractCommand,
 };

@@ -13,6 +13,7 @@ import { AudioDecodeError, describeBytes, describeSeconds } from './errors';
 import {
   findMp3Sync,
   oggTailState,
+  parseMp3FrameHeader,
   readFlacStreamInfo,
   readMp3DeclaredSamples,
   sniffAudioFormat,
@@ -31,6 +32,7 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** Bytes already in memory as a {@link ByteSource} (reads are zero-copy views). */
 export function bytesSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.length,
@@ -154,9 +156,19 @@ export async function decodeAudioSource(
       { format: sniff.format },
     );
   }
-  const format = sniff.format;
+  let format = sniff.format;
+  let offset = sniff.offset;
+  if (format === 'mp3' && offset >= prefix.length && offset < source.size) {
+    // An ID3v2 tag (cover art) longer than the prefix: look past it, since
+    // FLAC files carry such tags too.
+    const inner = sniffAudioFormat(await source.read(offset, PREFIX_BYTES));
+    if (inner?.supported && inner.format === 'flac') {
+      format = 'flac';
+      offset += inner.offset;
+    }
+  }
   if (format === 'wav') return decodeWav(source, prefix, onBlock, options);
-  return decodeCompressed(source, prefix, format, sniff.offset, onBlock, options);
+  return decodeCompressed(source, prefix, format, offset, onBlock, options);
 }
 
 async function decodeWav(
@@ -173,6 +185,11 @@ async function decodeWav(
       break;
     } catch (e) {
       if (!(e instanceof NeedMoreBytes)) throw e;
+      if (header.length >= source.size) {
+        // The whole file is already here: a header that still wants more is cut off. (Without this
+        // check a WAV truncated inside its 'fmt ' chunk re-read the same bytes forever.)
+        throw new AudioDecodeError('truncated', `The WAV file is only ${describeBytes(source.size)} long: it ends inside its header.`, { format: 'wav' });
+      }
       if (e.bytes > 16 * 1024 * 1024) {
         throw new AudioDecodeError('corrupt', `The WAV file has more than 16 MiB of chunks before its audio data; refusing to read further.`, { format: 'wav' });
       }
@@ -221,10 +238,11 @@ async function decodeCompressed(
 ): Promise<DecodeSummary> {
   const label = FORMAT_LABEL[format];
   let expectedFrames: number | null = null;
+  let mp3Channels: number | null = null;
+  // The codec's first bytes, wherever leading ID3 tags put them.
+  const head = offset === 0 ? prefix : await source.read(offset, PREFIX_BYTES);
   if (format === 'flac') {
-    let head = prefix;
-    if (offset + 42 > head.length && offset + 42 <= source.size) head = await source.read(0, offset + 42);
-    const si = readFlacStreamInfo(head, offset);
+    const si = readFlacStreamInfo(head, 0);
     if (!si) {
       throw new AudioDecodeError(
         source.size < offset + 42 ? 'truncated' : 'corrupt',
@@ -236,8 +254,11 @@ async function decodeCompressed(
     }
     if (si.totalSamples > 0) expectedFrames = si.totalSamples;
   } else if (format === 'mp3') {
-    const sync = findMp3Sync(prefix, offset);
-    if (sync >= 0) expectedFrames = readMp3DeclaredSamples(prefix, sync);
+    const sync = findMp3Sync(head, 0);
+    if (sync >= 0) {
+      expectedFrames = readMp3DeclaredSamples(head, sync);
+      mp3Channels = parseMp3FrameHeader(head, sync)?.channels ?? null;
+    }
   } else {
     const tailLen = Math.min(source.size, PREFIX_BYTES);
     const tail = await source.read(source.size - tailLen, tailLen);
@@ -262,6 +283,13 @@ async function decodeCompressed(
   const maxFrames = (sr: number): number => (options.maxDurationS === undefined ? Number.POSITIVE_INFINITY : options.maxDurationS * sr);
   const deliver = (r: { channelData: Float32Array[]; sampleRate: number }): void => {
     if (!r.channelData.length || !r.channelData[0].length) return;
+    if (mp3Channels !== null && r.channelData.length !== mp3Channels) {
+      // audio-decode collapses identical stereo channels to one (its MP3
+      // decoder upmixes mono to dual mono). Restore the channel count the
+      // frame header declares: BS.1770 sums channel powers, so a stereo file
+      // must stay two channels even when both carry the same signal.
+      r = { ...r, channelData: mp3Channels === 2 ? [r.channelData[0], r.channelData[0]] : [r.channelData[0]] };
+    }
     if (!sampleRate) {
       sampleRate = r.sampleRate;
       checkRate(sampleRate, format);

@@ -49,6 +49,7 @@ export class AudioDecodeError extends Error {
   }
 }
 
+/** Type guard for {@link AudioDecodeError} (also across module copies: checks the class). */
 export function isAudioDecodeError(e: unknown): e is AudioDecodeError {
   return e instanceof AudioDecodeError;
 }

@@ -11,6 +11,7 @@ import {
   frameTimeS,
   HOP_SIZE,
   N_CHROMA,
+  N_MEL_BANDS,
   N_MFCC,
 } from './frame-features';
 import { StreamingHpss, type HpssResult } from './hpss';
@@ -78,7 +79,7 @@ export const ANALYSIS_SETTINGS = Object.freeze({
   hopSize: HOP_SIZE,
   window: 'hann (symmetric)',
   mfccCoefficients: N_MFCC,
-  melBands: 26,
+  melBands: N_MEL_BANDS,
   chromaBins: N_CHROMA,
 });
 
@@ -175,13 +176,22 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
   let pendingLen = 0;
   let mixScratch = new Float32Array(0);
 
+  const scalar = (i: number, v: number): void => {
+    scalarCols[i].push(v);
+    scalarMoments[i].push(v);
+  };
+
   const analyzeFrame = (frame: Float32Array): void => {
     const f = analyzer.analyze(frame);
-    const scalars = [f.centroidHz, f.spreadHz, f.flatness, f.rolloffHz, f.flux, f.rms, f.loudness, f.zcr];
-    for (let i = 0; i < scalars.length; i++) {
-      scalarCols[i].push(scalars[i]);
-      scalarMoments[i].push(scalars[i]);
-    }
+    // Same order as FRAME_SCALARS.
+    scalar(0, f.centroidHz);
+    scalar(1, f.spreadHz);
+    scalar(2, f.flatness);
+    scalar(3, f.rolloffHz);
+    scalar(4, f.flux);
+    scalar(5, f.rms);
+    scalar(6, f.loudness);
+    scalar(7, f.zcr);
     for (let i = 0; i < N_MFCC; i++) mfccMoments[i].push(f.mfcc[i]);
     for (let i = 0; i < N_CHROMA; i++) {
       chromaMoments[i].push(f.chroma[i]);
@@ -256,8 +266,12 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
         );
       }
       if (meter.peakLinear < silencePeak) {
-        const db = meter.peakLinear > 0 ? `${(20 * Math.log10(meter.peakLinear)).toFixed(1)} dBFS` : 'digital silence';
-        throw new AudioDecodeError('silent', `The audio is silent (peak level ${db}): there is nothing to analyse.`);
+        throw new AudioDecodeError(
+          'silent',
+          meter.peakLinear > 0
+            ? `The audio is silent (peak ${(20 * Math.log10(meter.peakLinear)).toFixed(1)} dBFS, below ${(20 * Math.log10(silencePeak)).toFixed(0)} dBFS): there is nothing to analyse.`
+            : 'The audio is digital silence (every sample is zero): there is nothing to analyse.',
+        );
       }
       return summarise({
         durationS,
@@ -353,7 +367,9 @@ function summarise(s: SummaryInput): AudioFeatures {
   const rms = rmsView ?? new Float32Array(0);
   const accent = new Float32Array(rms.length);
   for (let i = 1; i < rms.length; i++) accent[i] = Math.max(0, rms[i] - rms[i - 1]);
-  const tempo = estimateTempo(s.onset, FRAME_RATE, {}, frameTimeS, accent);
+  // onsetScale 10: ln-power rises summed over 26 mel bands; a drum hit or
+  // chord change exceeds it, noise and steady tones stay far below.
+  const tempo = estimateTempo(s.onset, FRAME_RATE, { onsetScale: 10 }, frameTimeS, accent);
   const { beatStrength, onsetRate } = onsetStats(s.onset, tempo.beatFrames);
   features.tempo_bpm = tempo.bpm;
   features.tempo_confidence = tempo.confidence;

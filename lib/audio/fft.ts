@@ -36,8 +36,8 @@ export class RealFft {
   private readonly zi: Float64Array;
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
-      throw new RangeError(`FFT size must be a power of two ≥ 4, got ${size}`);
+    if (!Number.isInteger(size) || size < 8 || (size & (size - 1)) !== 0) {
+      throw new RangeError(`FFT size must be a power of two ≥ 8, got ${size}`);
     }
     this.size = size;
     const m = size >> 1;
@@ -79,16 +79,38 @@ export class RealFft {
       zr[j] = input[2 * k];
       zi[j] = input[2 * k + 1];
     }
-    // Iterative radix-2 decimation in time.
-    for (let len = 2; len <= m; len <<= 1) {
+    // Iterative radix-2 decimation in time. The first two stages are done
+    // together as one radix-4 pass: their twiddles are 1 and −i, so no
+    // multiplications. Later stages run twiddle-outer so each twiddle is
+    // loaded once per stage.
+    for (let a = 0; a < m; a += 4) {
+      const s0r = zr[a] + zr[a + 1];
+      const s0i = zi[a] + zi[a + 1];
+      const d0r = zr[a] - zr[a + 1];
+      const d0i = zi[a] - zi[a + 1];
+      const s1r = zr[a + 2] + zr[a + 3];
+      const s1i = zi[a + 2] + zi[a + 3];
+      const d1r = zr[a + 2] - zr[a + 3];
+      const d1i = zi[a + 2] - zi[a + 3];
+      zr[a] = s0r + s1r;
+      zi[a] = s0i + s1i;
+      zr[a + 2] = s0r - s1r;
+      zi[a + 2] = s0i - s1i;
+      zr[a + 1] = d0r + d1i;
+      zi[a + 1] = d0i - d1r;
+      zr[a + 3] = d0r - d1i;
+      zi[a + 3] = d0i + d1r;
+    }
+    const cos = this.cos;
+    const sin = this.sin;
+    for (let len = 8; len <= m; len <<= 1) {
       const halfLen = len >> 1;
       const step = m / len;
-      for (let start = 0; start < m; start += len) {
-        for (let j = 0, t = 0; j < halfLen; j++, t += step) {
-          const a = start + j;
+      for (let j = 0; j < halfLen; j++) {
+        const wr = cos[j * step];
+        const wi = sin[j * step];
+        for (let a = j; a < m; a += len) {
           const b = a + halfLen;
-          const wr = this.cos[t];
-          const wi = this.sin[t];
           const xr = zr[b] * wr - zi[b] * wi;
           const xi = zr[b] * wi + zi[b] * wr;
           zr[b] = zr[a] - xr;

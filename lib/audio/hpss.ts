@@ -10,10 +10,8 @@ export interface HpssOptions {
   pool?: number;
   /** Use every `decimation`-th frame (hop 1024 at the default settings). */
   decimation?: number;
-  /** Median length across time, in decimated frames (odd; 9 ≈ 0.42 s). */
-  timeKernel?: 9;
-  /** Median length across frequency, in pooled bands (9 ≈ 190 Hz at the defaults). */
-  freqKernel?: 9;
+  // Both medians have length 9 (a sorting network): 0.42 s across time and
+  // 190 Hz across frequency at the defaults.
 }
 
 export interface HpssResult {
@@ -29,29 +27,31 @@ export interface HpssResult {
   frames: number;
 }
 
-/** Median of 9 by Devillard's 19-exchange sorting network (p is clobbered). */
+/** Median of 9 by Devillard's 19-exchange sorting network, on locals (no array traffic). */
 function median9(p: Float64Array): number {
+  let p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3], p4 = p[4], p5 = p[5], p6 = p[6], p7 = p[7], p8 = p[8];
   let t: number;
-  if (p[1] > p[2]) { t = p[1]; p[1] = p[2]; p[2] = t; }
-  if (p[4] > p[5]) { t = p[4]; p[4] = p[5]; p[5] = t; }
-  if (p[7] > p[8]) { t = p[7]; p[7] = p[8]; p[8] = t; }
-  if (p[0] > p[1]) { t = p[0]; p[0] = p[1]; p[1] = t; }
-  if (p[3] > p[4]) { t = p[3]; p[3] = p[4]; p[4] = t; }
-  if (p[6] > p[7]) { t = p[6]; p[6] = p[7]; p[7] = t; }
-  if (p[1] > p[2]) { t = p[1]; p[1] = p[2]; p[2] = t; }
-  if (p[4] > p[5]) { t = p[4]; p[4] = p[5]; p[5] = t; }
-  if (p[7] > p[8]) { t = p[7]; p[7] = p[8]; p[8] = t; }
-  if (p[0] > p[3]) { t = p[0]; p[0] = p[3]; p[3] = t; }
-  if (p[5] > p[8]) { t = p[5]; p[5] = p[8]; p[8] = t; }
-  if (p[4] > p[7]) { t = p[4]; p[4] = p[7]; p[7] = t; }
-  if (p[3] > p[6]) { t = p[3]; p[3] = p[6]; p[6] = t; }
-  if (p[1] > p[4]) { t = p[1]; p[1] = p[4]; p[4] = t; }
-  if (p[2] > p[5]) { t = p[2]; p[2] = p[5]; p[5] = t; }
-  if (p[4] > p[7]) { t = p[4]; p[4] = p[7]; p[7] = t; }
-  if (p[4] > p[2]) { t = p[4]; p[4] = p[2]; p[2] = t; }
-  if (p[6] > p[4]) { t = p[6]; p[6] = p[4]; p[4] = t; }
-  if (p[4] > p[2]) { t = p[4]; p[4] = p[2]; p[2] = t; }
-  return p[4];
+  if (p1 > p2) { t = p1; p1 = p2; p2 = t; }
+  if (p4 > p5) { t = p4; p4 = p5; p5 = t; }
+  if (p7 > p8) { t = p7; p7 = p8; p8 = t; }
+  if (p0 > p1) { t = p0; p0 = p1; p1 = t; }
+  if (p3 > p4) { t = p3; p3 = p4; p4 = t; }
+  if (p6 > p7) { t = p6; p6 = p7; p7 = t; }
+  if (p1 > p2) { t = p1; p1 = p2; p2 = t; }
+  if (p4 > p5) { t = p4; p4 = p5; p5 = t; }
+  if (p7 > p8) { t = p7; p7 = p8; p8 = t; }
+  if (p0 > p3) { t = p0; p0 = p3; p3 = t; }
+  if (p5 > p8) { t = p5; p5 = p8; p8 = t; }
+  if (p4 > p7) { t = p4; p4 = p7; p7 = t; }
+  if (p3 > p6) { t = p3; p3 = p6; p6 = t; }
+  if (p1 > p4) { t = p1; p1 = p4; p4 = t; }
+  if (p2 > p5) { t = p2; p2 = p5; p5 = t; }
+  if (p4 > p7) { t = p4; p4 = p7; p7 = t; }
+  if (p4 > p2) { t = p4; p4 = p2; p2 = t; }
+  if (p6 > p4) { t = p6; p6 = p4; p4 = t; }
+  if (p4 > p2) { t = p4; p4 = p2; p2 = t; }
+  void p0; void p1; void p3; void p5; void p6; void p7; void p8;
+  return p4;
 }
 
 function medianSmall(p: Float64Array, n: number): number {

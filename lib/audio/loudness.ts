@@ -64,7 +64,7 @@ export interface LoudnessResult {
   maxShortTermLufs: number;
   /** Highest absolute sample value over all channels, dBFS. */
   samplePeakDbfs: number;
-  /** Sample peak over the RMS of the (unweighted) channel mix, dB. */
+  /** Sample peak over the RMS of all (unweighted) channel samples, dB. */
   crestFactorDb: number;
   /** Number of 400 ms gating blocks that passed both gates. */
   gatedBlocks: number;
@@ -98,7 +98,9 @@ export class LoudnessMeter {
   private accCount = 0;
   private total = 0;
   private peak = 0;
-  private mixSquares = 0;
+  /** Per-channel Σx², accumulated in sample order so any blocking gives the same sum. */
+  private sumSquares: number[] = [];
+  private power = new Float64Array(0);
 
   constructor(sampleRate: number) {
     this.sampleRate = sampleRate;
@@ -120,9 +122,12 @@ export class LoudnessMeter {
       while (this.state.length < nch) this.state.push(new Float64Array(6));
     }
     const [s1, s2] = this.filters;
-    // Per-sample weighted power, computed channel by channel into a scratch
-    // buffer so that each channel's filter loop stays tight.
-    const power = new Float64Array(n);
+    // Per-sample weighted power, computed channel by channel into a reused
+    // scratch buffer so that each channel's filter loop stays tight.
+    if (this.power.length < n) this.power = new Float64Array(n);
+    const power = this.power;
+    power.fill(0, 0, n);
+    while (this.sumSquares.length < nch) this.sumSquares.push(0);
     for (let c = 0; c < nch; c++) {
       const g = this.weights[c];
       const x = channels[c];
@@ -134,10 +139,12 @@ export class LoudnessMeter {
       let z1 = st[4];
       let z2 = st[5];
       let peak = this.peak;
+      let sq = this.sumSquares[c];
       for (let i = 0; i < n; i++) {
         const v = x[i];
         const a = v < 0 ? -v : v;
         if (a > peak) peak = a;
+        sq += v * v;
         const y = s1.b0 * v + s1.b1 * x1 + s1.b2 * x2 - s1.a1 * y1 - s1.a2 * y2;
         x2 = x1;
         x1 = v;
@@ -151,18 +158,13 @@ export class LoudnessMeter {
         if (g !== 0) power[i] += g * out * out;
       }
       this.peak = peak;
+      this.sumSquares[c] = sq;
       st[0] = x1;
       st[1] = x2;
       st[2] = y1;
       st[3] = y2;
       st[4] = z1;
       st[5] = z2;
-    }
-    for (let i = 0; i < n; i++) {
-      let m = 0;
-      for (let c = 0; c < nch; c++) m += channels[c][i];
-      m /= nch;
-      this.mixSquares += m * m;
     }
     let i = 0;
     while (i < n) {
@@ -231,7 +233,8 @@ export class LoudnessMeter {
       };
       lra = q(95) - q(10);
     }
-    const rms = this.total ? Math.sqrt(this.mixSquares / this.total) : 0;
+    const nch = Math.max(1, this.sumSquares.length);
+    const rms = this.total ? Math.sqrt(this.sumSquares.reduce((a, b) => a + b, 0) / nch / this.total) : 0;
     const peakDb = this.peak > 0 ? 20 * Math.log10(this.peak) : -200;
     return {
       integratedLufs: Math.max(LOUDNESS_FLOOR, integrated),

@@ -179,6 +179,7 @@ export interface FlacStreamInfo {
   totalSamples: number;
 }
 
+/** Parse STREAMINFO, the mandatory first metadata block of a FLAC stream; null when absent. O(1). */
 export function readFlacStreamInfo(b: Uint8Array, offset = 0): FlacStreamInfo | null {
   const s = offset + 8; // 'fLaC' + 4-byte metadata block header
   if (!ascii(b, offset, 'fLaC') || b.length < s + 18 || (b[offset + 4] & 0x7f) !== 0) return null;

@@ -69,30 +69,3 @@ export function percentiles(values: ArrayLike<number>, qs: readonly number[]): n
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
   });
 }
-
-export function mean(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i];
-  return values.length ? s / values.length : 0;
-}
-
-export function std(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i] - m) ** 2;
-  return values.length ? Math.sqrt(s / values.length) : 0;
-}
-
-/** Median of a small array, in place (insertion sort). O(n²) but n ≤ ~32. */
-export function smallMedianInPlace(a: Float64Array, n: number): number {
-  for (let i = 1; i < n; i++) {
-    const v = a[i];
-    let j = i - 1;
-    while (j >= 0 && a[j] > v) {
-      a[j + 1] = a[j];
-      j--;
-    }
-    a[j + 1] = v;
-  }
-  return n % 2 ? a[(n - 1) >> 1] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
-}

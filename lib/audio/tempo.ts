@@ -10,15 +10,24 @@ export interface TempoOptions {
   tightness?: number;
   /**
    * A faster metrical level (τ/2 or τ/3) replaces the winner when its comb
-   * salience reaches this fraction of the winner's. Default 0.8.
+   * salience reaches this fraction of the winner’s. Default 0.7.
    */
   octaveRatio?: number;
   /**
    * Minimum accent ratio for a faster level (see {@link pulseContrast}):
    * the in-between pulses must carry at least this fraction of the accent of
-   * the on-beat ones. Default 0.5. Only used when an accent envelope is given.
+   * the on-beat ones. Default 0.22: on our synthetic patterns off-beat
+   * hi-hats against beats measured below 0.2, backbeats against kicks above
+   * it unless sustained chords are much louder than the drums. Only used
+   * when an accent envelope is given.
    */
   accentRatio?: number;
+  /**
+   * Onset-envelope scale for the confidence: the P99 − P50 spread of the
+   * envelope at which onsets count as unmistakable (confidence is scaled
+   * by min(1, spread / onsetScale)). Default: no scaling.
+   */
+  onsetScale?: number;
 }
 
 export interface TempoCandidate {
@@ -29,7 +38,11 @@ export interface TempoCandidate {
 export interface TempoResult {
   /** Tempo in BPM (0 when the envelope carries no periodicity at all). */
   bpm: number;
-  /** Comb salience of the chosen period: normalised autocorrelation in [0, 1]. */
+  /**
+   * In [0, 1]: comb salience of the chosen period (normalised
+   * autocorrelation), scaled down when the envelope has no clear onsets
+   * (`onsetScale`) or spans fewer than 8 beats.
+   */
   confidence: number;
   /** Beat times in seconds (frame centres given by `frameTimeS`). */
   beatsS: number[];
@@ -101,18 +114,21 @@ function combSalience(a: Float64Array, tau: number): number {
 
 /**
  * Accent of the pulses that a faster metrical level would add, relative to
- * the existing ones: for period τ, take the phase φ whose pulse train
- * φ + kτ collects the most accent, then the mean accent at φ + jτ/m
- * (j = 1..m−1, the worst of them) divided by the accent at φ. Near 1 when
- * the in-between events are as strong as the beats (a faster beat), near 0
- * when they are faint subdivisions (off-beat hi-hats). O(N) per call.
+ * the existing ones: for period ≈ τ, take the period (within ±2 %) and phase
+ * φ whose pulse train φ + kτ collects the most accent, then the mean accent
+ * at φ + jτ/m (j = 1..m−1, the worst of them) divided by the accent at φ.
+ * Near 1 when the in-between events are as strong as the beats (a faster
+ * beat), near 0 when they are faint subdivisions (off-beat hi-hats). The
+ * period search matters: τ from the salience grid can be ~1 % off, and a
+ * pulse train that drifts by a few frames over the clip misses its events.
+ * O(N) per period tried (41 periods).
  */
 export function pulseContrast(accent: ArrayLike<number>, tau: number, m: number): number {
   const n = accent.length;
-  const value = (phase: number): number => {
+  const value = (phase: number, period: number): number => {
     let s = 0;
     let c = 0;
-    for (let t = phase; t < n - 0.5; t += tau) {
+    for (let t = phase; t < n - 0.5; t += period) {
       const i = Math.round(t);
       let v = accent[i];
       if (i > 0 && accent[i - 1] > v) v = accent[i - 1];
@@ -123,26 +139,32 @@ export function pulseContrast(accent: ArrayLike<number>, tau: number, m: number)
     return c ? s / c : 0;
   };
   let bestPhase = 0;
+  let bestPeriod = tau;
   let bestVal = Number.NEGATIVE_INFINITY;
-  for (let p = 0; p < tau; p += 0.5) {
-    const v = value(p);
-    if (v > bestVal) {
-      bestVal = v;
-      bestPhase = p;
+  for (let d = -0.02; d <= 0.02 + 1e-9; d += 0.001) {
+    const period = tau * (1 + d);
+    for (let p = 0; p < period; p += 0.5) {
+      const v = value(p, period);
+      if (v > bestVal) {
+        bestVal = v;
+        bestPhase = p;
+        bestPeriod = period;
+      }
     }
   }
   if (!(bestVal > 0)) return 0;
   let off = Number.POSITIVE_INFINITY;
-  for (let j = 1; j < m; j++) off = Math.min(off, value(bestPhase + (j * tau) / m));
+  for (let j = 1; j < m; j++) off = Math.min(off, value(bestPhase + (j * bestPeriod) / m, bestPeriod));
   return off / bestVal;
 }
 
 /**
  * Estimate tempo and track beats.
  *
- * Method: (1) normalised autocorrelation of the onset-strength envelope;
- * (2) comb salience S(τ) over periods in [minBpm, maxBpm] on a 0.05-frame
- * grid; (3) octave correction — a plain ACF peak is as high at 2τ as at τ
+ * Method: (1) normalised autocorrelation of the onset-strength envelope
+ * (and of the accent envelope, when given); (2) comb salience S(τ) over
+ * periods in [minBpm, maxBpm] on a 0.05-frame grid, averaged over the two
+ * envelopes; (3) octave correction — a plain ACF peak is as high at 2τ as at τ
  * (the classic halving error), so after taking argmax S we move to τ/2 or τ/3
  * while that faster level keeps ≥ `octaveRatio` of the salience *and* (when
  * an accent envelope is given) its added pulses carry ≥ `accentRatio` of the
@@ -150,12 +172,14 @@ export function pulseContrast(accent: ArrayLike<number>, tau: number, m: number)
  * makes faint off-beat hi-hats look as periodic as the beat, the linear
  * energy envelope does not; (4) dynamic-programming beat tracking (Ellis
  * 2007): C(t) = O(t) + max_{τ'} [C(t−τ') − α·ln²(τ'/τ)] over τ' ∈ [τ/2, 2τ],
- * backtracked from the last strong local maximum, weak leading/trailing beats
- * trimmed; (5) the final BPM is the least-squares slope of beat frame vs.
+ * backtracked from the best cumulative score within the final period, weak
+ * leading/trailing beats trimmed; (5) the final BPM is the least-squares slope of beat frame vs.
  * beat index when it agrees with τ within 5 % (sub-frame precision), else τ.
  *
  * Complexity: O(N·maxLag) for the ACF (maxLag = 4 periods of the slowest
  * tempo), O(N·τ) for the DP; memory O(N). N is ~43 per second of audio.
+ *
+ * @example estimateTempo(onsetEnvelope, 22050 / 512).bpm // ≈ 120 for a 120 BPM click track
  *
  * @param env onset strength per frame (non-negative)
  * @param frameRate frames per second of `env`
@@ -172,8 +196,8 @@ export function estimateTempo(
   const minBpm = options.minBpm ?? 40;
   const maxBpm = options.maxBpm ?? 240;
   const tightness = options.tightness ?? 100;
-  const octaveRatio = options.octaveRatio ?? 0.8;
-  const accentRatio = options.accentRatio ?? 0.3;
+  const octaveRatio = options.octaveRatio ?? 0.7;
+  const accentRatio = options.accentRatio ?? 0.22;
   const empty: TempoResult = { bpm: 0, confidence: 0, beatsS: [], beatFrames: [], periodFrames: 0, candidates: [] };
   const n = env.length;
   const minLag = (60 * frameRate) / maxBpm;
@@ -197,14 +221,17 @@ export function estimateTempo(
     sal.push(salience(tau));
   }
   if (!lags.length) return empty;
-  // Refined local maxima of S, as candidates.
+  // Distinct local maxima of S (at least 3 % apart), as reported candidates.
   const peaks: TempoCandidate[] = [];
-  for (let i = 0; i < sal.length; i++) {
+  const order = sal.map((_, i) => i).sort((x, y) => sal[y] - sal[x]);
+  for (const i of order) {
+    if (peaks.length >= 5) break;
+    const bpm = (60 * frameRate) / lags[i];
+    if (peaks.some((p) => Math.abs(p.bpm / bpm - 1) < 0.03)) continue;
     const left = i > 0 ? sal[i - 1] : Number.NEGATIVE_INFINITY;
     const right = i < sal.length - 1 ? sal[i + 1] : Number.NEGATIVE_INFINITY;
-    if (sal[i] >= left && sal[i] > right) peaks.push({ bpm: (60 * frameRate) / lags[i], salience: sal[i] });
+    if (sal[i] >= left && sal[i] >= right) peaks.push({ bpm, salience: sal[i] });
   }
-  peaks.sort((x, y) => y.salience - x.salience);
   let best = 0;
   for (let i = 1; i < sal.length; i++) if (sal[i] > sal[best]) best = i;
   let tau = lags[best];
@@ -226,7 +253,7 @@ export function estimateTempo(
           bt = c;
         }
       }
-      if (bs >= octaveRatio * s && (!accent || pulseContrast(accent, tau, m) >= accentRatio)) {
+      if (bs >= octaveRatio * s && (!useB || pulseContrast(accent!, tau, m) >= accentRatio)) {
         tau = bt;
         s = bs;
         moved = true;
@@ -242,13 +269,22 @@ export function estimateTempo(
     const slope = robustBeatPeriod(beatFrames, tau);
     if (Number.isFinite(slope) && Math.abs(slope / tau - 1) < 0.05) period = slope;
   }
+  let confidence = Math.max(0, Math.min(1, s));
+  // A steady tone or noise still yields some autocorrelation peak; without
+  // clear onsets, or with too few periods to compare, trust it less.
+  if (options.onsetScale) {
+    const sorted = Float64Array.from(env).sort();
+    const spread = sorted[Math.floor(0.99 * (n - 1))] - sorted[Math.floor(0.5 * (n - 1))];
+    confidence *= Math.max(0, Math.min(1, spread / options.onsetScale));
+  }
+  confidence *= Math.min(1, n / (8 * period));
   return {
     bpm: (60 * frameRate) / period,
-    confidence: Math.max(0, Math.min(1, s)),
+    confidence,
     beatsS: beatFrames.map(frameTime),
     beatFrames,
     periodFrames: period,
-    candidates: peaks.slice(0, 5),
+    candidates: peaks,
   };
 }
 

@@ -156,7 +156,8 @@ export function parseWavHeader(prefix: Uint8Array, fileSize: number): WavInfo {
 /**
  * Convert whole frames of interleaved little-endian WAV samples to one
  * Float32Array per channel in [-1, 1): u8 → (v−128)/128, s16 → v/2^15,
- * s24 → v/2^23, s32 → v/2^31, floats as stored (NaN/∞ → 0).
+ * s24 → v/2^23, s32 → v/2^31, floats as stored (NaN/∞, and doubles beyond the float32
+ * range, → 0).
  * Complexity: O(bytes).
  */
 export function convertWavBlock(bytes: Uint8Array, info: Pick<WavInfo, 'encoding' | 'bytesPerSample' | 'channels' | 'blockAlign'>): Float32Array[] {
@@ -178,7 +179,8 @@ export function convertWavBlock(bytes: Uint8Array, info: Pick<WavInfo, 'encoding
         }
       } else {
         for (let i = 0; i < frames; i++, p += step) {
-          const v = dv.getFloat64(p, true);
+          // Judge finiteness after narrowing: a finite double beyond ±3.4e38 becomes ±∞ as a float32.
+          const v = Math.fround(dv.getFloat64(p, true));
           o[i] = Number.isFinite(v) ? v : 0;
         }
       }
