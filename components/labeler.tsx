@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import type { QueueItem, VoteInput, VoteResult } from '@/lib/queue/schemas';
 import { AudioPlayer } from './audio-player';
+import { ContributorStats } from './crowd-contributor-stats';
 
 type Pending = { input: VoteInput; title: string };
 
@@ -177,8 +178,11 @@ export function Labeler() {
             </h2>
             <span className="muted">{current.clip.artist}</span>
           </div>
-          <span className="muted" data-testid="done-count">
-            {done} done this session
+          <span className="stack" style={{ gap: 0, alignItems: 'flex-end' }}>
+            <span className="muted" data-testid="done-count">
+              {done} done this session
+            </span>
+            <ContributorStats answered={done} />
           </span>
         </div>
         <AudioPlayer

@@ -44,7 +44,11 @@ export async function openDb(config: DbConfig): Promise<DbHandle> {
 async function openPostgres(url: string, max: number): Promise<DbHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
-  const client = postgres(url, { max, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10 });
+  // Reconnect backoff: postgres.js grows it as 3^failures / 100 s (up to 20 s) with the failure count
+  // shared by the pool, so after a restart of the server a busy pool waited up to 20 s before trying
+  // again. Cap it at 2 s (with jitter), so the app is back within seconds of the database.
+  const backoff = (retries: number) => Math.min(2, 0.05 * 2 ** retries) * (0.5 + Math.random() / 2);
+  const client = postgres(url, { max, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10, backoff });
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
     db,

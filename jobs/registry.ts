@@ -2,12 +2,37 @@ import type { JobDefinition } from '@/lib/jobs/engine';
 import { extractFeaturesJob } from './extract-features';
 import { extractPendingJob } from './extract-pending';
 import { reapLeasesJob } from './reap-leases';
+import { applyRetentionJob } from './apply-retention';
+import { aggregateVotesJob } from './aggregate-votes';
+import { exportSnapshotJob } from './export-snapshot';
+import { retrainJob } from './retrain';
+import { rescoreJob } from './rescore';
+import { retrainCheckJob } from './retrain-check';
+import { applyFeedbackRetentionJob } from './apply-feedback-retention';
 
 /** Every job the workers run; `chorus worker` and the in-process runner register these. */
-export const ALL_JOBS = [reapLeasesJob, extractFeaturesJob, extractPendingJob] as JobDefinition<unknown>[];
+export const ALL_JOBS = [
+  applyRetentionJob,
+  reapLeasesJob,
+  extractFeaturesJob,
+  extractPendingJob,
+  aggregateVotesJob,
+  exportSnapshotJob,
+  retrainJob,
+  rescoreJob,
+  retrainCheckJob,
+  applyFeedbackRetentionJob,
+] as JobDefinition<unknown>[];
 
 /** Periodic jobs (cron, UTC). */
 export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unknown }[] = [
+  { job: applyRetentionJob as JobDefinition<unknown>, cron: '*/15 * * * *', data: { limit: 500 } },
   { job: reapLeasesJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
   { job: extractPendingJob as JobDefinition<unknown>, cron: '* * * * *', data: { limit: 64 } },
+  // Full crowd EM; skipped when no vote arrived since the last run (new votes also trigger it).
+  { job: aggregateVotesJob as JobDefinition<unknown>, cron: '*/10 * * * *', data: { trigger: 'schedule' } },
+  // Retrain after N new labels or on the configured interval; cold-start priorities before any model.
+  { job: retrainCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
+  // Listener feedback older than settings.feedbackRetentionDays (privacy).
+  { job: applyFeedbackRetentionJob as JobDefinition<unknown>, cron: '17 * * * *', data: {} },
 ];

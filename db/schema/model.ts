@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   customType,
   index,
+  uniqueIndex,
   integer,
   jsonb,
   pgTable,
@@ -34,10 +35,21 @@ export const models = pgTable(
     onnx: bytea('onnx'),
     onnxSha256: text('onnx_sha256'),
     error: text('error'),
+    /** What started the run: 'manual' (an engineer), 'labels' (N new labels), 'schedule', 'test'. */
+    trigger: text('trigger').notNull().default('manual'),
+    /** Bumped while a run trains; a 'training' row whose heartbeat is stale belongs to a dead run. */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The model this one replaced when it was promoted: what a rollback re-activates. */
+    previousModelId: integer('previous_model_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     promotedAt: timestamp('promoted_at', { withTimezone: true }),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
   },
-  (t) => [index('models_status_idx').on(t.status)],
+  (t) => [
+    index('models_status_idx').on(t.status),
+    /** At most one active model: a promotion retires the old one first, in the same transaction. */
+    uniqueIndex('models_one_active_key').on(t.status).where(sql`${t.status} = 'active'`),
+  ],
 );
 
 /** Latest scores of each clip under a model. */
@@ -54,20 +66,24 @@ export const predictions = pgTable(
     uncertainty: real('uncertainty').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.clipId, t.modelId] })],
+  (t) => [primaryKey({ columns: [t.clipId, t.modelId] }), index('predictions_model_idx').on(t.modelId)],
 );
 
 /** A pushed set of embeddings for the recommender; exactly one is `active` at a time. */
-export const embeddingVersions = pgTable('embedding_versions', {
-  id: serial('id').primaryKey(),
-  modelId: integer('model_id').references(() => models.id, { onDelete: 'set null' }),
-  source: text('source').notNull(),
-  dim: integer('dim').notNull(),
-  status: text('status', { enum: ['building', 'ready', 'active', 'retired'] }).notNull().default('building'),
-  count: integer('count').notNull().default(0),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  activatedAt: timestamp('activated_at', { withTimezone: true }),
-});
+export const embeddingVersions = pgTable(
+  'embedding_versions',
+  {
+    id: serial('id').primaryKey(),
+    modelId: integer('model_id').references(() => models.id, { onDelete: 'set null' }),
+    source: text('source').notNull(),
+    dim: integer('dim').notNull(),
+    status: text('status', { enum: ['building', 'ready', 'active', 'retired'] }).notNull().default('building'),
+    count: integer('count').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('embedding_versions_one_active_key').on(t.status).where(sql`${t.status} = 'active'`)],
+);
 
 export const clipEmbeddings = pgTable(
   'clip_embeddings',

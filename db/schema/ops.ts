@@ -1,4 +1,5 @@
-import { bigserial, boolean, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth';
 import { clips } from './catalog';
 
@@ -35,19 +36,34 @@ export const jobRuns = pgTable(
   (t) => [index('job_runs_updated_idx').on(t.updatedAt)],
 );
 
-export const datasetSnapshots = pgTable('dataset_snapshots', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull(),
-  version: integer('version').notNull(),
-  status: text('status', { enum: ['building', 'ready', 'failed'] }).notNull().default('building'),
-  filters: jsonb('filters').$type<Record<string, unknown>>().notNull().default({}),
-  formats: text('formats').array().notNull(),
-  manifest: jsonb('manifest').$type<Record<string, unknown>>(),
-  path: text('path'),
-  error: text('error'),
-  createdBy: uuid('created_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const datasetSnapshots = pgTable(
+  'dataset_snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    status: text('status', { enum: ['building', 'ready', 'failed'] }).notNull().default('building'),
+    filters: jsonb('filters').$type<Record<string, unknown>>().notNull().default({}),
+    formats: text('formats').array().notNull(),
+    /** Optional vector columns of the snapshot (features of the current extractor, embeddings of the active version). */
+    includeFeatures: boolean('include_features').notNull().default(false),
+    includeEmbeddings: boolean('include_embeddings').notNull().default(false),
+    manifest: jsonb('manifest').$type<Record<string, unknown>>(),
+    path: text('path'),
+    error: text('error'),
+    /** The export job building it (progress lives in job_runs); null when built inline by the CLI. */
+    jobId: text('job_id'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('dataset_snapshots_name_version_key').on(t.name, t.version),
+    /** One build per name at a time: a second create while one runs is a 409, even across processes. */
+    uniqueIndex('dataset_snapshots_one_build_key').on(t.name).where(sql`${t.status} = 'building'`),
+    index('dataset_snapshots_created_idx').on(t.createdAt),
+  ],
+);
 
 /** A clip's split is decided once and never changes, so test clips never leak into a later train split. */
 export const datasetSplits = pgTable('dataset_splits', {

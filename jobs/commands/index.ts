@@ -4,6 +4,9 @@ import { seedCommand } from './seed';
 import { workerCommand } from './worker';
 import { aggregateCommand } from './aggregate';
 import { extractCommand } from './extract';
+import { importVotesCommand } from './import-votes';
+import { exportCommand } from './export';
+import { simulateCommand } from './simulate';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
 export const COMMANDS: Record<string, Command> = {
@@ -12,4 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   import: importCommand,
   aggregate: aggregateCommand,
   extract: extractCommand,
+  'import-votes': importVotesCommand,
+  export: exportCommand,
+  simulate: simulateCommand,
 };

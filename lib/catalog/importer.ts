@@ -45,14 +45,36 @@ export async function readCatalog(target: string, root?: string): Promise<{ entr
       problems.push({ line, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
       continue;
     }
+    if (parsed.data.path.includes('\0')) {
+      problems.push({ line, error: 'path contains a NUL character' });
+      continue;
+    }
     const file = resolveCatalogPath(base, parsed.data.path);
     if (!file) {
       problems.push({ line, error: `path "${parsed.data.path}" is outside the catalog folder ${base}` });
       continue;
     }
+    // A symbolic link inside the folder may point anywhere: judge where it really leads.
+    const real = await realInside(base, file);
+    if (real === false) {
+      problems.push({ line, error: `path "${parsed.data.path}" is a link to a file outside the catalog folder ${base}` });
+      continue;
+    }
     entries.push({ line, file, row: parsed.data });
   }
   return { entries, problems };
+}
+
+/** False when `file` exists but its real path (links resolved) leaves `base`; true otherwise (a missing file fails later, per row). */
+async function realInside(base: string, file: string): Promise<boolean> {
+  let realFile: string;
+  try {
+    realFile = await fs.realpath(file);
+  } catch {
+    return true;
+  }
+  const realBase = await fs.realpath(base).catch(() => base);
+  return inside(realBase, realFile);
 }
 
 /** The absolute file a catalog path points to, or null when it escapes `base`. */

@@ -39,6 +39,10 @@ export interface IngestInput {
  * which marks the clip failed with the reason.
  */
 export async function ingestAudio(db: Db, store: AudioStore, input: IngestInput, limits: { maxBytes: number }): Promise<IngestResult & { isNew: boolean }> {
+  // Checked before anything is written: PostgreSQL refuses these, and a refusal after the file
+  // is stored would leave an orphan file and surface as a 500 instead of a clear per-file error.
+  const unstorable = unstorableText({ name: input.name, ...input.metadata });
+  if (unstorable) throw new AppError('UNPROCESSABLE', `${input.name.replace(/\0/g, '\\0')}: ${unstorable}`);
   if (input.bytes.byteLength === 0) throw new AppError('UNPROCESSABLE', `${input.name}: the file is empty`);
   if (input.bytes.byteLength > limits.maxBytes) {
     throw new AppError(
@@ -84,4 +88,31 @@ export async function ingestAudio(db: Db, store: AudioStore, input: IngestInput,
 export function titleFromName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? name;
   return base.replace(/\.[a-z0-9]{1,5}$/i, '').trim().slice(0, 300) || 'Untitled';
+}
+
+/** Deepest provenance nesting accepted (PostgreSQL's jsonb refuses very deep documents with a stack error). */
+export const MAX_METADATA_DEPTH = 32;
+
+/**
+ * Why `value` cannot be stored as clip metadata, or null when it can: PostgreSQL text and
+ * jsonb refuse the NUL character, and jsonb refuses very deep nesting. Iterative, so a hostile
+ * document cannot exhaust the stack here either. O(size of the value).
+ */
+export function unstorableText(value: unknown): string | null {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return `${path || 'a field'} contains a NUL character, which cannot be stored`;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_METADATA_DEPTH) return `${path || 'the metadata'} is nested more than ${MAX_METADATA_DEPTH} levels deep`;
+    for (const [k, child] of Object.entries(v)) {
+      const childPath = path ? `${path}.${k.replace(/\0/g, '\\0')}` : k;
+      if (k.includes('\0')) return `${childPath} (a key) contains a NUL character, which cannot be stored`;
+      stack.push({ v: child, path: childPath, depth: depth + 1 });
+    }
+  }
+  return null;
 }

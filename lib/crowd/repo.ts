@@ -1,6 +1,13 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
-import type { DbOrTx } from '@/db/client';
-import { aggregates, votes } from '@/db/schema';
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { execRows, type DbOrTx } from '@/db/client';
+import { aggregates, agreementStats, crowdFits, goldAnswers, votes, workerReliability } from '@/db/schema';
+import type { LabelState } from '@/db/schema/catalog';
+
+/**
+ * The crowd area's tables: votes as the aggregator reads them, aggregates, worker reliability,
+ * agreement statistics, EM runs (crowd_fits). Bulk writes go through `jsonb_to_recordset`, one
+ * text parameter per chunk, so they behave the same on postgres.js and PGlite.
+ */
 
 export async function countVotesByUser(db: DbOrTx, userId: string): Promise<number> {
   const [row] = await db
@@ -16,6 +23,23 @@ export async function votesForClip(db: DbOrTx, clipId: string) {
     .select({ userId: votes.userId, tags: votes.tags, taxonomyVersion: votes.taxonomyVersion, createdAt: votes.createdAt })
     .from(votes)
     .where(and(eq(votes.clipId, clipId), eq(votes.kind, 'vote')));
+}
+
+export interface ClipAnswerRow {
+  userId: string;
+  kind: 'vote' | 'targeted';
+  tags: string[];
+  questionTag: string | null;
+  answer: boolean | null;
+}
+
+/** Votes and targeted yes/no answers on one clip under one taxonomy version. O(answers on the clip). */
+export async function answersForClip(db: DbOrTx, clipId: string, taxonomyVersion: number): Promise<ClipAnswerRow[]> {
+  const rows = await db
+    .select({ userId: votes.userId, kind: votes.kind, tags: votes.tags, questionTag: votes.questionTag, answer: votes.answer })
+    .from(votes)
+    .where(and(eq(votes.clipId, clipId), eq(votes.taxonomyVersion, taxonomyVersion), inArray(votes.kind, ['vote', 'targeted'])));
+  return rows as ClipAnswerRow[];
 }
 
 export interface AggregateRow {
@@ -46,4 +70,462 @@ export async function upsertAggregates(db: DbOrTx, rows: AggregateRow[]): Promis
         updatedAt: sql`excluded.updated_at`,
       },
     });
+}
+
+/** The clip row the incremental update needs, locked so concurrent answers on one clip recompute in turn. */
+export async function lockClipForUpdate(db: DbOrTx, clipId: string) {
+  const [row] = await execRows<{ id: string; label_state: LabelState; overlap_target: number; vote_count: number }>(
+    db,
+    sql`select id, label_state, overlap_target, vote_count from clips where id = ${clipId} for update`,
+  );
+  return row;
+}
+
+export async function setClipState(db: DbOrTx, clipId: string, state: LabelState, overlapTarget: number): Promise<void> {
+  await execRows(
+    db,
+    sql`update clips set
+          state_changed_at = case when label_state <> ${state} then now() else state_changed_at end,
+          label_state = ${state},
+          overlap_target = ${overlapTarget}
+        where id = ${clipId} and label_state <> 'expert_resolved'`,
+  );
+}
+
+export async function goldAnswerFor(db: DbOrTx, clipId: string) {
+  const [row] = await db
+    .select({ tags: goldAnswers.tags, tolerated: goldAnswers.tolerated })
+    .from(goldAnswers)
+    .where(eq(goldAnswers.clipId, clipId));
+  return row;
+}
+
+export async function allGoldAnswers(db: DbOrTx) {
+  return db.select({ clipId: goldAnswers.clipId, tags: goldAnswers.tags, tolerated: goldAnswers.tolerated }).from(goldAnswers);
+}
+
+export type CrowdFitRow = typeof crowdFits.$inferSelect;
+
+export async function latestFit(db: DbOrTx): Promise<CrowdFitRow | undefined> {
+  const [row] = await db.select().from(crowdFits).orderBy(desc(crowdFits.id)).limit(1);
+  return row;
+}
+
+export async function insertFit(db: DbOrTx, fit: typeof crowdFits.$inferInsert): Promise<CrowdFitRow> {
+  const [row] = await db.insert(crowdFits).values(fit).returning();
+  return row;
+}
+
+export async function recentFits(db: DbOrTx, limit: number): Promise<CrowdFitRow[]> {
+  return db.select().from(crowdFits).orderBy(desc(crowdFits.id)).limit(limit);
+}
+
+/** Stored per-tag rates and vote weight of some workers (the incremental update's model). */
+export async function workerRatesFor(db: DbOrTx, userIds: string[]) {
+  if (userIds.length === 0) return [];
+  return db
+    .select({
+      userId: workerReliability.userId,
+      sensitivityByTag: workerReliability.sensitivityByTag,
+      specificityByTag: workerReliability.specificityByTag,
+      weight: workerReliability.weight,
+    })
+    .from(workerReliability)
+    .where(inArray(workerReliability.userId, userIds));
+}
+
+/**
+ * Vote-kind answers created after `since`, counted up to `cap` (an index range scan that stops
+ * early): "have enough new votes arrived to re-run EM?" costs at most `cap` index entries.
+ */
+export async function countVotesSince(db: DbOrTx, since: Date, cap: number): Promise<number> {
+  const [row] = await execRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (
+          select 1 from votes where created_at > ${since.toISOString()}::timestamptz and kind in ('vote', 'targeted') limit ${cap}
+        ) recent`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** An EM job queued or running (updated within the last half hour, so a dead worker's row does not block forever). */
+export async function emJobPending(db: DbOrTx, jobName: string): Promise<boolean> {
+  const rows = await execRows<{ one: number }>(
+    db,
+    sql`select 1 as one from job_runs
+        where name = ${jobName} and state in ('queued', 'active') and updated_at > now() - interval '30 minutes'
+        limit 1`,
+  );
+  return rows.length > 0;
+}
+
+export async function databaseNow(db: DbOrTx): Promise<Date> {
+  const [row] = await execRows<{ now: string | Date }>(db, sql`select now() as now`);
+  return new Date(row.now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full aggregation: reading
+
+export interface ClipSnapshot {
+  id: string;
+  voteCount: number;
+  labelState: LabelState;
+  overlapTarget: number;
+  durationS: number | null;
+}
+
+/** Every clip that has answers, with what the write-back guard compares against. */
+export async function clipsWithAnswers(db: DbOrTx): Promise<Map<string, ClipSnapshot>> {
+  const rows = await execRows<{
+    id: string;
+    vote_count: number;
+    label_state: LabelState;
+    overlap_target: number;
+    duration_s: number | null;
+  }>(
+    db,
+    sql`select c.id, c.vote_count, c.label_state, c.overlap_target, c.duration_s from clips c
+        where c.vote_count > 0 or exists (select 1 from votes v where v.clip_id = c.id and v.kind = 'targeted')`,
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        voteCount: Number(r.vote_count),
+        labelState: r.label_state,
+        overlapTarget: Number(r.overlap_target),
+        durationS: r.duration_s,
+      },
+    ]),
+  );
+}
+
+export interface StreamedVote {
+  id: string;
+  clip_id: string;
+  user_id: string;
+  kind: 'vote' | 'targeted';
+  tags: string[];
+  question_tag: string | null;
+  answer: boolean | null;
+  listened_ms: number | null;
+  created_at: string | Date;
+}
+
+/** Votes and targeted answers of one taxonomy version, a page at a time in id order (keyset pagination). */
+export async function* streamVotes(db: DbOrTx, taxonomyVersion: number, pageSize = 5000): AsyncGenerator<StreamedVote[]> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const page = await execRows<StreamedVote>(
+      db,
+      sql`select id, clip_id, user_id, kind, tags, question_tag, answer, listened_ms, created_at from votes
+          where kind in ('vote', 'targeted') and taxonomy_version = ${taxonomyVersion} and id > ${after}::uuid
+          order by id limit ${pageSize}`,
+    );
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].id;
+  }
+}
+
+export interface WorkerAccount {
+  id: string;
+  role: string;
+  status: 'active' | 'paused' | 'disabled';
+  external: boolean;
+  judgedFrom: Date | null;
+}
+
+/** Marker of the placeholder accounts that hold imported votes. */
+export const EXTERNAL_EMAIL_DOMAIN = 'import.chorus.invalid';
+
+export async function workerAccounts(db: DbOrTx, userIds: string[]): Promise<Map<string, WorkerAccount>> {
+  const out = new Map<string, WorkerAccount>();
+  for (let i = 0; i < userIds.length; i += 1000) {
+    const chunk = userIds.slice(i, i + 1000);
+    const rows = await execRows<{
+      id: string;
+      role: string;
+      status: WorkerAccount['status'];
+      email: string;
+      judged_from: string | Date | null;
+    }>(
+      db,
+      sql`select u.id, u.role, u.status, u.email, wr.judged_from from users u left join worker_reliability wr on wr.user_id = u.id
+          where u.id in (${sql.join(
+            chunk.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
+    );
+    for (const r of rows) {
+      out.set(r.id, {
+        id: r.id,
+        role: r.role,
+        status: r.status,
+        external: r.email.toLowerCase().endsWith(`@${EXTERNAL_EMAIL_DOMAIN}`),
+        judgedFrom: r.judged_from ? new Date(r.judged_from) : null,
+      });
+    }
+  }
+  return out;
+}
+
+/** Contributors an admin reactivated after a pause: judged only on answers since `judged_from`. */
+export async function judgedFromByWorker(db: DbOrTx): Promise<Map<string, Date>> {
+  const rows = await execRows<{ user_id: string; judged_from: string | Date }>(
+    db,
+    sql`select user_id, judged_from from worker_reliability where judged_from is not null`,
+  );
+  return new Map(rows.map((r) => [r.user_id, new Date(r.judged_from)]));
+}
+
+/**
+ * A contributor the aggregator paused and an admin has since set active again: their history was
+ * reviewed, so later judgements look only at votes after the pause (`judged_from`).
+ */
+export async function acknowledgeReactivations(db: DbOrTx): Promise<number> {
+  const rows = await execRows<{ user_id: string }>(
+    db,
+    sql`update worker_reliability wr set judged_from = wr.paused_at, paused_at = null
+        from users u where u.id = wr.user_id and wr.paused_at is not null and u.status = 'active'
+        returning wr.user_id`,
+  );
+  return rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full aggregation: writing
+
+export interface ClipResult {
+  clipId: string;
+  /** The clip's vote_count when the run started; a clip that got a vote since is left to the incremental update. */
+  seenVotes: number;
+  state: LabelState;
+  overlapTarget: number;
+  tags: { tag: string; posterior: number; yes: number; no: number }[];
+}
+
+const CHUNK = 2000;
+
+/**
+ * Writes posteriors and states of many clips. The `vote_count = seen` guard skips a clip that
+ * received a vote while the run was computing (its incremental posterior is newer) and every
+ * expert-resolved clip. Returns how many clips were written.
+ */
+export async function writeClipResults(db: DbOrTx, results: ClipResult[], method: string): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < results.length; i += CHUNK) {
+    const chunk = results.slice(i, i + CHUNK);
+    const clipsJson = JSON.stringify(
+      chunk.map((r) => ({ id: r.clipId, seen: r.seenVotes, state: r.state, target: r.overlapTarget })),
+    );
+    const aggJson = JSON.stringify(
+      chunk.flatMap((r) =>
+        r.tags.map((t) => ({ clip_id: r.clipId, seen: r.seenVotes, tag: t.tag, posterior: t.posterior, yes: t.yes, no: t.no })),
+      ),
+    );
+    await execRows(
+      db,
+      sql`insert into aggregates (clip_id, tag, posterior, label, confidence, yes_votes, no_votes, method, updated_at)
+          select x.clip_id, x.tag, x.posterior, x.posterior >= 0.5, greatest(x.posterior, 1 - x.posterior), x.yes, x.no, ${method}, now()
+          from jsonb_to_recordset(${aggJson}::jsonb) as x(clip_id uuid, seen int, tag text, posterior double precision, yes int, no int)
+          join clips c on c.id = x.clip_id and c.vote_count = x.seen and c.label_state <> 'expert_resolved'
+          on conflict (clip_id, tag) do update set
+            posterior = excluded.posterior, label = excluded.label, confidence = excluded.confidence,
+            yes_votes = excluded.yes_votes, no_votes = excluded.no_votes, method = excluded.method, updated_at = excluded.updated_at`,
+    );
+    const updated = await execRows<{ id: string }>(
+      db,
+      sql`update clips c set
+            state_changed_at = case when c.label_state <> x.state then now() else c.state_changed_at end,
+            label_state = x.state,
+            overlap_target = x.target
+          from jsonb_to_recordset(${clipsJson}::jsonb) as x(id uuid, seen int, state text, target int)
+          where c.id = x.id and c.vote_count = x.seen and c.label_state <> 'expert_resolved'
+          returning c.id`,
+    );
+    written += updated.length;
+  }
+  return written;
+}
+
+export interface WorkerResult {
+  userId: string;
+  sensitivity: number;
+  specificity: number;
+  reliability: number;
+  uncertainty: number;
+  weight: number;
+  voteCount: number;
+  goldCorrect: number;
+  goldTotal: number;
+  flags: string[];
+  sensitivityByTag: number[];
+  specificityByTag: number[];
+  tooFastShare: number;
+  sameAnswerShare: number;
+}
+
+export async function writeWorkerResults(db: DbOrTx, rows: WorkerResult[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const json = JSON.stringify(
+      rows.slice(i, i + CHUNK).map((r) => ({
+        user_id: r.userId,
+        sensitivity: r.sensitivity,
+        specificity: r.specificity,
+        reliability: r.reliability,
+        uncertainty: r.uncertainty,
+        weight: r.weight,
+        vote_count: r.voteCount,
+        gold_correct: r.goldCorrect,
+        gold_total: r.goldTotal,
+        flags: r.flags,
+        sensitivity_by_tag: r.sensitivityByTag,
+        specificity_by_tag: r.specificityByTag,
+        too_fast_share: r.tooFastShare,
+        same_answer_share: r.sameAnswerShare,
+      })),
+    );
+    await execRows(
+      db,
+      sql`insert into worker_reliability (user_id, sensitivity, specificity, reliability, uncertainty, weight, vote_count, gold_correct,
+            gold_total, flags, sensitivity_by_tag, specificity_by_tag, too_fast_share, same_answer_share, updated_at)
+          select x.user_id, x.sensitivity, x.specificity, x.reliability, x.uncertainty, x.weight, x.vote_count, x.gold_correct,
+            x.gold_total, x.flags, x.sensitivity_by_tag, x.specificity_by_tag, x.too_fast_share, x.same_answer_share, now()
+          from jsonb_to_recordset(${json}::jsonb) as x(user_id uuid, sensitivity real, specificity real, reliability real, uncertainty real,
+            weight real, vote_count int, gold_correct int, gold_total int, flags jsonb, sensitivity_by_tag real[], specificity_by_tag real[],
+            too_fast_share real, same_answer_share real)
+          join users u on u.id = x.user_id
+          on conflict (user_id) do update set
+            sensitivity = excluded.sensitivity, specificity = excluded.specificity, reliability = excluded.reliability,
+            uncertainty = excluded.uncertainty, weight = excluded.weight, vote_count = excluded.vote_count,
+            gold_correct = excluded.gold_correct, gold_total = excluded.gold_total, flags = excluded.flags,
+            sensitivity_by_tag = excluded.sensitivity_by_tag, specificity_by_tag = excluded.specificity_by_tag,
+            too_fast_share = excluded.too_fast_share, same_answer_share = excluded.same_answer_share, updated_at = excluded.updated_at`,
+    );
+  }
+}
+
+export async function insertAgreementStats(
+  db: DbOrTx,
+  computedAt: Date,
+  rows: Omit<typeof agreementStats.$inferInsert, 'computedAt'>[],
+) {
+  if (rows.length === 0) return;
+  await db.insert(agreementStats).values(rows.map((r) => ({ ...r, computedAt })));
+}
+
+/** Pauses an active account; false when it was not active (already paused, disabled, or reactivated meanwhile). */
+export async function pauseAccount(db: DbOrTx, userId: string): Promise<boolean> {
+  const rows = await execRows<{ id: string }>(
+    db,
+    sql`update users set status = 'paused' where id = ${userId} and status = 'active' returning id`,
+  );
+  if (rows.length === 0) return false;
+  await execRows(db, sql`update worker_reliability set paused_at = now() where user_id = ${userId}`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboards
+
+export async function clipStateCounts(db: DbOrTx): Promise<Record<LabelState, number>> {
+  const rows = await execRows<{ state: LabelState; n: number }>(
+    db,
+    sql`select label_state as state, count(*)::int as n from clips group by label_state`,
+  );
+  const out: Record<LabelState, number> = { open: 0, consensus: 0, disputed: 0, expert_resolved: 0 };
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
+}
+
+export async function agreementSeries(db: DbOrTx, runs: number, scope?: 'tag' | 'batch' | 'overall') {
+  return execRows<{
+    computed_at: string | Date;
+    scope: 'tag' | 'batch' | 'overall';
+    tag: string | null;
+    alpha: number | null;
+    kappa: number | null;
+    items: number;
+  }>(
+    db,
+    sql`select computed_at, scope, tag, alpha, kappa, items from agreement_stats
+        where computed_at in (select distinct computed_at from agreement_stats order by computed_at desc limit ${runs})
+          ${scope ? sql`and scope = ${scope}` : sql``}
+        order by computed_at, scope, tag`,
+  );
+}
+
+export interface ReliabilityListRow {
+  user_id: string;
+  name: string;
+  email: string;
+  role: string;
+  status: string;
+  reliability: number;
+  uncertainty: number;
+  sensitivity: number;
+  specificity: number;
+  vote_count: number;
+  gold_correct: number;
+  gold_total: number;
+  weight: number;
+  too_fast_share: number;
+  same_answer_share: number;
+  flags: string[];
+  updated_at: string | Date;
+}
+
+export async function listWorkerReliability(
+  db: DbOrTx,
+  opts: { limit: number; offset: number; sort: 'reliability' | 'votes' | 'weight'; flagged: boolean },
+): Promise<{ total: number; rows: ReliabilityListRow[] }> {
+  const order =
+    opts.sort === 'votes' ? sql`wr.vote_count desc` : opts.sort === 'weight' ? sql`wr.weight asc` : sql`wr.reliability asc`;
+  const where = opts.flagged ? sql`where jsonb_array_length(wr.flags) > 0` : sql``;
+  const [{ n }] = await execRows<{ n: number }>(db, sql`select count(*)::int as n from worker_reliability wr ${where}`);
+  const rows = await execRows<ReliabilityListRow>(
+    db,
+    sql`select wr.user_id, u.name, u.email, u.role, u.status, wr.reliability, wr.uncertainty, wr.sensitivity, wr.specificity, wr.vote_count,
+               wr.gold_correct, wr.gold_total, wr.weight, wr.too_fast_share, wr.same_answer_share, wr.flags, wr.updated_at
+        from worker_reliability wr join users u on u.id = wr.user_id
+        ${where}
+        order by ${order}, wr.user_id
+        limit ${opts.limit} offset ${opts.offset}`,
+  );
+  return { total: Number(n), rows };
+}
+
+export interface GoldHistoryRow {
+  n: number;
+  kind: 'vote' | 'targeted';
+  tags: string[];
+  question_tag: string | null;
+  answer: boolean | null;
+  gold_tags: string[];
+  tolerated: string[];
+}
+
+/**
+ * One contributor's answers on gold clips, each with its position among all their answers
+ * (1-based, in time order), plus the number of answers. O(the contributor's answers).
+ */
+export async function goldHistoryOf(db: DbOrTx, userId: string): Promise<{ total: number; gold: GoldHistoryRow[] }> {
+  const [{ n }] = await execRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from votes where user_id = ${userId} and kind in ('vote', 'targeted')`,
+  );
+  const gold = await execRows<GoldHistoryRow>(
+    db,
+    sql`select m.n::int as n, m.kind, m.tags, m.question_tag, m.answer, g.tags as gold_tags, g.tolerated
+        from (
+          select v.clip_id, v.kind, v.tags, v.question_tag, v.answer, row_number() over (order by v.created_at, v.id) as n
+          from votes v where v.user_id = ${userId} and v.kind in ('vote', 'targeted')
+        ) m join gold_answers g on g.clip_id = m.clip_id
+        order by m.n`,
+  );
+  return { total: Number(n), gold: gold.map((g) => ({ ...g, n: Number(g.n) })) };
 }

@@ -78,6 +78,12 @@ export const manifestSchema = z.object({
   model_version: z.string().nullable(),
   extractor_version: z.string().nullable(),
   columns: z.array(z.string()),
+  /**
+   * How the rows were produced, when the caller records it (label taxonomy versions and the tag
+   * mapping applied, model, embedding version, split seed …). Optional and free-form: absent
+   * unless `writeSnapshot` is given `meta.build`.
+   */
+  build: z.record(z.string(), z.unknown()).optional(),
   /** Every file of the snapshot except the manifest itself, sorted by path. */
   files: z.array(fileEntrySchema),
   /** sha256 of the lines `<sha256>  <path>\n` of `files` (the `sha256sum` format): one fingerprint for the whole snapshot. */

@@ -57,6 +57,8 @@ export interface WriteSnapshotOptions {
     created_at?: Date | string;
     /** Card content beyond the manifest (description, label process, agreement, limits …). */
     datasheet?: Omit<DatasheetInput, 'manifest'>;
+    /** Recorded as the manifest's `build` (how the rows were produced); omitted when absent. */
+    build?: Record<string, unknown>;
   };
   onProgress?: (progress: SnapshotProgress) => void;
   expectedRows?: number;
@@ -242,6 +244,7 @@ export async function writeSnapshot(options: WriteSnapshotOptions): Promise<Snap
       model_version: options.meta.model_version,
       extractor_version: options.meta.extractor_version,
       columns: exportColumnNames(columns),
+      ...(options.meta.build ? { build: options.meta.build } : {}),
     };
     const card = Buffer.from(buildDatasheet({ ...options.meta.datasheet, manifest: base }), 'utf8');
     await writeFile(join(staging, DATASHEET_FILE), card, { flag: 'wx' });

@@ -14,6 +14,8 @@ const EXPERTS: readonly Role[] = ['expert', 'admin'];
 export const ROUTE_ACCESS = {
   '/api/health': { GET: 'public' },
   '/api/openapi': { GET: 'public' },
+  /** Prometheus metrics; also readable with the `CHORUS_METRICS_TOKEN` bearer when that is set. */
+  '/api/metrics': { GET: ENGINEERS },
   '/api/me': { GET: ANY_SIGNED_IN },
   '/api/taxonomy': { GET: ANY_SIGNED_IN },
   '/api/queue/next': { GET: ANY_SIGNED_IN },
@@ -23,6 +25,9 @@ export const ROUTE_ACCESS = {
   '/api/clips/[id]/escalate': { POST: ENGINEERS },
   '/api/clips': { GET: ENGINEERS, POST: ADMINS },
   '/api/export/jsonl': { GET: ENGINEERS },
+  '/api/datasets': { GET: ENGINEERS, POST: ENGINEERS },
+  '/api/datasets/[id]': { GET: ENGINEERS },
+  '/api/datasets/[id]/files/[...path]': { GET: ENGINEERS },
   '/api/jobs': { GET: ENGINEERS },
   '/api/tokens': { GET: ENGINEERS, POST: ENGINEERS },
   '/api/tokens/[id]': { DELETE: ENGINEERS },
@@ -31,13 +36,33 @@ export const ROUTE_ACCESS = {
   '/api/admin/settings': { GET: ADMINS, PATCH: ADMINS },
   '/api/admin/taxonomy': { GET: ENGINEERS, POST: ADMINS },
   '/api/admin/taxonomy/[version]/mapping': { GET: ENGINEERS },
+  '/api/me/quality': { GET: ANY_SIGNED_IN },
+  '/api/crowd/reliability': { GET: ENGINEERS },
+  '/api/crowd/agreement': { GET: ENGINEERS },
+  '/api/crowd/states': { GET: ENGINEERS },
+  '/api/crowd/aggregate': { POST: ENGINEERS },
+  '/api/models': { GET: ENGINEERS },
+  '/api/models/retrain': { POST: ENGINEERS },
+  '/api/models/rollback': { POST: ENGINEERS },
+  '/api/models/strategy': { GET: ENGINEERS, PATCH: ENGINEERS },
+  '/api/models/[id]/promote': { POST: ENGINEERS },
+  '/api/models/[id]/onnx': { GET: ENGINEERS },
   '/api/review/next': { GET: EXPERTS },
   '/api/review/decisions': { POST: EXPERTS },
   '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },
+  /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are never served. */
+  '/api/recommend/similar': { GET: 'public' },
+  '/api/recommend/mood': { GET: 'public' },
+  '/api/listen/sessions': { POST: 'public' },
+  '/api/listen/sessions/[id]/events': { POST: 'public' },
+  '/api/listen/sessions/[id]/next': { GET: 'public' },
+  '/api/listen/clips/[id]/audio': { GET: 'public' },
+  '/api/listen/kpis': { GET: ENGINEERS },
 } as const satisfies Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', Access>>>;
 
 export type RoutePath = keyof typeof ROUTE_ACCESS;
 
-export function access<P extends RoutePath>(path: P, method: keyof (typeof ROUTE_ACCESS)[P]): { roles: Access } {
-  return { roles: ROUTE_ACCESS[path][method] as Access };
+/** The route's roles, plus its template (the metrics label and log field of lib/http/route.ts). */
+export function access<P extends RoutePath>(path: P, method: keyof (typeof ROUTE_ACCESS)[P]): { roles: Access; route: string } {
+  return { roles: ROUTE_ACCESS[path][method] as Access, route: path };
 }

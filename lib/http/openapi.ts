@@ -10,11 +10,35 @@ import {
   TaxonomySchema,
 } from '@/lib/taxonomy/schemas';
 import { DecisionInputSchema, ReviewItemSchema } from '@/lib/review/schemas';
+import { RetrainRequestSchema, StrategySettingsPatchSchema, StrategySettingsSchema } from '@/lib/model/schemas';
+import {
+  AggregateRequestSchema,
+  AggregateResponseSchema,
+  AgreementResponseSchema,
+  ClipStatesResponseSchema,
+  ContributorQualitySchema,
+  ReliabilityResponseSchema,
+} from '@/lib/crowd/schemas';
+import { CreateSnapshotResultSchema, CreateSnapshotSchema } from '@/lib/export/schemas';
+import {
+  CreateSessionSchema,
+  EventResultSchema,
+  KpiQuerySchema,
+  KpiResponseSchema,
+  ListenEventSchema,
+  MoodQuerySchema,
+  NextQuerySchema,
+  RecommendResponseSchema,
+  SessionCreatedSchema,
+  SimilarQuerySchema,
+} from '@/lib/recommend/schemas';
 import { ROUTE_ACCESS } from './access';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 interface Doc {
   summary: string;
+  /** A zod object of the query string; each field becomes a query parameter. */
+  query?: ZodType;
   body?: ZodType;
   response?: ZodType;
 }
@@ -32,14 +56,46 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/clips': { GET: { summary: 'Clips with vote counts and current labels' }, POST: { summary: 'Upload audio (multipart: file…, title, artist, licence, provenance)' } },
   '/api/clips/{id}/escalate': { POST: { summary: 'Send a clip to the expert review queue' } },
   '/api/export/jsonl': { GET: { summary: 'Current labels as JSON Lines (streamed)' } },
+  '/api/datasets': {
+    GET: { summary: 'Dataset snapshots, newest first (query: name, limit), with build status and progress' },
+    POST: { summary: 'Define a snapshot and queue its build (202; 409 while a build of the name runs)', body: CreateSnapshotSchema, response: CreateSnapshotResultSchema },
+  },
+  '/api/datasets/{id}': { GET: { summary: 'A snapshot: status, job progress, files and manifest' } },
+  '/api/datasets/{id}/files/{path}': {
+    GET: { summary: 'Download a file the manifest lists (e.g. data/train-00000-of-00001.parquet, README.md) or manifest.json' },
+  },
   '/api/jobs': { GET: { summary: 'Recent background jobs with progress' } },
   '/api/tokens': { GET: { summary: 'Your API tokens' }, POST: { summary: 'Create an API token (shown once)', body: CreateTokenSchema } },
   '/api/tokens/{id}': { DELETE: { summary: 'Revoke an API token' } },
   '/api/admin/users': { GET: { summary: 'Users' }, POST: { summary: 'Create a user', body: CreateUserSchema } },
   '/api/admin/users/{id}': { PATCH: { summary: 'Change a user role or status', body: UpdateUserSchema } },
+  '/api/models': {
+    GET: { summary: 'Model registry: versions with metrics (held-out micro/macro F1, per-tag AP, ECE, Hamming loss, reliability bins, tag confusion) and status, learning curves, embedding versions, rollback target, strategy' },
+  },
+  '/api/models/retrain': { POST: { summary: 'Queue a retrain → register → promote-if-better → rescore → push embeddings job (202, job id; 409 while one trains)', body: RetrainRequestSchema } },
+  '/api/models/rollback': { POST: { summary: 'Re-activate the model the active one replaced (audited) and queue a rescore' } },
+  '/api/models/strategy': {
+    GET: { summary: 'Query strategy, priority weights, retraining and targeted-question settings', response: StrategySettingsSchema },
+    PATCH: { summary: 'Change them (audited)', body: StrategySettingsPatchSchema, response: StrategySettingsSchema },
+  },
+  '/api/models/{id}/promote': { POST: { summary: 'Activate a ready or retired model by explicit decision (ONNX sha256 and interface verified; audited), then rescore' } },
+  '/api/models/{id}/onnx': { GET: { summary: 'Download the model ONNX file (header x-chorus-sha256)' } },
   '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema } },
   '/api/review/decisions': { POST: { summary: 'Settle a clip (final for aggregation, audited)', body: DecisionInputSchema } },
   '/api/review/agreement': { GET: { summary: 'Expert–expert agreement on second opinions' } },
+  '/api/me/quality': {
+    GET: { summary: 'Your accuracy on gold clips and streak (aggregate only; updated every 10 answers)', response: ContributorQualitySchema },
+  },
+  '/api/crowd/reliability': {
+    GET: { summary: 'Annotator reliability ± uncertainty, votes, gold accuracy, weight, flags (query: limit, offset, sort=reliability|votes|weight, flagged)', response: ReliabilityResponseSchema },
+  },
+  '/api/crowd/agreement': {
+    GET: { summary: "Krippendorff's alpha / Fleiss' kappa per tag, overall and per batch, one point per EM run (query: runs, scope)", response: AgreementResponseSchema },
+  },
+  '/api/crowd/states': { GET: { summary: 'Clips per label state, votes since the last EM run, the last run', response: ClipStatesResponseSchema } },
+  '/api/crowd/aggregate': {
+    POST: { summary: 'Queue a full EM run of the crowd aggregator (202 with the job id)', body: AggregateRequestSchema, response: AggregateResponseSchema },
+  },
   '/api/admin/taxonomy': {
     GET: { summary: 'Taxonomy versions (tag, vote and decision counts) and the active tags', response: TaxonomyAdminViewSchema },
     POST: {
@@ -51,6 +107,21 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/admin/taxonomy/{version}/mapping': {
     GET: { summary: 'How the tags of a version map onto a newer one (query: to=N, default the active version), composed across versions', response: TaxonomyMappingViewSchema },
   },
+  '/api/recommend/similar': {
+    GET: { summary: 'The k nearest neighbours of a clip in the active embedding space, each with a why; header x-chorus-embedding-version', query: SimilarQuerySchema, response: RecommendResponseSchema },
+  },
+  '/api/recommend/mood': {
+    GET: { summary: 'Tracks for a mood blend (blend=calm:0.7,dreamy:0.3) within tempo/energy ranges; MMR diversity and an artist cap', query: MoodQuerySchema, response: RecommendResponseSchema },
+  },
+  '/api/listen/sessions': { POST: { summary: 'Start an anonymous listener session (201; opaque id, no personal data)', body: CreateSessionSchema, response: SessionCreatedSchema } },
+  '/api/listen/sessions/{id}/events': {
+    POST: { summary: 'Feedback on a track (play, skip, like, dislike); moves the session vector', body: ListenEventSchema, response: EventResultSchema },
+  },
+  '/api/listen/sessions/{id}/next': {
+    GET: { summary: 'Next tracks: session similarity, mood match, co-occurrence in other sessions, novelty, MMR, artist cap; personalization=0 ignores all history', query: NextQuerySchema, response: RecommendResponseSchema },
+  },
+  '/api/listen/clips/{id}/audio': { GET: { summary: 'Audio of a recommendable track (supports Range)' } },
+  '/api/listen/kpis': { GET: { summary: 'Listener KPIs per embedding version: skip and like rates, session length', query: KpiQuerySchema, response: KpiResponseSchema } },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },
@@ -63,14 +134,25 @@ function jsonSchema(schema: ZodType): unknown {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 }
 
+function queryParameters(schema: ZodType): unknown[] {
+  const json = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [rawPath, methods] of Object.entries(ROUTE_ACCESS)) {
-    const path = rawPath.replace(/\[(\w+)\]/g, '{$1}');
+    const path = rawPath.replace(/\[(?:\.\.\.)?(\w+)\]/g, '{$1}');
     paths[path] = {};
     for (const [method, roles] of Object.entries(methods)) {
       const doc = DOCS[path]?.[method as Method] ?? { summary: '' };
-      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const params: unknown[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      if (doc.query) params.push(...queryParameters(doc.query));
       paths[path][method.toLowerCase()] = {
         summary: doc.summary,
         description: roles === 'public' ? 'Public' : `Roles: ${(roles as readonly string[]).length ? (roles as readonly string[]).join(', ') : 'any signed-in user'}`,

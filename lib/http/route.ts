@@ -1,40 +1,68 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
 import { AppError, badRequest } from './errors';
+import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
 import { authenticate, type Principal } from '@/lib/auth/principal';
 import { logger } from '@/lib/observability/log';
+import { metrics, statusClass } from '@/lib/observability/metrics';
 
 export interface RouteContext<P> {
   req: Request;
   params: P;
   user: Principal;
   requestId: string;
+  /** The request's logger: every line carries the request id. */
+  log: Logger;
 }
 
 interface RouteOptions {
   /** Roles allowed; an empty list means any signed-in user. */
   roles: readonly Role[] | 'public';
+  /** The route template (`/api/clips/[id]/audio`), set by `access()`: the metrics label and the log field. */
+  route?: string;
+  /** A token bucket (lib/http/rate-limit.ts) charged per signed-in user (per client IP when anonymous). */
+  rateLimit?: RateLimitName;
+  /**
+   * A shared secret that may call this route as a service instead of a user (e.g. the
+   * Prometheus scraper's `CHORUS_METRICS_TOKEN`); read per request, undefined means none.
+   */
+  serviceToken?: () => string | undefined;
 }
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<Response | unknown>;
 
 const ANONYMOUS: Principal = { id: '', email: '', name: 'anonymous', role: 'anonymous' as never, via: 'none' };
+const SERVICE: Principal = { id: '', email: '', name: 'service', role: 'service' as never, via: 'token' };
+
+/** An incoming `x-request-id` is kept when it looks like an id (so a proxy's id threads through the logs), else replaced. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+export function requestIdFrom(req: Request): string {
+  const given = req.headers.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /**
  * Wraps a route handler: authenticates (session cookie or Bearer token), checks the
- * role, runs the handler, and turns typed and zod errors into JSON error bodies.
- * Every API route goes through here, so the role check cannot be forgotten.
+ * role, applies the route's rate limit, runs the handler, and turns typed and zod errors
+ * into JSON error bodies. Every API route goes through here, so the role check cannot be
+ * forgotten — and every request is logged with its id and timed into the latency histogram.
  */
 export function route<P = Record<string, string>>(options: RouteOptions, handler: Handler<P>) {
+  const template = options.route ?? 'unknown';
   return async (req: Request, context?: { params?: Promise<P> | P }): Promise<Response> => {
-    const requestId = req.headers.get('x-request-id') ?? randomUUID();
+    const requestId = requestIdFrom(req);
+    const log = logger().child({ requestId });
     const started = performance.now();
     let status = 500;
+    let userId: string | undefined;
     try {
       const params = ((await context?.params) ?? {}) as P;
       let user = ANONYMOUS;
-      if (options.roles !== 'public') {
+      if (options.serviceToken && bearerMatches(req, options.serviceToken())) {
+        user = SERVICE;
+      } else if (options.roles !== 'public') {
         const found = await authenticate(req);
         if (!found) throw new AppError('UNAUTHENTICATED', 'Sign in or send a valid API token');
         if (found.status !== 'active') throw new AppError('FORBIDDEN', `Your account is ${found.status}`);
@@ -45,7 +73,10 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
       } else {
         user = (await authenticate(req).catch(() => null)) ?? ANONYMOUS;
       }
-      const result = await handler({ req, params, user, requestId });
+      userId = user.id || undefined;
+      // After authentication (the bucket is the user's), before the body is read (a refused upload costs nothing).
+      if (options.rateLimit) enforceRateLimit(options.rateLimit, user.id ? `user:${user.id}` : `ip:${clientIp(req)}`);
+      const result = await handler({ req, params, user, requestId, log });
       const response = result instanceof Response ? result : Response.json(result ?? { ok: true });
       response.headers.set('x-request-id', requestId);
       status = response.status;
@@ -55,9 +86,19 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
       status = response.status;
       return response;
     } finally {
-      logger().debug({ requestId, method: req.method, url: req.url, status, ms: performance.now() - started }, 'request');
+      const seconds = (performance.now() - started) / 1000;
+      metrics().httpDuration.observe({ method: req.method, route: template, status_class: statusClass(status) }, seconds);
+      log.info({ method: req.method, route: template, path: new URL(req.url).pathname, status, ms: Math.round(seconds * 1e4) / 10, userId }, 'request');
     }
   };
+}
+
+function bearerMatches(req: Request, secret: string | undefined): boolean {
+  const authorization = req.headers.get('authorization');
+  if (!secret || !authorization?.toLowerCase().startsWith('bearer ')) return false;
+  const given = Buffer.from(authorization.slice(7).trim());
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export function errorResponse(err: unknown, requestId: string): Response {

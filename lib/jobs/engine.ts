@@ -4,6 +4,7 @@ import type { ZodType } from 'zod';
 import type { Db, DbHandle } from '@/db/client';
 import { jobRuns } from '@/db/schema';
 import { logger } from '@/lib/observability/log';
+import { metrics } from '@/lib/observability/metrics';
 
 export interface JobContext {
   jobId: string;
@@ -99,13 +100,17 @@ export class JobEngine {
           .where(eq(jobRuns.jobId, jobId));
       },
     };
+    const started = performance.now();
     try {
       const result = await def.handler(data, ctx);
       await db
         .update(jobRuns)
         .set({ state: 'completed', progress: 1, result: (result ?? null) as never, updatedAt: new Date() })
         .where(eq(jobRuns.jobId, jobId));
+      metrics().jobDuration.observe({ job: def.name, outcome: 'completed' }, (performance.now() - started) / 1000);
     } catch (err) {
+      metrics().jobDuration.observe({ job: def.name, outcome: 'failed' }, (performance.now() - started) / 1000);
+      metrics().jobFailures.inc({ job: def.name });
       const message = err instanceof Error ? err.message : String(err);
       logger().warn({ err, job: def.name, jobId }, 'job failed');
       await db.update(jobRuns).set({ state: 'failed', error: message, updatedAt: new Date() }).where(eq(jobRuns.jobId, jobId));

@@ -4,6 +4,7 @@ import { clips, goldAnswers, leases, votes } from '@/db/schema';
 import { AppError } from '@/lib/http/errors';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
+import { binaryEntropy } from '@/lib/active/uncertainty';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
 import type { VoteInput, VoteResult } from './schemas';
 
@@ -46,6 +47,10 @@ interface LeaseOptions {
   exclude: string[];
   /** Decides whether this request gets a gold clip (injected so tests can force it). */
   wantGold: boolean;
+  /** This request may ask a targeted yes/no question (drawn at settings.targetedQuestionRate). */
+  wantQuestion?: boolean;
+  /** Tag keys of the active taxonomy: a question is only asked about one of these. */
+  questionTags?: readonly string[];
 }
 
 /**
@@ -82,7 +87,8 @@ export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRo
         const candidate = (await pickCandidate(tx, opts.userId, exclude, true)) ?? (await pickCandidate(tx, opts.userId, exclude, false));
         if (!candidate) return null;
         await tx.update(clips).set({ assigned: sql`${clips.assigned} + 1` }).where(eq(clips.id, candidate));
-        return insertLease(tx, candidate, opts, false);
+        const questionTag = opts.wantQuestion ? await pickQuestionTag(tx, candidate, opts) : null;
+        return insertLease(tx, candidate, opts, false, questionTag);
       });
       return lease;
     } catch (err) {
@@ -133,7 +139,38 @@ async function leaseGoldClip(db: Db, opts: LeaseOptions, exclude: string[]): Pro
   }
 }
 
-async function insertLease(db: DbOrTx, clipId: string, opts: LeaseOptions, isGold: boolean): Promise<LeaseRow> {
+/**
+ * Targeted question: ask about one tag when the active model's latest prediction for the clip
+ * is unsure of exactly one or two tags (per-tag entropy ≥ settings.targetedUncertaintyThreshold)
+ * and sure of the rest, and the clip already has at least one full vote (the crowd's picture is
+ * started, the model pinpoints what is missing). The most uncertain such tag this contributor
+ * has not answered yet for the clip; null when the rule does not apply.
+ */
+export async function pickQuestionTag(tx: DbOrTx, clipId: string, opts: Pick<LeaseOptions, 'userId' | 'settings' | 'questionTags'>): Promise<string | null> {
+  const [row] = await execRows<{ probs: number[]; tag_keys: string[]; vote_count: number; asked: string[] | null }>(
+    tx,
+    sql`select p.probs, m.tag_keys, c.vote_count,
+               (select array_agg(v.question_tag) from votes v
+                where v.clip_id = c.id and v.user_id = ${opts.userId} and v.kind = 'targeted') as asked
+        from clips c
+        join predictions p on p.clip_id = c.id
+        join models m on m.id = p.model_id and m.status = 'active'
+        where c.id = ${clipId}
+        limit 1`,
+  );
+  if (!row || Number(row.vote_count) < 1) return null;
+  const threshold = opts.settings.targetedUncertaintyThreshold;
+  const uncertain = row.tag_keys
+    .map((tag, j) => ({ tag, u: binaryEntropy(Number(row.probs[j])) }))
+    .filter((x) => x.u >= threshold);
+  if (uncertain.length < 1 || uncertain.length > 2) return null;
+  const allowed = opts.questionTags ? new Set(opts.questionTags) : null;
+  const asked = new Set(row.asked ?? []);
+  const choice = uncertain.filter((x) => (!allowed || allowed.has(x.tag)) && !asked.has(x.tag)).sort((a, b) => b.u - a.u)[0];
+  return choice?.tag ?? null;
+}
+
+async function insertLease(db: DbOrTx, clipId: string, opts: LeaseOptions, isGold: boolean, questionTag: string | null = null): Promise<LeaseRow> {
   const [lease] = await db
     .insert(leases)
     .values({
@@ -141,6 +178,7 @@ async function insertLease(db: DbOrTx, clipId: string, opts: LeaseOptions, isGol
       userId: opts.userId,
       queue: 'crowd',
       isGold,
+      questionTag,
       expiresAt: sql`now() + make_interval(secs => ${opts.settings.leaseSeconds})` as unknown as Date,
     })
     .returning({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt, questionTag: leases.questionTag, isGold: leases.isGold });
@@ -215,12 +253,13 @@ export async function recordVote(
     // Gold clips sit outside the overlap (no slot to keep or return), but their votes still count.
     const isGold = (await tx.select({ id: goldAnswers.clipId }).from(goldAnswers).where(eq(goldAnswers.clipId, lease.clip_id))).length > 0;
     const countsAsVote = input.kind === 'vote';
-    if (countsAsVote || (!isGold && input.kind !== 'targeted')) {
+    if (countsAsVote || !isGold) {
       await tx
         .update(clips)
         .set({
           ...(countsAsVote ? { voteCount: sql`${clips.voteCount} + 1` } : {}),
-          // A vote keeps its slot; a skip or flag gives it back to the queue.
+          // A vote keeps its slot; a skip, a flag or a targeted yes/no answer gives it back: a
+          // targeted answer adds evidence on one tag and does not stand in for a full vote.
           ...(!isGold && !countsAsVote ? { assigned: sql`greatest(0, ${clips.assigned} - 1)` } : {}),
         })
         .where(eq(clips.id, lease.clip_id));

@@ -6,6 +6,7 @@ import { leaseNextClip, recordVote } from './repo';
 import { getClipForQueue } from '@/lib/catalog/repo';
 import type { QueueItem, VoteInput, VoteResult } from './schemas';
 import { onVoteRecorded } from '@/lib/crowd/service';
+import { metrics } from '@/lib/observability/metrics';
 
 /**
  * The next clip for a contributor, or null when the queue has nothing for them.
@@ -20,7 +21,14 @@ export async function nextClipFor(
   const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
   const votesSoFar = await countVotesByUser(db, userId);
   const goldRate = votesSoFar < settings.newContributorVotes ? settings.newContributorGoldRate : settings.goldRate;
-  const lease = await leaseNextClip(db, { userId, settings, exclude, wantGold: random() < goldRate });
+  const lease = await leaseNextClip(db, {
+    userId,
+    settings,
+    exclude,
+    wantGold: random() < goldRate,
+    wantQuestion: random() < settings.targetedQuestionRate,
+    questionTags: taxonomy.tags.map((t) => t.key),
+  });
   if (!lease) return null;
   const clip = await getClipForQueue(db, lease.clipId);
   const questionTag = lease.questionTag ? taxonomy.tags.find((t) => t.key === lease.questionTag) : undefined;
@@ -42,5 +50,7 @@ export async function nextClipFor(
 
 export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
-  return recordVote(db, userId, input, taxonomy, onVoteRecorded);
+  const result = await recordVote(db, userId, input, taxonomy, onVoteRecorded);
+  if (!result.replayed) metrics().votes.inc({ kind: result.kind });
+  return result;
 }

@@ -26,6 +26,16 @@ export const ProjectSettingsSchema = z.object({
       votesNeeded: z.number().min(0).default(0.5),
     })
     .default({ uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5 }),
+  /** Which classifier(s) a retrain fits; with 'both' the better one on the held-out split is the candidate. */
+  modelKind: z.enum(['logistic', 'mlp', 'both']).default('both'),
+  /** Maximum training epochs per retrain (early stopping usually ends sooner). */
+  trainEpochs: z.number().int().min(1).max(500).default(40),
+  /** Also retrain on this period (hours) when new labels arrived since the last model; 0 = only by label count or by hand. */
+  retrainIntervalHours: z.number().min(0).max(24 * 30).default(24),
+  /** Share of crowd requests that may get a yes/no question about one uncertain tag instead of the full picker. */
+  targetedQuestionRate: z.number().min(0).max(1).default(0.2),
+  /** A tag counts as uncertain for a targeted question above this per-tag entropy (0–1; 0.8 ≈ p in [0.24, 0.76]). */
+  targetedUncertaintyThreshold: z.number().min(0).max(1).default(0.8),
   /** Share of expert decisions sent to a second expert, for expert–expert agreement. */
   secondOpinionRate: z.number().min(0).max(1).default(0.1),
   /** Clips the model is this unsure of (0–1, mean per-tag uncertainty) also go to experts. */

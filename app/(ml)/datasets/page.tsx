@@ -1,14 +1,33 @@
 import { getDb } from '@/db';
 import { listClipLabels } from '@/lib/catalog/repo';
 import { TokenManager } from '@/components/token-manager';
+import { SnapshotForm } from '@/components/snapshot-form';
+import { SnapshotList } from '@/components/snapshot-list';
 import { requirePageRole } from '@/lib/auth/server';
+import { snapshotFilterOptions } from '@/lib/export/repo';
+import { listSnapshots } from '@/lib/export/service';
 
 export default async function DatasetsPage() {
   await requirePageRole(['engineer', 'admin'], '/datasets');
-  const { total, items } = await listClipLabels(await getDb(), { limit: 100, offset: 0 });
+  const db = await getDb();
+  const [{ total, items }, options, snapshots] = await Promise.all([
+    listClipLabels(db, { limit: 100, offset: 0 }),
+    snapshotFilterOptions(db),
+    listSnapshots(db, { limit: 50 }),
+  ]);
   const voted = items.filter((i) => i.voteCount > 0);
   return (
     <div className="stack">
+      <section className="panel stack" aria-labelledby="snapshots-heading">
+        <h2 id="snapshots-heading" style={{ margin: 0 }}>
+          Dataset snapshots
+        </h2>
+        <SnapshotForm options={options} />
+        <SnapshotList initial={snapshots} />
+        <p className="muted" style={{ margin: 0 }}>
+          Also from the command line: <code>chorus export --format parquet --out ./my-dataset --name {'<name>'} --min-confidence 0.8</code>
+        </p>
+      </section>
       <section className="panel">
         <div className="row" style={{ justifyContent: 'space-between' }}>
           <h2 style={{ margin: 0 }}>Labels</h2>

@@ -29,7 +29,7 @@ const UploadFieldsSchema = ClipMetadataSchema.partial().extend({ provenance: z.s
  * `licence`, `provenance`. Answers per file: created, duplicate (same sha256) or rejected with
  * the reason; new clips are queued for feature extraction.
  */
-export const POST = route(access('/api/clips', 'POST'), async ({ req }) => {
+export const POST = route({ ...access('/api/clips', 'POST'), rateLimit: 'uploads' }, async ({ req }) => {
   const maxBytes = env().CHORUS_MAX_UPLOAD_MB * 1e6;
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > maxBytes * 1.05 + 1e5) {

@@ -1,0 +1,7 @@
+export default function Loading() {
+  return (
+    <div className="panel">
+      <p className="muted">Loading the loop…</p>
+    </div>
+  );
+}

@@ -1,0 +1,7 @@
+export default function Loading() {
+  return (
+    <section className="panel">
+      <p className="muted">Tuning in…</p>
+    </section>
+  );
+}

@@ -1,0 +1,527 @@
+/**
+ * Fault suite: scripted, repeatable failures against the production build on loopback.
+ *
+ *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full] [--shared-cluster] [--build auto|always|never]
+ *
+ * 1. kill-web    — SIGKILL the web server while votes are in flight, restart it, retry each
+ *                  vote with the same idempotency key: exactly one vote per key.
+ * 2. restart-db  — stop PostgreSQL under load for a few seconds and start it again: /api/health
+ *                  reports the outage while it lasts; the app reconnects and serves again
+ *                  without a restart; acknowledged votes are stored exactly once.
+ * 3. kill-worker — SIGKILL a `chorus worker` in the middle of a feature-extraction job, start
+ *                  another: extraction finishes, no duplicate feature rows.
+ * 4. disk-full   — the audio folder on a 1 MiB tmpfs: uploads fail with a clear per-file error
+ *                  once it is full, everything else keeps working, and uploads work again once
+ *                  there is room.
+ *
+ * PostgreSQL: by default a private instance (own data folder and port, started as the
+ * `postgres` user) so that stopping it disturbs nobody else's tests; `--shared-cluster` uses the
+ * machine's cluster with `pg_ctlcluster 15 main stop/start` instead. Every loop is bounded in
+ * count and time; every request goes to 127.0.0.1. Outcomes go to bench/results/fault.md.
+ */
+import { parseArgs } from 'node:util';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeWav } from '@/lib/audio/wav';
+import { seedDemo } from '@/lib/demo/seed';
+import { createBoss, JobEngine, type JobDefinition } from '@/lib/jobs/engine';
+import { LocalAudioStore } from '@/lib/storage';
+import { extractFeaturesJob } from '@/jobs/extract-features';
+import { ALL_JOBS } from '@/jobs/registry';
+import {
+  checkIntegrity,
+  checksTable,
+  createBenchDb,
+  DEFAULT_ADMIN_URL,
+  ensureBuild,
+  freePort,
+  machine,
+  ROOT,
+  seedClips,
+  seedUsers,
+  signalGroup,
+  sleep,
+  startServer,
+  timedFetch,
+  track,
+  type Acked,
+  type WebServer,
+} from '../load/harness';
+import { createPrivateCluster, type PgCluster } from './pg-cluster';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full' },
+    'shared-cluster': { type: 'boolean', default: false },
+    build: { type: 'string', default: 'auto' },
+    out: { type: 'string', default: path.join('bench', 'results', 'fault.md') },
+  },
+});
+const ONLY = new Set(values.only!.split(','));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-fault-'));
+const report: string[] = [];
+let failures = 0;
+
+interface Db {
+  stop(): void;
+  start(): void;
+  adminUrl: string;
+  label: string;
+}
+
+function section(title: string) {
+  console.error(`\nfault: ── ${title}`);
+  report.push(`### ${title}`, '');
+}
+
+function verdict(ok: boolean, text: string) {
+  if (!ok) failures++;
+  report.push(`${ok ? 'PASS' : '**FAIL**'} — ${text}`, '');
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+const json = (token: string) => ({ ...auth(token), 'content-type': 'application/json' });
+
+/**
+ * Causes of the 500s a server logged (pino lines: the error carries the request id, the request
+ * line its duration), for requests that started at or after `since` (epoch ms).
+ */
+function serverErrorCauses(logFile: string, since: number): Map<string, number> {
+  const starts = new Map<string, number>();
+  const errors: { requestId?: string; time: number; key: string }[] = [];
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let e: { level?: number; time?: number; requestId?: string; ms?: number; msg?: string; err?: { message?: string; stack?: string } };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e.msg === 'request' && e.requestId && e.time) starts.set(e.requestId, e.time - (e.ms ?? 0));
+    if (e.level === 50 && e.err) {
+      const cause = /caused by: (\w*Error): ([^\n]*)/.exec(e.err.stack ?? '');
+      const key = (cause ? `${cause[1]}: ${cause[2]}` : (e.err.message ?? '?')).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').replace(/127\.0\.0\.1:\d+/g, 'db').slice(0, 90);
+      errors.push({ requestId: e.requestId, time: e.time ?? 0, key });
+    }
+  }
+  const out = new Map<string, number>();
+  for (const err of errors) {
+    const started = err.requestId ? (starts.get(err.requestId) ?? err.time) : err.time;
+    if (started < since) continue;
+    out.set(err.key, (out.get(err.key) ?? 0) + 1);
+  }
+  return out;
+}
+
+function describeCauses(causes: Map<string, number>): string {
+  return causes.size ? [...causes.entries()].map(([k, n]) => `${n}× \`${k}\``).join('; ') : 'none';
+}
+
+// ---------------------------------------------------------------- 1. kill the web server mid-vote
+
+async function killWeb(pg: Db) {
+  section('1. Web server killed (SIGKILL) mid-vote, votes retried with the same idempotency key');
+  const db = await createBenchDb(pg.adminUrl, 'fault_kill', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  let server: WebServer | undefined;
+  try {
+    await seedClips(db.handle, 2000);
+    const users = await seedUsers(db.handle, 'contributor', 20);
+    const port = await freePort();
+    const start = () => startServer({ databaseUrl: db.url, port, logFile: path.join(work, 'kill-web.log') });
+    server = await start();
+    const delays = [0, 25, 50, 100, 200, 400];
+    const acked: Acked[] = [];
+    let retried5xx = 0;
+    let inFlightTotal = 0;
+    const rows: string[] = ['| round | kill after ms | votes in flight | answered before the kill | retry: 200 replayed | retry: 201 created | retry: other | restart s |', '|---:|---:|---:|---:|---:|---:|---:|---:|'];
+    for (const [round, delay] of delays.entries()) {
+      const base = server.base;
+      const leases = await Promise.all(users.map((u) => timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) })));
+      const inFlight = users
+        .map((u, i) => ({ u, i, item: leases[i].status === 200 ? (leases[i].body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } }) : null }))
+        .filter((x) => x.item);
+      const bodies = inFlight.map(({ i, item }) => ({ kind: 'vote', leaseId: item!.lease.id, tags: [item!.taxonomy.tags[i % item!.taxonomy.tags.length].key], idempotencyKey: `kill-${round}-${i}` }));
+      inFlightTotal += inFlight.length;
+      const first = inFlight.map(({ u }, k) => timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]), timeoutMs: 5000 }));
+      await sleep(delay);
+      await server.kill();
+      const firstResults = await Promise.all(first);
+      const t0 = performance.now();
+      server = await start();
+      const restartS = (performance.now() - t0) / 1000;
+      // Retry each vote with its key; a 5xx on the retry (see the causes below) is retried too, at most 5 times.
+      const retry = await Promise.all(
+        inFlight.map(async ({ u }, k) => {
+          let r = await timedFetch(`${server!.base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]) });
+          for (let attempt = 1; attempt < 5 && (r.status === 0 || r.status >= 500); attempt++) {
+            retried5xx++;
+            await sleep(100 * attempt);
+            r = await timedFetch(`${server!.base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]) });
+          }
+          return r;
+        }),
+      );
+      retry.forEach((r, k) => {
+        if (r.status === 200 || r.status === 201) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: (r.body as { voteId: string }).voteId });
+      });
+      // An answer the client saw before the kill must be the one the retry replays.
+      const mismatched = firstResults.filter((r, k) => (r.status === 201 || r.status === 200) && (retry[k].body as { voteId?: string })?.voteId !== (r.body as { voteId: string }).voteId).length;
+      if (mismatched) verdict(false, `round ${round}: ${mismatched} retries replayed a different vote than the one acknowledged before the kill`);
+      const other = retry.filter((r) => r.status !== 200 && r.status !== 201).map((r) => `${r.status || r.error} ${JSON.stringify((r.body as { error?: unknown })?.error ?? '').slice(0, 80)}`);
+      rows.push(
+        `| ${round + 1} | ${delay} | ${inFlight.length} | ${firstResults.filter((r) => r.status === 201).length} | ${retry.filter((r) => r.status === 200).length} | ${retry.filter((r) => r.status === 201).length} | ${other.length ? other.join('; ').replace(/\|/g, '\\|') : 0} | ${restartS.toFixed(1)} |`,
+      );
+    }
+    const perKey = await db.handle.query<{ n: number; keys: number }>(`select count(*)::int as n, count(distinct (user_id, idempotency_key))::int as keys from votes where idempotency_key like 'kill-%'`);
+    const { checks } = await checkIntegrity(db.handle, acked);
+    const causes = serverErrorCauses(path.join(work, 'kill-web.log'), 0);
+    report.push(
+      ...rows,
+      '',
+      `Votes stored for the ${acked.length} acknowledged keys: ${perKey[0].n} rows for ${perKey[0].keys} distinct keys. Retries answered 5xx and retried again: ${retried5xx}; server-logged causes: ${describeCauses(causes)}.`,
+      '',
+      ...checksTable(checks),
+      '',
+    );
+    const ok = checks.every(([, f, e]) => f === e) && perKey[0].n === acked.length && acked.length === perKey[0].keys && acked.length === inFlightTotal;
+    verdict(ok, `after ${delays.length} kills with votes in flight, every key has exactly one vote and every retry was answered 200 (replay) or 201 (first write).`);
+  } finally {
+    await server?.stop();
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------- 2. restart PostgreSQL under load
+
+async function restartDb(pg: Db) {
+  section(`2. PostgreSQL stopped under load for 6 s and started again (${pg.label})`);
+  const db = await createBenchDb(pg.adminUrl, 'fault_pg', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  let server: WebServer | undefined;
+  try {
+    await seedClips(db.handle, 5000);
+    const users = await seedUsers(db.handle, 'contributor', 30);
+    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'restart-db.log') });
+    const base = server.base;
+    const began = performance.now();
+    const at = () => (performance.now() - began) / 1000;
+    const events: { t: number; route: string; status: number }[] = [];
+    const health: { t: number; status: number; reachable: unknown }[] = [];
+    const acked: Acked[] = [];
+    let tDown = Infinity;
+    let tUp = Infinity;
+    let stopAt = 40;
+    const running = () => at() < stopAt;
+
+    const contributor = async (u: { id: string; token: string }, i: number) => {
+      let n = 0;
+      while (running()) {
+        const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token), timeoutMs: 10_000 });
+        events.push({ t: at(), route: 'next', status: next.status });
+        if (next.status !== 200) {
+          await sleep(250);
+          continue;
+        }
+        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
+        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `pg-${i}-${n++}` });
+        for (let attempt = 0; attempt < 40 && running(); attempt++) {
+          const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body, timeoutMs: 10_000 });
+          events.push({ t: at(), route: 'vote', status: v.status });
+          if (v.status === 200 || v.status === 201) {
+            acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: (v.body as { voteId: string }).voteId });
+            break;
+          }
+          if (v.status !== 0 && v.status < 500) break;
+          await sleep(250);
+        }
+        await sleep(50);
+      }
+    };
+    const poller = async () => {
+      while (running()) {
+        const h = await timedFetch(`${base}/api/health`, { timeoutMs: 5000 });
+        health.push({ t: at(), status: h.status, reachable: (h.body as { database?: { reachable?: boolean } })?.database?.reachable });
+        await sleep(250);
+      }
+    };
+    let wallUp = 0;
+    const chaos = async () => {
+      await sleep(6000);
+      tDown = at();
+      pg.stop();
+      await sleep(6000);
+      pg.start();
+      tUp = at();
+      wallUp = Date.now();
+      stopAt = tUp + 20;
+    };
+    await Promise.all([...users.map((u, i) => contributor(u, i)), poller(), chaos()]);
+
+    const during = health.filter((h) => h.t > tDown + 0.5 && h.t < tUp);
+    const firstOk = health.find((h) => h.t > tUp && h.status === 200);
+    const firstVote = events.find((e) => e.t > tUp && e.route === 'vote' && (e.status === 201 || e.status === 200));
+    const recovered = Math.max(firstOk?.t ?? Infinity, firstVote?.t ?? Infinity);
+    const phase = (from: number, to: number) => events.filter((e) => e.t >= from && e.t < to);
+    const errors = (list: typeof events) => list.filter((e) => e.status === 0 || e.status >= 500).length;
+    const settled = phase(recovered + 2, Infinity);
+    const alive = server.child.exitCode === null && server.child.signalCode === null;
+    await server.stop();
+    server = undefined;
+    // What the server logged as the cause of each 500 for requests that started after recovery.
+    const causes = serverErrorCauses(path.join(work, 'restart-db.log'), wallUp + (recovered - tUp) * 1000);
+    const connectionErrors = [...causes.entries()].filter(([k]) => /ECONNREFUSED|CONNECTION_CLOSED|terminating connection|connect|ENOTFOUND|timeout/i.test(k)).reduce((a, [, n]) => a + n, 0);
+    const { checks, unacked } = await checkIntegrity(db.handle, acked);
+    report.push(
+      '| phase | seconds | requests | 5xx / network errors |',
+      '|---|---:|---:|---:|',
+      `| before the stop | ${tDown.toFixed(1)} | ${phase(0, tDown).length} | ${errors(phase(0, tDown))} |`,
+      `| database down | ${(tUp - tDown).toFixed(1)} | ${phase(tDown, tUp).length} | ${errors(phase(tDown, tUp))} |`,
+      `| back up, until the first good health check and vote | ${(recovered - tUp).toFixed(1)} | ${phase(tUp, recovered).length} | ${errors(phase(tUp, recovered))} |`,
+      `| afterwards (from 2 s after recovery) | ${(stopAt - recovered - 2).toFixed(1)} | ${settled.length} | ${errors(settled)} |`,
+      '',
+      `/api/health while the database was down: ${during.length} checks, ${during.filter((h) => h.status === 503 && h.reachable === false).length} answered 503 with \`database.reachable: false\`, statuses ${[...new Set(during.map((h) => h.status))].join(', ')}; first 200 ${firstOk ? (firstOk.t - tUp).toFixed(1) : '–'} s after the start; web process ${alive ? 'still the same one (no restart)' : 'DIED'}.`,
+      '',
+      `Server-logged causes of 500s for requests that started after recovery: ${describeCauses(causes)} — ${connectionErrors} of them about the database connection.`,
+      '',
+      `Acknowledged votes: ${acked.length}; stored without an acknowledgement (client gave up mid-outage): ${unacked}.`,
+      '',
+      ...checksTable(checks),
+      '',
+    );
+    const ok =
+      alive &&
+      during.length > 0 &&
+      during.every((h) => h.status === 503) &&
+      Number.isFinite(recovered) &&
+      connectionErrors === 0 &&
+      checks.every(([, f, e]) => f === e);
+    verdict(
+      ok,
+      `health showed the outage, the same web process served again ${(recovered - tUp).toFixed(1)} s after the database came back with no connection errors afterwards${errors(settled) ? ` (${errors(settled)} other 500s, see the causes above)` : ''}, every acknowledged vote stored once.`,
+    );
+  } finally {
+    await server?.stop();
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------- 3. kill a worker mid-extraction
+
+function startWorker(dbUrl: string, audioDir: string, log: string): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'jobs', 'cli.ts'), 'worker'], {
+    env: { ...process.env, DATABASE_URL: dbUrl, CHORUS_AUDIO_DIR: audioDir, CHORUS_DEMO: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  track(child);
+  return child;
+}
+
+async function killWorker(pg: Db) {
+  section('3. Worker killed (SIGKILL) in the middle of a feature-extraction job');
+  const db = await createBenchDb(pg.adminUrl, 'fault_worker');
+  const audioDir = path.join(work, 'worker-audio');
+  let worker: ChildProcess | undefined;
+  let engine: JobEngine | undefined;
+  try {
+    const CLIPS = 24;
+    await seedDemo(db.handle.db, new LocalAudioStore(audioDir), { clips: CLIPS });
+    const ids = (await db.handle.query<{ id: string }>(`select id from clips order by priority desc`)).map((r) => r.id);
+    engine = new JobEngine(createBoss(db.handle), db.handle);
+    await engine.start(ALL_JOBS);
+    const jobId = (await engine.enqueue(extractFeaturesJob as JobDefinition<{ clipIds: string[] }>, { clipIds: ids }))!;
+    const log = path.join(work, 'kill-worker.log');
+    worker = startWorker(db.url, audioDir, log);
+    const t0 = performance.now();
+    const featureCount = async () => Number((await db.handle.query<{ n: number }>(`select count(distinct clip_id)::int as n from clip_features`))[0].n);
+    let progressAtKill = 0;
+    for (;;) {
+      const [run] = await db.handle.query<{ progress: number; state: string }>(`select progress, state from job_runs where job_id = $1`, [jobId]);
+      if (run && run.state === 'active' && run.progress >= 0.25) {
+        progressAtKill = run.progress;
+        break;
+      }
+      if (run?.state === 'completed' || performance.now() - t0 > 180_000) throw new Error(`the job ${run?.state === 'completed' ? 'finished' : 'did not get going'} before the kill`);
+      await sleep(100);
+    }
+    signalGroup(worker, 'SIGKILL');
+    const killedAt = performance.now();
+    const doneAtKill = await featureCount();
+    await sleep(500);
+    worker = startWorker(db.url, audioDir, log);
+    let doneAt = NaN;
+    const deadline = killedAt + 300_000;
+    while (performance.now() < deadline) {
+      const [c] = await db.handle.query<{ pending: number }>(`select count(*)::int as pending from clips where status = 'pending'`);
+      if (Number(c.pending) === 0) {
+        doneAt = performance.now();
+        break;
+      }
+      await sleep(1000);
+    }
+    const [dupes] = await db.handle.query<{ n: number }>(`select count(*)::int as n from (select clip_id, extractor_version from clip_features group by 1, 2 having count(*) > 1) d`);
+    const [states] = await db.handle.query<{ ready: number; failed: number; features: number }>(
+      `select count(*) filter (where status = 'ready')::int as ready, count(*) filter (where status = 'failed')::int as failed, (select count(*)::int from clip_features) as features from clips`,
+    );
+    const runs = await db.handle.query<{ name: string; state: string; attempts: number; progress: number }>(`select name, state, attempts, progress from job_runs order by created_at`);
+    const [killedJob] = await db.handle.query<{ state: string; retry_count: number }>(`select state, retry_count from pgboss.job where id = $1`, [jobId]).catch(() => [{ state: '?', retry_count: -1 }]);
+    signalGroup(worker, 'SIGTERM');
+    await sleep(2000);
+    report.push(
+      `- ${CLIPS} demo clips (synthesized WAVs) queued as one extract-features job; the worker was killed at ${Math.round(progressAtKill * 100)} % (${doneAtKill} clips done).`,
+      `- a new worker finished the rest ${Number.isFinite(doneAt) ? `${((doneAt - killedAt) / 1000).toFixed(1)} s after the kill` : 'NOT within 5 minutes'}: ${states.ready} ready, ${states.failed} failed, ${states.features} feature rows, ${dupes.n} duplicated (clip, extractor version) rows.`,
+      `- job runs afterwards: ${runs.map((r) => `${r.name} ${r.state} (attempt ${r.attempts}, ${Math.round(r.progress * 100)} %)`).join('; ')}.`,
+      `- the killed job in pg-boss: \`${killedJob?.state}\` (retry ${killedJob?.retry_count}); pg-boss only retries it after its expiry (\`expireInSeconds\` = ${extractFeaturesJob.options.expireInSeconds} s) plus up to one maintenance interval (120 s); meanwhile the every-minute \`extract-pending\` sweeper picked up the clips it left.`,
+      '',
+    );
+    verdict(Number.isFinite(doneAt) && Number(dupes.n) === 0 && Number(states.ready) + Number(states.failed) === CLIPS, 'extraction resumed on a new worker and finished every clip exactly once.');
+  } finally {
+    if (worker) signalGroup(worker, 'SIGKILL');
+    await engine?.stop().catch(() => {});
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------- 4. full disk for the audio folder
+
+async function diskFull(pg: Db) {
+  section('4. The audio folder on a full filesystem (1 MiB tmpfs)');
+  const mountDir = path.join(work, 'audio-tmpfs');
+  fs.mkdirSync(mountDir, { recursive: true });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', mountDir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    report.push(`Not run: this machine does not allow mounting a tmpfs (${mounted.stderr.trim()}).`, '');
+    return;
+  }
+  const db = await createBenchDb(pg.adminUrl, 'fault_disk', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  let server: WebServer | undefined;
+  try {
+    await seedClips(db.handle, 500);
+    const [admin] = await seedUsers(db.handle, 'admin', 1);
+    const users = await seedUsers(db.handle, 'contributor', 5, 'disk');
+    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'disk-full.log'), env: { CHORUS_AUDIO_DIR: mountDir } });
+    const base = server.base;
+    const upload = async (i: number) => {
+      const sr = 22050;
+      const wav = encodeWav([Float32Array.from({ length: sr * 4 }, (_, k) => 0.3 * Math.sin((2 * Math.PI * (200 + i * 7) * k) / sr))], sr); // ≈ 176 KB
+      const form = new FormData();
+      form.append('file', new Blob([wav as BlobPart]), `tone-${i}.wav`);
+      return timedFetch(`${base}/api/clips`, { method: 'POST', headers: auth(admin.token), body: form });
+    };
+    const uploads: { status: number; result: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await upload(i);
+      const first = (r.body as { results?: { status: string; error?: string }[] })?.results?.[0];
+      uploads.push({ status: r.status, result: first ? `${first.status}${first.error ? `: ${first.error}` : ''}` : JSON.stringify(r.body).slice(0, 120) });
+      if (r.status >= 400) break;
+    }
+    const rejected = uploads.find((u) => u.status >= 400);
+    // Everything else while the disk is full.
+    const others: Record<string, number[]> = { 'GET /api/health': [], 'GET /api/queue/next': [], 'POST /api/votes': [] };
+    for (const [i, u] of users.entries()) {
+      others['GET /api/health'].push((await timedFetch(`${base}/api/health`)).status);
+      const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) });
+      others['GET /api/queue/next'].push(next.status);
+      if (next.status === 200) {
+        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
+        const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[0].key], idempotencyKey: `disk-full-${i}` }) });
+        others['POST /api/votes'].push(v.status);
+      }
+    }
+    const leftovers = spawnSync('find', [mountDir, '-name', '*.part'], { encoding: 'utf8' }).stdout.trim();
+    const created = uploads.filter((u) => u.result.startsWith('created')).length;
+    const [rows] = await db.handle.query<{ n: number }>(`select count(*)::int as n from clips where title like 'tone-%'`);
+    const df = spawnSync('df', ['-k', mountDir], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
+    // Room again.
+    spawnSync('mount', ['-o', 'remount,size=16m', mountDir]);
+    const after = await upload(99);
+    const afterResult = (after.body as { results?: { status: string }[] })?.results?.[0]?.status;
+    report.push(
+      '| upload | HTTP | result |',
+      '|---:|---:|---|',
+      ...uploads.map((u, i) => `| ${i + 1} | ${u.status} | ${u.result.replace(/\|/g, '\\|')} |`),
+      `| after growing the filesystem | ${after.status} | ${afterResult} |`,
+      '',
+      `While full (${df?.replace(/\s+/g, ' ')}): ${Object.entries(others)
+        .map(([k, v]) => `${k} → ${v.join(', ')}`)
+        .join('; ')}.`,
+      '',
+      `Clip rows for uploads: ${rows.n} (uploads answered "created": ${created}); partial files left in the store: ${leftovers ? leftovers.split('\n').length : 0}.`,
+      '',
+    );
+    const ok =
+      !!rejected &&
+      rejected.status < 500 &&
+      /disk space/.test(rejected.result) &&
+      Object.values(others).every((v) => v.every((s) => s === 200 || s === 201)) &&
+      !leftovers &&
+      Number(rows.n) === created &&
+      after.status === 201 &&
+      afterResult === 'created';
+    verdict(ok, 'a full audio folder makes uploads fail with a clear per-file error (no 500, no partial file, no clip row), the rest of the app is unaffected, and uploads work again once there is room.');
+  } finally {
+    await server?.stop();
+    await db.drop();
+    spawnSync('umount', [mountDir]);
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  ensureBuild(values.build as 'auto' | 'always' | 'never');
+  let cluster: PgCluster | undefined;
+  let pg: Db;
+  if (values['shared-cluster']) {
+    const ctl = (verb: string) => {
+      const r = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', verb, ...(verb === 'stop' ? ['-m', 'fast'] : [])], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`pg_ctlcluster ${verb}: ${r.stderr}`);
+    };
+    pg = { adminUrl: DEFAULT_ADMIN_URL, stop: () => ctl('stop'), start: () => ctl('start'), label: 'the machine’s cluster, pg_ctlcluster 15 main stop/start' };
+  } else {
+    cluster = createPrivateCluster(await freePort());
+    pg = { adminUrl: cluster.adminUrl, stop: () => cluster!.stop(), start: () => cluster!.start(), label: `a private PostgreSQL 15 instance on port ${cluster.port}, pg_ctl stop -m fast / start` };
+  }
+  const started = new Date();
+  try {
+    if (ONLY.has('kill-web')) await killWeb(pg).catch((e) => fail('kill-web', e));
+    if (ONLY.has('restart-db')) await restartDb(pg).catch((e) => fail('restart-db', e));
+    if (ONLY.has('kill-worker')) await killWorker(pg).catch((e) => fail('kill-worker', e));
+    if (ONLY.has('disk-full')) await diskFull(pg).catch((e) => fail('disk-full', e));
+  } finally {
+    cluster?.destroy();
+  }
+  const text = [
+    `## Run of ${started.toISOString()}`,
+    '',
+    `- command: \`npm run bench:fault -- --only ${[...ONLY].join(',')}${values['shared-cluster'] ? ' --shared-cluster' : ''}\``,
+    `- machine: ${machine()}`,
+    `- database: ${pg.label}; web: production build, \`next start\` on 127.0.0.1`,
+    '',
+    ...report,
+    failures ? `**${failures} scenario(s) failed.**` : 'All scenarios passed.',
+    '',
+  ].join('\n');
+  console.log(text);
+  const out = values.out!;
+  const header = '# Fault suite results\n\nWritten by `npm run bench:fault` (bench/fault/run.ts); newest run first.\n\n';
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').replace(header, '') : '';
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, header + text + '\n' + previous);
+  console.error(`fault: written to ${out}; logs in ${work}`);
+  process.exitCode = failures ? 1 : 0;
+}
+
+function fail(name: string, err: unknown) {
+  failures++;
+  report.push(`**FAIL** — ${name} could not complete: ${(err as Error)?.stack?.split('\n').slice(0, 4).join(' ') ?? String(err)}`, '');
+  console.error(err);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+

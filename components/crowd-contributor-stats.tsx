@@ -1,0 +1,33 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/client/api';
+import type { ContributorQuality } from '@/lib/crowd/schemas';
+
+/**
+ * The contributor's own accuracy on gold (honeypot) clips and current streak. The server
+ * counts answers in blocks of ten, so the figures never reveal which clip was gold.
+ */
+export function ContributorStats({ answered }: { answered: number }) {
+  const quality = useQuery({
+    // Re-read after each answer: the block of ten the server counts may have moved on.
+    queryKey: ['me-quality', answered],
+    queryFn: () => apiFetch<ContributorQuality>('/api/me/quality'),
+  });
+  const q = quality.data;
+  if (!q) return null;
+  const hint = `Checked on hidden test clips; updated every 10 answers (next in ${q.nextUpdateIn}).`;
+  if (q.goldAnswered === 0) {
+    return (
+      <span className="muted" title={hint} data-testid="contributor-stats">
+        Accuracy: not checked yet
+      </span>
+    );
+  }
+  return (
+    <span className="muted" title={hint} data-testid="contributor-stats">
+      Accuracy <strong style={{ color: 'var(--text)' }}>{Math.round((q.accuracy ?? 0) * 100)}%</strong> ({q.goldCorrect}/
+      {q.goldAnswered}){' · '}streak <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
+    </span>
+  );
+}

@@ -1,0 +1,162 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/client/api';
+import type { SnapshotView } from '@/lib/export/schemas';
+
+const SPLITS = ['train', 'validation', 'test'] as const;
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function fileUrl(id: string, path: string): string {
+  return `/api/datasets/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Snapshots with status, build progress (polled every second while any builds), counts and downloads. */
+export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
+  const query = useQuery({
+    queryKey: ['snapshots'],
+    queryFn: () => apiFetch<{ snapshots: SnapshotView[] }>('/api/datasets?limit=50'),
+    initialData: initial ? { snapshots: initial } : undefined,
+    refetchInterval: (q) => (q.state.data?.snapshots.some((s) => s.status === 'building') ? 1000 : false),
+  });
+  const list = query.data?.snapshots ?? [];
+  return (
+    <div className="stack" data-testid="snapshot-list">
+      {query.error && (
+        <p className="error" role="alert">
+          Could not load snapshots: {query.error.message}
+        </p>
+      )}
+      {list.length === 0 ? (
+        <p className="muted">No snapshots yet: define one above.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Snapshot</th>
+              <th scope="col">Status</th>
+              <th scope="col">Rows</th>
+              <th scope="col">Downloads</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((s) => (
+              <SnapshotRow key={s.id} s={s} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function SnapshotRow({ s }: { s: SnapshotView }) {
+  const filters = s.filters as { states?: string[]; minConfidence?: number; taxonomyVersion?: number; applyMapping?: boolean };
+  const progress = s.status === 'building' ? (s.job?.progress ?? 0) : s.status === 'ready' ? 1 : 0;
+  const byFormat = new Map<string, SnapshotView['files']>();
+  for (const f of s.files) byFormat.set(f.format, [...(byFormat.get(f.format) ?? []), f]);
+  return (
+    <tr data-testid="snapshot-row" data-snapshot-id={s.id} data-status={s.status} data-name={s.name} data-version={s.version}>
+      <td>
+        <strong>
+          {s.name} v{s.version}
+        </strong>
+        <div className="muted">
+          {new Date(s.createdAt).toLocaleString()} · taxonomy v{s.taxonomyVersion ?? '?'}
+          {filters.applyMapping ? ' (mapped)' : ''}
+        </div>
+        <div className="muted">
+          {filters.states?.join(', ')} · confidence ≥ {filters.minConfidence}
+          {s.includeFeatures ? ' · features' : ''}
+          {s.includeEmbeddings ? ' · embeddings' : ''}
+        </div>
+      </td>
+      <td>
+        <span className={s.status === 'failed' ? 'error' : 'badge'} data-testid="snapshot-status">
+          {s.status}
+        </span>
+        {s.status === 'building' && (
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label={`Building ${s.name} v${s.version}`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(progress * 100)}
+            title={s.job?.message}
+          >
+            <div style={{ width: `${Math.round(progress * 100)}%` }} />
+          </div>
+        )}
+        {s.status === 'building' && <div className="muted">{s.job ? s.job.message || s.job.state : 'queued'}</div>}
+        {s.status === 'failed' && <div className="error">{s.error ?? s.job?.error ?? 'failed'}</div>}
+      </td>
+      <td>
+        {s.counts ? (
+          <>
+            <strong>{s.counts.rows.toLocaleString()}</strong>
+            <div className="muted">{SPLITS.map((sp) => `${sp} ${s.counts!.per_split[sp] ?? 0}`).join(' · ')}</div>
+            <div className="muted">expert-resolved {s.counts.expert_resolved}</div>
+            <details>
+              <summary>Per tag</summary>
+              <ul style={{ margin: 0, paddingLeft: '1.2rem' }}>
+                {Object.entries(s.counts.per_tag).map(([tag, n]) => (
+                  <li key={tag}>
+                    {tag}: {n}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td>
+        {s.status === 'ready' ? (
+          <div className="stack" style={{ gap: 4 }}>
+            <div className="row" style={{ gap: 8, flexWrap: 'wrap' }}>
+              <a href={fileUrl(s.id, 'manifest.json')} download data-testid="snapshot-file" data-path="manifest.json">
+                manifest.json
+              </a>
+              <a href={fileUrl(s.id, 'README.md')} download data-testid="snapshot-file" data-path="README.md">
+                README.md (datasheet)
+              </a>
+            </div>
+            {[...byFormat]
+              .filter(([format]) => format !== 'markdown')
+              .map(([format, files]) => (
+                <div key={format}>
+                  <span className="badge">{format}</span>{' '}
+                  {files.map((f) => (
+                    <a
+                      key={f.path}
+                      href={fileUrl(s.id, f.path)}
+                      download
+                      data-testid="snapshot-file"
+                      data-path={f.path}
+                      title={`sha256 ${f.sha256}`}
+                      style={{ marginRight: 8 }}
+                    >
+                      {f.split ?? f.path} <span className="muted">({f.rows ?? 0} rows, {bytes(f.bytes)})</span>
+                    </a>
+                  ))}
+                </div>
+              ))}
+            <code className="muted" style={{ fontSize: '0.8em' }}>
+              curl -H &apos;Authorization: Bearer …&apos; {fileUrl(s.id, s.files.find((f) => f.split === 'train')?.path ?? 'manifest.json')}
+            </code>
+          </div>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,375 @@
+/**
+ * Rescoring the catalog: the DB-facing side of lib/active.
+ *
+ * With an active model: its registered ONNX (sha256 checked, then onnxruntime through
+ * `loadScorer`) scores every clip that has features of the model's extractor version, in
+ * batches; predictions (probabilities + mean per-tag entropy) are upserted; clips.priority and
+ * clips.priority_terms are recomputed with `scoreCandidates` under the project strategy and
+ * weights, using the crowd posteriors from `aggregates` for disagreement; and the model's
+ * embeddings are pushed to the recommender as a new embedding version:
+ *   build  — rows inserted while the version is 'building' (invisible to readers);
+ *   switch — ONE transaction retires the old active version and activates the new one;
+ *   prune  — only the newest 5 versions are kept.
+ * Before any model exists (cold start), priorities come from k-center greedy diversity over
+ * the standardised feature vectors (Sener & Savarese 2018): the first COLD_START_K picks in
+ * farthest-first order lead, everything else follows by its distance to what is covered.
+ *
+ * Scale notes: only clips still in a queue (open, disputed) get new priorities; novelty is
+ * measured against at most NOVELTY_REFERENCES labelled clips chosen by k-center greedy among
+ * them (a cover of the labelled set), which keeps it O(n·R·h) instead of O(n·|labelled|·h) at
+ * 100,000 clips.
+ */
+import { sql } from 'drizzle-orm';
+import { execRows, type Db } from '@/db/client';
+import { getFeatureStats } from '@/lib/features/repo';
+import { AppError } from '@/lib/http/errors';
+import { getProjectSettings } from '@/lib/settings/repo';
+import type { ProjectSettings } from '@/lib/settings/schemas';
+import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import { createRng, type Rng } from '@/lib/util/random';
+import { sanitizeStandardization, standardizeRows } from '@/lib/model/standardize';
+import { getActiveModel, type ModelRow } from '@/lib/model/repo';
+import { currentFeatureVersion, onnxSha256 } from '@/lib/model/service';
+import { loadScorer, OnnxModelError } from '@/lib/model/onnx-runtime';
+import { blendPriority, type PriorityTerm, type PriorityWeights } from './priority';
+import { kCenterGreedy, noveltyScores } from './diversity';
+import { scoreCandidates, type ScoredCandidate, type SelectionPool, type StrategyConfig } from './select';
+import { uncertaintyScores } from './uncertainty';
+import {
+  activateEmbeddingVersion,
+  createEmbeddingVersion,
+  deleteOtherPredictions,
+  insertEmbeddings,
+  loadCatalogMatrix,
+  pruneEmbeddingVersions,
+  writePredictions,
+  writePriorities,
+  type CatalogMatrix,
+} from './repo';
+
+/** Embedding versions kept for the recommender (the active one among them). */
+export const KEEP_EMBEDDING_VERSIONS = 5;
+/** Labelled clips novelty is measured against (a k-center cover of the labelled set). */
+export const NOVELTY_REFERENCES = 128;
+/** Cold start: this many clips are ranked by farthest-first order ahead of the rest. */
+export const COLD_START_K = 256;
+
+export interface RescoreOptions {
+  /** A catalog matrix already loaded by the retrain of the same job. */
+  catalog?: CatalogMatrix;
+  seed?: number;
+  /** Push embeddings to the recommender (default true). */
+  pushEmbeddings?: boolean;
+  keepVersions?: number;
+  batchSize?: number;
+  /** Rows per embedding insert statement (default 5,000). */
+  embeddingBatch?: number;
+  onProgress?: (fraction: number, message: string) => Promise<void> | void;
+  /** Called after each embedding batch while the new version is building (tests watch readers here). */
+  onEmbeddingBatch?: (done: number) => Promise<void> | void;
+}
+
+export interface RescoreResult {
+  mode: 'model' | 'cold-start' | 'empty';
+  modelId: number | null;
+  clips: number;
+  embeddingVersion: number | null;
+  prunedVersions: number[];
+  timings: Record<string, number>;
+}
+
+/** The project's strategy setting as lib/active's StrategyConfig. */
+export function strategyConfig(settings: Pick<ProjectSettings, 'strategy' | 'priorityWeights'>): StrategyConfig {
+  const weights: PriorityWeights = { ...settings.priorityWeights };
+  switch (settings.strategy) {
+    case 'random':
+      return { strategy: 'random' };
+    case 'uncertainty':
+      return { strategy: 'least-confidence', weights };
+    case 'margin':
+      return { strategy: 'margin', weights };
+    case 'entropy':
+      return { strategy: 'entropy', weights };
+    case 'disagreement':
+      // Crowd disagreement (posterior entropy); a model committee is not kept between retrains.
+      return { strategy: 'crowd', weights };
+    case 'hybrid':
+      return { strategy: 'hybrid', weights };
+  }
+}
+
+/** Terms as stored in clips.priority_terms: term name → its contribution to the priority. */
+export function termsRecord(terms: readonly PriorityTerm[]): Record<string, number> {
+  return Object.fromEntries(terms.map((t) => [t.name, Math.round(t.contribution * 1e6) / 1e6]));
+}
+
+/**
+ * Rescores the catalog with the active model, or computes cold-start priorities when there is
+ * none. Throws AppError UNPROCESSABLE (and writes nothing) when the active model's ONNX is
+ * corrupted or refused — the registry and the last good scores stay as they were.
+ */
+export async function rescoreCatalog(db: Db, options: RescoreOptions = {}): Promise<RescoreResult> {
+  const active = await getActiveModel(db);
+  if (!active) return coldStart(db, options);
+  return rescoreWithModel(db, active, options);
+}
+
+async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions): Promise<RescoreResult> {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark);
+    mark = now;
+  };
+  const report = async (f: number, m: string) => options.onProgress?.(f, m);
+  if (!model.onnx || !model.onnxSha256) throw new AppError('UNPROCESSABLE', `Model ${model.id} has no ONNX file to score with`);
+  const sha = onnxSha256(model.onnx);
+  if (sha !== model.onnxSha256) {
+    throw new AppError(
+      'UNPROCESSABLE',
+      `Refusing to score with model ${model.id}: its ONNX sha256 ${sha.slice(0, 12)}… ≠ registered ${model.onnxSha256.slice(0, 12)}… (corrupted)`,
+    );
+  }
+  const settings = await getProjectSettings(db);
+  await report(0.02, `loading features (${model.featureVersion})`);
+  const tags = model.tagKeys;
+  const catalog =
+    options.catalog &&
+    options.catalog.featureVersion === model.featureVersion &&
+    options.catalog.tags.join('\u0000') === tags.join('\u0000')
+      ? options.catalog
+      : await loadCatalogMatrix(db, { featureVersion: model.featureVersion, tags });
+  lap('load');
+  const { n, d, t } = catalog;
+  if (n === 0) return { mode: 'empty', modelId: model.id, clips: 0, embeddingVersion: null, prunedVersions: [], timings };
+
+  let scorer;
+  try {
+    scorer = await loadScorer(model.onnx, { expect: { inputDim: d, tags } });
+  } catch (err) {
+    if (err instanceof OnnxModelError)
+      throw new AppError('UNPROCESSABLE', `Refusing to score with model ${model.id}: ${err.message}`);
+    throw err;
+  }
+  await report(0.05, `scoring ${n} clips with model ${model.id}`);
+  let probs: Float32Array;
+  let embedding: Float32Array;
+  try {
+    ({ probs, embedding } = await scorer.score(catalog.x, n, d, { batchSize: options.batchSize ?? 4096 }));
+  } finally {
+    await scorer.release();
+  }
+  const h = scorer.embeddingDim;
+  const uncertainty = uncertaintyScores(probs, n, t, 'entropy', 'mean');
+  lap('score');
+
+  await report(0.3, 'computing queue priorities');
+  const rng = createRng(options.seed ?? Date.now() >>> 0);
+  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, settings, rng);
+  lap('priority');
+
+  // The three write streams go out concurrently: on PostgreSQL each runs on its own pooled
+  // connection, so formatting one batch here overlaps the server parsing another (PGlite simply
+  // serialises them). They touch different rows, and the foreign-key checks of the inserts
+  // (FOR KEY SHARE on clips) do not conflict with the priority updates (FOR NO KEY UPDATE).
+  await report(
+    0.4,
+    `writing ${n} predictions, ${rows.length} queue priorities${options.pushEmbeddings !== false ? `, ${n} embeddings (${h}-d)` : ''}`,
+  );
+  let embeddingVersion: number | null = null;
+  const timed = async (name: string, work: () => Promise<void>) => {
+    const t0 = performance.now();
+    await work();
+    timings[name] = performance.now() - t0;
+  };
+  await Promise.all([
+    timed('write_predictions', async () => {
+      await writePredictions(db, model.id, catalog.ids, probs, t, uncertainty);
+      await deleteOtherPredictions(db, model.id);
+    }),
+    timed('write_priorities', () =>
+      writePriorities(
+        db,
+        rows.map((i) => catalog.ids[i]),
+        priority,
+        terms,
+      ),
+    ),
+    options.pushEmbeddings === false
+      ? Promise.resolve()
+      : timed('push_embeddings', async () => {
+          embeddingVersion = await pushEmbeddings(
+            db,
+            { modelId: model.id, source: `model:${model.id}`, ids: catalog.ids, embedding, h },
+            options,
+            (done) => report(0.4 + (0.55 * done) / n, `embeddings ${done}/${n}`),
+          );
+        }),
+  ]);
+  mark = performance.now();
+  const prunedVersions =
+    embeddingVersion === null ? [] : await pruneEmbeddingVersions(db, options.keepVersions ?? KEEP_EMBEDDING_VERSIONS);
+  lap('prune');
+  await report(1, `rescored ${n} clips with model ${model.id}`);
+  return { mode: 'model', modelId: model.id, clips: n, embeddingVersion, prunedVersions, timings };
+}
+
+/**
+ * Builds a new embedding version and switches to it atomically; a failure before the switch
+ * deletes the half-built version (readers never saw it).
+ */
+export async function pushEmbeddings(
+  db: Db,
+  v: { modelId: number | null; source: string; ids: readonly string[]; embedding: ArrayLike<number>; h: number },
+  options: Pick<RescoreOptions, 'onEmbeddingBatch' | 'embeddingBatch'> = {},
+  progress?: (done: number) => Promise<void> | void,
+): Promise<number> {
+  const versionId = await createEmbeddingVersion(db, { modelId: v.modelId, source: v.source, dim: v.h });
+  try {
+    await insertEmbeddings(db, versionId, v.ids, v.embedding, v.h, {
+      batch: options.embeddingBatch,
+      onBatch: async (done) => {
+        await progress?.(done);
+        await options.onEmbeddingBatch?.(done);
+      },
+    });
+    await activateEmbeddingVersion(db, versionId, v.ids.length);
+  } catch (err) {
+    await execRows(db, sql`delete from embedding_versions where id = ${versionId} and status = 'building'`).catch(() => {});
+    throw err;
+  }
+  return versionId;
+}
+
+/**
+ * Queue priority of the clips still in a queue (open: the crowd's; disputed: the experts')
+ * under the project strategy; settled clips keep whatever they had — no queue reads it.
+ * Hybrid scores clips that have crowd posteriors and clips that have none as two pools, so a
+ * clip nobody voted on is not counted as "the crowd disagrees" (lib/active treats a missing
+ * posterior as undecided — right for the pure 'disagreement' strategy, double counting next to
+ * votesNeeded in the blend).
+ */
+export function modelPriorities(
+  catalog: CatalogMatrix,
+  probs: Float32Array,
+  embedding: Float32Array,
+  h: number,
+  settings: Pick<ProjectSettings, 'strategy' | 'priorityWeights'>,
+  rng: Rng,
+): { rows: number[]; priority: Float64Array; terms: Record<string, number>[] } {
+  const { n, t } = catalog;
+  const config = strategyConfig(settings);
+  const votesNeeded = votesNeededSignal(catalog);
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (catalog.labelState[i] === 'open' || catalog.labelState[i] === 'disputed') rows.push(i);
+  const novelty = config.strategy === 'hybrid' ? noveltyAgainstCover(embedding, h, n, rows, settledRows(catalog)) : undefined;
+  const base: SelectionPool = { n, t, probs, votesNeeded, ...(novelty ? { novelty } : {}) };
+  const scored: ScoredCandidate[] = [];
+  if (config.strategy === 'hybrid') {
+    const voted = rows.filter((i) => catalog.hasAggregates[i]);
+    const unvoted = rows.filter((i) => !catalog.hasAggregates[i]);
+    if (voted.length)
+      scored.push(...scoreCandidates({ ...base, candidates: voted, posteriors: catalog.posteriors }, config, rng));
+    if (unvoted.length) scored.push(...scoreCandidates({ ...base, candidates: unvoted }, config, rng));
+  } else if (rows.length) {
+    scored.push(...scoreCandidates({ ...base, candidates: rows, posteriors: catalog.posteriors }, config, rng));
+  }
+  const byIndex = new Map(scored.map((s) => [s.index, s]));
+  const priority = new Float64Array(rows.length);
+  const terms = rows.map((i, r) => {
+    const s = byIndex.get(i);
+    priority[r] = s?.priority ?? 0;
+    // 'random' has no terms; say so, so "why is this clip here" is never blank.
+    if (config.strategy === 'random') return { random: Math.round(priority[r] * 1e6) / 1e6 };
+    return s ? termsRecord(s.terms) : {};
+  });
+  return { rows, priority, terms };
+}
+
+function votesNeededSignal(c: CatalogMatrix): Float64Array {
+  const out = new Float64Array(c.n);
+  for (let i = 0; i < c.n; i++) {
+    if (c.labelState[i] !== 'open') continue;
+    const target = Math.max(1, c.overlapTarget[i]);
+    out[i] = Math.min(1, Math.max(0, (target - c.voteCount[i]) / target));
+  }
+  return out;
+}
+
+function settledRows(c: CatalogMatrix): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < c.n; i++) if (c.labelState[i] === 'consensus' || c.labelState[i] === 'expert_resolved') rows.push(i);
+  return rows;
+}
+
+/**
+ * Novelty of the candidate rows (the rest stay 0) w.r.t. a k-center cover (≤ NOVELTY_REFERENCES)
+ * of the labelled rows; all 1 with none labelled.
+ */
+function noveltyAgainstCover(e: ArrayLike<number>, h: number, n: number, candidates: number[], labelled: number[]): Float64Array {
+  const out = new Float64Array(n);
+  if (labelled.length === 0) {
+    for (const i of candidates) out[i] = 1;
+    return out;
+  }
+  const reference = labelled.length > NOVELTY_REFERENCES ? kCenterGreedy(e, h, labelled, NOVELTY_REFERENCES) : labelled;
+  const scores = noveltyScores(e, h, candidates, reference);
+  candidates.forEach((i, c) => (out[i] = scores[c]));
+  return out;
+}
+
+/**
+ * Cold start (no active model): open clips ranked by k-center greedy over the standardised
+ * feature vectors relative to the labelled clips. Pick r of k scores diversity 1 − r/(2k)
+ * (so the farthest-first order leads); every other clip scores half its normalised distance to
+ * the nearest pick or labelled clip. Blended with votesNeeded under the project weights.
+ */
+async function coldStart(db: Db, options: RescoreOptions): Promise<RescoreResult> {
+  const started = performance.now();
+  const featureVersion = options.catalog?.featureVersion ?? currentFeatureVersion();
+  const stats = await getFeatureStats(db, featureVersion);
+  if (!stats) return { mode: 'empty', modelId: null, clips: 0, embeddingVersion: null, prunedVersions: [], timings: {} };
+  const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
+  await options.onProgress?.(0.05, 'cold start: loading feature vectors');
+  const catalog = options.catalog ?? (await loadCatalogMatrix(db, { featureVersion, tags: taxonomy.tags.map((t) => t.key) }));
+  const { n, d } = catalog;
+  if (n === 0 || d !== stats.mean.length)
+    return { mode: 'empty', modelId: null, clips: 0, embeddingVersion: null, prunedVersions: [], timings: {} };
+  const z = standardizeRows(catalog.x, n, d, sanitizeStandardization({ mean: stats.mean, std: stats.std }, d));
+  const open: number[] = [];
+  for (let i = 0; i < n; i++) if (catalog.labelState[i] === 'open') open.push(i);
+  const labelled = settledRows(catalog);
+  const cover = labelled.length > NOVELTY_REFERENCES ? kCenterGreedy(z, d, labelled, NOVELTY_REFERENCES) : labelled;
+  await options.onProgress?.(0.3, `cold start: k-center greedy over ${open.length} open clips`);
+  const k = Math.min(open.length, COLD_START_K);
+  const picked = kCenterGreedy(z, d, open, k, { reference: cover });
+  const rank = new Map(picked.map((i, r) => [i, r]));
+  const rest = open.filter((i) => !rank.has(i));
+  const distance = noveltyScores(z, d, rest, [...cover, ...picked]);
+  const diversity = new Map<number, number>();
+  picked.forEach((i, r) => diversity.set(i, 1 - r / (2 * Math.max(1, k))));
+  rest.forEach((i, c) => diversity.set(i, 0.5 * distance[c]));
+  const votesNeeded = votesNeededSignal(catalog);
+  const weights = settings.priorityWeights;
+  const ids: string[] = [];
+  const priority: number[] = [];
+  const terms: Record<string, number>[] = [];
+  for (const i of open) {
+    const p = blendPriority({ diversity: diversity.get(i), votesNeeded: votesNeeded[i] }, weights);
+    ids.push(catalog.ids[i]);
+    priority.push(p.priority);
+    terms.push(termsRecord(p.terms));
+  }
+  await options.onProgress?.(0.8, `cold start: writing ${ids.length} priorities`);
+  await writePriorities(db, ids, priority, terms);
+  await options.onProgress?.(1, `cold start: ranked ${ids.length} open clips by diversity`);
+  return {
+    mode: 'cold-start',
+    modelId: null,
+    clips: ids.length,
+    embeddingVersion: null,
+    prunedVersions: [],
+    timings: { total: performance.now() - started },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Db, DbOrTx } from '@/db/client';
+import type { Role } from '@/db/schema';
+import { aggregateVotesJob } from '@/jobs/aggregate-votes';
+import { jobEngine } from '@/lib/jobs/runtime';
+import { getProjectSettings } from '@/lib/settings/repo';
+import { runFullAggregation } from './full-aggregation';
+import {
+  agreementSeries,
+  clipStateCounts,
+  countVotesSince,
+  EXTERNAL_EMAIL_DOMAIN,
+  latestFit,
+  listWorkerReliability,
+  type CrowdFitRow,
+} from './repo';
+import type { AgreementPoint, ClipStatesResponse, CrowdFit, ReliabilityRow } from './schemas';
+
+/** Who may see annotators' names next to their reliability (the rest see an opaque id only). */
+export const canSeeAnnotatorNames = (role: Role) => role === 'engineer' || role === 'admin';
+
+const iso = (d: string | Date) => new Date(d).toISOString();
+
+export async function reliabilityView(
+  db: DbOrTx,
+  query: { limit: number; offset: number; sort: 'reliability' | 'votes' | 'weight'; flagged: boolean },
+  viewer: Role,
+): Promise<{ total: number; workers: ReliabilityRow[] }> {
+  const { total, rows } = await listWorkerReliability(db, query);
+  const names = canSeeAnnotatorNames(viewer);
+  return {
+    total,
+    workers: rows.map((r) => ({
+      userId: r.user_id,
+      name: names ? r.name : null,
+      email: names ? r.email : null,
+      role: r.role,
+      status: r.status,
+      external: r.email.toLowerCase().endsWith(`@${EXTERNAL_EMAIL_DOMAIN}`),
+      reliability: Number(r.reliability),
+      uncertainty: Number(r.uncertainty),
+      sensitivity: Number(r.sensitivity),
+      specificity: Number(r.specificity),
+      votes: Number(r.vote_count),
+      goldCorrect: Number(r.gold_correct),
+      goldTotal: Number(r.gold_total),
+      goldAccuracy: Number(r.gold_total) > 0 ? Number(r.gold_correct) / Number(r.gold_total) : null,
+      weight: Number(r.weight),
+      tooFastShare: Number(r.too_fast_share),
+      sameAnswerShare: Number(r.same_answer_share),
+      flags: r.flags,
+      updatedAt: iso(r.updated_at),
+    })),
+  };
+}
+
+export async function agreementView(
+  db: DbOrTx,
+  runs: number,
+  scope?: 'tag' | 'batch' | 'overall',
+): Promise<{ points: AgreementPoint[] }> {
+  const rows = await agreementSeries(db, runs, scope);
+  return {
+    points: rows.map((r) => ({
+      computedAt: iso(r.computed_at),
+      scope: r.scope,
+      tag: r.tag,
+      alpha: r.alpha === null ? null : Number(r.alpha),
+      kappa: r.kappa === null ? null : Number(r.kappa),
+      items: Number(r.items),
+    })),
+  };
+}
+
+export function fitView(fit: CrowdFitRow): CrowdFit {
+  return {
+    id: fit.id,
+    computedAt: iso(fit.computedAt),
+    trigger: fit.trigger,
+    votes: fit.votes,
+    clips: fit.clips,
+    workers: fit.workers,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    durationMs: fit.durationMs,
+    paused: fit.paused,
+  };
+}
+
+export async function statesView(db: DbOrTx): Promise<ClipStatesResponse> {
+  const [states, fit, settings] = await Promise.all([clipStateCounts(db), latestFit(db), getProjectSettings(db)]);
+  return {
+    states,
+    total: Object.values(states).reduce((a, b) => a + b, 0),
+    votesSinceFit: await countVotesSince(db, fit?.votesUntil ?? new Date(0), 100_000),
+    emEveryVotes: settings.emEveryVotes,
+    lastFit: fit ? fitView(fit) : null,
+  };
+}
+
+/**
+ * Queues a full EM run and returns its job id. Without a job engine in this process (tests,
+ * a CLI) the run happens inline and its result comes back instead.
+ */
+export async function requestAggregation(db: Db): Promise<{ jobId: string | null; result?: unknown }> {
+  const engine = await jobEngine()?.catch(() => undefined);
+  if (engine) return { jobId: await engine.enqueue(aggregateVotesJob, { trigger: 'manual' }) };
+  return { jobId: null, result: await runFullAggregation(db, { trigger: 'manual', force: true }) };
+}

@@ -1,0 +1,174 @@
+/**
+ * Pure helpers the database-facing crowd code (service, full aggregation, import) shares:
+ * a streaming multi-label encoder, gold answers as per-tag checks, and targeted yes/no
+ * answers folded into a clip's posterior. No SQL here; see ./service.ts and ./full-aggregation.ts.
+ */
+import type { BinaryRelevanceModel, EncodedMultiLabelVotes, TagGold } from './binary-relevance';
+import { DEFAULT_BINARY_RELEVANCE_SETTINGS } from './binary-relevance';
+import { logit, safeLog, sigmoid } from './numeric';
+
+/**
+ * {@link encodeMultiLabelVotes} for votes that arrive in pages (a database cursor): the same
+ * columns, grown by doubling, so 100k votes never exist as an array of objects.
+ * Amortised O(T) per vote.
+ *
+ * @example
+ * const enc = new MultiLabelVoteEncoder(['calm', 'sad']);
+ * enc.add('clip-1', 'w1', ['calm']);
+ * binaryRelevance(enc.finish());
+ */
+export class MultiLabelVoteEncoder {
+  private readonly tagIndex: Map<string, number>;
+  private readonly itemIndex = new Map<string, number>();
+  private readonly workerIndex = new Map<string, number>();
+  private readonly items: string[] = [];
+  private readonly workers: string[] = [];
+  private item: Int32Array;
+  private worker: Int32Array;
+  private yes: Uint8Array;
+  private n = 0;
+
+  constructor(
+    readonly tags: readonly string[],
+    capacity = 1024,
+  ) {
+    this.tagIndex = new Map(tags.map((t, i) => [t, i]));
+    this.item = new Int32Array(capacity);
+    this.worker = new Int32Array(capacity);
+    this.yes = new Uint8Array(capacity * tags.length);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Adds one vote; throws on a tag outside the taxonomy. Returns the vote's index. */
+  add(item: string, worker: string, tags: readonly string[]): number {
+    if (this.n === this.item.length) this.grow();
+    const T = this.tags.length;
+    let i = this.itemIndex.get(item);
+    if (i === undefined) {
+      i = this.items.push(item) - 1;
+      this.itemIndex.set(item, i);
+    }
+    let w = this.workerIndex.get(worker);
+    if (w === undefined) {
+      w = this.workers.push(worker) - 1;
+      this.workerIndex.set(worker, w);
+    }
+    const v = this.n++;
+    this.item[v] = i;
+    this.worker[v] = w;
+    for (const tag of tags) {
+      const t = this.tagIndex.get(tag);
+      if (t === undefined) throw new Error(`vote ${v}: tag "${tag}" is not in the taxonomy`);
+      this.yes[v * T + t] = 1;
+    }
+    return v;
+  }
+
+  finish(): EncodedMultiLabelVotes {
+    const T = this.tags.length;
+    return {
+      items: this.items,
+      workers: this.workers,
+      tags: this.tags,
+      item: this.item.subarray(0, this.n),
+      worker: this.worker.subarray(0, this.n),
+      yes: this.yes.subarray(0, this.n * T),
+    };
+  }
+
+  private grow(): void {
+    const capacity = this.item.length * 2;
+    const item = new Int32Array(capacity);
+    item.set(this.item);
+    const worker = new Int32Array(capacity);
+    worker.set(this.worker);
+    const yes = new Uint8Array(capacity * this.tags.length);
+    yes.set(this.yes);
+    this.item = item;
+    this.worker = worker;
+    this.yes = yes;
+  }
+}
+
+/** A stored honeypot: `tags` must be ticked, `tolerated` may go either way, every other tag must not. */
+export interface GoldAnswer {
+  readonly tags: readonly string[];
+  readonly tolerated: readonly string[];
+}
+
+/**
+ * A gold answer as per-tag checks over the taxonomy: required tags → true, tolerated tags left
+ * out (free), every other taxonomy tag → false. Tags outside the taxonomy are ignored. O(T).
+ *
+ * @example
+ * tagGoldFor({ tags: ['calm'], tolerated: ['dreamy'] }, ['calm', 'dreamy', 'dark']) // { calm: true, dark: false }
+ */
+export function tagGoldFor(gold: GoldAnswer, taxonomyTags: readonly string[]): TagGold {
+  const out: Record<string, boolean> = {};
+  for (const tag of taxonomyTags) {
+    if (gold.tags.includes(tag)) out[tag] = true;
+    else if (!gold.tolerated.includes(tag)) out[tag] = false;
+  }
+  return out;
+}
+
+/**
+ * Whether one answer on a gold clip is right: every tag the gold fixes is answered as fixed
+ * (tolerated tags are free). A targeted yes/no answer is checked on its one tag, and is not
+ * scored (null) when the gold tolerates that tag. O(T).
+ */
+export function isGoldAnswerRight(
+  answer: { readonly tags: readonly string[] } | { readonly questionTag: string; readonly answer: boolean },
+  gold: TagGold,
+): boolean | null {
+  if ('questionTag' in answer) {
+    if (!Object.hasOwn(gold, answer.questionTag)) return null;
+    return gold[answer.questionTag] === answer.answer;
+  }
+  for (const [tag, applies] of Object.entries(gold)) if (answer.tags.includes(tag) !== applies) return false;
+  return true;
+}
+
+/** A yes/no answer on one tag (a targeted question) as the posterior update sees it. */
+export interface TargetedAnswer {
+  readonly worker: string;
+  readonly tag: string;
+  readonly answer: boolean;
+  readonly weight?: number;
+}
+
+/**
+ * Folds targeted yes/no answers into a clip's posteriors (aligned with `model.tags`): each
+ * answer is one worker's vote on one tag only, so it adds
+ *   ω·log(se / (1 − sp)) for a yes, ω·log((1 − se) / sp) for a no
+ * to that tag's log-odds — the term {@link updateClipPosterior} adds for a full vote, without
+ * implying anything about the other tags. Gold-fixed tags and unknown tags are left alone.
+ * The full EM does not learn rates from targeted answers (it sees full votes only); the
+ * answers still count in every clip's posterior through this fold. O(answers).
+ */
+export function applyTargetedAnswers(
+  posteriors: readonly number[],
+  answers: readonly TargetedAnswer[],
+  model: BinaryRelevanceModel,
+  gold?: TagGold,
+): number[] {
+  if (answers.length === 0) return [...posteriors];
+  const tagIndex = new Map(model.tags.map((t, i) => [t, i]));
+  const logOdds = posteriors.map((p) => logit(p));
+  const { sensitivityPrior: sePrior, specificityPrior: spPrior } = DEFAULT_BINARY_RELEVANCE_SETTINGS;
+  const touched = new Set<number>();
+  for (const a of answers) {
+    const t = tagIndex.get(a.tag);
+    if (t === undefined || (gold && Object.hasOwn(gold, a.tag))) continue;
+    const rates = model.workers.get(a.worker) ?? model.fallback;
+    const se = rates?.sensitivity[t] ?? sePrior.correct / (sePrior.correct + sePrior.wrong);
+    const sp = rates?.specificity[t] ?? spPrior.correct / (spPrior.correct + spPrior.wrong);
+    const w = a.weight ?? 1;
+    logOdds[t] += w * (a.answer ? safeLog(se) - safeLog(1 - sp) : safeLog(1 - se) - safeLog(sp));
+    touched.add(t);
+  }
+  return posteriors.map((p, t) => (touched.has(t) ? sigmoid(logOdds[t]) : p));
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { ProjectSettingsSchema } from '@/lib/settings/schemas';
+
+/** The part of the project settings an ML engineer tunes from /models (strategy, weights, retraining, targeted questions). */
+export const StrategySettingsSchema = ProjectSettingsSchema.pick({
+  strategy: true,
+  priorityWeights: true,
+  modelKind: true,
+  trainEpochs: true,
+  retrainEveryLabels: true,
+  retrainIntervalHours: true,
+  targetedQuestionRate: true,
+  targetedUncertaintyThreshold: true,
+});
+export type StrategySettings = z.infer<typeof StrategySettingsSchema>;
+
+export const StrategySettingsPatchSchema = z
+  .object({
+    strategy: StrategySettingsSchema.shape.strategy.unwrap().optional(),
+    priorityWeights: z
+      .object({
+        uncertainty: z.number().min(0).max(100),
+        disagreement: z.number().min(0).max(100),
+        diversity: z.number().min(0).max(100),
+        votesNeeded: z.number().min(0).max(100),
+      })
+      .partial()
+      .optional(),
+    modelKind: StrategySettingsSchema.shape.modelKind.unwrap().optional(),
+    trainEpochs: z.number().int().min(1).max(500).optional(),
+    retrainEveryLabels: z.number().int().min(1).optional(),
+    retrainIntervalHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .optional(),
+    targetedQuestionRate: z.number().min(0).max(1).optional(),
+    targetedUncertaintyThreshold: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+export type StrategySettingsPatch = z.infer<typeof StrategySettingsPatchSchema>;
+
+export const RetrainRequestSchema = z
+  .object({
+    kinds: z
+      .array(z.enum(['logistic', 'mlp']))
+      .min(1)
+      .max(2)
+      .optional(),
+  })
+  .strict();
+
+export const ModelIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+export const ModelSummarySchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(['logistic', 'mlp']),
+  status: z.enum(['training', 'ready', 'active', 'retired', 'failed']),
+  featureVersion: z.string(),
+  taxonomyVersion: z.number().int(),
+  tagKeys: z.array(z.string()),
+  trainSize: z.number().int(),
+  hyperparams: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()),
+  onnxSha256: z.string().nullable(),
+  onnxBytes: z.number().nullable(),
+  error: z.string().nullable(),
+  trigger: z.string(),
+  previousModelId: z.number().int().nullable(),
+  createdAt: z.string(),
+  promotedAt: z.string().nullable(),
+  retiredAt: z.string().nullable(),
+});

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { aggregates, goldAnswers, models, predictions, users, votes, workerReliability, type Role } from '@/db/schema';
+import { createApiToken } from '@/lib/auth/repo';
+import { insertClip } from '@/lib/catalog/repo';
+import { ROUTE_ACCESS } from '@/lib/http/access';
+import { changeProjectSettings } from '@/lib/settings/service';
+import { audioKey, LocalAudioStore, setAudioStore } from '@/lib/storage';
+import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
+import { request } from '../helpers/http';
+
+/**
+ * What a contributor can learn: every route a contributor may call (found from the access
+ * table, so a new one is covered the day it is added) is called with a contributor's token in
+ * a database full of other people's votes, gold answers, model predictions, posteriors and
+ * reliabilities. No answer may carry another person's identity, a gold answer as such, or a
+ * model or crowd probability.
+ */
+const APP_API = path.join(process.cwd(), 'app', 'api');
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+let t: TestDb;
+let audioDir: string;
+let me: { user: { id: string; email: string; name: string }; token: string };
+const others: { id: string; email: string; name: string }[] = [];
+const clipIds: string[] = [];
+const goldClipIds: string[] = [];
+let audioClipId: string;
+
+/** Words that only appear where probabilities, gold status or other people's quality are shown. */
+const FORBIDDEN = [/probs/i, /posterior/i, /is_?gold/i, /tolerated/i, /gold_?tags/i, /gold_?answers?(?![a-z])/i, /sensitivity/i, /specificity/i, /reliabilit/i];
+
+beforeAll(async () => {
+  t = await createTestDb();
+  const db = t.handle.db;
+  await ensureTaxonomy(db);
+  const taxonomy = await getActiveTaxonomy(db);
+  const tagKeys = taxonomy.tags.map((x) => x.key);
+  audioDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-leaks-'));
+  const store = new LocalAudioStore(audioDir);
+  setAudioStore(store);
+
+  me = await quickUser('contributor');
+  for (const role of ['contributor', 'contributor', 'contributor', 'expert', 'engineer'] as const) others.push((await quickUser(role)).user);
+
+  for (let i = 0; i < 10; i++) {
+    const sha = randomBytes(32).toString('hex');
+    const clip = await insertClip(db, { sha256: sha, title: `clip ${i}`, status: 'ready', priority: 10 - i, durationS: 20 });
+    clipIds.push(clip.id);
+  }
+  // One clip with real audio behind it, so the audio route answers 200.
+  const sha = randomBytes(32).toString('hex');
+  const key = audioKey(sha, 'wav');
+  await store.put(key, new Uint8Array([82, 73, 70, 70, 0, 0, 0, 0]));
+  audioClipId = (await insertClip(db, { sha256: sha, title: 'with audio', status: 'ready', priority: 0, audioKey: key, mime: 'audio/wav' })).id;
+  clipIds.push(audioClipId);
+  for (let i = 0; i < 3; i++) {
+    const clip = await insertClip(db, { sha256: randomBytes(32).toString('hex'), title: `gold ${i}`, status: 'ready', priority: 100 });
+    goldClipIds.push(clip.id);
+    await db.insert(goldAnswers).values({ clipId: clip.id, taxonomyVersion: taxonomy.version, tags: [tagKeys[0]], tolerated: [tagKeys[1]], createdBy: others[3].id });
+  }
+  // Other people's votes on every clip, the crowd's posteriors, their reliabilities, and a model's scores.
+  for (const [u, other] of others.slice(0, 3).entries()) {
+    await db.insert(votes).values(
+      [...clipIds, ...goldClipIds].map((clipId, c) => ({
+        clipId,
+        userId: other.id,
+        kind: 'vote' as const,
+        taxonomyVersion: taxonomy.version,
+        tags: [tagKeys[(u + c) % tagKeys.length]],
+        idempotencyKey: `seed-${u}-${c}`,
+      })),
+    );
+    await db.insert(workerReliability).values({ userId: other.id, sensitivity: 0.8, specificity: 0.9, reliability: 0.85, uncertainty: 0.1 });
+  }
+  const [model] = await db.insert(models).values({ kind: 'logistic', status: 'active', featureVersion: 'test', taxonomyVersion: taxonomy.version, tagKeys }).returning();
+  const all = [...clipIds, ...goldClipIds];
+  await db.insert(predictions).values(all.map((clipId) => ({ clipId, modelId: model.id, probs: tagKeys.map((_, k) => 0.1 + k / 20), uncertainty: 0.42 })));
+  await db
+    .insert(aggregates)
+    .values(all.flatMap((clipId) => tagKeys.map((tag, k) => ({ clipId, tag, posterior: 0.05 + k / 30, label: k % 2 === 0, confidence: 0.7, method: 'ds' }))));
+}, 120_000);
+
+afterAll(async () => {
+  setAudioStore(undefined);
+  fs.rmSync(audioDir, { recursive: true, force: true });
+  await t.close();
+});
+
+/** A user with an API token and no password (hashing one costs a second on this machine). */
+async function quickUser(role: Role) {
+  const suffix = randomBytes(4).toString('hex');
+  const [user] = await t.handle.db.insert(users).values({ email: `${role}-${suffix}@leaks.test`, name: `${role} ${suffix}`, role }).returning();
+  return { user, token: (await createApiToken(t.handle.db, user.id, 'test')).token };
+}
+
+async function load(route: string): Promise<Record<string, Handler>> {
+  return (await import(/* @vite-ignore */ path.join(APP_API, route.slice('/api/'.length), 'route.ts'))) as Record<string, Handler>;
+}
+
+async function call(route: string, method: string, options: { url?: string; body?: unknown; params?: Record<string, string> } = {}) {
+  const mod = await load(route);
+  const url = options.url ?? route.replace(/\[id\]/g, options.params?.id ?? clipIds[0]);
+  return mod[method](request(method, url, { token: me.token, body: options.body }), { params: Promise.resolve(options.params ?? { id: clipIds[0] }) });
+}
+
+/** Deep key paths of a JSON value, for comparing the shape of gold and ordinary queue items. */
+function shape(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.length ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k));
+  return [prefix];
+}
+
+/**
+ * How to exercise each contributor route. A route without a recipe is still called (GET, or
+ * POST with `{}`, with a clip id for `[id]`), so new routes are never skipped.
+ */
+const RECIPES: Record<string, () => Promise<{ label: string; res: Response; docs?: boolean }[]>> = {
+  'GET /api/openapi': async () => [{ label: 'openapi', res: await call('/api/openapi', 'GET'), docs: true }],
+  'GET /api/queue/next': async () => {
+    // Walk the whole queue: gold clips (forced in for half of it) and ordinary ones, voting on each.
+    const out: { label: string; res: Response }[] = [];
+    const items: { gold: boolean; body: unknown }[] = [];
+    for (let i = 0; i < 20; i++) {
+      await changeProjectSettings(t.handle.db, { goldRate: i % 2 === 0 ? 1 : 0, newContributorGoldRate: i % 2 === 0 ? 1 : 0 });
+      const res = await call('/api/queue/next', 'GET', { url: '/api/queue/next' });
+      out.push({ label: `queue/next #${i}`, res: res.clone() });
+      if (res.status !== 200) break;
+      const item = (await res.json()) as { lease: { id: string }; clip: { id: string }; taxonomy: { tags: { key: string }[] } };
+      items.push({ gold: goldClipIds.includes(item.clip.id), body: item });
+      const vote = await call('/api/votes', 'POST', {
+        url: '/api/votes',
+        body: { kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[0].key], idempotencyKey: `leak-${i}-${item.lease.id}` },
+      });
+      out.push({ label: `vote #${i}`, res: vote });
+    }
+    const gold = items.filter((x) => x.gold);
+    const plain = items.filter((x) => !x.gold);
+    expect(gold.length, 'gold clips were served').toBeGreaterThan(0);
+    expect(plain.length, 'ordinary clips were served').toBeGreaterThan(0);
+    // A gold clip looks exactly like any other clip.
+    const normalize = (body: unknown) => shape(body).filter((k) => !k.startsWith('question')).sort();
+    expect(normalize(gold[0].body)).toEqual(normalize(plain[0].body));
+    return out;
+  },
+  'POST /api/votes': async () => [
+    // Someone else's lease id: not found, and nothing about that lease.
+    { label: 'vote on a foreign lease', res: await call('/api/votes', 'POST', { url: '/api/votes', body: { kind: 'vote', leaseId: clipIds[1], tags: ['x'], idempotencyKey: 'foreign-lease' } }) },
+  ],
+  'POST /api/leases/[id]/release': async () => {
+    const next = await call('/api/queue/next', 'GET', { url: '/api/queue/next' });
+    const leaseId = next.status === 200 ? ((await next.json()) as { lease: { id: string } }).lease.id : clipIds[0];
+    return [{ label: 'release', res: await call('/api/leases/[id]/release', 'POST', { url: `/api/leases/${leaseId}/release`, params: { id: leaseId } }) }];
+  },
+  'GET /api/clips/[id]/audio': async () => [
+    { label: 'audio', res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${audioClipId}/audio`, params: { id: audioClipId } }) },
+    { label: 'audio of a gold clip (no audio)', res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${goldClipIds[0]}/audio`, params: { id: goldClipIds[0] } }) },
+  ],
+};
+
+describe('a contributor never receives other votes, gold answers, model scores or other identities', () => {
+  const routes: { route: string; method: string }[] = [];
+  for (const [route, methods] of Object.entries(ROUTE_ACCESS)) {
+    for (const [method, roles] of Object.entries(methods as Record<string, readonly string[] | 'public'>)) {
+      if (roles === 'public' || roles.length === 0 || roles.includes('contributor')) routes.push({ route, method });
+    }
+  }
+
+  it('the access table gives contributors the routes this test knows about, at least', () => {
+    const names = routes.map((r) => `${r.method} ${r.route}`);
+    for (const known of ['GET /api/queue/next', 'POST /api/votes', 'GET /api/me', 'GET /api/taxonomy']) expect(names).toContain(known);
+  });
+
+  it.each(routes)('$method $route', async ({ route, method }) => {
+    const recipe = RECIPES[`${method} ${route}`];
+    const calls = recipe
+      ? await recipe()
+      : [{ label: `${method} ${route}`, res: await call(route, method, { body: method === 'GET' || method === 'DELETE' ? undefined : {} }) }];
+    for (const { label, res, docs } of calls) {
+      expect(res.status, `${label} must not fail on the server`).toBeLessThan(500);
+      const type = res.headers.get('content-type') ?? '';
+      const text = type.startsWith('audio/') ? '' : await res.text();
+      const headers = JSON.stringify([...res.headers.entries()]);
+      for (const other of others) {
+        for (const secret of [other.id, other.email, other.name]) {
+          expect(text.includes(secret), `${label} body names another user (${secret})`).toBe(false);
+          expect(headers.includes(secret), `${label} headers name another user`).toBe(false);
+        }
+      }
+      // The API description may name these words; data answers may not.
+      if (!docs) for (const word of FORBIDDEN) expect(word.test(text), `${label} mentions ${word}: ${text.slice(0, 300)}`).toBe(false);
+    }
+  });
+});
