@@ -76,7 +76,9 @@ export async function upsertAggregates(db: DbOrTx, rows: AggregateRow[]): Promis
 export async function lockClipForUpdate(db: DbOrTx, clipId: string) {
   const [row] = await execRows<{ id: string; label_state: LabelState; overlap_target: number; vote_count: number }>(
     db,
-    sql`select id, label_state, overlap_target, vote_count from clips where id = ${clipId} for update`,
+    // FOR NO KEY UPDATE: a plain FOR UPDATE would conflict with the KEY SHARE locks that concurrent
+    // vote inserts take on the clip (foreign key) and deadlock two votes on one clip.
+    sql`select id, label_state, overlap_target, vote_count from clips where id = ${clipId} for no key update`,
   );
   return row;
 }

@@ -81,6 +81,9 @@ export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRo
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const lease = await db.transaction(async (tx) => {
+        // A lease lost in a crash only returns a clip to the queue early, so this commit need not
+        // wait for the WAL flush (votes, which must never be lost, keep synchronous commits).
+        await tx.execute(sql`set local synchronous_commit = off`);
         // SKIP LOCKED lets concurrent callers take different rows without waiting; when every
         // eligible row is momentarily locked it finds nothing, so look again and wait this time
         // (Postgres re-checks the slot counter once the holder commits).
@@ -115,7 +118,7 @@ async function pickCandidate(tx: DbOrTx, userId: string, exclude: string[], skip
           ${exclude.length ? sql`and c.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
         order by c.priority desc nulls last, c.id
         limit 1
-        for update ${skipLocked ? sql`skip locked` : sql``}`,
+        for no key update ${skipLocked ? sql`skip locked` : sql``}`,
   );
   return row?.id;
 }

@@ -5,11 +5,13 @@ import { TtlCache } from '@/lib/util/ttl-cache';
 import { ProjectSettingsSchema, type ProjectSettings } from './schemas';
 
 const KEY = 'project';
-const cache = new TtlCache<DbOrTx, ProjectSettings>(2000);
+const cache = new TtlCache<object, ProjectSettings>(2000);
+/** One database per process: transactions share the cached value instead of each re-reading it. */
+const PROCESS_KEY = {};
 
-/** Current settings; cached for two seconds per database handle (writes here invalidate). */
+/** Current settings; cached for two seconds per process (writes here invalidate). */
 export function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {
-  return cache.get(db, async () => {
+  return cache.get(PROCESS_KEY, async () => {
     const [row] = await db.select().from(settings).where(eq(settings.key, KEY)).limit(1);
     return ProjectSettingsSchema.parse(row?.value ?? {});
   });

@@ -8,11 +8,13 @@ import { applyTaxonomyEdits } from './edit';
 import { composeMappings, identityMapping, mappingFromRows } from './mapping';
 import type { CreatedTaxonomyVersion, Tag, Taxonomy, TaxonomyAdminView, TaxonomyEditOp, TaxonomyVersionSummary } from './schemas';
 
-const activeCache = new TtlCache<DbOrTx, Taxonomy>(2000);
+const activeCache = new TtlCache<object, Taxonomy>(2000);
+/** One database per process: transactions share the cached value instead of each re-reading it. */
+const PROCESS_KEY = {};
 
 /** The taxonomy votes are cast under now; cached for two seconds (a new version here invalidates). */
 export function getActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
-  return activeCache.get(db, () => loadActiveTaxonomy(db));
+  return activeCache.get(PROCESS_KEY, () => loadActiveTaxonomy(db));
 }
 
 async function loadActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
