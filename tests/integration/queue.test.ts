@@ -201,6 +201,22 @@ describe('votes', () => {
     ).rejects.toMatchObject({ status: 409, code: 'DUPLICATE' });
   });
 
+  it('parallel votes on one clip all land (no deadlock between the vote insert and the clip lock)', async () => {
+    const [clipId] = await resetCatalog(1);
+    await changeProjectSettings(t.handle.db, { overlap: 6, minVotes: 6, maxVotes: 6 });
+    const users = await Promise.all(Array.from({ length: 6 }, () => makeUser(t.handle, 'contributor')));
+    const items = await Promise.all(users.map((u) => nextClipFor(t.handle.db, u.user.id, [], never)));
+    const results = await Promise.all(
+      users.map((u, i) =>
+        submitVote(t.handle.db, u.user.id, { kind: 'vote', leaseId: items[i]!.lease.id, tags: ['calm'], idempotencyKey: `par-${i}-vote` }),
+      ),
+    );
+    expect(results.every((r) => !r.replayed)).toBe(true);
+    const [clip] = await t.handle.db.select().from(clips).where(eq(clips.id, clipId));
+    expect(clip.voteCount).toBe(6);
+    await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 7 });
+  });
+
   it('a skip gives the slot back to the queue', async () => {
     const [clipId] = await resetCatalog(1);
     const { user } = await makeUser(t.handle, 'contributor');
