@@ -234,7 +234,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
           {create.isPending ? 'Creating…' : 'Create snapshot'}
         </button>
         <span role="status" aria-live="polite" data-testid="snapshot-created">
-          {created ? `Building ${created.name} v${created.version}…` : ''}
+          {created ? `Queued ${created.name} v${created.version}: its build is listed below.` : ''}
         </span>
       </div>
       {problem && (

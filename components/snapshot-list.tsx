@@ -5,6 +5,7 @@ import { apiFetch } from '@/lib/client/api';
 import type { SnapshotView } from '@/lib/export/schemas';
 
 const SPLITS = ['train', 'validation', 'test'] as const;
+const FORMATS = ['parquet', 'jsonl', 'csv'] as const;
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -59,8 +60,12 @@ export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
 function SnapshotRow({ s }: { s: SnapshotView }) {
   const filters = s.filters as { states?: string[]; minConfidence?: number; taxonomyVersion?: number; applyMapping?: boolean };
   const progress = s.status === 'building' ? (s.job?.progress ?? 0) : s.status === 'ready' ? 1 : 0;
-  const byFormat = new Map<string, SnapshotView['files']>();
-  for (const f of s.files) byFormat.set(f.format, [...(byFormat.get(f.format) ?? []), f]);
+  // Parquet first (the default `datasets` config), splits in train / validation / test order.
+  const order = (f: SnapshotView['files'][number]) => SPLITS.indexOf((f.split ?? 'train') as (typeof SPLITS)[number]);
+  const byFormat = new Map<string, SnapshotView['files']>(
+    FORMATS.map((format) => [format, s.files.filter((f) => f.format === format).sort((a, b) => order(a) - order(b) || (a.path < b.path ? -1 : 1))]),
+  );
+  const example = FORMATS.map((format) => byFormat.get(format)?.[0]).find(Boolean);
   return (
     <tr data-testid="snapshot-row" data-snapshot-id={s.id} data-status={s.status} data-name={s.name} data-version={s.version}>
       <td>
@@ -130,7 +135,7 @@ function SnapshotRow({ s }: { s: SnapshotView }) {
               </a>
             </div>
             {[...byFormat]
-              .filter(([format]) => format !== 'markdown')
+              .filter(([, files]) => files.length > 0)
               .map(([format, files]) => (
                 <div key={format}>
                   <span className="badge">{format}</span>{' '}
@@ -150,7 +155,7 @@ function SnapshotRow({ s }: { s: SnapshotView }) {
                 </div>
               ))}
             <code className="muted" style={{ fontSize: '0.8em' }}>
-              curl -H &apos;Authorization: Bearer …&apos; {fileUrl(s.id, s.files.find((f) => f.split === 'train')?.path ?? 'manifest.json')}
+              curl -OJ -H &apos;Authorization: Bearer …&apos; {fileUrl(s.id, example?.path ?? 'manifest.json')}
             </code>
           </div>
         ) : (

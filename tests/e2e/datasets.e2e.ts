@@ -84,7 +84,7 @@ describe('dataset snapshots', () => {
     const name = `e2e-${Date.now().toString(36)}`;
     await page.getByTestId('snapshot-name').fill(name);
     await page.getByTestId('snapshot-name').press('Enter'); // the keyboard submits the form
-    await expect.poll(() => page.getByTestId('snapshot-created').textContent(), { timeout: 10_000 }).toContain(`${name} v1`);
+    await expect.poll(() => page.getByTestId('snapshot-created').textContent(), { timeout: 10_000 }).toContain(`Queued ${name} v1`);
     expect(await page.getByTestId('snapshot-error').count()).toBe(0);
 
     const row = page.locator(`[data-testid=snapshot-row][data-name="${name}"]`);
