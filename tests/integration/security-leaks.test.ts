@@ -125,8 +125,8 @@ const RECIPES: Record<string, () => Promise<{ label: string; res: Response; docs
     // Walk the whole queue: gold clips (forced in for half of it) and ordinary ones, voting on each.
     const out: { label: string; res: Response }[] = [];
     const items: { gold: boolean; body: unknown }[] = [];
-    for (let i = 0; i < 20; i++) {
-      await changeProjectSettings(t.handle.db, { goldRate: i % 2 === 0 ? 1 : 0, newContributorGoldRate: i % 2 === 0 ? 1 : 0 });
+    for (let i = 0; i < 12; i++) {
+      if (i < 2) await changeProjectSettings(t.handle.db, { goldRate: i === 0 ? 1 : 0, newContributorGoldRate: i === 0 ? 1 : 0 });
       const res = await call('/api/queue/next', 'GET', { url: '/api/queue/next' });
       out.push({ label: `queue/next #${i}`, res: res.clone() });
       if (res.status !== 200) break;

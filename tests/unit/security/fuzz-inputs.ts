@@ -279,8 +279,8 @@ export function importerCases(count: number, dir: string, root: string, seed = 7
         if (style % 5 === 0) lines.push(JSON.stringify({ path: pick(rng, HOSTILE_PATHS), title: pick(rng, HOSTILE_TEXT), artist: pick(rng, HOSTILE_TEXT), provenance: randomJson(rng, 3) }));
         else if (style % 5 === 1) lines.push(JSON.stringify(randomJson(rng, 4)));
         else if (style % 5 === 2) lines.push(JSON.stringify({ path: pick(rng, HOSTILE_PATHS) }).slice(0, int(rng, 0, 30)));
-        else if (style % 5 === 3) lines.push(rng() < 0.5 ? deepJson(int(rng, 30, 5000)) : `${'['.repeat(int(rng, 100, 20000))}`);
-        else lines.push(JSON.stringify({ path: 'ok.wav', title: 'x'.repeat(int(rng, 1, 200_000)) }));
+        else if (style % 5 === 3) lines.push(rng() < 0.5 ? deepJson(int(rng, 30, 3000)) : `${'['.repeat(int(rng, 100, 5000))}`);
+        else lines.push(JSON.stringify({ path: 'ok.wav', title: 'x'.repeat(int(rng, 1, 20_000)) }));
       }
     } else {
       const style = i % 10;
