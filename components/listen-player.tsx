@@ -15,7 +15,7 @@ interface Mood {
 
 const SESSION_KEY = 'chorus.listen.session';
 const PERSONAL_KEY = 'chorus.listen.personalization';
-const QUEUE = 10;
+const QUEUE = 12;
 /** Picking another track from the queue within this many seconds is browsing, not judging the one playing. */
 const BROWSE_S = 5;
 

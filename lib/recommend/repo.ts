@@ -387,24 +387,32 @@ export async function moodProbs(
   return out;
 }
 
+/** Clips a mood direction is estimated from at most (a uniform sample beyond that: the estimate's error shrinks as 1/√n). */
+export const MOOD_DIRECTION_SAMPLE = 20_000;
+
 /**
  * A direction in embedding space per tag: c_tag = Σ_i (p_i − p̄)·ê_i over the version's
  * clips that have a score, ê the unit embedding. Centring the weights makes it point from
  * tag-less toward tag-carrying clips (the covariance of the tag with each dimension) instead
- * of toward the catalog's mean, which raw means of non-centred embeddings all share.
- * O(n·d) per tag in SQL; the runtime caches it per version and source.
+ * of toward the catalog's mean, which raw means of non-centred embeddings all share. Only the
+ * direction is used, so on a catalog larger than {@link MOOD_DIRECTION_SAMPLE} a fixed
+ * Bernoulli sample of that many clips estimates it (REPEATABLE: the same sample every time).
+ * O(min(n, sample)·d) per tag in SQL; the runtime caches it per version and source.
  */
 export async function moodDirections(
   sql: SqlRunner,
   versionId: number,
   source: MoodSource,
   tags: readonly string[],
+  versionSize = 0,
 ): Promise<Record<string, number[]>> {
   if (tags.length === 0) return {};
+  const percent = versionSize > MOOD_DIRECTION_SAMPLE ? Math.max(0.001, (100 * MOOD_DIRECTION_SAMPLE) / versionSize) : null;
   const rows = await sql.query<{ tag: string; i: number; s: number }>(
     `with e as (
        select clip_id, embedding, sqrt((select sum(x * x) from unnest(embedding) x)) as norm
-         from clip_embeddings where version_id = $1
+         from clip_embeddings ${percent === null ? '' : `tablesample bernoulli (${percent.toFixed(4)}) repeatable (7)`}
+        where version_id = $1
      ),
      p as (select m.clip_id, m.tag, m.prob from (${moodRowsSql(source, '$2', '$3')}) m join e using (clip_id)),
      pm as (select tag, avg(prob) as mean from p group by tag)

@@ -233,12 +233,12 @@ export class Recommender {
   }
 
   /** Mood directions per tag for one version and source; cached 10 min (model) or 2 min (crowd labels move). */
-  async moodDirections(versionId: number, source: MoodSource, tags: readonly string[]): Promise<Record<string, number[]>> {
+  async moodDirections(versionId: number, source: MoodSource, tags: readonly string[], versionSize = 0): Promise<Record<string, number[]>> {
     const sourceKey = source.kind === 'model' ? `model:${source.modelId}` : 'crowd';
     const ttl = source.kind === 'model' ? 600_000 : 120_000;
     const parts = await Promise.all(
       [...tags].sort().map((tag) =>
-        this.cached(`mood:${versionId}:${sourceKey}:${tag}`, ttl, () => moodDirections(this.sql, versionId, source, [tag])),
+        this.cached(`mood:${versionId}:${sourceKey}:${tag}`, ttl, () => moodDirections(this.sql, versionId, source, [tag], versionSize)),
       ),
     );
     return Object.assign({}, ...parts) as Record<string, number[]>;

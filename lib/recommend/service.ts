@@ -57,7 +57,7 @@ import type {
   RecommendResponse,
   SimilarQuery,
 } from './schemas';
-import { createSession, parseSessionState, replaySession, updateSessionVector, type SessionState } from './session';
+import { parseSessionState, replaySession, updateSessionVector, type SessionState } from './session';
 
 /** ANN candidates fetched per request before ranking (the "next tracks" recipe of ./index.ts). */
 const CANDIDATES = 200;
@@ -324,7 +324,7 @@ async function rankForContext(
 ): Promise<RecommendResponse> {
   const tags = ctx.moodBlend ? Object.keys(ctx.moodBlend) : [];
   const source = tags.length > 0 ? await rec.moodSource() : null;
-  const directions = source ? await rec.moodDirections(index.versionId, source, tags) : {};
+  const directions = source ? await rec.moodDirections(index.versionId, source, tags, index.size) : {};
   const context: RankContext = { ...ctx, embeddingVersion: index.versionId };
   const query = retrievalQuery(context, directions);
   const extraIds = options.cooccurrence
@@ -406,22 +406,22 @@ export async function recordListenerEvent(
       positionS: input.positionS ?? null,
       embeddingVersion: servedBy,
     });
-    let state: SessionState;
-    if (index) {
-      const { state: current, rebuilt } = await sessionStateIn(tx, session, index);
-      // A rebuild replayed the stored events, this one included.
-      state = rebuilt
-        ? current
-        : updateSessionVector(
-            current,
-            { type: input.type, clipId: input.clipId, at: Date.now(), positionS: input.positionS ?? null, durationS: clip.durationS, tempoBpm: clip.tempoBpm },
-            (await embeddingsOf(tx, index.versionId, [input.clipId])).get(input.clipId) ?? null,
-          );
-    } else {
-      state = createSession(1, null);
+    // No embedding version yet (no features extracted): the event is kept; the state is built on first use.
+    if (!index) {
+      await saveSessionState(tx, sessionId, {});
+      return { sessionId, embeddingVersion: null, events: 0, likes: 0 };
     }
-    await saveSessionState(tx, sessionId, index ? state : {});
-    return { sessionId, embeddingVersion: index?.versionId ?? null, events: state.events, likes: state.likes.length };
+    const { state: current, rebuilt } = await sessionStateIn(tx, session, index);
+    // A rebuild replayed the stored events, this one included.
+    const state = rebuilt
+      ? current
+      : updateSessionVector(
+          current,
+          { type: input.type, clipId: input.clipId, at: Date.now(), positionS: input.positionS ?? null, durationS: clip.durationS, tempoBpm: clip.tempoBpm },
+          (await embeddingsOf(tx, index.versionId, [input.clipId])).get(input.clipId) ?? null,
+        );
+    await saveSessionState(tx, sessionId, state);
+    return { sessionId, embeddingVersion: index.versionId, events: state.events, likes: state.likes.length };
   };
   return rec.sql.transaction ? rec.sql.transaction(run) : run(rec.sql);
 }
