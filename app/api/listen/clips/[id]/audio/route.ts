@@ -5,6 +5,7 @@ import { route } from '@/lib/http/route';
 import { getRecommender } from '@/lib/recommend/runtime';
 import { listenerAudio } from '@/lib/recommend/service';
 import { audioStore } from '@/lib/storage';
+import { audioResponse } from '@/lib/storage/serve';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,24 +19,5 @@ export const GET = route<{ id: string }>(access('/api/listen/clips/[id]/audio', 
   const rec = await getRecommender();
   rec.limit('reads', clientIp(req));
   const { audioKey, mime } = await listenerAudio(rec, id);
-  const store = audioStore();
-  const size = await store.size(audioKey);
-  const headers: Record<string, string> = {
-    'content-type': mime ?? 'application/octet-stream',
-    'accept-ranges': 'bytes',
-    'cache-control': 'private, max-age=3600',
-  };
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get('range') ?? '');
-  if (range && (range[1] || range[2])) {
-    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    if (start >= size || start > end) {
-      return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
-    }
-    return new Response(store.stream(audioKey, { start, end }), {
-      status: 206,
-      headers: { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': String(end - start + 1) },
-    });
-  }
-  return new Response(store.stream(audioKey), { headers: { ...headers, 'content-length': String(size) } });
+  return audioResponse(audioStore(), audioKey, mime ?? null, req.headers.get('range'));
 });
