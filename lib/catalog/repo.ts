@@ -106,12 +106,15 @@ export async function* iterateLabeledClips(db: DbOrTx, pageSize = 1000) {
       vote_count: number;
       labels: string[] | null;
       posteriors: Record<string, number> | null;
+      vote_tags: string[][];
     }>(
       db,
       sql`select c.id, c.sha256, c.title, c.artist, c.licence, c.provenance, c.source, c.duration_s,
                  c.label_state, c.vote_count,
                  (select coalesce(array_agg(a.tag order by a.tag) filter (where a.label), '{}') from aggregates a where a.clip_id = c.id) as labels,
-                 (select jsonb_object_agg(a.tag, a.posterior) from aggregates a where a.clip_id = c.id) as posteriors
+                 (select jsonb_object_agg(a.tag, a.posterior) from aggregates a where a.clip_id = c.id) as posteriors,
+                 (select coalesce(jsonb_agg(to_jsonb(v.tags) order by v.created_at), '[]'::jsonb) from votes v
+                  where v.clip_id = c.id and v.kind = 'vote') as vote_tags
           from clips c
           where c.id > ${after}::uuid and (c.vote_count > 0 or exists (select 1 from aggregates a where a.clip_id = c.id))
           order by c.id limit ${pageSize}`,

@@ -116,9 +116,11 @@ describe('vote API', () => {
   it('the JSONL export holds the votes with their majority labels', async () => {
     const { token } = await makeUser(t.handle, 'engineer');
     const res = await exportJsonl(request('GET', '/api/export/jsonl', { token }), ctx({}));
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { title: string; vote_count: number; labels: string[] });
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { title: string; vote_count: number; labels: string[]; votes: string[][]; majority: string[] });
     const clip = lines.find((l) => l.title === 'api clip')!;
     expect(clip.vote_count).toBe(1);
     expect(clip.labels).toEqual(['calm']);
+    expect(clip.votes).toEqual([['calm']]);
+    expect(clip.majority).toEqual(['calm']);
   });
 });

@@ -5,6 +5,13 @@ import { route } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';
 
+/** Tags chosen by more than half of the votes. */
+function majorityTags(votes: string[][]): string[] {
+  const counts = new Map<string, number>();
+  for (const tags of votes) for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  return [...counts].filter(([, n]) => n * 2 > votes.length).map(([tag]) => tag).sort();
+}
+
 /** The current labels as JSON Lines, streamed page by page (snapshots are the versioned alternative). */
 export const GET = route(access('/api/export/jsonl', 'GET'), async () => {
   const db = await getDb();
@@ -28,6 +35,9 @@ export const GET = route(access('/api/export/jsonl', 'GET'), async () => {
         vote_count: r.vote_count,
         labels: r.labels ?? [],
         soft_labels: r.posteriors ?? {},
+        // The raw votes (tag lists, anonymous) and their plain majority, beside the aggregated labels.
+        votes: r.vote_tags,
+        majority: majorityTags(r.vote_tags),
       };
       controller.enqueue(encoder.encode(JSON.stringify(line) + '\n'));
     },
