@@ -1,4 +1,5 @@
 import { encodeWorkerWeights } from './encode';
+import { runEm } from './em';
 import { betaMeanStd, logit, safeLog, sigmoid, softplus } from './numeric';
 import { isNonNegative, isPositiveInteger, resolveSettings } from './settings';
 import type { IterationReport } from './types';
@@ -255,7 +256,6 @@ export function binaryRelevance(
   const logFalseAlarm = new Float64Array(W * T);
   const logCorrectReject = new Float64Array(W * T);
   const prevalence = new Float64Array(T);
-  const objectiveHistory: number[] = [];
 
   /** M-step; returns the log-prior of the new parameters. */
   const maximise = (): number => {
@@ -341,21 +341,17 @@ export function binaryRelevance(
     return { logLikelihood, maxChange };
   };
 
-  let iterations = 0;
-  let converged = false;
-  while (iterations < settings.maxIterations) {
-    const logPrior = maximise();
-    const { logLikelihood, maxChange } = expect();
-    [posterior, next] = [next, posterior];
-    iterations++;
-    const objective = logLikelihood + logPrior;
-    objectiveHistory.push(objective);
-    options.onIteration?.({ iteration: iterations, maxChange, objective });
-    if (maxChange < settings.tolerance) {
-      converged = true;
-      break;
-    }
-  }
+  const { iterations, converged, objectiveHistory } = runEm(
+    settings,
+    {
+      maximise,
+      expect,
+      swap: () => {
+        [posterior, next] = [next, posterior];
+      },
+    },
+    options.onIteration,
+  );
 
   const label = new Uint8Array(N * T);
   const confidence = new Float64Array(N * T);

@@ -1,4 +1,5 @@
 import { decideLabels, encodeGold, encodeWorkerWeights, voteShares, workerReliability } from './encode';
+import { runEm, normaliseLogRows } from './em';
 import { safeLog } from './numeric';
 import { isNonNegative, isPositiveInteger, resolveSettings } from './settings';
 import type { CategoricalGold, CategoricalResult, EncodedVotes, IterationReport } from './types';
@@ -107,7 +108,6 @@ export function dawidSkene(
   const logConfusion = new Float64Array(W * K * K);
   const classPrior = new Float64Array(K);
   const logClassPrior = new Float64Array(K);
-  const objectiveHistory: number[] = [];
 
   /** M-step; returns the log-prior of the new parameters. */
   const maximise = (): number => {
@@ -151,45 +151,20 @@ export function dawidSkene(
       const wt = weight[worker[v]];
       for (let k = 0; k < K; k++) next[row + k] += wt * logConfusion[cell + k * K];
     }
-    let logLikelihood = 0;
-    let maxChange = 0;
-    for (let i = 0; i < N; i++) {
-      const row = i * K;
-      if (gold && gold.isGold[i]) {
-        for (let k = 0; k < K; k++) if (!gold.allowed[row + k]) next[row + k] = -Infinity;
-      }
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) if (next[row + k] > max) max = next[row + k];
-      let sum = 0;
-      for (let k = 0; k < K; k++) {
-        next[row + k] = Math.exp(next[row + k] - max);
-        sum += next[row + k];
-      }
-      logLikelihood += max + Math.log(sum);
-      for (let k = 0; k < K; k++) {
-        next[row + k] /= sum;
-        const change = Math.abs(next[row + k] - posterior[row + k]);
-        if (change > maxChange) maxChange = change;
-      }
-    }
-    return { logLikelihood, maxChange };
+    return normaliseLogRows(next, posterior, N, K, gold);
   };
 
-  let iterations = 0;
-  let converged = false;
-  while (iterations < settings.maxIterations) {
-    const logPrior = maximise();
-    const { logLikelihood, maxChange } = expect();
-    [posterior, next] = [next, posterior];
-    iterations++;
-    const objective = logLikelihood + logPrior;
-    objectiveHistory.push(objective);
-    options.onIteration?.({ iteration: iterations, maxChange, objective });
-    if (maxChange < settings.tolerance) {
-      converged = true;
-      break;
-    }
-  }
+  const { iterations, converged, objectiveHistory } = runEm(
+    settings,
+    {
+      maximise,
+      expect,
+      swap: () => {
+        [posterior, next] = [next, posterior];
+      },
+    },
+    options.onIteration,
+  );
 
   const finalPosterior = posterior;
   return {

@@ -1,4 +1,5 @@
 import { decideLabels, encodeGold, encodeWorkerWeights, voteShares, workerReliability } from './encode';
+import { runEm, normaliseLogRows } from './em';
 import { leaveOneOutAgreement } from './majority';
 import { logit, safeLog, sigmoid, softplus } from './numeric';
 import { isNonNegative, isPositive, isPositiveInteger, resolveSettings } from './settings';
@@ -114,7 +115,6 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
   const gradLogBeta = new Float64Array(N);
   const curvLogBeta = new Float64Array(N);
   const itemBase = new Float64Array(N);
-  const objectiveHistory: number[] = [];
 
   const agreement = leaveOneOutAgreement(data, gold);
   const initial = workerReliability(data, (v) => agreement[v]);
@@ -185,45 +185,20 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
       itemBase[i] += wt * logWrong;
       next[i * K + label[v]] += wt * (logRight - logWrong);
     }
-    let logLikelihood = 0;
-    let maxChange = 0;
-    for (let i = 0; i < N; i++) {
-      const row = i * K;
-      if (gold && gold.isGold[i]) {
-        for (let k = 0; k < K; k++) if (!gold.allowed[row + k]) next[row + k] = -Infinity;
-      }
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) if (next[row + k] > max) max = next[row + k];
-      let sum = 0;
-      for (let k = 0; k < K; k++) {
-        next[row + k] = Math.exp(next[row + k] - max);
-        sum += next[row + k];
-      }
-      logLikelihood += itemBase[i] + max + Math.log(sum);
-      for (let k = 0; k < K; k++) {
-        next[row + k] /= sum;
-        const change = Math.abs(next[row + k] - posterior[row + k]);
-        if (change > maxChange) maxChange = change;
-      }
-    }
-    return { logLikelihood, maxChange };
+    return normaliseLogRows(next, posterior, N, K, gold, itemBase);
   };
 
-  let iterations = 0;
-  let converged = false;
-  while (iterations < settings.maxIterations) {
-    const logPrior = maximise();
-    const { logLikelihood, maxChange } = expect();
-    [posterior, next] = [next, posterior];
-    iterations++;
-    const objective = logLikelihood + logPrior;
-    objectiveHistory.push(objective);
-    options.onIteration?.({ iteration: iterations, maxChange, objective });
-    if (maxChange < settings.tolerance) {
-      converged = true;
-      break;
-    }
-  }
+  const { iterations, converged, objectiveHistory } = runEm(
+    settings,
+    {
+      maximise,
+      expect,
+      swap: () => {
+        [posterior, next] = [next, posterior];
+      },
+    },
+    options.onIteration,
+  );
 
   const finalPosterior = posterior;
   return {
