@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
-import { clips, goldAnswers, leases, votes } from '@/db/schema';
+import { clips, leases, votes } from '@/db/schema';
 import { AppError } from '@/lib/http/errors';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
@@ -213,9 +213,10 @@ export async function recordVote(
       state: string;
       expired: boolean;
       question_tag: string | null;
+      is_gold: boolean;
     }>(
       tx,
-      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag
+      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag, is_gold
           from leases where id = ${input.leaseId} for update`,
     );
     if (!lease || lease.user_id !== userId) throw new AppError('NOT_FOUND', 'No such lease for you; ask for the next clip');
@@ -253,8 +254,9 @@ export async function recordVote(
       })
       .returning();
     await tx.update(leases).set({ state: 'completed' }).where(eq(leases.id, lease.id));
-    // Gold clips sit outside the overlap (no slot to keep or return), but their votes still count.
-    const isGold = (await tx.select({ id: goldAnswers.clipId }).from(goldAnswers).where(eq(goldAnswers.clipId, lease.clip_id))).length > 0;
+    // Gold leases sit outside the overlap (no slot was taken, none to give back), but their votes
+    // still count. The lease's own flag, as for release and expiry: it says whether a slot was taken.
+    const isGold = lease.is_gold;
     const countsAsVote = input.kind === 'vote';
     if (countsAsVote || !isGold) {
       await tx
