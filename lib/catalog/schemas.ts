@@ -34,3 +34,28 @@ export const IngestResultSchema = z.object({
   error: z.string().optional(),
 });
 export type IngestResult = z.infer<typeof IngestResultSchema>;
+
+/** What a player needs to play a clip: metadata, the excerpt to start at and the loudness gain. */
+export const PlayableClipSchema = z.object({
+  id: z.string().uuid(),
+  title: z.string(),
+  artist: z.string(),
+  durationS: z.number().nullable(),
+  excerptStartS: z.number(),
+  playbackGainDb: z.number(),
+  audioUrl: z.string(),
+});
+export type PlayableClip = z.infer<typeof PlayableClipSchema>;
+
+/** The playable view of a clip row (labelers and experts hear it through the signed-in audio route). */
+export function playableClip(clip: Omit<PlayableClip, 'audioUrl'>): PlayableClip {
+  return {
+    id: clip.id,
+    title: clip.title,
+    artist: clip.artist,
+    durationS: clip.durationS,
+    excerptStartS: clip.excerptStartS,
+    playbackGainDb: clip.playbackGainDb,
+    audioUrl: `/api/clips/${clip.id}/audio`,
+  };
+}

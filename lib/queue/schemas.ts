@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import { PlayableClipSchema } from '@/lib/catalog/schemas';
 import { TagKeySchema, TagSchema } from '@/lib/taxonomy/schemas';
 
 /** What a contributor receives: nothing about other votes, gold status or model scores. */
 export const QueueItemSchema = z.object({
   lease: z.object({ id: z.string().uuid(), expiresAt: z.string() }),
-  clip: z.object({
-    id: z.string().uuid(),
-    title: z.string(),
-    artist: z.string(),
-    durationS: z.number().nullable(),
-    excerptStartS: z.number(),
-    playbackGainDb: z.number(),
-    audioUrl: z.string(),
-  }),
+  clip: PlayableClipSchema,
   taxonomy: z.object({ version: z.number().int(), tags: z.array(TagSchema) }),
   /** A quick yes/no about one tag the model is unsure of, instead of the full tag picker. */
   question: z.object({ tag: TagKeySchema, label: z.string() }).nullable(),

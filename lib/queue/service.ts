@@ -4,6 +4,7 @@ import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { countVotesByUser } from '@/lib/crowd/repo';
 import { leaseNextClip, recordVote } from './repo';
 import { getClipForQueue } from '@/lib/catalog/repo';
+import { playableClip } from '@/lib/catalog/schemas';
 import type { QueueItem, VoteInput, VoteResult } from './schemas';
 import { onVoteRecorded } from '@/lib/crowd/service';
 import { metrics } from '@/lib/observability/metrics';
@@ -34,15 +35,7 @@ export async function nextClipFor(
   const questionTag = lease.questionTag ? taxonomy.tags.find((t) => t.key === lease.questionTag) : undefined;
   return {
     lease: { id: lease.id, expiresAt: lease.expiresAt.toISOString() },
-    clip: {
-      id: clip.id,
-      title: clip.title,
-      artist: clip.artist,
-      durationS: clip.durationS,
-      excerptStartS: clip.excerptStartS,
-      playbackGainDb: clip.playbackGainDb,
-      audioUrl: `/api/clips/${clip.id}/audio`,
-    },
+    clip: playableClip(clip),
     taxonomy,
     question: questionTag ? { tag: questionTag.key, label: questionTag.label } : null,
   };

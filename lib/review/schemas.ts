@@ -1,20 +1,12 @@
 import { z } from 'zod';
+import { PlayableClipSchema } from '@/lib/catalog/schemas';
 import { TagKeySchema, TagSchema } from '@/lib/taxonomy/schemas';
 
 /** Everything an expert sees about one clip. Voter identities are never included. */
 export const ReviewItemSchema = z.object({
   lease: z.object({ id: z.string().uuid(), expiresAt: z.string() }),
   secondOpinion: z.boolean(),
-  clip: z.object({
-    id: z.string().uuid(),
-    title: z.string(),
-    artist: z.string(),
-    durationS: z.number().nullable(),
-    excerptStartS: z.number(),
-    playbackGainDb: z.number(),
-    audioUrl: z.string(),
-    labelState: z.string(),
-  }),
+  clip: PlayableClipSchema.extend({ labelState: z.string() }),
   taxonomy: z.object({ version: z.number().int(), tags: z.array(TagSchema) }),
   /** Why the clip is in the review queue, in words and in the priority terms. */
   why: z.object({ reasons: z.array(z.string()), priority: z.number(), terms: z.record(z.string(), z.number()) }),

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { execRows, type Db } from '@/db/client';
 import { aggregates, votes, workerReliability } from '@/db/schema';
 import { getClip } from '@/lib/catalog/repo';
+import { playableClip } from '@/lib/catalog/schemas';
 import { featuresForClip, getFeatureStats } from '@/lib/features/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
@@ -29,16 +30,7 @@ export async function nextReviewFor(db: Db, expertId: string): Promise<ReviewIte
   return {
     lease: { id: lease.id, expiresAt: lease.expiresAt.toISOString() },
     secondOpinion: lease.secondOpinion,
-    clip: {
-      id: clip.id,
-      title: clip.title,
-      artist: clip.artist,
-      durationS: clip.durationS,
-      excerptStartS: clip.excerptStartS,
-      playbackGainDb: clip.playbackGainDb,
-      audioUrl: `/api/clips/${clip.id}/audio`,
-      labelState: clip.labelState,
-    },
+    clip: { ...playableClip(clip), labelState: clip.labelState },
     taxonomy,
     why: { reasons: lease.reasons, priority: clip.priority, terms: clip.priorityTerms },
     votes: {
