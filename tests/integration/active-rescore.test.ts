@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows } from '@/db/client';
 import { clips, learningCurves, predictions, votes } from '@/db/schema';
@@ -13,7 +12,7 @@ import { getActiveModel } from '@/lib/model/repo';
 import { retrain } from '@/lib/model/service';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { updateProjectSettings } from '@/lib/settings/repo';
-import { main } from '@/jobs/cli';
+import { runCli } from '../helpers/cli';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 import { buildTestCatalog, type TestCatalog } from './model-catalog';
 
@@ -243,38 +242,29 @@ describe('chorus simulate', () => {
             .join(','),
         );
       fs.writeFileSync(path.join(dir, 'data.csv'), lines.join('\n'));
-      let stdout = '';
-      let stderr = '';
-      const io = {
-        stdout: new Writable({ write: (c, _e, done) => ((stdout += c.toString()), done()) }),
-        stderr: new Writable({ write: (c, _e, done) => ((stderr += c.toString()), done()) }),
-      };
       const out = path.join(dir, 'curve.json');
-      const code = await main(
-        [
-          'simulate',
-          '--data',
-          path.join(dir, 'data.csv'),
-          '--labels',
-          'calm,tense',
-          '--strategy',
-          'margin',
-          '--initial',
-          '20',
-          '--batch',
-          '20',
-          '--rounds',
-          '2',
-          '--seed',
-          '5',
-          '--out',
-          out,
-          '--save',
-          '--name',
-          'margin on test data',
-        ],
-        io,
-      );
+      const { code, stdout, stderr } = await runCli([
+        'simulate',
+        '--data',
+        path.join(dir, 'data.csv'),
+        '--labels',
+        'calm,tense',
+        '--strategy',
+        'margin',
+        '--initial',
+        '20',
+        '--batch',
+        '20',
+        '--rounds',
+        '2',
+        '--seed',
+        '5',
+        '--out',
+        out,
+        '--save',
+        '--name',
+        'margin on test data',
+      ]);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       const curve = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, number>[];
@@ -285,7 +275,7 @@ describe('chorus simulate', () => {
       expect(saved).toMatchObject({ name: 'margin on test data', strategy: 'margin', points: curve });
       expect(stdout).toMatch(/saved the curve/);
       // Bad usage exits 2, as the contract says.
-      expect(await main(['simulate', '--data', path.join(dir, 'data.csv')], io)).toBe(2);
+      expect((await runCli(['simulate', '--data', path.join(dir, 'data.csv')])).code).toBe(2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

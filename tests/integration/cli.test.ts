@@ -2,33 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { demoCatalog, renderClip } from '@/lib/audio/synth';
 import { encodeWav } from '@/lib/audio/wav';
 import { LocalAudioStore, setAudioStore } from '@/lib/storage';
-import { main } from '@/jobs/cli';
 import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
+import { runCli } from '../helpers/cli';
 
 let t: TestDb;
 let dir: string;
 
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function run(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 beforeAll(async () => {
   t = await createTestDb();
@@ -51,13 +33,13 @@ afterAll(async () => {
 
 describe('chorus CLI', () => {
   it('--help lists the commands', async () => {
-    const { code, stdout } = await run(['--help']);
+    const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
     for (const command of ['seed', 'worker', 'import']) expect(stdout).toContain(command);
   });
 
   it('an unknown command exits 2 with the help', async () => {
-    const { code, stderr } = await run(['frobnicate']);
+    const { code, stderr } = await runCli(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('unknown command "frobnicate"');
   });
@@ -71,7 +53,7 @@ describe('chorus CLI', () => {
       ',No path,Nobody,CC0-1.0,',
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'catalog', 'catalog.csv'), csv);
-    const { code, stdout } = await run(['import', path.join(dir, 'catalog', 'catalog.csv')]);
+    const { code, stdout } = await runCli(['import', path.join(dir, 'catalog', 'catalog.csv')]);
     const summary = JSON.parse(stdout) as {
       created: number;
       problems: { line: number; error: string }[];
@@ -91,7 +73,7 @@ describe('chorus CLI', () => {
   });
 
   it('importing the folder again recognises the same audio', async () => {
-    const { code, stdout } = await run(['import', path.join(dir, 'catalog', 'audio'), '--no-extract']);
+    const { code, stdout } = await runCli(['import', path.join(dir, 'catalog', 'audio'), '--no-extract']);
     const summary = JSON.parse(stdout) as { created: number; duplicates: number };
     expect(summary).toMatchObject({ created: 1, duplicates: 2 });
     expect(code).toBe(0);

@@ -3,13 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import { clips, crowdFits, goldAnswers, leases, users, votes } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { submitVote } from '@/lib/queue/service';
-import { main } from '@/jobs/cli';
 import * as qualityRoute from '@/app/api/me/quality/route';
 import * as reliabilityRoute from '@/app/api/crowd/reliability/route';
 import * as agreementRoute from '@/app/api/crowd/agreement/route';
@@ -17,6 +15,7 @@ import * as statesRoute from '@/app/api/crowd/states/route';
 import * as aggregateRoute from '@/app/api/crowd/aggregate/route';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 import { request } from '../helpers/http';
+import { runCli } from '../helpers/cli';
 
 let t: TestDb;
 let dir: string;
@@ -190,23 +189,6 @@ describe('engineer crowd routes', () => {
   });
 });
 
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function run(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 describe('chorus import-votes', () => {
   it('imports valid rows, rejects malformed rows, unknown tags and clips by line, and a re-import adds nothing', async () => {
@@ -227,7 +209,7 @@ describe('chorus import-votes', () => {
     ].join('\n');
     const file = path.join(dir, 'platform-x.csv');
     fs.writeFileSync(file, csv);
-    const first = await run(['import-votes', file]);
+    const first = await runCli(['import-votes', file]);
     expect(first.code).toBe(1);
     const summary = JSON.parse(first.stdout) as {
       rows: number;
@@ -264,7 +246,7 @@ describe('chorus import-votes', () => {
     const fits = await t.handle.db.select().from(crowdFits).where(eq(crowdFits.trigger, 'import'));
     expect(fits).toHaveLength(1);
 
-    const again = await run(['import-votes', file]);
+    const again = await runCli(['import-votes', file]);
     const second = JSON.parse(again.stdout) as typeof summary;
     expect(second.imported).toBe(0);
     expect(second.duplicates).toBe(5);
@@ -277,9 +259,9 @@ describe('chorus import-votes', () => {
   it('refuses a file without the item,worker,label header, and a missing file is a usage error', async () => {
     const file = path.join(dir, 'bad.csv');
     fs.writeFileSync(file, 'clip,annotator,answer\nx,y,z\n');
-    const res = await run(['import-votes', file]);
+    const res = await runCli(['import-votes', file]);
     expect(res.code).toBe(1);
     expect(JSON.parse(res.stdout).rejected[0]).toMatchObject({ line: 1 });
-    expect((await run(['import-votes', path.join(dir, 'missing.csv')])).code).toBe(2);
+    expect((await runCli(['import-votes', path.join(dir, 'missing.csv')])).code).toBe(2);
   });
 });

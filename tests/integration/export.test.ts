@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import {
@@ -32,7 +31,7 @@ import type { CreateSnapshotInput, SnapshotView } from '@/lib/export/schemas';
 import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
 import { exportSnapshotJob } from '@/jobs/export-snapshot';
 import type { JobDefinition } from '@/lib/jobs/engine';
-import { main } from '@/jobs/cli';
+import { runCli } from '../helpers/cli';
 import { createRng } from '@/lib/util/random';
 import * as datasetsRoute from '@/app/api/datasets/route';
 import * as datasetRoute from '@/app/api/datasets/[id]/route';
@@ -643,26 +642,8 @@ describe('dataset snapshots', () => {
   });
 
   it('`chorus export` builds inline and prints the manifest as JSON', async () => {
-    const capture = () => {
-      let text = '';
-      return {
-        stream: new Writable({
-          write(chunk, _e, done) {
-            text += chunk.toString();
-            done();
-          },
-        }),
-        text: () => text,
-      };
-    };
-    const run = async (args: string[]) => {
-      const out = capture();
-      const err = capture();
-      const code = await main(args, { stdout: out.stream, stderr: err.stream });
-      return { code, stdout: out.text(), stderr: err.text() };
-    };
     const out = path.join(tmp, 'cli-out');
-    const { code, stdout, stderr } = await run(['export', '--format', 'parquet,jsonl', '--format', 'csv', '--out', out, '--name', 'cli-set', '--min-confidence', '0.6']);
+    const { code, stdout, stderr } = await runCli(['export', '--format', 'parquet,jsonl', '--format', 'csv', '--out', out, '--name', 'cli-set', '--min-confidence', '0.6']);
     expect(code, stderr).toBe(0);
     const manifest = JSON.parse(stdout) as SnapshotManifest;
     expect(manifest).toMatchObject({ name: 'cli-set', version: 1, formats: ['parquet', 'jsonl', 'csv'] });
@@ -678,20 +659,20 @@ describe('dataset snapshots', () => {
     expect(run0).toMatchObject({ state: 'completed', progress: 1 });
 
     // Same --out again: refused (immutable), nothing registered; a new --out makes version 2.
-    const again = await run(['export', '--format', 'jsonl', '--out', out, '--name', 'cli-set']);
+    const again = await runCli(['export', '--format', 'jsonl', '--out', out, '--name', 'cli-set']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('not empty');
-    const second = await run(['export', '--format', 'jsonl', '--out', path.join(tmp, 'cli-out-2'), '--name', 'cli-set']);
+    const second = await runCli(['export', '--format', 'jsonl', '--out', path.join(tmp, 'cli-out-2'), '--name', 'cli-set']);
     expect(second.code, second.stderr).toBe(0);
     expect((JSON.parse(second.stdout) as SnapshotManifest).version).toBe(2);
 
-    expect((await run(['export', '--format', 'jsonl'])).code).toBe(2);
-    expect((await run(['export', '--out', path.join(tmp, 'x')])).code).toBe(2);
-    const bad = await run(['export', '--format', 'xlsx', '--out', path.join(tmp, 'x')]);
+    expect((await runCli(['export', '--format', 'jsonl'])).code).toBe(2);
+    expect((await runCli(['export', '--out', path.join(tmp, 'x')])).code).toBe(2);
+    const bad = await runCli(['export', '--format', 'xlsx', '--out', path.join(tmp, 'x')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format');
-    expect((await run(['export', '--format', 'jsonl', '--out', path.join(tmp, 'x'), '--min-confidence', 'high'])).code).toBe(2);
-    const help = await run(['--help']);
+    expect((await runCli(['export', '--format', 'jsonl', '--out', path.join(tmp, 'x'), '--min-confidence', 'high'])).code).toBe(2);
+    const help = await runCli(['--help']);
     expect(help.stdout).toContain('export');
   });
 
