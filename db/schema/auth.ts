@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const ROLES = ['contributor', 'expert', 'engineer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -14,6 +14,12 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     /** `paused` contributors (spam signals) are held for admin review. */
     status: text('status', { enum: ['active', 'paused', 'disabled'] }).notNull().default('active'),
+    /**
+     * Bumped on sign-out, password change and disable. The JWT carries the version it was issued
+     * under; the per-request user read refuses a token whose version is stale, so a captured cookie
+     * dies with the session it belonged to.
+     */
+    sessionVersion: integer('session_version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
