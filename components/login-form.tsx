@@ -2,8 +2,12 @@
 
 import { signIn } from 'next-auth/react';
 import { useState, type FormEvent } from 'react';
+import { safeRedirectPath } from '@/lib/http/safe-redirect';
 
-export function LoginForm({ callbackUrl, github, demo }: { callbackUrl: string; github: boolean; demo: boolean }) {
+export function LoginForm({ callbackUrl: rawCallbackUrl, github, demo }: { callbackUrl: string; github: boolean; demo: boolean }) {
+  // Checked again here, right before the browser navigates: the prop is the page's, but this is
+  // where `location.assign` would follow a `/\\host` or `/\t/host` to another site.
+  const callbackUrl = safeRedirectPath(rawCallbackUrl);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

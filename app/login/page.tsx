@@ -1,13 +1,15 @@
 import { LoginForm } from '@/components/login-form';
 import { env } from '@/lib/env';
+import { safeRedirectPath } from '@/lib/http/safe-redirect';
 
 export const dynamic = 'force-dynamic';
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const params = await searchParams;
   const e = env();
-  // Only same-site paths are accepted as a return address (no open redirect).
-  const callbackUrl = params.callbackUrl?.startsWith('/') && !params.callbackUrl.startsWith('//') ? params.callbackUrl : '/';
+  // Only same-origin relative paths are accepted as a return address (no open redirect; the
+  // form checks again before it navigates).
+  const callbackUrl = safeRedirectPath(params.callbackUrl);
   return (
     <main className="login">
       <div className="panel stack">
