@@ -4,3 +4,4 @@ export * from './catalog';
 export * from './crowd';
 export * from './model';
 export * from './ops';
+export * from './pauses';
