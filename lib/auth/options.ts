@@ -3,6 +3,7 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import GitHubProvider from 'next-auth/providers/github';
 import { getDb } from '@/db';
 import { env } from '@/lib/env';
+import { useSecureCookies } from '@/lib/http/origin';
 import { findUserByEmail, upsertOAuthUser } from './repo';
 import { CredentialsSchema } from './schemas';
 import { verifyPassword } from './password';
@@ -10,7 +11,7 @@ import { authSecret } from './secret';
 import { checkSignInAllowed, recordSignInFailure, recordSignInSuccess } from './throttle';
 
 /** next-auth configuration: email + password always, GitHub OAuth when GITHUB_ID/GITHUB_SECRET are set. */
-export function authOptions(): AuthOptions {
+export function authOptions(req?: Request): AuthOptions {
   const e = env();
   const providers: AuthOptions['providers'] = [
     CredentialsProvider({
@@ -37,6 +38,8 @@ export function authOptions(): AuthOptions {
   }
   return {
     secret: authSecret(),
+    // `Secure` (and `__Secure-`/`__Host-` prefixed) cookies whenever the public URL is https (lib/http/origin.ts).
+    useSecureCookies: useSecureCookies(req),
     session: { strategy: 'jwt', maxAge: 7 * 24 * 3600 },
     pages: { signIn: '/login' },
     providers,

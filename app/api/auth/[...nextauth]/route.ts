@@ -31,7 +31,7 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
       const email = await emailOf(req);
       if (email) await checkSignInAllowed(email);
     }
-    response = await (NextAuth(authOptions()) as unknown as (r: Request, c: Ctx) => Promise<Response>)(req, ctx);
+    response = await (NextAuth(authOptions(req)) as unknown as (r: Request, c: Ctx) => Promise<Response>)(req, ctx);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     response = errorResponse(err, requestId);
