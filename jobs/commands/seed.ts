@@ -5,8 +5,8 @@ import { audioStore } from '@/lib/storage';
 import { positiveInt, type Command } from './types';
 
 export const seedCommand: Command = {
-  summary: 'Synthesize the demo catalog (and simulated votes)',
-  usage: 'chorus seed [--clips N] [--seed N] [--simulate-votes]',
+  summary: 'Synthesize the demo catalog (and simulated votes, with a report against the planted truth)',
+  usage: 'chorus seed [--clips N] [--seed N] [--simulate-votes [--report]]',
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
@@ -14,10 +14,15 @@ export const seedCommand: Command = {
         clips: { type: 'string', default: '64' },
         seed: { type: 'string', default: '1' },
         'simulate-votes': { type: 'boolean', default: false },
+        report: { type: 'boolean', default: false },
       },
     });
     const clips = positiveInt(values.clips, '--clips');
-    const { seedDemo, ensureDemoAccounts } = await import('@/lib/demo/seed');
+    if (values.report && !values['simulate-votes']) {
+      io.stderr.write('chorus seed: --report needs --simulate-votes\n');
+      return 2;
+    }
+    const { seedDemo, ensureDemoAccounts, simulationReportFor } = await import('@/lib/demo/seed');
     const handle = await getDbHandle();
     const result = await seedDemo(handle.db, audioStore(), {
       clips,
@@ -27,7 +32,14 @@ export const seedCommand: Command = {
     });
     io.stderr.write('\n');
     const accounts = await ensureDemoAccounts(handle.db, env().CHORUS_DEMO_PASSWORD);
-    io.stdout.write(JSON.stringify({ ...result, accounts }, null, 2) + '\n');
+    const { simulation, ...summary } = result;
+    if (values.report && simulation) {
+      // One JSON object on stdout, for scripts; the seed summary goes to stderr.
+      io.stderr.write(JSON.stringify({ ...summary, accounts }) + '\n');
+      io.stdout.write(JSON.stringify({ ...summary, ...(await simulationReportFor(handle.db, simulation)) }, null, 2) + '\n');
+      return 0;
+    }
+    io.stdout.write(JSON.stringify({ ...summary, accounts }, null, 2) + '\n');
     return 0;
   },
 };

@@ -6,12 +6,16 @@ import { DEMO_TAGS, demoCatalog, renderClip } from '@/lib/audio/synth';
 import { encodeWav } from '@/lib/audio/wav';
 import { createUser, findUserByEmail } from '@/lib/auth/repo';
 import { countClips, findClipBySha, insertClip } from '@/lib/catalog/repo';
-import { leaseNextClip, recordVote } from '@/lib/queue/repo';
-import { onVoteRecorded } from '@/lib/crowd/service';
+import { releaseLease } from '@/lib/queue/repo';
+import { nextClipFor, submitVote } from '@/lib/queue/service';
+import { runFullAggregation } from '@/lib/crowd/full-aggregation';
+import { DEFAULT_CROWD, neighboursOf, plantCrowd, simulateAnswer, type CrowdWorker, type CrowdWorkerSpec } from '@/lib/crowd/simulate';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { audioKey, type AudioStore } from '@/lib/storage';
 import { createTaxonomyVersion, getActiveTaxonomy } from '@/lib/taxonomy/repo';
-import { createRng, type Rng } from '@/lib/util/random';
+import { createRng } from '@/lib/util/random';
+import { simulationReport, type SimulationReport } from './report';
+import { expertQueueComposition, plantedTags, reportClipRows, reportWorkerRows, userStatus } from './repo';
 
 export const DEMO_SAMPLE_RATE = 22_050;
 export const DEMO_ROLES: Role[] = ['contributor', 'expert', 'engineer', 'admin'];
@@ -61,7 +65,15 @@ export interface SeedOptions {
  * (ground truth), a few gold clips, and optionally votes from simulated contributors of
  * mixed reliability. Idempotent: clips are content-addressed, so a re-run adds nothing twice.
  */
-export async function seedDemo(db: Db, store: AudioStore, options: SeedOptions): Promise<{ clips: number; votes: number }> {
+export interface SeedResult {
+  clips: number;
+  votes: number;
+  /** Clips without planted truth the simulated crowd was handed and gave back. */
+  skipped: number;
+  simulation?: SimulationResult;
+}
+
+export async function seedDemo(db: Db, store: AudioStore, options: SeedOptions): Promise<SeedResult> {
   await ensureTaxonomy(db);
   const specs = demoCatalog(options.clips, options.seed ?? 1);
   let created = 0;
@@ -94,81 +106,138 @@ export async function seedDemo(db: Db, store: AudioStore, options: SeedOptions):
     created++;
   }
   await ensureGoldClips(db, specs.length);
-  const votes = options.simulateVotes ? await simulateVotes(db, options.seed ?? 1) : 0;
-  return { clips: created, votes };
+  const simulation = options.simulateVotes ? await simulateVotes(db, options.seed ?? 1) : undefined;
+  return { clips: created, votes: simulation?.votes ?? 0, skipped: simulation?.skipped ?? 0, simulation };
 }
 
-/** Marks every tenth demo clip as gold, with its recipe's tags as the answer. */
+/**
+ * Marks every tenth demo clip as gold, with its recipe's tags as the answer and their
+ * neighbouring moods (calm → dreamy, …) tolerated: a honeypot checks the clear-cut moods only.
+ */
 async function ensureGoldClips(db: Db, total: number): Promise<void> {
   const taxonomy = await getActiveTaxonomy(db);
   const rows = await db.execute(sql`select id, recipe from clips where source = 'demo' order by priority desc`);
   const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { id: string; recipe: { tags: string[] } }[];
-  const gold = list.filter((_, i) => i % 10 === 5).slice(0, Math.max(1, Math.floor(total / 10)));
+  const gold = list.filter((c) => Array.isArray(c.recipe?.tags)).filter((_, i) => i % 10 === 5).slice(0, Math.max(1, Math.floor(total / 10)));
   for (const clip of gold) {
     await db
       .insert(goldAnswers)
-      .values({ clipId: clip.id, taxonomyVersion: taxonomy.version, tags: clip.recipe.tags, tolerated: [] })
+      .values({ clipId: clip.id, taxonomyVersion: taxonomy.version, tags: clip.recipe.tags, tolerated: neighboursOf(clip.recipe.tags) })
       .onConflictDoNothing();
   }
 }
 
-interface SimulatedWorker {
-  id: string;
-  /** Probability of answering each tag correctly; spammers sit near 0.5 and pick at random. */
-  accuracy: number;
-  spammer: boolean;
+export interface SimulationOptions {
+  /** The simulated crowd (default: issue 11's twelve contributors, see DEFAULT_CROWD). */
+  crowd?: readonly CrowdWorkerSpec[];
+  /** Stop after this many answers (default: until the queue has nothing left for anyone). */
+  maxAnswers?: number;
+  /**
+   * Run the full EM every `emEveryVotes` answers, as the job engine would in a running app
+   * (default true; the CLI has no job engine of its own).
+   */
+  runEm?: boolean;
+}
+
+export interface SimulationResult {
+  votes: number;
+  /** Clips leased that have no planted truth (no demo recipe): handed back unanswered. */
+  skipped: number;
+  crowd: CrowdWorker[];
+  workerIds: string[];
+  cast: { worker: number; tags: string[]; truth: string[] }[];
 }
 
 /**
- * Votes from 12 simulated contributors of mixed reliability (3 experts-in-the-crowd at 0.95,
- * 6 ordinary at 0.8, 2 careless at 0.65, 1 spammer), cast through the real lease/vote path.
+ * Answers from a simulated crowd (see lib/crowd/simulate.ts: per-tag sensitivity and
+ * false alarms, omission-heavy errors, confusions between neighbouring moods, answer times,
+ * a spammer), cast through the real queue service: lease → vote, gold clips and targeted
+ * questions included. Clips without a demo recipe (uploads) are handed back and skipped.
+ * Paused contributors stop. The full EM runs every `emEveryVotes` answers, as in the app.
  */
-export async function simulateVotes(db: Db, seed: number): Promise<number> {
+export async function simulateVotes(db: Db, seed: number, options: SimulationOptions = {}): Promise<SimulationResult> {
   const rng = createRng(seed * 7919);
   const taxonomy = await getActiveTaxonomy(db);
   const settings = await getProjectSettings(db);
-  const profiles = [0.95, 0.95, 0.95, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.65, 0.65, 0.5];
-  const workers: SimulatedWorker[] = [];
-  for (let i = 0; i < profiles.length; i++) {
-    const email = `sim-${String(i + 1).padStart(2, '0')}@demo.chorus.local`;
+  const tags = taxonomy.tags.map((t) => t.key);
+  const crowd = plantCrowd(options.crowd ?? DEFAULT_CROWD, tags, seed);
+  const workerIds: string[] = [];
+  for (const worker of crowd) {
+    const email = `${worker.name}@demo.chorus.local`;
     let user = await findUserByEmail(db, email);
     if (!user) {
-      [user] = await db.insert(users).values({ email, name: `Simulated contributor ${i + 1}`, role: 'contributor' }).returning();
+      [user] = await db
+        .insert(users)
+        .values({ email, name: `Simulated contributor ${worker.name.slice(4)} (${worker.kind})`, role: 'contributor' })
+        .returning();
     }
-    workers.push({ id: user.id, accuracy: profiles[i], spammer: profiles[i] <= 0.5 });
+    workerIds.push(user.id);
   }
-  let cast = 0;
-  for (let round = 0; round < 200; round++) {
+  const skip: string[][] = crowd.map(() => []);
+  const cast: SimulationResult['cast'] = [];
+  const maxAnswers = options.maxAnswers ?? Number.POSITIVE_INFINITY;
+  let skipped = 0;
+  let sinceEm = 0;
+  const runEm = options.runEm ?? true;
+  for (let round = 0; cast.length < maxAnswers; round++) {
     let progressed = false;
-    for (const worker of workers) {
-      const lease = await leaseNextClip(db, { userId: worker.id, settings, exclude: [], wantGold: rng() < 0.1 });
-      if (!lease) continue;
-      const [clip] = await db.execute(sql`select recipe from clips where id = ${lease.clipId}`).then((r) =>
-        (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as { recipe: { tags: string[] } }[],
-      );
-      const tags = noisyTags(clip.recipe.tags, taxonomy.tags.map((t) => t.key), worker, rng);
-      await recordVote(
-        db,
-        worker.id,
-        { kind: 'vote', leaseId: lease.id, tags, idempotencyKey: `sim-${lease.id}`, listenedMs: 15_000 },
-        taxonomy,
-        onVoteRecorded,
-      );
-      cast++;
+    for (let w = 0; w < crowd.length && cast.length < maxAnswers; w++) {
+      const userId = workerIds[w];
+      if ((await userStatus(db, userId)) !== 'active') continue;
+      const item = await nextClipFor(db, userId, skip[w], rng);
+      if (!item) continue;
       progressed = true;
+      const planted = await plantedTags(db, item.clip.id);
+      if (!planted.tags) {
+        // An upload or import: no planted truth to answer from. Hand it back and never ask again.
+        await releaseLease(db, userId, item.lease.id);
+        skip[w].push(item.clip.id);
+        skipped++;
+        continue;
+      }
+      const truth = planted.tags.filter((t) => tags.includes(t));
+      const answer = simulateAnswer(crowd[w], truth, tags, planted.playableMs, rng);
+      const key = `sim-${item.lease.id}`;
+      if (item.question) {
+        const t = tags.indexOf(item.question.tag);
+        const applies = truth.includes(item.question.tag);
+        const p = crowd[w].kind === 'constant' ? 0 : applies ? crowd[w].sensitivity[t] : crowd[w].falseAlarm[t];
+        await submitVote(db, userId, {
+          kind: 'targeted',
+          leaseId: item.lease.id,
+          answer: rng() < p,
+          idempotencyKey: key,
+          listenedMs: answer.listenedMs,
+        });
+      } else {
+        await submitVote(db, userId, { kind: 'vote', leaseId: item.lease.id, tags: answer.tags, idempotencyKey: key, listenedMs: answer.listenedMs });
+        cast.push({ worker: w, tags: answer.tags, truth });
+      }
+      if (runEm && ++sinceEm >= settings.emEveryVotes) {
+        sinceEm = 0;
+        await runFullAggregation(db, { trigger: 'votes' });
+      }
     }
     if (!progressed) break;
   }
-  return cast;
+  if (runEm && sinceEm > 0) await runFullAggregation(db, { trigger: 'votes' });
+  return { votes: cast.length, skipped, crowd, workerIds, cast };
 }
 
-function noisyTags(truth: string[], all: string[], worker: SimulatedWorker, rng: Rng): string[] {
-  const chosen = all.filter((tag) => {
-    if (worker.spammer) return rng() < 0.3;
-    const isTrue = truth.includes(tag);
-    return rng() < worker.accuracy ? isTrue : !isTrue;
+/** The `--report` object: live labels and states against the planted truth (see lib/demo/report.ts). */
+export async function simulationReportFor(db: Db, sim: SimulationResult): Promise<SimulationReport> {
+  const taxonomy = await getActiveTaxonomy(db);
+  const settings = await getProjectSettings(db);
+  return simulationReport({
+    catalogClips: await countClips(db),
+    tags: taxonomy.tags.map((t) => t.key),
+    clips: await reportClipRows(db, taxonomy.version),
+    crowd: sim.crowd,
+    workerIds: sim.workerIds,
+    workerRows: await reportWorkerRows(db, sim.workerIds),
+    cast: sim.cast,
+    expertQueue: await expertQueueComposition(db, settings.expertUncertaintyThreshold),
   });
-  return chosen.length > 0 ? chosen : [all[Math.floor(rng() * all.length)]];
 }
 
 export async function needsSeed(db: Db): Promise<boolean> {
