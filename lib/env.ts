@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustedProxies } from './http/peer';
 
 /**
  * The environment, validated once. Code reads `env()`, never `process.env`,
@@ -44,6 +45,21 @@ const EnvSchema = z.object({
   /** Sign-in attempts per client IP (on top of the per-email slowdown after failures). */
   CHORUS_RATE_SIGNIN_PER_S: z.coerce.number().min(0).default(1),
   CHORUS_RATE_SIGNIN_BURST: z.coerce.number().min(1).default(20),
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (comma-separated IPs or CIDRs, e.g.
+   * `127.0.0.1,10.0.0.0/8`). Without it the header is ignored and the per-IP limits key on the
+   * TCP peer (lib/http/peer.ts, lib/http/rate-limit.ts `clientIp`).
+   */
+  CHORUS_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseTrustedProxies(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    }),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; audioDir: string; embedded: boolean };

@@ -1,6 +1,7 @@
 import { env } from '@/lib/env';
 import { metrics } from '@/lib/observability/metrics';
 import { AppError } from './errors';
+import { isTrusted, normalizeIp, PEER_HEADER, peerStampActive, trustedProxyList } from './peer';
 
 /**
  * In-process token buckets for the routes a person can hammer: votes, uploads and sign-in.
@@ -142,13 +143,32 @@ export function enforceRateLimit(name: RateLimitName, key: string, cost = 1): vo
 }
 
 /**
- * The client's address as the nearest proxy saw it: the last `X-Forwarded-For` entry
- * (Next's server sets the header to the socket address when no proxy did). A client talking
- * to Next directly can put anything there, so the per-IP sign-in bucket is a speed bump;
- * the per-email slowdown in lib/auth/throttle.ts is what bounds password guessing.
+ * The client's address for the per-IP limits: the TCP peer (stamped by lib/http/peer.ts in the
+ * server process), and — only when that peer is one of `CHORUS_TRUSTED_PROXIES` — the
+ * `X-Forwarded-For` hops walked from the right past further trusted proxies: the first untrusted
+ * hop is the client. Without trusted proxies `X-Forwarded-For` is ignored, so rotating it does
+ * not dodge a per-IP limit.
+ *
+ * A process without the stamp (route handlers called in-process by tests) has no socket; there
+ * the peer is the last `X-Forwarded-For` hop, which is what Next writes from the socket when no
+ * proxy did.
  */
 export function clientIp(req: Request): string {
-  const xff = req.headers.get('x-forwarded-for');
-  const last = xff?.split(',').pop()?.trim();
-  return (last || req.headers.get('x-real-ip') || 'unknown').slice(0, 64);
+  const xff = (req.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((hop) => normalizeIp(hop))
+    .filter(Boolean);
+  let peer: string | undefined;
+  if (peerStampActive()) peer = req.headers.get(PEER_HEADER) || undefined;
+  else peer = xff.pop();
+  if (!peer) return 'unknown';
+  peer = normalizeIp(peer);
+  const trusted = env().CHORUS_TRUSTED_PROXIES;
+  if (trusted) {
+    const list = trustedProxyList(trusted);
+    let client = peer;
+    while (isTrusted(list, client) && xff.length > 0) client = xff.pop()!;
+    peer = client;
+  }
+  return peer.slice(0, 64);
 }

@@ -45,6 +45,8 @@ export async function setup(project: TestProject): Promise<void> {
     CHORUS_DEMO_PASSWORD: E2E_PASSWORD,
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
     NEXTAUTH_SECRET: 'e2e-secret-0123456789abcdef',
+    // The tests stand in for a reverse proxy on loopback: their X-Forwarded-For picks the client IP.
+    CHORUS_TRUSTED_PROXIES: '127.0.0.1,::1',
   };
   delete env.DATABASE_URL;
   child = spawn(process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
