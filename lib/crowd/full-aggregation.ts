@@ -1,6 +1,8 @@
 import type { Db } from '@/db/client';
 import type { LabelState } from '@/db/schema/catalog';
 import { recordAudit } from '@/lib/audit/repo';
+import { pauseReasonFrom } from '@/lib/pause/reason';
+import { recordPause } from '@/lib/pause/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { clipAgreement, tagAgreement, type TagAgreement } from './agreement';
@@ -344,6 +346,19 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     if (!a.pause || !account || account.role !== 'contributor' || account.status !== 'active' || account.external) continue;
     const did = await db.transaction(async (tx) => {
       if (!(await pauseAccount(tx, row.userId))) return false;
+      // Why, with the numbers, for the paused page and the admin's users list (lib/pause).
+      const tally = tallies.get(row.userId)!;
+      const reviewed = judgedFrom.has(row.userId);
+      const goldVotes = reviewed ? tally.judgedGoldVotes : tally.goldVotes;
+      await recordPause(tx, {
+        userId: row.userId,
+        reason: pauseReasonFrom({
+          flags: a.flags,
+          votes: reviewed ? tally.judged : tally.events,
+          reliability: reviewed ? undefined : { mean: row.reliability, std: row.uncertainty },
+          gold: goldVotes.length > 0 ? goldAccuracyMultiLabel(goldVotes, gold) : undefined,
+        }),
+      });
       await recordAudit(tx, {
         actorId: null,
         action: 'crowd.pause',

@@ -37,6 +37,11 @@ export const ROUTE_ACCESS = {
   '/api/admin/taxonomy': { GET: ENGINEERS, POST: ADMINS },
   '/api/admin/taxonomy/[version]/mapping': { GET: ENGINEERS },
   '/api/me/quality': { GET: ANY_SIGNED_IN },
+  /** The caller's own pause and appeal: the only routes a paused account may call (`allowPaused`). */
+  '/api/me/pause': { GET: ANY_SIGNED_IN },
+  '/api/me/pause/appeal': { POST: ANY_SIGNED_IN },
+  '/api/admin/pauses': { GET: ADMINS },
+  '/api/admin/users/[id]/unpause': { POST: ADMINS },
   '/api/crowd/reliability': { GET: ENGINEERS },
   '/api/crowd/agreement': { GET: ENGINEERS },
   '/api/crowd/states': { GET: ENGINEERS },

@@ -20,6 +20,7 @@ import {
   ReliabilityResponseSchema,
 } from '@/lib/crowd/schemas';
 import { CreateSnapshotResultSchema, CreateSnapshotSchema } from '@/lib/export/schemas';
+import { AppealSchema, PauseViewSchema, UnpauseSchema } from '@/lib/pause/schemas';
 import {
   CreateSessionSchema,
   EventResultSchema,
@@ -86,6 +87,12 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/me/quality': {
     GET: { summary: 'Your accuracy on gold clips and streak (aggregate only; updated every 10 answers)', response: ContributorQualitySchema },
   },
+  '/api/me/pause': {
+    GET: { summary: 'Your pause in force, if any: which check paused you, with its numbers, and your appeal (open to paused accounts)', response: z.object({ status: z.string(), pause: PauseViewSchema.nullable() }) },
+  },
+  '/api/me/pause/appeal': { POST: { summary: 'Appeal your pause to the admins (409 when not paused)', body: AppealSchema, response: z.object({ pause: PauseViewSchema }) } },
+  '/api/admin/pauses': { GET: { summary: 'Pauses in force, with reasons and appeals', response: z.object({ pauses: z.array(PauseViewSchema) }) } },
+  '/api/admin/users/{id}/unpause': { POST: { summary: 'Set a paused account active again with a note (audited; 409 when not paused)', body: UnpauseSchema } },
   '/api/crowd/reliability': {
     GET: { summary: 'Annotator reliability ± uncertainty, votes, gold accuracy, weight, flags (query: limit, offset, sort=reliability|votes|weight, flagged)', response: ReliabilityResponseSchema },
   },
