@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
 import { AppError, badRequest } from './errors';
-import { bodyRule, checkCsrf, isStateChanging, limitBody } from './guard';
 import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
 import { authenticate, type Principal } from '@/lib/auth/principal';
 import { logger } from '@/lib/observability/log';
@@ -65,12 +64,6 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
     let userId: string | undefined;
     try {
       const params = ((await context?.params) ?? {}) as P;
-      if (isStateChanging(req.method)) {
-        // Before authentication and any body read: CSRF (cookie callers) and the body-size limit (lib/http/guard.ts).
-        const rule = bodyRule(template, req.method);
-        checkCsrf(req, rule);
-        req = limitBody(req, rule.maxBytes());
-      }
       let user = ANONYMOUS;
       if (options.serviceToken && bearerMatches(req, options.serviceToken())) {
         user = SERVICE;
@@ -130,13 +123,12 @@ function json(status: number, error: Record<string, unknown>, requestId: string,
   return Response.json({ error }, { status, headers: { 'x-request-id': requestId, ...headers } });
 }
 
-/** Parses a JSON body with a zod schema; a non-JSON body is a 400, not a 500; over the route's limit, 413. */
+/** Parses a JSON body with a zod schema; a non-JSON body is a 400, not a 500. */
 export async function parseBody<T>(req: Request, schema: ZodType<T>): Promise<T> {
   let body: unknown;
   try {
     body = await req.json();
-  } catch (err) {
-    if (err instanceof AppError) throw err; // 413 from the body limit
+  } catch {
     throw badRequest('The request body must be JSON');
   }
   return schema.parse(body);
