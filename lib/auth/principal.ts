@@ -38,7 +38,16 @@ export async function principalFromCookies(cookies: Record<string, string>): Pro
   }).catch(() => null);
   if (!token?.sub) return null;
   const user = await findUserById(await getDb(), token.sub);
-  return user ? toPrincipal(user, 'session') : null;
+  // Sign-out, a password change and disabling bump the user's session version: a cookie issued
+  // under an older version is dead even though its signature and expiry are still good.
+  // (Tokens from before the column existed carry no version and count as 0, the column default.)
+  if (!user || !sessionVersionMatches(token.sv, user.sessionVersion)) return null;
+  return toPrincipal(user, 'session');
+}
+
+export function sessionVersionMatches(fromToken: unknown, current: number): boolean {
+  const version = fromToken === undefined ? 0 : fromToken;
+  return typeof version === 'number' && version === current;
 }
 
 function toPrincipal(user: { id: string; email: string; name: string; role: Role; status: Principal['status'] }, via: Principal['via']): Principal {

@@ -47,9 +47,41 @@ export async function listUsers(db: DbOrTx) {
 }
 
 export async function updateUser(db: DbOrTx, id: string, patch: { role?: Role; status?: UserRow['status'] }) {
-  const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
+  const [row] = await db
+    .update(users)
+    // Disabling a user ends their open sessions too (the status is also checked per request;
+    // the bump makes re-enabling not revive old cookies).
+    .set(patch.status === 'disabled' ? { ...patch, sessionVersion: sql`${users.sessionVersion} + 1` } : patch)
+    .where(eq(users.id, id))
+    .returning();
   if (!row) throw new AppError('NOT_FOUND', 'No such user');
   return row;
+}
+
+/** Sets a new password and ends every session of the user (their cookies carry the old version). */
+export async function setUserPassword(db: DbOrTx, id: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  const [row] = await db
+    .update(users)
+    .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, id))
+    .returning({ id: users.id });
+  if (!row) throw new AppError('NOT_FOUND', 'No such user');
+}
+
+/**
+ * Sign-out: bumps the session version, so the signed-out cookie (and any copy of it, and the
+ * user's other sessions) is refused from now on. Only a cookie of the current version can do
+ * this — a stale captured cookie cannot keep signing the user out elsewhere.
+ * Returns whether a session was revoked.
+ */
+export async function revokeSessions(db: DbOrTx, id: string, tokenVersion: number): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(and(eq(users.id, id), eq(users.sessionVersion, tokenVersion)))
+    .returning({ id: users.id });
+  return rows.length > 0;
 }
 
 const TOKEN_PREFIX = 'chorus_';

@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_ENTRIES, recordSignInFailure, resetSignInThrottle, signInDelayMs, trackedSignInFailures } from '@/lib/auth/throttle';
 import { resetEnvCache } from '@/lib/env';
 import { AppError } from '@/lib/http/errors';
 import { clientIp, enforceRateLimit, rateLimitSpec, resetRateLimiters, TokenBucketLimiter } from '@/lib/http/rate-limit';
 
 afterEach(() => {
   resetRateLimiters();
-  resetSignInThrottle();
 });
 
 function clock() {
@@ -105,23 +103,4 @@ describe('named limits', () => {
   });
 });
 
-describe('sign-in slowdown', () => {
-  it('waits 2^(failures-5) s from the fifth failure on, and its table stays bounded under a flood of emails', () => {
-    const now = Date.now();
-    for (let i = 0; i < 4; i++) recordSignInFailure('Victim@Example.org', now);
-    expect(signInDelayMs('victim@example.org', now)).toBe(0);
-    recordSignInFailure('victim@example.org', now);
-    expect(signInDelayMs('victim@example.org', now)).toBe(1000);
-    recordSignInFailure('victim@example.org', now);
-    expect(signInDelayMs(' VICTIM@example.org ', now)).toBe(2000);
-    for (let i = 0; i < MAX_ENTRIES + 500; i++) recordSignInFailure(`junk${i}@x.test`, now);
-    expect(trackedSignInFailures()).toBeLessThanOrEqual(MAX_ENTRIES);
-  });
-
-  it('an email whose last failure is a day old starts afresh', () => {
-    const then = Date.now() - 25 * 3600_000;
-    for (let i = 0; i < 10; i++) recordSignInFailure('old@x.test', then);
-    recordSignInFailure('old@x.test');
-    expect(signInDelayMs('old@x.test')).toBe(0);
-  });
-});
+// The sign-in slowdown per (IP, email) and per IP: tests/unit/security/signin-throttle.test.ts.

@@ -18,8 +18,8 @@ const TEMPLATE = '/api/auth/[...nextauth]';
  * A credentials sign-in (POST …/callback/credentials) is rate limited here, before next-auth
  * runs: next-auth v4 turns anything thrown in `authorize` into a 401 redirect to its error page,
  * so a throttled attempt could never surface as 429 from inside. Two limits apply: a token
- * bucket per client IP, and the per-email exponential slowdown after failures
- * (lib/auth/throttle.ts; `authorize` checks it again and records the outcome).
+ * bucket per client IP, and the exponential slowdown after failures per (client IP, email) and
+ * per client IP (lib/auth/throttle.ts; `authorize` checks it again and records the outcome).
  */
 async function handle(req: Request, ctx: Ctx): Promise<Response> {
   const requestId = requestIdFrom(req);
@@ -27,9 +27,10 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
   let response: Response;
   try {
     if (req.method === 'POST' && (await ctx.params).nextauth?.join('/') === 'callback/credentials') {
-      enforceRateLimit('signin', `ip:${clientIp(req)}`);
+      const ip = clientIp(req);
+      enforceRateLimit('signin', `ip:${ip}`);
       const email = await emailOf(req);
-      if (email) await checkSignInAllowed(email);
+      if (email) await checkSignInAllowed(ip, email);
     }
     response = await (NextAuth(authOptions(req)) as unknown as (r: Request, c: Ctx) => Promise<Response>)(req, ctx);
   } catch (err) {
