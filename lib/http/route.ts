@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
 import { AppError, badRequest } from './errors';
+import { bodyRule, checkCsrf, isStateChanging, limitBody } from './guard';
 import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
 import { authenticate, type Principal } from '@/lib/auth/principal';
 import { logger } from '@/lib/observability/log';
@@ -29,11 +30,6 @@ interface RouteOptions {
    * Prometheus scraper's `CHORUS_METRICS_TOKEN`); read per request, undefined means none.
    */
   serviceToken?: () => string | undefined;
-  /**
-   * A paused account may call this route (its own pause and appeal); every other route refuses
-   * accounts that are not active. Disabled accounts are refused everywhere.
-   */
-  allowPaused?: boolean;
 }
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<Response | unknown>;
@@ -64,14 +60,19 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
     let userId: string | undefined;
     try {
       const params = ((await context?.params) ?? {}) as P;
+      if (isStateChanging(req.method)) {
+        // Before authentication and any body read: CSRF (cookie callers) and the body-size limit (lib/http/guard.ts).
+        const rule = bodyRule(template, req.method);
+        checkCsrf(req, rule);
+        req = limitBody(req, rule.maxBytes());
+      }
       let user = ANONYMOUS;
       if (options.serviceToken && bearerMatches(req, options.serviceToken())) {
         user = SERVICE;
       } else if (options.roles !== 'public') {
         const found = await authenticate(req);
         if (!found) throw new AppError('UNAUTHENTICATED', 'Sign in or send a valid API token');
-        const statusOk = found.status === 'active' || (options.allowPaused === true && found.status === 'paused');
-        if (!statusOk) throw new AppError('FORBIDDEN', `Your account is ${found.status}`);
+        if (found.status !== 'active') throw new AppError('FORBIDDEN', `Your account is ${found.status}`);
         if (options.roles.length > 0 && !options.roles.includes(found.role)) {
           throw new AppError('FORBIDDEN', `This needs one of the roles: ${options.roles.join(', ')}`);
         }
@@ -123,12 +124,13 @@ function json(status: number, error: Record<string, unknown>, requestId: string,
   return Response.json({ error }, { status, headers: { 'x-request-id': requestId, ...headers } });
 }
 
-/** Parses a JSON body with a zod schema; a non-JSON body is a 400, not a 500. */
+/** Parses a JSON body with a zod schema; a non-JSON body is a 400, not a 500; over the route's limit, 413. */
 export async function parseBody<T>(req: Request, schema: ZodType<T>): Promise<T> {
   let body: unknown;
   try {
     body = await req.json();
-  } catch {
+  } catch (err) {
+    if (err instanceof AppError) throw err; // 413 from the body limit
     throw badRequest('The request body must be JSON');
   }
   return schema.parse(body);

@@ -38,7 +38,8 @@ export const POST = route({ ...access('/api/clips', 'POST'), rateLimit: 'uploads
   let form: FormData;
   try {
     form = await req.formData();
-  } catch {
+  } catch (err) {
+    if (err instanceof AppError) throw err; // 413: the multipart body ran past its limit while streaming
     throw badRequest('Send the audio as multipart/form-data with one or more "file" fields');
   }
   const files = form.getAll('file').filter((f): f is File => typeof f !== 'string');

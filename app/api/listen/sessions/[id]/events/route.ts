@@ -9,8 +9,8 @@ export const dynamic = 'force-dynamic';
 /** Feedback on one track (play, skip, like, dislike); moves the session vector. */
 export const POST = route<{ id: string }>(access('/api/listen/sessions/[id]/events', 'POST'), async ({ req, params }) => {
   const sessionId = SessionIdSchema.parse(params.id);
-  const input = await parseBody(req, ListenEventSchema);
   const rec = await getRecommender();
   rec.limit('events', sessionId);
+  const input = await parseBody(req, ListenEventSchema);
   return versionedJson(await recordListenerEvent(rec, sessionId, input));
 });
