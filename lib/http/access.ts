@@ -55,7 +55,7 @@ export const ROUTE_ACCESS = {
   '/api/review/next': { GET: EXPERTS },
   '/api/review/decisions': { POST: EXPERTS },
   '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },
-  /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are never served. */
+  /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are served like any other (a difference would be a gold oracle). */
   '/api/recommend/similar': { GET: 'public' },
   '/api/recommend/mood': { GET: 'public' },
   '/api/listen/sessions': { POST: 'public' },

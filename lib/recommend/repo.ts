@@ -4,11 +4,16 @@
  * retention. Raw SQL through a {@link SqlRunner} (a database handle or an open transaction),
  * so the same statements run on PGlite and on postgres.js.
  *
- * What listeners may see: clips that are not failed and are not gold (honeypot) clips —
- * a gold clip's scores would hint at its answer. Mood scores come from the active model's
- * predictions, or, before any model, from *settled* crowd labels only (consensus or expert
- * decision): the posterior of a clip still being voted on is other people's votes, which
- * contributors must not see before voting.
+ * What listeners may see: every clip that is not failed — gold (honeypot) clips included, on
+ * exactly the same terms as any other clip. These routes are public, so leaving gold out (a 404,
+ * "not in the catalog", a gap in the results) would tell any contributor which clips are gold
+ * (issue 22, finding 1). Nothing here may depend on whether a clip is gold, except that a gold
+ * answer is never used as a clip's mood (see {@link moodRowsSql}).
+ *
+ * Mood scores come from the active model's predictions (computed the same way for every clip),
+ * or, before any model, from *settled* crowd labels only (consensus or expert decision): the
+ * posterior of a clip still being voted on is other people's votes, which contributors must
+ * not see before voting.
  */
 import { randomBytes } from 'node:crypto';
 import type { DbHandle } from '@/db/client';
@@ -234,9 +239,14 @@ export interface ClipMeta {
   hasAudio: boolean;
 }
 
-const LISTABLE = `c.status <> 'failed' and not exists (select 1 from gold_answers g where g.clip_id = c.id)`;
+/**
+ * The clips the recommender may serve: all but failed ones. Deliberately no gold test here
+ * (nor anywhere on the listener routes): gold clips must answer with the same status, body,
+ * ordering and timing as other clips, or these public routes become a gold oracle.
+ */
+const LISTABLE = `c.status <> 'failed'`;
 
-/** Metadata of the listable clips among `ids` (gold and failed clips are left out). */
+/** Metadata of the listable clips among `ids` (failed clips are left out; gold clips are not special). */
 export async function clipMeta(sql: SqlRunner, ids: readonly string[]): Promise<Map<string, ClipMeta>> {
   const out = new Map<string, ClipMeta>();
   if (ids.length === 0) return out;
@@ -353,7 +363,14 @@ export async function moodSource(sql: SqlRunner): Promise<MoodSource | null> {
   return crowd.length > 0 ? { kind: 'crowd' } : null;
 }
 
-/** `(clip_id, tag, prob)` rows of the source, as a SQL fragment; `$T` is a text[] of tags. */
+/**
+ * `(clip_id, tag, prob)` rows of the source, as a SQL fragment; `$T` is a text[] of tags.
+ *
+ * Crowd source: a gold clip's aggregates are its gold answer (the aggregator clamps gold tags),
+ * and gold clips keep being served to contributors, so they have no crowd mood here — the same
+ * as every clip a contributor is served (those are still open, and open clips have no settled
+ * label either). The model source treats every clip alike.
+ */
 function moodRowsSql(source: MoodSource, tagsParam: string, modelParam: string): string {
   return source.kind === 'model'
     ? `select p.clip_id, t.tag, p.probs[t.ord]::float8 as prob

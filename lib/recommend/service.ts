@@ -463,7 +463,10 @@ export async function nextTracks(
 // ---------------------------------------------------------------------------------------------
 // Audio, KPIs, retention
 
-/** The audio of a clip listeners may hear (listable, in the served embedding version), else 404. */
+/**
+ * The audio of a clip listeners may hear (not failed, in the served embedding version), else
+ * 404. Gold clips answer like any other clip (see the note at the top of ./repo).
+ */
 export async function listenerAudio(rec: Recommender, clipId: string): Promise<{ audioKey: string; mime: string | null }> {
   const index = await rec.index();
   const row = index ? await listenableAudio(rec.sql, clipId, index.versionId) : null;

@@ -22,6 +22,11 @@ export interface ReviewLease {
  * Leases the next clip for an expert, in this order: decisions sampled for a second opinion
  * (never the expert's own), then disputed clips, then open clips the active model is most unsure
  * of — each by queue priority. One expert holds a clip at a time (unique partial index).
+ *
+ * Gold clips never enter the expert queue (issue 22, finding 5): their answer is known, so a
+ * decision adds nothing (and would overwrite the gold-clamped labels), and the review item shows
+ * the clip's posteriors — for a gold clip, the gold answer, which the expert is later scored
+ * against when they label in the crowd queue.
  */
 export async function leaseNextReview(db: Db, expertId: string, settings: ProjectSettings): Promise<ReviewLease | null> {
   await reclaimExpiredLeases(db);
@@ -48,6 +53,7 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
           )
           select k.id, k.second from candidates k
           where not exists (select 1 from leases l where l.clip_id = k.id and l.state = 'active' and l.queue = 'expert')
+            and not exists (select 1 from gold_answers g where g.clip_id = k.id)
             and not exists (select 1 from expert_decisions d where d.clip_id = k.id and d.user_id = ${expertId})
           order by k.rank desc, k.priority desc, k.id
           limit 1`,

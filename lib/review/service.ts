@@ -67,6 +67,12 @@ async function modelScores(db: Db, clipId: string): Promise<ReviewItem['model']>
 /**
  * The five labeled clips nearest in standardised feature space (brute force over up to 5,000
  * labeled clips; the recommender's ANN index serves the large-catalog case).
+ *
+ * Gold clips are left out (issue 22, finding 5): their labels are the gold answer (the
+ * aggregator clamps gold tags), and experts also label in the crowd queue, where they are
+ * served and scored on those same gold clips — showing the answers here would let them score
+ * perfectly without listening. An expert's gold record stays fair because no expert route
+ * shows a gold answer (the review queue skips gold clips too, see lib/review/repo.ts).
  */
 async function labeledNeighbours(db: Db, clipId: string, version: string, vector: number[]): Promise<ReviewItem['neighbours']> {
   const stats = await getFeatureStats(db, version);
@@ -76,6 +82,7 @@ async function labeledNeighbours(db: Db, clipId: string, version: string, vector
                coalesce((select array_agg(a.tag order by a.tag) from aggregates a where a.clip_id = c.id and a.label), '{}') as labels
         from clips c join clip_features f on f.clip_id = c.id and f.extractor_version = ${version}
         where c.label_state in ('consensus', 'expert_resolved') and c.id <> ${clipId}
+          and not exists (select 1 from gold_answers g where g.clip_id = c.id)
         limit 5000`,
   );
   const scale = (v: number, i: number) => (v - (stats?.mean[i] ?? 0)) / ((stats?.std[i] ?? 1) || 1);

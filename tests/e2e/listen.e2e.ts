@@ -75,10 +75,11 @@ describe('/listen', () => {
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
     await expect.poll(async () => (await page.getByTestId('embedding-version').textContent()) ?? '').toMatch(/embedding version \d+/);
 
-    // Demo titles only (another e2e file may have uploaded a clip); every listable one is on screen: all but the gold one.
+    // Demo titles only (another e2e file may have uploaded a clip); every one is on screen, the gold
+    // one included: the listener routes treat gold clips like any other (issue 22, finding 1).
     const demoOnly = (titles: string[]) => titles.filter((t) => recipes.has(t));
     const before = demoOnly([await nowTitle(page), ...(await queueTitles(page))]);
-    expect(before).toHaveLength(DEMO_CLIPS - 1);
+    expect(before).toHaveLength(DEMO_CLIPS);
     const calm = before.filter((t) => recipes.get(t)!.tags.includes('calm')).slice(0, 2);
     const energetic = before.find((t) => recipes.get(t)!.tags.includes('energetic') && !calm.includes(t))!;
     expect(calm).toHaveLength(2);

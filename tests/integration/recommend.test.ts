@@ -2,7 +2,8 @@
  * The recommender end to end on a constructed catalog, on both databases: PGlite serves it
  * through pgvector's HNSW, the machine's PostgreSQL 15 (no pgvector) through hnswlib in
  * process. Six mood clusters of 40 clips in 16 dimensions, with known centres, artists
- * (one artist owns 15 clips of the 'calm' cluster) and one gold clip that must never be served.
+ * (one artist owns 15 clips of the 'calm' cluster) and one gold clip, served like any other
+ * (issue 22, finding 1: leaving gold out of these public routes made them a gold oracle).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as healthRoute from '@/app/api/health/route';
@@ -195,10 +196,10 @@ describe('index wiring', () => {
 });
 
 describe('GET /api/recommend/similar', () => {
-  it('returns the true nearest neighbours (cosine), nearest first, without the seed or gold clips', async () => {
-    const listable = clips.filter((c) => c.id !== goldId);
+  it('returns the true nearest neighbours (cosine), nearest first, without the seed; gold clips are neighbours like any other', async () => {
+    const listable = clips;
     const matrix = new Float32Array(listable.flatMap((c) => c.vector));
-    for (const probe of [0, 17, 45, 88, 130, 171, 205, 239].map((i) => clips[i]).filter((c) => c.id !== goldId)) {
+    for (const probe of [0, 3, 17, 45, 88, 130, 171, 205, 239].map((i) => clips[i])) {
       const res = await similarRoute.GET(request('GET', `/api/recommend/similar?clipId=${probe.id}&k=10`), ctx({}));
       expect(res.headers.get('x-chorus-embedding-version')).toBe(String(versionA));
       const body = await json<RecommendResponse>(res);
@@ -212,8 +213,9 @@ describe('GET /api/recommend/similar', () => {
     }
   });
 
-  it('answers 404 for a gold clip and 400 for a bad id', async () => {
-    expect((await similarRoute.GET(request('GET', `/api/recommend/similar?clipId=${goldId}`), ctx({}))).status).toBe(404);
+  it('answers 200 for a gold clip (as for any clip), 404 for an unknown one and 400 for a bad id', async () => {
+    expect((await similarRoute.GET(request('GET', `/api/recommend/similar?clipId=${goldId}`), ctx({}))).status).toBe(200);
+    expect((await similarRoute.GET(request('GET', '/api/recommend/similar?clipId=00000000-0000-4000-8000-00000000abcd'), ctx({}))).status).toBe(404);
     expect((await similarRoute.GET(request('GET', '/api/recommend/similar?clipId=nope'), ctx({}))).status).toBe(400);
   });
 });
@@ -223,7 +225,7 @@ describe('listener sessions', () => {
     const id = await newSession();
     const before = await next(id);
     expect(before.results).toHaveLength(10);
-    const calm = clips.filter((c) => c.cluster === 0 && c.id !== goldId);
+    const calm = clips.filter((c) => c.cluster === 0);
     const energetic = clips.filter((c) => c.cluster === 1);
     for (const c of calm.slice(20, 23)) expect((await event(id, { clipId: c.id, type: 'like', embeddingVersion: versionA })).status).toBe(200);
     for (const c of energetic.slice(0, 2)) expect((await event(id, { clipId: c.id, type: 'skip', positionS: 2 })).status).toBe(200);
@@ -235,12 +237,11 @@ describe('listener sessions', () => {
     const heard = new Set([...calm.slice(20, 23), ...energetic.slice(0, 2)].map((c) => c.id));
     expect(ids(after).some((x) => heard.has(x))).toBe(false);
     expect(after.results[0].why).toMatch(/liked/);
-    expect(ids(after)).not.toContain(goldId);
   });
 
   it('caps tracks per artist even when one artist owns the neighbourhood', async () => {
     const id = await newSession();
-    for (const c of clips.filter((x) => x.artist === 'Solo Calm' && x.id !== goldId).slice(0, 3)) await event(id, { clipId: c.id, type: 'like' });
+    for (const c of clips.filter((x) => x.artist === 'Solo Calm').slice(0, 3)) await event(id, { clipId: c.id, type: 'like' });
     const r = await next(id, 'k=20');
     expect(r.results).toHaveLength(20);
     expect(maxPerArtist(r)).toBeLessThanOrEqual(2);
@@ -264,10 +265,10 @@ describe('listener sessions', () => {
     expect((await next(a, 'k=10')).results.map((x) => x.clipId)).not.toEqual((await next(b, 'k=10')).results.map((x) => x.clipId));
   });
 
-  it('rejects bad input: unknown clip 404, gold clip 404, bad body 400, unknown session 404, unknown tag 422', async () => {
+  it('rejects bad input: unknown clip 404, bad body 400, unknown session 404, unknown tag 422 (a gold clip is accepted like any other)', async () => {
     const id = await newSession();
     expect((await event(id, { clipId: '00000000-0000-4000-8000-00000000abcd', type: 'like' })).status).toBe(404);
-    expect((await event(id, { clipId: goldId, type: 'like' })).status).toBe(404);
+    expect((await event(id, { clipId: goldId, type: 'like' })).status).toBe(200);
     expect((await event(id, { clipId: clips[1].id, type: 'love' })).status).toBe(400);
     expect((await event('no-such-session-0000', { clipId: clips[1].id, type: 'like' })).status).toBe(404);
     const res = await nextRoute.GET(request('GET', `/api/listen/sessions/${id}/next?mood=ecstatic:1`), ctx({ id }));

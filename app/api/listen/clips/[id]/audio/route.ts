@@ -11,8 +11,9 @@ export const dynamic = 'force-dynamic';
 
 /**
  * A recommendable track's audio for the anonymous /listen player, with range support. Only
- * clips listeners may hear (in the served embedding version, not gold, not failed); labelers
- * keep using /api/clips/[id]/audio.
+ * clips listeners may hear (in the served embedding version, not failed); gold clips answer like
+ * any other, or this public route would tell which clips are gold. Labelers keep using
+ * /api/clips/[id]/audio.
  */
 export const GET = route<{ id: string }>(access('/api/listen/clips/[id]/audio', 'GET'), async ({ req, params }) => {
   const id = z.string().uuid().parse(params.id);
