@@ -7,6 +7,7 @@ import { assertKnownTags } from '@/lib/taxonomy/repo';
 import { binaryEntropy } from '@/lib/active/uncertainty';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
 import type { VoteInput, VoteResult } from './schemas';
+import { pickNextClip } from './pick';
 
 export interface LeaseRow {
   id: string;
@@ -18,7 +19,8 @@ export interface LeaseRow {
 
 /**
  * Returns expired leases' slots to their clips. Cheap when nothing expired (partial index on
- * active leases' expiry), so the next-clip path runs it inline instead of waiting for a sweeper.
+ * active leases' expiry). Run by the `reap-leases` job; the next-clip path only reclaims (in
+ * bounded batches, `reclaimExpiredBatch`) when its pick finds nothing.
  */
 export async function reclaimExpiredLeases(db: DbOrTx): Promise<number> {
   const rows = await execRows<{ n: number }>(
@@ -55,91 +57,11 @@ interface LeaseOptions {
 
 /**
  * Leases the next clip for a contributor: the highest-priority open clip they have not voted
- * on and do not hold, with a free overlap slot. `FOR UPDATE SKIP LOCKED` on the indexed
- * priority order makes concurrent callers take different rows without waiting; the slot
- * counter on the clip row is re-checked by Postgres after a concurrent lease commits, so
- * a clip is never handed out past its overlap.
+ * on and do not hold, with a free overlap slot, or a gold clip when `wantGold`. One statement in
+ * the common case; see `pickNextClip` in ./pick.ts.
  */
 export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRow | null> {
-  await reclaimExpiredLeases(db);
-  const held = await db
-    .select({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt, questionTag: leases.questionTag, isGold: leases.isGold })
-    .from(leases)
-    .where(and(eq(leases.userId, opts.userId), eq(leases.state, 'active'), eq(leases.queue, 'crowd')))
-    .orderBy(leases.createdAt);
-  const heldClipIds = held.map((l) => l.clipId);
-  const fresh = held.filter((l) => !opts.exclude.includes(l.clipId));
-  if (held.length >= opts.settings.maxActiveLeases) {
-    // A contributor who reloads keeps their leases instead of hoarding new ones.
-    return fresh[0] ?? null;
-  }
-  const exclude = [...new Set([...opts.exclude, ...heldClipIds])];
-  if (opts.wantGold) {
-    const gold = await leaseGoldClip(db, opts, exclude);
-    if (gold) return gold;
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const lease = await db.transaction(async (tx) => {
-        // A lease lost in a crash only returns a clip to the queue early, so this commit need not
-        // wait for the WAL flush (votes, which must never be lost, keep synchronous commits).
-        await tx.execute(sql`set local synchronous_commit = off`);
-        // SKIP LOCKED lets concurrent callers take different rows without waiting; when every
-        // eligible row is momentarily locked it finds nothing, so look again and wait this time
-        // (Postgres re-checks the slot counter once the holder commits).
-        const candidate = (await pickCandidate(tx, opts.userId, exclude, true)) ?? (await pickCandidate(tx, opts.userId, exclude, false));
-        if (!candidate) return null;
-        await tx.update(clips).set({ assigned: sql`${clips.assigned} + 1` }).where(eq(clips.id, candidate));
-        const questionTag = opts.wantQuestion ? await pickQuestionTag(tx, candidate, opts) : null;
-        return insertLease(tx, candidate, opts, false, questionTag);
-      });
-      return lease;
-    } catch (err) {
-      // Same user, two tabs, same clip: the unique active-lease index refuses the second; try the next clip.
-      if (isUniqueViolation(err)) continue;
-      throw err;
-    }
-  }
-  return null;
-}
-
-/**
- * `NOT IN` (not `NOT EXISTS`) on purpose: Postgres turns it into a hashed filter over the
- * contributor's few votes, so the scan walks the priority index in order and stops at the first
- * free row, instead of anti-joining and sorting the whole open catalog.
- */
-async function pickCandidate(tx: DbOrTx, userId: string, exclude: string[], skipLocked: boolean): Promise<string | undefined> {
-  const [row] = await execRows<{ id: string }>(
-    tx,
-    sql`select c.id from clips c
-        where c.label_state = 'open' and c.status <> 'failed' and c.assigned < c.overlap_target
-          and c.id not in (select v.clip_id from votes v where v.user_id = ${userId} and v.kind <> 'targeted')
-          and c.id not in (select g.clip_id from gold_answers g)
-          ${exclude.length ? sql`and c.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
-        order by c.priority desc nulls last, c.id
-        limit 1
-        for no key update ${skipLocked ? sql`skip locked` : sql``}`,
-  );
-  return row?.id;
-}
-
-/** Gold clips sit outside the overlap: every contributor may see each one once. */
-async function leaseGoldClip(db: Db, opts: LeaseOptions, exclude: string[]): Promise<LeaseRow | null> {
-  const [candidate] = await execRows<{ id: string }>(
-    db,
-    sql`select g.clip_id as id from gold_answers g join clips c on c.id = g.clip_id
-        where c.status <> 'failed'
-          and not exists (select 1 from votes v where v.clip_id = g.clip_id and v.user_id = ${opts.userId})
-          ${exclude.length ? sql`and g.clip_id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
-        order by md5(g.clip_id::text || ${opts.userId}) limit 1`,
-  );
-  if (!candidate) return null;
-  try {
-    return await insertLease(db, candidate.id, opts, true);
-  } catch (err) {
-    if (isUniqueViolation(err)) return null;
-    throw err;
-  }
+  return (await pickNextClip(db, opts))?.lease ?? null;
 }
 
 /**
@@ -171,21 +93,6 @@ export async function pickQuestionTag(tx: DbOrTx, clipId: string, opts: Pick<Lea
   const asked = new Set(row.asked ?? []);
   const choice = uncertain.filter((x) => (!allowed || allowed.has(x.tag)) && !asked.has(x.tag)).sort((a, b) => b.u - a.u)[0];
   return choice?.tag ?? null;
-}
-
-async function insertLease(db: DbOrTx, clipId: string, opts: LeaseOptions, isGold: boolean, questionTag: string | null = null): Promise<LeaseRow> {
-  const [lease] = await db
-    .insert(leases)
-    .values({
-      clipId,
-      userId: opts.userId,
-      queue: 'crowd',
-      isGold,
-      questionTag,
-      expiresAt: sql`now() + make_interval(secs => ${opts.settings.leaseSeconds})` as unknown as Date,
-    })
-    .returning({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt, questionTag: leases.questionTag, isGold: leases.isGold });
-  return lease;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

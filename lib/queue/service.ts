@@ -1,9 +1,9 @@
 import type { Db } from '@/db/client';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
-import { countVotesByUser } from '@/lib/crowd/repo';
-import { leaseNextClip, recordVote } from './repo';
-import { getClipForQueue } from '@/lib/catalog/repo';
+import { recordVote } from './repo';
+import { pickNextClip } from './pick';
+import { answersSoFar, noteAnswer } from './contributor-cache';
 import { playableClip } from '@/lib/catalog/schemas';
 import type { QueueItem, VoteInput, VoteResult } from './schemas';
 import { onVoteRecorded } from '@/lib/crowd/service';
@@ -20,9 +20,9 @@ export async function nextClipFor(
   random: () => number = Math.random,
 ): Promise<QueueItem | null> {
   const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
-  const votesSoFar = await countVotesByUser(db, userId);
+  const votesSoFar = await answersSoFar(db, userId);
   const goldRate = votesSoFar < settings.newContributorVotes ? settings.newContributorGoldRate : settings.goldRate;
-  const lease = await leaseNextClip(db, {
+  const picked = await pickNextClip(db, {
     userId,
     settings,
     exclude,
@@ -30,8 +30,8 @@ export async function nextClipFor(
     wantQuestion: random() < settings.targetedQuestionRate,
     questionTags: taxonomy.tags.map((t) => t.key),
   });
-  if (!lease) return null;
-  const clip = await getClipForQueue(db, lease.clipId);
+  if (!picked) return null;
+  const { lease, clip } = picked;
   const questionTag = lease.questionTag ? taxonomy.tags.find((t) => t.key === lease.questionTag) : undefined;
   return {
     lease: { id: lease.id, expiresAt: lease.expiresAt.toISOString() },
@@ -44,6 +44,9 @@ export async function nextClipFor(
 export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
   const result = await recordVote(db, userId, input, taxonomy, onVoteRecorded);
-  if (!result.replayed) metrics().votes.inc({ kind: result.kind });
+  if (!result.replayed) {
+    metrics().votes.inc({ kind: result.kind });
+    noteAnswer(userId, result.kind);
+  }
   return result;
 }
