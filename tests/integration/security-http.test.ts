@@ -7,8 +7,10 @@ import { POST as createUser } from '@/app/api/admin/users/route';
 import { POST as createToken } from '@/app/api/tokens/route';
 import { POST as vote } from '@/app/api/votes/route';
 import { POST as startSession } from '@/app/api/listen/sessions/route';
+import { GET as health } from '@/app/api/health/route';
+import { setDbHandle } from '@/db';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
-import { ctx } from '../helpers/http';
+import { ctx, request } from '../helpers/http';
 
 /**
  * The HTTP boundary as an attacker sees it (issue 22):
@@ -20,6 +22,9 @@ import { ctx } from '../helpers/http';
  * - finding 4, unbounded bodies: a huge POST to /api/votes (any contributor) or to the anonymous
  *   /api/listen/sessions was read and parsed whole. Now each route has a byte limit enforced
  *   while the body streams in — with or without a `Content-Length` — and answers 413.
+ * - finding 6, /api/health's 503 handed the raw database error (driver message, user and host
+ *   names) to anyone; now anonymous callers get a generic message, operators the detail, and the
+ *   server log the full error.
  */
 let t: TestDb;
 const cookies: Partial<Record<Role, string>> = {};
@@ -177,5 +182,37 @@ describe('finding 4: body limits — 413 before parsing, with or without Content
   it('bodies under the limit still work', async () => {
     const res = await startSession(post('/api/listen/sessions', { 'content-type': 'application/json' }, JSON.stringify({ personalization: false })), ctx({}));
     expect(res.status).toBe(201);
+  });
+});
+
+describe('finding 6: /api/health does not hand the raw database error to anonymous callers', () => {
+  const SECRET = 'password authentication failed for user "chorus_prod" at db-primary.internal:5432';
+
+  async function withBrokenDatabase<T>(fn: () => Promise<T>): Promise<T> {
+    const real = t.handle;
+    // Health's probe query fails; everything else (the caller's own lookup) still works.
+    setDbHandle({ ...real, query: () => Promise.reject(new Error(SECRET)) } as typeof real);
+    try {
+      return await fn();
+    } finally {
+      setDbHandle(real);
+    }
+  }
+
+  it('anonymous: 503 with a generic message, no driver text, user or host name', async () => {
+    const res = await withBrokenDatabase(() => health(request('GET', '/api/health'), ctx({})));
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toMatch(/chorus_prod|db-primary|password authentication/);
+    expect((JSON.parse(text) as { database: { reachable: boolean; error: string } }).database).toEqual({ reachable: false, error: 'The database is not reachable' });
+  });
+
+  it('a contributor is no operator: generic too; an admin gets the detail', async () => {
+    const asContributor = await withBrokenDatabase(() => health(request('GET', '/api/health', { token: tokens.contributor }), ctx({})));
+    expect(asContributor.status).toBe(503);
+    expect(await asContributor.text()).not.toMatch(/chorus_prod/);
+    const asAdmin = await withBrokenDatabase(() => health(request('GET', '/api/health', { token: tokens.admin }), ctx({})));
+    expect(asAdmin.status).toBe(503);
+    expect(((await asAdmin.json()) as { database: { error: string } }).database.error).toBe(SECRET);
   });
 });
