@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'LEASE_EXPIRED'
+  | 'WRONG_QUEUE'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'DUPLICATE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNPROCESSABLE'
@@ -24,6 +26,10 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   LEASE_EXPIRED: 409,
+  /** A lease used on the other queue's endpoint (an expert's review lease sent to /api/votes). */
+  WRONG_QUEUE: 409,
+  /** An idempotency key sent again for a different lease: not a replay, and not recordable under that key. */
+  IDEMPOTENCY_KEY_REUSED: 409,
   DUPLICATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,

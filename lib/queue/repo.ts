@@ -103,7 +103,14 @@ export function isUniqueViolation(err: unknown): boolean {
 /**
  * Records a vote (or skip / flag / targeted answer) against a lease, exactly once.
  * The lease row lock serialises concurrent submits; a replay with the same idempotency
- * key returns the first result instead of an error.
+ * key on the same lease returns the first result instead of an error.
+ *
+ * Only crowd-queue leases take votes: an expert's review lease is settled through
+ * /api/review/decisions, and a vote on it would count past the clip's overlap (409
+ * WRONG_QUEUE). An idempotency key belongs to the lease it was first used on: the same key
+ * on another lease is a client bug (a reused key), answered 409 IDEMPOTENCY_KEY_REUSED rather
+ * than silently replaying the old vote — the votes table keeps one key per user, so the new
+ * answer cannot be recorded under it.
  */
 export async function recordVote(
   db: Db,
@@ -121,19 +128,31 @@ export async function recordVote(
       expired: boolean;
       question_tag: string | null;
       is_gold: boolean;
+      queue: string;
     }>(
       tx,
-      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag, is_gold
+      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag, is_gold, queue
           from leases where id = ${input.leaseId} for update`,
     );
     if (!lease || lease.user_id !== userId) throw new AppError('NOT_FOUND', 'No such lease for you; ask for the next clip');
+    if (lease.queue !== 'crowd') {
+      throw new AppError('WRONG_QUEUE', 'This is a review lease: settle the clip with a review decision (/api/review/decisions), not a vote');
+    }
 
     const [previous] = await tx
       .select()
       .from(votes)
       .where(and(eq(votes.userId, userId), eq(votes.idempotencyKey, input.idempotencyKey)))
       .limit(1);
-    if (previous) return { voteId: previous.id, clipId: previous.clipId, kind: previous.kind, replayed: true };
+    if (previous) {
+      if (previous.leaseId !== lease.id) {
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This idempotency key was already used for an answer on another lease; send a new key for each answer',
+        );
+      }
+      return { voteId: previous.id, clipId: previous.clipId, kind: previous.kind, replayed: true };
+    }
 
     if (lease.state === 'completed') throw new AppError('DUPLICATE', 'This clip already has your answer');
     if (lease.state !== 'active' || lease.expired) {

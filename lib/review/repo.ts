@@ -120,7 +120,13 @@ export async function recordDecision(
       .from(expertDecisions)
       .where(and(eq(expertDecisions.userId, expertId), eq(expertDecisions.idempotencyKey, input.idempotencyKey)))
       .limit(1);
-    if (previous) return { decisionId: previous.id, clipId: previous.clipId, replayed: true, secondOpinion: previous.isSecondOpinion };
+    if (previous) {
+      // A key names one answer: on another clip it is a reused key, not a replay (as for votes).
+      if (previous.clipId !== lease.clip_id) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a decision on another clip; send a new key for each decision');
+      }
+      return { decisionId: previous.id, clipId: previous.clipId, replayed: true, secondOpinion: previous.isSecondOpinion };
+    }
     if (lease.state === 'completed') throw new AppError('DUPLICATE', 'You already decided this clip');
     if (lease.state !== 'active' || lease.expired) throw new AppError('LEASE_EXPIRED', 'Your review lease expired; open the next clip');
     assertKnownTags(taxonomy, input.tags);
