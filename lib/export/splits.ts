@@ -11,6 +11,22 @@ export type SplitProportions = Record<Split, number>;
 
 export const DEFAULT_SPLIT_PROPORTIONS: SplitProportions = { train: 0.8, validation: 0.1, test: 0.1 };
 
+/**
+ * From this many rows on, every split with a non-zero share holds at least max(1, ⌊N·share / 2⌋)
+ * rows (at 0.8 / 0.1 / 0.1: validation and test get at least one row each from 10 rows, three
+ * each from 64). Half the share, not all of it: label-first stratification may miss the exact
+ * sizes by a few rows to keep rare labels balanced, and the floor is there to catch the
+ * degenerate case (few rows, each label rare: every clip goes to train), not to overrule it.
+ * Below the threshold a split may be empty: nine rows cannot be evaluated meaningfully.
+ */
+export const MIN_ROWS_FOR_EVERY_SPLIT = 10;
+
+/** The split-size rule in words, for the /datasets form, the README and the datasheet. */
+export const SPLIT_RULE_TEXT =
+  `Splits are stratified by label (80 / 10 / 10). With ${MIN_ROWS_FOR_EVERY_SPLIT} or more rows each split gets at least ` +
+  `half its share of the rows and never fewer than one, so validation and test are never empty. A clip keeps the split an ` +
+  `earlier version gave it, so the minimum is met with new clips only.`;
+
 export interface SplitOptions {
   /** Target share of each split; non-negative, summing to 1 (default 0.8 / 0.1 / 0.1). */
   proportions?: SplitProportions;
@@ -148,9 +164,77 @@ export function assignStableSplits(
     if (assignment[i] < 0) assign(i, argmaxSplit(desired, desired, rng));
   }
 
+  if (n >= MIN_ROWS_FOR_EVERY_SPLIT) {
+    fillEmptySplits({ n, proportions, assignment, pending, labelStart, labelFlat, totalByLabel, labelCount });
+  }
+
   const result = new Map<string, Split>();
   for (let i = 0; i < n; i++) result.set(items[i].id, SPLITS[assignment[i]]);
   return result;
+}
+
+/**
+ * The minimum-size rule: while a split j holds fewer than m_j = max(1, ⌊N·r_j / 2⌋) rows (r_j > 0),
+ * move one *new* clip into it from the donor split with the most rows above its own minimum.
+ * Of the donor's new clips the one moved maximises Σ_λ (s_donor^λ − s_j^λ) over its labels λ,
+ * where s_k^λ = |clips of split k with λ| − N^λ·r_k is the label's surplus in split k: the clip
+ * whose labels the donor has most to spare and the receiver most lacks (an unlabelled clip
+ * scores 0). Ties go to the earlier clip in the seeded shuffle, so the result stays
+ * deterministic. Clips assigned by earlier versions never move; when only those are left, the
+ * split stays short. O(moves · new clips · labels per clip).
+ */
+function fillEmptySplits(ctx: {
+  n: number;
+  proportions: SplitProportions;
+  assignment: Int8Array;
+  pending: readonly number[];
+  labelStart: Int32Array;
+  labelFlat: Int32Array;
+  totalByLabel: Float64Array;
+  labelCount: number;
+}): void {
+  const { n, proportions, assignment, pending, labelStart, labelFlat, totalByLabel, labelCount } = ctx;
+  const k = SPLITS.length;
+  const minimum = SPLITS.map((split) => (proportions[split] > 0 ? Math.max(1, Math.floor((n * proportions[split]) / 2)) : 0));
+  const size = new Float64Array(k);
+  const byLabel = Array.from({ length: labelCount }, () => new Float64Array(k));
+  for (let i = 0; i < n; i++) {
+    size[assignment[i]]++;
+    for (let p = labelStart[i]; p < labelStart[i + 1]; p++) byLabel[labelFlat[p]][assignment[i]]++;
+  }
+  const surplus = (l: number, j: number) => byLabel[l][j] - totalByLabel[l] * proportions[SPLITS[j]];
+  const movable = new Set(pending);
+
+  for (let receiver = 0; receiver < k; receiver++) {
+    while (size[receiver] < minimum[receiver]) {
+      let donor = -1;
+      for (let j = 0; j < k; j++) {
+        if (j === receiver || size[j] <= minimum[j]) continue;
+        if (!pending.some((i) => movable.has(i) && assignment[i] === j)) continue;
+        if (donor < 0 || size[j] - minimum[j] > size[donor] - minimum[donor]) donor = j;
+      }
+      if (donor < 0) return;
+      let best = -1;
+      let bestScore = -Infinity;
+      for (const i of pending) {
+        if (!movable.has(i) || assignment[i] !== donor) continue;
+        let score = 0;
+        for (let p = labelStart[i]; p < labelStart[i + 1]; p++) score += surplus(labelFlat[p], donor) - surplus(labelFlat[p], receiver);
+        if (score > bestScore + 1e-12) {
+          best = i;
+          bestScore = score;
+        }
+      }
+      assignment[best] = receiver;
+      movable.delete(best);
+      size[donor]--;
+      size[receiver]++;
+      for (let p = labelStart[best]; p < labelStart[best + 1]; p++) {
+        byLabel[labelFlat[p]][donor]--;
+        byLabel[labelFlat[p]][receiver]++;
+      }
+    }
+  }
 }
 
 function checkProportions(p: SplitProportions): SplitProportions {
