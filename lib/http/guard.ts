@@ -90,16 +90,34 @@ export function isSameOrigin(req: Request, origin: string): boolean {
   return parsed.host.toLowerCase() === requestHost(req, parsed.protocol);
 }
 
-/** Throws 403 when a cookie-carrying state-changing request is cross-origin or not of the route's body type. */
-export function checkCsrf(req: Request, rule: BodyRule): void {
-  if (!isStateChanging(req.method) || hasBearer(req) || !req.headers.get('cookie')) return;
+/**
+ * Throws 403 when a cookie-carrying state-changing request is cross-origin or declares another
+ * body type than the route takes. Answers whether the request must have an empty body: one that
+ * declares no Content-Type at all (a body-less POST such as "release this lease" from a
+ * non-browser client) may pass only if no body byte follows.
+ */
+export function checkCsrf(req: Request, rule: BodyRule): { emptyOnly: boolean } {
+  if (!isStateChanging(req.method) || hasBearer(req) || !req.headers.get('cookie')) return { emptyOnly: false };
   const site = req.headers.get('sec-fetch-site');
   if (site && site !== 'same-origin') throw forbidden(`Cross-site request refused (Sec-Fetch-Site: ${site.slice(0, 20)})`);
   const origin = req.headers.get('origin');
   if (origin !== null && !isSameOrigin(req, origin)) throw forbidden('Cross-origin request refused (Origin is not this app)');
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const wanted = rule.kind === 'json' ? 'application/json' : 'multipart/form-data';
-  if (type !== wanted) throw forbidden(`This request must be sent as ${wanted} (got ${type.slice(0, 60) || 'no Content-Type'})`);
+  if (!type) return { emptyOnly: true };
+  if (type !== wanted) throw forbidden(`This request must be sent as ${wanted} (got ${type.slice(0, 60)})`);
+  return { emptyOnly: false };
+}
+
+const untyped = (rule: BodyRule) =>
+  forbidden(`A request body needs a Content-Type: ${rule.kind === 'json' ? 'application/json' : 'multipart/form-data'}`);
+
+/** Both checks for one state-changing request, in order: CSRF, then the body limit. Returns the request to hand on. */
+export function guardRequest(req: Request, route: string): Request {
+  if (!isStateChanging(req.method)) return req;
+  const rule = bodyRule(route, req.method);
+  const { emptyOnly } = checkCsrf(req, rule);
+  return emptyOnly ? limitBody(req, 0, () => untyped(rule)) : limitBody(req, rule.maxBytes());
 }
 
 export function payloadTooLarge(maxBytes: number): AppError {
@@ -113,9 +131,9 @@ export function payloadTooLarge(maxBytes: number): AppError {
  * the rest of the upload). `req.json()`, `req.text()` and `req.formData()` on the result reject
  * with that AppError.
  */
-export function limitBody(req: Request, maxBytes: number): Request {
+export function limitBody(req: Request, maxBytes: number, overflow: () => AppError = () => payloadTooLarge(maxBytes)): Request {
   const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
+  if (declared !== null && Number(declared) > maxBytes) throw overflow();
   if (!req.body) return req;
   const reader = req.body.getReader();
   let seen = 0;
@@ -128,7 +146,7 @@ export function limitBody(req: Request, maxBytes: number): Request {
       }
       seen += value.byteLength;
       if (seen > maxBytes) {
-        controller.error(payloadTooLarge(maxBytes));
+        controller.error(overflow());
         await reader.cancel().catch(() => undefined);
         return;
       }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
 import { AppError, badRequest } from './errors';
-import { bodyRule, checkCsrf, isStateChanging, limitBody } from './guard';
+import { guardRequest } from './guard';
 import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
 import { authenticate, type Principal } from '@/lib/auth/principal';
 import { logger } from '@/lib/observability/log';
@@ -60,12 +60,8 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
     let userId: string | undefined;
     try {
       const params = ((await context?.params) ?? {}) as P;
-      if (isStateChanging(req.method)) {
-        // Before authentication and any body read: CSRF (cookie callers) and the body-size limit (lib/http/guard.ts).
-        const rule = bodyRule(template, req.method);
-        checkCsrf(req, rule);
-        req = limitBody(req, rule.maxBytes());
-      }
+      // Before authentication and any body read: CSRF (cookie callers) and the body-size limit (lib/http/guard.ts).
+      req = guardRequest(req, template);
       let user = ANONYMOUS;
       if (options.serviceToken && bearerMatches(req, options.serviceToken())) {
         user = SERVICE;

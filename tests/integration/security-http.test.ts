@@ -5,6 +5,7 @@ import { resetEnvCache } from '@/lib/env';
 import { resetRateLimiters } from '@/lib/http/rate-limit';
 import { POST as createUser } from '@/app/api/admin/users/route';
 import { POST as createToken } from '@/app/api/tokens/route';
+import { DELETE as revokeToken } from '@/app/api/tokens/[id]/route';
 import { POST as vote } from '@/app/api/votes/route';
 import { POST as startSession } from '@/app/api/listen/sessions/route';
 import { GET as health } from '@/app/api/health/route';
@@ -95,6 +96,16 @@ describe('finding 2: CSRF — state-changing routes refuse cross-origin and non-
       const res = await createToken(post('/api/tokens', { cookie: cookies.engineer!, ...headers }, body), ctx({}));
       expect(res.status, JSON.stringify(headers)).toBe(403);
     }
+  });
+
+  it('a body-less request without Content-Type passes only when no body follows and the origin is ours', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const del = (headers: Record<string, string>, body: string | null = null) =>
+      revokeToken(new Request(`${APP}/api/tokens/${id}`, { method: 'DELETE', headers: { host: 'localhost:3000', cookie: cookies.engineer!, ...headers }, body }), ctx({ id }));
+    expect((await del({})).status).toBe(404); // past the CSRF check (no such token); a non-browser client: nothing to forge
+    expect((await del({ origin: APP, 'sec-fetch-site': 'same-origin' })).status).toBe(404);
+    expect((await del({ origin: EVIL, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' })).status).toBe(403);
+    expect((await del({ 'content-type': 'text/plain' }, 'x')).status).toBe(403);
   });
 
   it('same-origin JSON with the session cookie works (what the app itself sends)', async () => {
