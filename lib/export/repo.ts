@@ -5,11 +5,13 @@ import { AppError } from '@/lib/http/errors';
 import type { Split } from './row';
 import { dateBounds, type SnapshotFilters } from './schemas';
 import type { TagMappingRow } from './taxonomy-map';
+import { cursorClient, streamExportRecords, streamSplitCandidates } from './stream';
 
 /**
- * Database access of dataset snapshots: the snapshot rows, the split registry, and the paged
- * cursors that feed `writeSnapshot`. Every clip query pages by id (keyset, never OFFSET), so a
- * snapshot of a million clips holds one page of rows at a time.
+ * Database access of dataset snapshots: the snapshot rows, the split registry, and the cursors
+ * that feed `writeSnapshot`. On PostgreSQL each pass is one server-side cursor (./stream.ts); on
+ * PGlite the clip queries page by id (keyset, never OFFSET). Either way a snapshot of a million
+ * clips holds one page of rows at a time.
  */
 
 export type SnapshotRow = typeof datasetSnapshots.$inferSelect;
@@ -41,7 +43,7 @@ function isUniqueViolation(err: unknown, constraint?: string): boolean {
 const list = (values: readonly (string | number)[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
 
 /** Conditions on the clip row alone: cheap, checked while walking the primary key. */
-function clipConditions(sel: ClipSelection): SQL[] {
+export function clipConditions(sel: ClipSelection): SQL[] {
   const f = sel.filters;
   const conditions: SQL[] = [sql`c.label_state in (${list(f.states)})`];
   if (f.licences) conditions.push(sql`c.licence in (${list(f.licences)})`);
@@ -61,7 +63,7 @@ function clipConditions(sel: ClipSelection): SQL[] {
  * aggregates restricted to the tags of that version (hard labels, posteriors, the weakest tag's
  * confidence). A clip without aggregates of its version has no labels and is never selected.
  */
-function selectionSql(sel: ClipSelection): SQL {
+export function selectionSql(sel: ClipSelection): SQL {
   const f = sel.filters;
   const conditions: SQL[] = [
     ...clipConditions(sel),
@@ -109,6 +111,7 @@ function selectionSql(sel: ClipSelection): SQL {
     ) ag
     where ${sql.join(conditions, sql` and `)}`;
 }
+
 
 /**
  * Keyset pages over the clips table: each page is the next `pageSize` clips by id that pass the
@@ -159,6 +162,8 @@ export async function votersOf(db: DbOrTx, clipIds: readonly string[]): Promise<
 }
 
 export async function* iterateSplitCandidates(db: DbOrTx, sel: ClipSelection, pageSize = 5000): AsyncGenerator<SplitCandidate[]> {
+  const client = cursorClient(db);
+  if (client) return yield* streamSplitCandidates(client, sel, pageSize);
   const from = selectionSql(sel);
   for await (const { after, last } of idRanges(db, sel, pageSize)) {
     const rows = await execRows<{ id: string; version: number; labels: string[]; vote_count: number; method: string | null; split: Split | null }>(
@@ -213,6 +218,8 @@ export async function* iterateExportRecords(
   vectors: VectorSources,
   pageSize = 1000,
 ): AsyncGenerator<ClipExportRecord[]> {
+  const client = cursorClient(db);
+  if (client) return yield* streamExportRecords(client, sel, vectors, pageSize);
   const withFeatures = vectors.extractorVersion != null;
   const withEmbedding = vectors.embeddingVersionId != null;
   const featureCol = withFeatures

@@ -1,0 +1,168 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { DbOrTx } from '@/db/client';
+import { dateBounds } from './schemas';
+import { clipConditions, selectionSql, type ClipExportRecord, type ClipSelection, type SplitCandidate, type VectorSources } from './repo';
+import type { Split } from './row';
+
+/**
+ * Snapshot reads from PostgreSQL through one server-side cursor per pass (postgres.js
+ * `cursor()`: the portal stays open on one pooled connection and hands out `batch` rows at a
+ * time, so memory holds one batch and the database runs one plan, not one query per page).
+ *
+ * With a single taxonomy version (`fixedVersion`, the common case) the selection is set-based:
+ * the aggregates are grouped per clip once (no per-clip lateral) and joined to the clips, the
+ * split registry, features and embeddings by merge or hash joins. With several versions the
+ * per-clip version lookup stays (`selectionSql`), still in one cursor.
+ *
+ * PGlite has no cursors over its single connection: `cursorClient` is null there and the keyset
+ * pages of ./repo.ts serve the same interface.
+ */
+
+interface CursorClient {
+  unsafe(query: string, params?: unknown[]): { cursor(rows: number): AsyncIterable<unknown[]> };
+}
+
+/** The postgres.js client behind a drizzle database (not a transaction, not PGlite), or null. */
+export function cursorClient(db: DbOrTx): CursorClient | null {
+  const client = (db as { $client?: unknown }).$client as Partial<CursorClient> & { reserve?: unknown } | undefined;
+  if (!client || typeof client.unsafe !== 'function' || typeof client.reserve !== 'function') return null;
+  return client as CursorClient;
+}
+
+const dialect = new PgDialect();
+
+async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number): AsyncGenerator<T[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  for await (const rows of client.unsafe(text, params).cursor(batch)) yield rows as T[];
+}
+
+/**
+ * `from … where …` of the selected clips with `lv.version` and `ag.*` as in `selectionSql`, but
+ * set-based when every label is of one version.
+ */
+function streamSelection(sel: ClipSelection, joins: SQL = sql``): SQL {
+  if (sel.fixedVersion === undefined) return selectionSql(sel);
+  const f = sel.filters;
+  const version = sel.fixedVersion;
+  const conditions: SQL[] = [...clipConditions(sel), sql`ag.min_confidence >= ${f.minConfidence}::real`];
+  if (sel.labelVersions && !sel.labelVersions.includes(version)) conditions.push(sql`false`);
+  if (f.dateField === 'labelled') {
+    const { from, to } = dateBounds(f);
+    const labelled = sql`coalesce(c.state_changed_at, ag.labelled_at)`;
+    if (from) conditions.push(sql`${labelled} >= ${from.toISOString()}::timestamptz`);
+    if (to) conditions.push(sql`${labelled} < ${to.toISOString()}::timestamptz`);
+  }
+  return sql`from clips c
+    join (
+      select a.clip_id,
+             count(*)::int as n,
+             coalesce(array_agg(a.tag order by a.tag) filter (where a.label), '{}') as labels,
+             jsonb_object_agg(a.tag, a.posterior) as posteriors,
+             min(a.confidence) as min_confidence,
+             max(a.updated_at) as labelled_at,
+             mode() within group (order by a.method) as method
+      from aggregates a
+      where a.tag in (select t.key from tags t where t.taxonomy_version = ${version}::int)
+      group by a.clip_id
+    ) ag on ag.clip_id = c.id
+    cross join (select ${version}::int as version) lv
+    left join dataset_splits ds on ds.clip_id = c.id
+    ${joins}
+    where ${sql.join(conditions, sql` and `)}`;
+}
+
+/** The split column: a join in the set-based selection, a lookup per clip otherwise. */
+const splitColumn = (sel: ClipSelection) =>
+  sel.fixedVersion === undefined ? sql`(select ds.split from dataset_splits ds where ds.clip_id = c.id)` : sql`ds.split`;
+
+export async function* streamSplitCandidates(client: CursorClient, sel: ClipSelection, batch: number): AsyncGenerator<SplitCandidate[]> {
+  const query = sql`select c.id, lv.version, ag.labels, c.vote_count, ag.method, ${splitColumn(sel)} as split
+    ${streamSelection(sel)}
+    order by c.id`;
+  for await (const rows of cursorRows<{ id: string; version: number; labels: string[] | null; vote_count: number; method: string | null; split: Split | null }>(
+    client,
+    query,
+    batch,
+  )) {
+    yield rows.map((r) => ({
+      id: r.id,
+      labelVersion: Number(r.version),
+      labels: r.labels ?? [],
+      voteCount: Number(r.vote_count),
+      method: r.method,
+      existingSplit: r.split,
+    }));
+  }
+}
+
+export async function* streamExportRecords(
+  client: CursorClient,
+  sel: ClipSelection,
+  vectors: VectorSources,
+  batch: number,
+): AsyncGenerator<ClipExportRecord[]> {
+  const withFeatures = vectors.extractorVersion != null;
+  const withEmbedding = vectors.embeddingVersionId != null;
+  const setBased = sel.fixedVersion !== undefined;
+  // Set-based: left joins the planner can merge along the id order; otherwise a lookup per clip.
+  const features = !withFeatures
+    ? sql`null::real[]`
+    : setBased
+      ? sql`f.vector`
+      : sql`(select f.vector from clip_features f where f.clip_id = c.id and f.extractor_version = ${vectors.extractorVersion})`;
+  const embedding = !withEmbedding
+    ? sql`null::real[]`
+    : setBased
+      ? sql`e.embedding`
+      : sql`(select e.embedding from clip_embeddings e where e.clip_id = c.id and e.version_id = ${vectors.embeddingVersionId}::int)`;
+  const joins = sql.join(
+    [
+      withFeatures && setBased ? sql`left join clip_features f on f.clip_id = c.id and f.extractor_version = ${vectors.extractorVersion}` : null,
+      withEmbedding && setBased ? sql`left join clip_embeddings e on e.clip_id = c.id and e.version_id = ${vectors.embeddingVersionId}::int` : null,
+    ].filter((j): j is SQL => j !== null),
+    sql` `,
+  );
+  const flat = sql`select c.id, c.sha256, c.title, c.artist, c.licence, c.provenance::text as provenance, c.source, c.duration_s,
+           c.label_state, c.vote_count, lv.version, ag.labels, ag.posteriors, ${splitColumn(sel)} as split,
+           ${features} as features, ${embedding} as embedding
+    ${streamSelection(sel, joins)}
+    order by c.id`;
+  for await (const rows of cursorRows<{
+    id: string;
+    sha256: string;
+    title: string;
+    artist: string;
+    licence: string;
+    provenance: string;
+    source: string;
+    duration_s: number | null;
+    label_state: string;
+    vote_count: number;
+    version: number;
+    labels: string[] | null;
+    posteriors: Record<string, number> | string | null;
+    split: Split | null;
+    features: number[] | null;
+    embedding: number[] | null;
+  }>(client, flat, batch)) {
+    yield rows.map((r) => ({
+      id: r.id,
+      sha256: r.sha256,
+      title: r.title,
+      artist: r.artist,
+      licence: r.licence,
+      provenance: r.provenance,
+      source: r.source,
+      durationS: r.duration_s === null ? null : Number(r.duration_s),
+      labelState: r.label_state,
+      voteCount: Number(r.vote_count),
+      labelVersion: Number(r.version),
+      labels: r.labels ?? [],
+      posteriors: (typeof r.posteriors === 'string' ? JSON.parse(r.posteriors) : r.posteriors) ?? {},
+      split: r.split,
+      features: r.features ? r.features.map(Number) : null,
+      embedding: r.embedding ? r.embedding.map(Number) : null,
+    }));
+  }
+}
