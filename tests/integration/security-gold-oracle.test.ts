@@ -347,4 +347,26 @@ describe('finding 5: experts and gold — no gold clip or gold answer on /review
     expect(ids.some((id) => settledIds.includes(id))).toBe(true);
     for (const id of goldIds) expect(ids, 'a gold clip (feature-identical to this one) is among the neighbours').not.toContain(id);
   });
+
+  it('finding 5: experts and gold — an expert is not served (and scored on) a gold clip whose answer they decided themselves', async () => {
+    // The expert settles the disputed clip, and an admin then promotes it to gold.
+    const held = (await (await call('/api/review/next', 'GET', '/api/review/next', { token: expertToken })).json()) as { lease: { id: string }; clip: { id: string } };
+    expect(held.clip.id).toBe(disputedId);
+    const decided = await call('/api/review/decisions', 'POST', '/api/review/decisions', {
+      token: expertToken,
+      body: { leaseId: held.lease.id, tags: [tagKeys[2]], idempotencyKey: `decide-${held.lease.id}` },
+    });
+    expect(decided.status).toBe(201);
+    await t.handle.db.insert(goldAnswers).values({ clipId: disputedId, taxonomyVersion: 1, tags: [tagKeys[2]], tolerated: [] });
+    // The other gold clips are answered already: this one is the only gold left for the expert.
+    const [{ id: expertId }] = await t.handle.query<{ id: string }>(`select user_id as id from leases where id = $1`, [held.lease.id]);
+    for (const [i, clipId] of goldIds.entries()) {
+      await t.handle.query(`insert into votes (clip_id, user_id, kind, taxonomy_version, tags, idempotency_key) values ($1, $2, 'vote', 1, $3, $4)`, [clipId, expertId, [tagKeys[0]], `expert-gold-${i}`]);
+    }
+    await changeProjectSettings(t.handle.db, { goldRate: 1, newContributorGoldRate: 1 });
+    const res = await call('/api/queue/next', 'GET', '/api/queue/next', { token: expertToken });
+    const item = (await res.json()) as { clip: { id: string } };
+    expect(res.status, JSON.stringify(item)).toBe(200);
+    expect(item.clip.id, 'the gold clip the expert decided').not.toBe(disputedId);
+  });
 });
