@@ -7,6 +7,15 @@
  *
  *   npm run bench:load -- [--clips 100000] [--contributors 200] [--seconds 60] [--max-requests 400000]
  *                         [--autocannon-seconds 10] [--build auto|always|never] [--url postgres://…] [--keep-db]
+ *                         [--think-ms 0] [--web 1] [--workers 0]
+ *
+ * --think-ms T: open-loop mode. Each contributor listens for T ms (±25 %, so they do not march in
+ *   step) between receiving a clip and answering it, as a person does; 200 contributors at
+ *   T = 2000 offer about 100 answers/s whatever the server's latency, so the latencies are those
+ *   of a realistic load, not of saturation (T = 0, the default, is the closed saturating loop).
+ * --web N: N `next start` processes on N ports against the one database; contributor i talks to
+ *   process i mod N (what a round-robin reverse proxy does; sessions and tokens work on any).
+ * --workers M: M `chorus worker` processes (pg-boss) beside the web processes.
  *
  * Afterwards it checks from the database that every acknowledged vote is stored exactly once,
  * no clip went past its overlap, no lease is held twice, and the server's own latency histogram
@@ -21,6 +30,7 @@ import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
   checkIntegrity,
@@ -33,8 +43,11 @@ import {
   promSamples,
   seedClips,
   seedUsers,
+  ROOT,
+  signalGroup,
   sleep,
   startServer,
+  track,
   summarize,
   timedFetch,
   type Timed,
@@ -51,8 +64,14 @@ const { values } = parseArgs({
     url: { type: 'string', default: DEFAULT_ADMIN_URL },
     out: { type: 'string', default: path.join('bench', 'results', 'load.md') },
     'keep-db': { type: 'boolean', default: false },
+    'think-ms': { type: 'string', default: '0' },
+    web: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '0' },
   },
 });
+const THINK_MS = Math.max(0, Number(values['think-ms']));
+const WEB = Math.max(1, Math.min(8, Number(values.web)));
+const WORKERS = Math.max(0, Math.min(8, Number(values.workers)));
 const CLIPS = Number(values.clips);
 const USERS = Number(values.contributors);
 const SECONDS = Math.min(600, Number(values.seconds));
@@ -61,6 +80,27 @@ const AC_SECONDS = Math.min(60, Number(values['autocannon-seconds']));
 const GOLD = 20;
 
 type Route = 'GET /api/queue/next' | 'POST /api/votes' | 'GET /api/export/jsonl' | 'GET /api/metrics' | 'POST /api/leases/[id]/release';
+
+/** A `chorus worker` process (pg-boss) on the bench database, in its own process group. */
+function startWorker(databaseUrl: string, log: string): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'jobs', 'cli.ts'), 'worker'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, CHORUS_DEMO: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  track(child);
+  return child;
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalGroup(child, 'SIGTERM');
+  const t = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
 
 /** autocannon bounded in time (its `duration`) and in count (stopped after `max` responses). */
 function runAutocannon(url: string, tokens: readonly string[], seconds: number, max: number): Promise<autocannon.Result> {
@@ -87,20 +127,30 @@ async function main() {
   ensureBuild(values.build as 'auto' | 'always' | 'never');
   console.error(`bench: creating a throwaway database with ${CLIPS} clips…`);
   const db = await createBenchDb(values.url!, 'load', { overlap: 3, goldRate: 0.05, newContributorGoldRate: 0.05, maxActiveLeases: 3 });
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+  const workers: ChildProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await Promise.all(workers.splice(0).map((w) => stopWorker(w)));
+  };
   try {
     const t0 = performance.now();
     await seedClips(db.handle, CLIPS, GOLD);
     const contributors = await seedUsers(db.handle, 'contributor', USERS);
     const [engineer] = await seedUsers(db.handle, 'engineer', 1);
-    console.error(`bench: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting next start…`);
-    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'server.log') });
-    const base = server.base;
+    console.error(`bench: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting ${WEB} × next start and ${WORKERS} × chorus worker…`);
+    // One at a time: each runs the (idempotent, advisory-locked) migrations at start.
+    for (let i = 0; i < WEB; i++) servers.push(await startServer({ databaseUrl: db.url, logFile: path.join(work, `server-${i}.log`) }));
+    for (let i = 0; i < WORKERS; i++) workers.push(startWorker(db.url, path.join(work, `worker-${i}.log`)));
+    const base = servers[0].base;
+    const baseFor = (index: number) => servers[index % servers.length].base;
     const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-    // Warm-up: every route once, so compilation of lazily loaded chunks is not measured.
-    for (const u of contributors.slice(0, 3)) await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) });
-    await timedFetch(`${base}/api/metrics`, { headers: auth(engineer.token) });
+    // Warm-up: every route once on every process, so compilation of lazily loaded chunks is not measured.
+    for (const s of servers) {
+      for (const u of contributors.slice(0, 3)) await timedFetch(`${s.base}/api/queue/next`, { headers: auth(u.token) });
+      await timedFetch(`${s.base}/api/metrics`, { headers: auth(engineer.token) });
+    }
 
     const latency = new Map<Route, number[]>();
     const statuses = new Map<string, number>();
@@ -118,7 +168,10 @@ async function main() {
     const started = performance.now();
 
     const contributor = async (u: { id: string; token: string }, index: number) => {
+      const base = baseFor(index);
       let n = 0;
+      // Open loop: start at a random point of the first listening period, not all at once.
+      if (THINK_MS > 0) await sleep(Math.random() * THINK_MS);
       while (running()) {
         sent++;
         const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) });
@@ -135,6 +188,11 @@ async function main() {
         const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] }; question: { tag: string } | null };
         const tags = item.taxonomy.tags;
         const key = `load-${index}-${n++}`;
+        if (THINK_MS > 0) {
+          // Listening to the clip before answering (±25 %).
+          await sleep(THINK_MS * (0.75 + Math.random() / 2));
+          if (!running()) break;
+        }
         // Mostly votes of one to three moods; now and then a skip or a release, as people do.
         const r = Math.random();
         if (r < 0.03) {
@@ -195,8 +253,9 @@ async function main() {
     await Promise.all([...contributors.map((u, i) => contributor(u, i)), exporter(), scraper()]);
     const elapsed = (performance.now() - started) / 1000;
 
-    // The server's own view, before it stops.
-    const metricsText = String((await timedFetch(`${base}/api/metrics`, { headers: auth(engineer.token) })).body);
+    // The servers' own view, before they stop (each process counts its own requests).
+    const metricsTexts: string[] = [];
+    for (const s of servers) metricsTexts.push(String((await timedFetch(`${s.base}/api/metrics`, { headers: auth(engineer.token) })).body));
 
     // Raw throughput of the route wrapper (token lookup, role check, metrics, log line) on a cheap
     // route: once with a token per request drawn from all contributors, once with one shared
@@ -211,15 +270,14 @@ async function main() {
         ac.push({ label, result: await runAutocannon(`${base}/api/taxonomy`, pool, AC_SECONDS, 100_000) });
       }
     }
-    await server.stop();
-    server = undefined;
+    await stopAll();
 
     // ---- checks from the database
     const { checks, unacked } = await checkIntegrity(db.handle, acked);
 
     // Server-side histogram counts per route against what the clients sent.
     const serverCounts = new Map<string, number>();
-    for (const s of promSamples(metricsText, 'chorus_http_request_duration_seconds_count')) {
+    for (const s of metricsTexts.flatMap((text) => promSamples(text, 'chorus_http_request_duration_seconds_count'))) {
       const k = `${s.labels.method} ${s.labels.route}`;
       serverCounts.set(k, (serverCounts.get(k) ?? 0) + s.value);
     }
@@ -229,11 +287,17 @@ async function main() {
     const lines: string[] = [];
     const date = new Date().toISOString();
     lines.push(`## Run of ${date}`, '');
-    lines.push(`- command: \`npm run bench:load -- --clips ${CLIPS} --contributors ${USERS} --seconds ${SECONDS}\``);
+    const extra = `${THINK_MS ? ` --think-ms ${THINK_MS}` : ''}${WEB > 1 ? ` --web ${WEB}` : ''}${WORKERS ? ` --workers ${WORKERS}` : ''}`;
+    lines.push(`- command: \`npm run bench:load -- --clips ${CLIPS} --contributors ${USERS} --seconds ${SECONDS}${extra}\``);
     lines.push(`- machine: ${machine()}`);
     lines.push(
-      `- setup: production build (\`next start\`, one process, 20 database connections), PostgreSQL on loopback, throwaway database; ${CLIPS.toLocaleString('en')} clips (${GOLD} gold, gold rate 5 %, overlap 3), ${USERS} contributors with API tokens; clients on the same 2 cores as the server and the database`,
+      `- setup: production build (${WEB === 1 ? '`next start`, one process' : `${WEB} \`next start\` processes on ${WEB} ports, contributors spread round-robin`}, 20 database connections each; ${WORKERS} \`chorus worker\` process(es)), PostgreSQL on loopback, throwaway database; ${CLIPS.toLocaleString('en')} clips (${GOLD} gold, gold rate 5 %, overlap 3), ${USERS} contributors with API tokens; clients on the same 2 cores as the server and the database`,
     );
+    if (THINK_MS > 0) {
+      lines.push(
+        `- open loop: each contributor listens ${THINK_MS} ms ±25 % before answering; offered load ≈ ${((USERS * 1000) / THINK_MS).toFixed(0)} answers/s (${USERS} contributors / ${THINK_MS} ms, less while requests are in flight)`,
+      );
+    }
     lines.push(`- ran ${elapsed.toFixed(1)} s; ${acked.length.toLocaleString('en')} answers acknowledged (${(acked.length / elapsed).toFixed(0)}/s); ${retriedVotes} vote retries (same idempotency key)`);
     lines.push('');
     lines.push('| route | requests | p50 ms | p90 ms | p99 ms | max ms | statuses | server-side count |', '|---|---:|---:|---:|---:|---:|---|---:|');
@@ -270,7 +334,7 @@ async function main() {
     console.error(`bench: written to ${out}; server log in ${path.join(work, 'server.log')}`);
     process.exitCode = failed.length ? 1 : 0;
   } finally {
-    await server?.stop();
+    await stopAll();
     if (!values['keep-db']) await db.drop();
     else console.error(`bench: kept database ${db.name}`);
   }
