@@ -1,9 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { Fragment, useState, type FormEvent } from 'react';
 import { ROLES } from '@/db/schema/auth';
 import { apiFetch } from '@/lib/client/api';
+import { describePauseCheck, PAUSE_CHECK_TITLES, UnpauseSchema, type PauseView } from '@/lib/pause/schemas';
 
 interface UserView {
   id: string;
@@ -14,7 +15,7 @@ interface UserView {
   createdAt: string;
 }
 
-export function UserAdmin({ initialUsers }: { initialUsers: UserView[] }) {
+export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserView[]; initialPauses: PauseView[] }) {
   const client = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const users = useQuery({
@@ -22,10 +23,20 @@ export function UserAdmin({ initialUsers }: { initialUsers: UserView[] }) {
     queryFn: () => apiFetch<{ users: UserView[] }>('/api/admin/users'),
     initialData: { users: initialUsers },
   });
+  const pauses = useQuery({
+    queryKey: ['pauses'],
+    queryFn: () => apiFetch<{ pauses: PauseView[] }>('/api/admin/pauses'),
+    initialData: { pauses: initialPauses },
+  });
+  const pauseOf = new Map(pauses.data.pauses.map((p) => [p.userId, p]));
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: ['users'] });
+    void client.invalidateQueries({ queryKey: ['pauses'] });
+  };
   const patch = useMutation({
     mutationFn: ({ id, body }: { id: string; body: Record<string, string> }) =>
       apiFetch(`/api/admin/users/${id}`, { method: 'PATCH', body: JSON.stringify(body) }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
+    onSuccess: refresh,
     onError: (e) => setError(e.message),
   });
   const create = useMutation({
@@ -58,38 +69,120 @@ export function UserAdmin({ initialUsers }: { initialUsers: UserView[] }) {
         <button type="submit">Add user</button>
       </form>
       {error && <p className="error">{error}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Email</th>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.data.users.map((u) => (
-            <tr key={u.id}>
-              <td>{u.email}</td>
-              <td>{u.name}</td>
-              <td>
-                <select value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <select value={u.status} onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}>
-                  {['active', 'paused', 'disabled'].map((s) => (
-                    <option key={s}>{s}</option>
-                  ))}
-                </select>
-              </td>
+      {/* Scrolls on a phone instead of pushing the page wider than the screen. */}
+      <div style={{ overflowX: 'auto' }}>
+        <table>
+          <thead>
+            <tr>
+              <th>Email</th>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Status</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {users.data.users.map((u) => (
+              <Fragment key={u.id}>
+                <tr data-user-id={u.id}>
+                  <td>{u.email}</td>
+                  <td>{u.name}</td>
+                  <td>
+                    <select value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
+                      {ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>
+                    <select value={u.status} onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}>
+                      {['active', 'paused', 'disabled'].map((s) => (
+                        <option key={s}>{s}</option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+                {u.status === 'paused' && (
+                  <tr className="pause-row">
+                    <td colSpan={4}>
+                      <PauseDetails userId={u.id} pause={pauseOf.get(u.id) ?? null} onDone={refresh} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
+  );
+}
+
+/** Why a contributor is paused, their appeal, and the unpause-with-a-note control. */
+function PauseDetails({ userId, pause, onDone }: { userId: string; pause: PauseView | null; onDone: () => void }) {
+  const [note, setNote] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const unpause = useMutation({
+    mutationFn: (body: { note: string }) =>
+      apiFetch(`/api/admin/users/${userId}/unpause`, { method: 'POST', body: JSON.stringify(body) }),
+    onSuccess: () => {
+      setProblem(null);
+      setNote('');
+      onDone();
+    },
+    onError: (e) => setProblem(e.message),
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const parsed = UnpauseSchema.safeParse({ note });
+    if (!parsed.success) return setProblem(parsed.error.issues.map((i) => i.message).join('; '));
+    unpause.mutate(parsed.data);
+  }
+  return (
+    <div className="stack" style={{ gap: 6 }} data-testid="pause-details">
+      {pause ? (
+        <>
+          <div>
+            <span className="badge">paused {new Date(pause.pausedAt).toLocaleString()}</span>{' '}
+            {pause.reason.checks.map((c, i) => (
+              <div key={i} data-check={c.check}>
+                <strong>{PAUSE_CHECK_TITLES[c.check]}:</strong> <span className="muted">{describePauseCheck(c)}</span>
+              </div>
+            ))}
+          </div>
+          {pause.appeal ? (
+            <blockquote
+              style={{ margin: 0, paddingLeft: '0.75rem', borderLeft: '3px solid var(--line)' }}
+              data-testid="pause-appeal"
+            >
+              <span className="muted">Appeal ({pause.appealedAt ? new Date(pause.appealedAt).toLocaleString() : ''}):</span>{' '}
+              {pause.appeal}
+            </blockquote>
+          ) : (
+            <span className="muted">No appeal yet.</span>
+          )}
+        </>
+      ) : (
+        <span className="muted">No reason recorded for this pause.</span>
+      )}
+      <form className="row" onSubmit={submit} style={{ flexWrap: 'wrap' }}>
+        <input
+          name="note"
+          aria-label="Note for the record (why you unpause)"
+          placeholder="note for the record (required)"
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          maxLength={2000}
+          style={{ flex: '1 1 16rem' }}
+        />
+        <button type="submit" disabled={unpause.isPending}>
+          {unpause.isPending ? 'Unpausing…' : 'Unpause'}
+        </button>
+      </form>
+      {problem && (
+        <p className="error" role="alert" style={{ margin: 0 }}>
+          {problem}
+        </p>
+      )}
+    </div>
   );
 }

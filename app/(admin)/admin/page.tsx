@@ -1,6 +1,7 @@
 import { getDb } from '@/db';
 import { listUsers } from '@/lib/auth/repo';
 import { requirePageRole } from '@/lib/auth/server';
+import { openPauses } from '@/lib/pause/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { UserAdmin } from '@/components/user-admin';
 import { UploadPanel } from '@/components/upload-panel';
@@ -11,7 +12,7 @@ import { getTaxonomyAdminView } from '@/lib/taxonomy/repo';
 export default async function AdminPage() {
   await requirePageRole(['admin'], '/admin');
   const db = await getDb();
-  const [users, settings] = await Promise.all([listUsers(db), getProjectSettings(db)]);
+  const [users, settings, pauses] = await Promise.all([listUsers(db), getProjectSettings(db), openPauses(db)]);
   const taxonomy = await getTaxonomyAdminView(db);
   return (
     <div className="stack">
@@ -19,6 +20,7 @@ export default async function AdminPage() {
       <JobsPanel />
       <UserAdmin
         initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))}
+        initialPauses={pauses}
       />
       {taxonomy && <TaxonomyEditor initial={taxonomy} />}
       <section className="panel">
