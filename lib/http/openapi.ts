@@ -51,7 +51,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/me': { GET: { summary: 'The signed-in user' } },
   '/api/taxonomy': { GET: { summary: 'The active mood taxonomy', response: TaxonomySchema } },
   '/api/queue/next': { GET: { summary: 'Lease the next clip to label (query: exclude=id,id)', response: QueueItemSchema } },
-  '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip', body: VoteInputSchema, response: VoteResultSchema } },
+  '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip (crowd leases only: 409 WRONG_QUEUE for a review lease; an idempotency key replays on its own lease and is 409 IDEMPOTENCY_KEY_REUSED on another)', body: VoteInputSchema, response: VoteResultSchema } },
   '/api/leases/{id}/release': { POST: { summary: 'Give a leased clip back to the queue' } },
   '/api/clips/{id}/audio': { GET: { summary: 'The clip audio (supports Range)' } },
   '/api/clips': { GET: { summary: 'Clips with vote counts and current labels' }, POST: { summary: 'Upload audio (multipart: file…, title, artist, licence, provenance)' } },
