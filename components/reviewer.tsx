@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import type { ReviewItem } from '@/lib/review/schemas';
 import { AudioPlayer } from './audio-player';
+import { own } from '@/lib/util/dict';
 
 function initialSelection(item: ReviewItem): string[] {
   // Start from the crowd's current labels (or the model's guess when nobody voted), so the
@@ -172,7 +173,7 @@ export function Reviewer() {
                     {votes?.yes ?? 0} / {votes?.no ?? 0}
                   </td>
                   <td>{pct(votes?.posterior)}</td>
-                  <td>{pct(item.model?.probs[tag.key])}</td>
+                  <td>{pct(own(item.model?.probs, tag.key))}</td>
                   <td>
                     <button
                       type="button"

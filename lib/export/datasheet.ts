@@ -1,5 +1,6 @@
 import { datasetConfigs, MANIFEST_FILE, type SnapshotManifest } from './layout';
 import { SPLITS, softLabelColumn, type ExportFormat } from './row';
+import { own } from '@/lib/util/dict';
 
 /** Agreement figures computed by the crowd module, passed in as numbers. */
 export interface AgreementFigure {
@@ -127,10 +128,10 @@ export function buildDatasheet(input: DatasheetInput): string {
   const labelled = input.tag_info !== undefined;
   const tagRows = m.tags.map((tag) => [
     `\`${tag}\``,
-    ...(labelled ? [escapeCell(input.tag_info?.[tag]?.label ?? ''), escapeCell(input.tag_info?.[tag]?.description ?? '')] : []),
-    fmt(c.per_tag[tag] ?? 0),
-    pct((c.per_tag[tag] ?? 0) / Math.max(1, c.rows)),
-    ...SPLITS.map((s) => fmt(c.per_split_tag[s]?.[tag] ?? 0)),
+    ...(labelled ? [escapeCell(own(input.tag_info, tag)?.label ?? ''), escapeCell(own(input.tag_info, tag)?.description ?? '')] : []),
+    fmt(own(c.per_tag, tag) ?? 0),
+    pct((own(c.per_tag, tag) ?? 0) / Math.max(1, c.rows)),
+    ...SPLITS.map((s) => fmt(own(own(c.per_split_tag, s), tag) ?? 0)),
   ]);
   section(
     'Composition',
@@ -192,7 +193,7 @@ export function buildDatasheet(input: DatasheetInput): string {
             ['tag', ...agreement.map((a) => escapeCell(a.metric))],
             [
               ['(overall)', ...agreement.map((a) => num(a.overall))],
-              ...m.tags.map((tag) => [`\`${tag}\``, ...agreement.map((a) => num(a.per_tag?.[tag]))]),
+              ...m.tags.map((tag) => [`\`${tag}\``, ...agreement.map((a) => num(own(a.per_tag, tag)))]),
             ],
           ),
           '',
@@ -221,13 +222,13 @@ export function buildDatasheet(input: DatasheetInput): string {
 function knownLimits(input: DatasheetInput): string[] {
   const { counts: c, tags } = input.manifest;
   const limits = [...(input.known_limits ?? [])];
-  const rare = tags.filter((t) => (c.per_tag[t] ?? 0) < RARE_TAG_SHARE * c.rows);
+  const rare = tags.filter((t) => (own(c.per_tag, t) ?? 0) < RARE_TAG_SHARE * c.rows);
   if (rare.length) {
     limits.push(
       `Rare tags (under ${pct(RARE_TAG_SHARE)} of clips): ${rare.map((t) => `\`${t}\``).join(', ')}; expect unstable per-tag metrics.`,
     );
   }
-  const thinTest = tags.filter((t) => (c.per_split_tag.test?.[t] ?? 0) < MIN_TEST_POSITIVES);
+  const thinTest = tags.filter((t) => (own(c.per_split_tag.test, t) ?? 0) < MIN_TEST_POSITIVES);
   if (thinTest.length && c.rows > 0) {
     limits.push(
       `Fewer than ${MIN_TEST_POSITIVES} test positives for ${thinTest.map((t) => `\`${t}\``).join(', ')}: per-tag test scores are noisy.`,
@@ -293,7 +294,7 @@ function columnMeaning(col: string, tags: readonly string[]): string {
     embedding: 'learned embedding (float32) of the model in the summary',
   };
   const tag = tags.find((t) => softLabelColumn(t) === col);
-  return tag !== undefined ? `posterior P(\`${tag}\` applies), 0–1` : (fixed[col] ?? '');
+  return tag !== undefined ? `posterior P(\`${tag}\` applies), 0–1` : (own(fixed, col) ?? '');
 }
 
 function sizeCategory(n: number): string {

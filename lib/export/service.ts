@@ -40,6 +40,7 @@ import { CreateSnapshotSchema, SnapshotFiltersSchema, type CreateSnapshot, type 
 import { readManifest, SnapshotExistsError, writeSnapshot } from './snapshot';
 import { assignStableSplits, DEFAULT_SPLIT_PROPORTIONS, type SplitItem } from './splits';
 import { mapClipLabels, planTagMapping, type TagPlan } from './taxonomy-map';
+import { dict } from '@/lib/util/dict';
 
 /**
  * Dataset snapshots end to end: define (filters, formats, columns) → a `building` row with the
@@ -295,12 +296,12 @@ async function writeRows(db: Db, row: SnapshotRow, dir: string, options: BuildOp
           {
             metric: "Krippendorff's alpha",
             overall: agreement.overall?.alpha ?? null,
-            per_tag: Object.fromEntries([...agreement.perTag].map(([t, a]) => [t, a.alpha])),
+            per_tag: dict([...agreement.perTag].map(([t, a]) => [t, a.alpha])),
           },
           {
             metric: "Fleiss' kappa",
             overall: agreement.overall?.kappa ?? null,
-            per_tag: Object.fromEntries([...agreement.perTag].map(([t, a]) => [t, a.kappa])),
+            per_tag: dict([...agreement.perTag].map(([t, a]) => [t, a.kappa])),
           },
         ]
       : [];
@@ -327,7 +328,7 @@ async function writeRows(db: Db, row: SnapshotRow, dir: string, options: BuildOp
         const plan = planFor(r.labelVersion);
         if (!split || plan === null) continue;
         const { tags, soft } = mapLabels(plan, r.labels, r.posteriors);
-        const softLabels: Record<string, number> = {};
+        const softLabels = dict<number>();
         for (const [t, p] of Object.entries(soft)) softLabels[t] = Math.min(1, Math.max(0, p));
         const out: ExportRow = {
           clip_id: r.id,
@@ -402,7 +403,7 @@ async function writeRows(db: Db, row: SnapshotRow, dir: string, options: BuildOp
       created_at: started,
       build,
       datasheet: {
-        tag_info: Object.fromEntries(targetTags.map((t) => [t.key, { label: t.label, description: t.description }])),
+        tag_info: dict(targetTags.map((t) => [t.key, { label: t.label, description: t.description }])),
         label_process: {
           aggregation: describeMethods(Object.fromEntries([...methods].sort((a, b) => b[1] - a[1]))),
           votes,

@@ -26,6 +26,7 @@ import {
   type Split,
 } from './row';
 import { openSink, type FileResult, type RowSink, type WriterOptions } from './writers';
+import { dict } from '@/lib/util/dict';
 
 export interface SnapshotProgress {
   phase: 'rows' | 'finalize' | 'done';
@@ -143,14 +144,15 @@ class ShardedSink {
 }
 
 function emptyCounts(tags: readonly string[]): SnapshotManifest['counts'] {
-  const zeroTags = () => Object.fromEntries(tags.map((t) => [t, 0]));
+  // Null-prototype: tag keys like `constructor` or `toString` must count from 0, not from Object's.
+  const zeroTags = () => dict<number>(tags.map((t) => [t, 0]));
   return {
     rows: 0,
     per_split: { train: 0, validation: 0, test: 0 },
     per_tag: zeroTags(),
     per_split_tag: { train: zeroTags(), validation: zeroTags(), test: zeroTags() },
-    per_licence: {},
-    per_source: {},
+    per_licence: dict(),
+    per_source: dict(),
     expert_resolved: 0,
   };
 }
@@ -226,8 +228,8 @@ export async function writeSnapshot(options: WriteSnapshotOptions): Promise<Snap
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'finalize', rows: counts.rows, total: options.expectedRows });
 
-    counts.per_licence = Object.fromEntries(licences);
-    counts.per_source = Object.fromEntries(sources);
+    counts.per_licence = dict(licences);
+    counts.per_source = dict(sources);
     const files: FileEntry[] = [];
     for (const split of SPLITS) for (const sink of sinks.get(split)!) files.push(...(await sink.finish()));
 

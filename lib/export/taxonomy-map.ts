@@ -8,6 +8,8 @@
  * key if the new version still has it and is dropped otherwise (the tag was removed).
  */
 
+import { dict } from '@/lib/util/dict';
+
 export interface TagMappingRow {
   fromVersion: number;
   fromKey: string;
@@ -105,7 +107,7 @@ export function mapClipLabels(
   labels: readonly string[],
   posteriors: Readonly<Record<string, number>>,
 ): { tags: string[]; soft: Record<string, number> } {
-  const soft: Record<string, number> = {};
+  const soft = dict<number>();
   for (const [key, p] of Object.entries(posteriors)) {
     for (const t of plan.get(key) ?? []) {
       if (!Object.hasOwn(soft, t) || p > soft[t]) soft[t] = p;

@@ -10,6 +10,7 @@ import {
   type ExportFormat,
   type ExportRow,
 } from './row';
+import { dict } from '@/lib/util/dict';
 
 /** What a finished file is: enough for the manifest to list and verify it. */
 export interface FileResult {
@@ -159,7 +160,7 @@ function posterior(row: ExportRow, tag: string): number | null {
  * of every split has the same shape (the `datasets` JSON loader infers one schema from them).
  */
 function jsonlObject(row: ExportRow, columns: Required<ExportColumns>): Record<string, unknown> {
-  const soft: Record<string, number | null> = {};
+  const soft = dict<number | null>();
   for (const tag of columns.tags) soft[tag] = posterior(row, tag);
   const out: Record<string, unknown> = {
     clip_id: row.clip_id,

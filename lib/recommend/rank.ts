@@ -7,6 +7,7 @@
  */
 import { sessionDirection, type SessionState } from './session';
 import { cosine, dot, normalize, type Vec } from './vector-math';
+import { dict, own } from '@/lib/util/dict';
 
 /** A track that the ANN search returned, with what ranking needs to know about it. */
 export interface Candidate {
@@ -113,7 +114,7 @@ export function moodTarget(blend: Readonly<Record<string, number>>): Record<stri
   const entries = Object.entries(blend).filter(([, w]) => Number.isFinite(w) && w > 0);
   const total = entries.reduce((s, [, w]) => s + w, 0);
   if (total === 0) return null;
-  return Object.fromEntries(entries.map(([tag, w]) => [tag, w / total]));
+  return dict(entries.map(([tag, w]) => [tag, w / total]));
 }
 
 /**
@@ -130,7 +131,7 @@ export function moodMatch(
 ): number {
   if (!probs) return 0;
   let s = 0;
-  for (const [tag, t] of Object.entries(target)) s += t * (probs[tag] ?? 0);
+  for (const [tag, t] of Object.entries(target)) s += t * (own(probs, tag) ?? 0);
   return s;
 }
 

@@ -4,6 +4,7 @@
  * coerced, flags accept 0/1/true/false.
  */
 import { z } from 'zod';
+import { dict } from '@/lib/util/dict';
 
 /** Opaque listener session ids: 24 url-safe base64 characters from 18 random bytes (see repo). */
 export const SessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a listener session id');
@@ -23,7 +24,8 @@ export const MoodBlendSchema = z
   .string()
   .max(400)
   .transform((raw, ctx) => {
-    const blend: Record<string, number> = {};
+    // Null-prototype: `constructor:1` or `__proto__:1` is a tag name here, not Object's.
+    const blend = dict<number>();
     for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
       const [tag, weight, extra] = part.split(':').map((s) => s.trim());
       const w = weight === undefined ? 1 : Number(weight);

@@ -15,6 +15,7 @@
 import { AppError } from '@/lib/http/errors';
 import { mappingToRows, type TagMappingPair } from './mapping';
 import type { Tag, TaxonomyEditOp, TaxonomyEditOpInput } from './schemas';
+import { dict } from '@/lib/util/dict';
 
 export interface TaxonomyEditResult {
   /** Tags of the new version, in display order. */
@@ -70,7 +71,7 @@ export function applyTaxonomyEdits(
   const baseKeys = new Set(base.tags.map((t) => t.key));
   if (nodes.length === 0) throw editError(null, null, 'The new version would have no tags; keep or add at least one');
 
-  const mapping: Record<string, string[]> = Object.fromEntries(base.tags.map((t) => [t.key, [] as string[]]));
+  const mapping = dict<string[]>(base.tags.map((t) => [t.key, [] as string[]]));
   for (const node of nodes) for (const origin of node.origins) mapping[origin].push(node.tag.key);
 
   // A removed tag has no mapping rows; a new tag under its key would read as its successor to

@@ -8,6 +8,8 @@
  * not list is not a tag of that version and maps to nothing.
  */
 
+import { dict } from '@/lib/util/dict';
+
 export type TagMapping = Readonly<Record<string, readonly string[]>>;
 
 /** One stored `tag_mappings` row of a single step, without its version numbers. */
@@ -47,7 +49,7 @@ export function mapLabels(tags: readonly string[], mapping: TagMapping): string[
  * // → { calm: 0.9, joyful: 0.6, upbeat: 0.6 }
  */
 export function mapSoftLabels(posteriors: Readonly<Record<string, number>>, mapping: TagMapping): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = dict<number>();
   for (const [key, p] of Object.entries(posteriors)) {
     for (const target of targetsOf(mapping, key)) {
       if (!Object.hasOwn(out, target) || p > out[target]) out[target] = p;
@@ -66,10 +68,10 @@ export function mapSoftLabels(posteriors: Readonly<Record<string, number>>, mapp
  * // → { sad: ['somber'], dark: ['somber'] }
  */
 export function composeMappings(...steps: TagMapping[]): Record<string, string[]> {
-  if (steps.length === 0) return {};
-  let current: Record<string, string[]> = Object.fromEntries(Object.entries(steps[0]).map(([k, v]) => [k, [...v]]));
+  if (steps.length === 0) return dict();
+  let current: Record<string, string[]> = dict(Object.entries(steps[0]).map(([k, v]) => [k, [...v]]));
   for (const step of steps.slice(1)) {
-    const next: Record<string, string[]> = {};
+    const next = dict<string[]>();
     for (const [key, targets] of Object.entries(current)) next[key] = mapLabels(targets, step);
     current = next;
   }
@@ -78,7 +80,7 @@ export function composeMappings(...steps: TagMapping[]): Record<string, string[]
 
 /** Every key onto itself: the mapping of a version to itself. */
 export function identityMapping(keys: readonly string[]): Record<string, string[]> {
-  return Object.fromEntries(keys.map((k) => [k, [k]]));
+  return dict(keys.map((k) => [k, [k]]));
 }
 
 /**
@@ -94,11 +96,11 @@ export function mappingFromRows(
   rows: readonly TagMappingPair[],
 ): Record<string, string[]> {
   const known = new Set(toKeys);
-  if (rows.length === 0) return Object.fromEntries(fromKeys.map((k) => [k, known.has(k) ? [k] : []]));
+  if (rows.length === 0) return dict(fromKeys.map((k) => [k, known.has(k) ? [k] : []]));
   const position = new Map(toKeys.map((k, i) => [k, i]));
   const byKey = new Map<string, Set<string>>(fromKeys.map((k) => [k, new Set<string>()]));
   for (const row of rows) if (known.has(row.toKey)) byKey.get(row.fromKey)?.add(row.toKey);
-  return Object.fromEntries(
+  return dict(
     [...byKey].map(([k, targets]) => [k, [...targets].sort((a, b) => position.get(a)! - position.get(b)!)]),
   );
 }
