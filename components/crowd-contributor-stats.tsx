@@ -26,8 +26,8 @@ export function ContributorStats({ answered }: { answered: number }) {
   }
   return (
     <span className="muted" title={hint} data-testid="contributor-stats">
-      Accuracy <strong style={{ color: 'var(--text)' }}>{Math.round((q.accuracy ?? 0) * 100)}%</strong> ({q.goldCorrect}/
-      {q.goldAnswered}){' · '}streak <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
+      Accuracy <strong style={{ color: 'var(--text)' }}>{Math.round((q.accuracy ?? 0) * 100)}%</strong> ({q.tagChecksRight}/
+      {q.tagChecks} tag checks on {q.goldAnswered} test clips){' · '}streak <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
     </span>
   );
 }

@@ -44,7 +44,7 @@ export function CrowdReliabilityTable({ workers, total }: { workers: readonly Re
                 {w.goldAccuracy === null ? (
                   <span className="muted">—</span>
                 ) : (
-                  `${pct(w.goldAccuracy)} (${w.goldCorrect}/${w.goldTotal})`
+                  `${pct(w.goldAccuracy)} (${w.goldCorrect}/${w.goldTotal} tag checks)`
                 )}
               </td>
               <td>{w.weight.toFixed(2)}</td>

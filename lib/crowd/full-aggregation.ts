@@ -14,13 +14,14 @@ import {
   type MultiLabelVote,
   type TagGold,
 } from './binary-relevance';
-import { decideClipState } from './clip-state';
-import { applyTargetedAnswers, isGoldAnswerRight, MultiLabelVoteEncoder, tagGoldFor, type TargetedAnswer } from './live';
+import { decideClipState, supportedLabels } from './clip-state';
+import { applyTargetedAnswers, goldTagChecks, MultiLabelVoteEncoder, tagGoldFor, type TargetedAnswer } from './live';
 import { forgetCurrentFit } from './model-store';
 import { clipStateSettings, overlapTargetAfter } from './policy';
 import {
   assessContributor,
   goldAccuracyMultiLabel,
+  playableMs,
   type ContributorAssessment,
   type Estimate,
   type ListenEvent,
@@ -160,7 +161,7 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
       const createdAt = new Date(row.created_at);
       const inWindow = judgedFrom.has(row.user_id) && createdAt >= judgedFrom.get(row.user_id)!;
       if (previous && createdAt > previous.votesUntil) touchedSincePrevious.add(row.clip_id);
-      const duration = snapshot.get(row.clip_id)?.durationS;
+      const snap = snapshot.get(row.clip_id);
       const clipGold = gold.get(row.clip_id);
       let answer: string;
       if (row.kind === 'vote') {
@@ -173,9 +174,10 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
         list.push(vote);
         answer = voteTags.join('|');
         if (clipGold) {
-          const right = isGoldAnswerRight({ tags: voteTags }, clipGold);
-          tally.goldTotal++;
-          if (right) tally.goldRight++;
+          // Per tag: each tag the gold fixes is one check; tolerated tags are not scored.
+          const checks = goldTagChecks({ tags: voteTags }, clipGold);
+          tally.goldTotal += checks.total;
+          tally.goldRight += checks.right;
           tally.goldVotes.push(vote);
           if (inWindow) tally.judgedGoldVotes.push(vote);
         }
@@ -188,16 +190,14 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
         list.push({ worker: row.user_id, tag: row.question_tag, answer: row.answer });
         answer = `${row.question_tag}=${row.answer ? 'yes' : 'no'}`;
         if (clipGold) {
-          const right = isGoldAnswerRight({ questionTag: row.question_tag, answer: row.answer }, clipGold);
-          if (right !== null) {
-            tally.goldTotal++;
-            if (right) tally.goldRight++;
-          }
+          const checks = goldTagChecks({ questionTag: row.question_tag, answer: row.answer }, clipGold);
+          tally.goldTotal += checks.total;
+          tally.goldRight += checks.right;
         }
       }
       const event: ListenEvent = {
         listenedMs: row.listened_ms ?? Number.POSITIVE_INFINITY,
-        clipDurationMs: duration ? duration * 1000 : Number.POSITIVE_INFINITY,
+        clipDurationMs: snap?.durationS ? playableMs(snap.durationS, snap.excerptStartS) : Number.POSITIVE_INFINITY,
         answer,
       };
       tally.events.push(event);
@@ -263,8 +263,20 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     const posteriors = applyTargetedAnswers(base, targeted, model, clipGold);
     const votesOn = byClip.get(clipId) ?? [];
     const count = votesOn.length + targeted.length;
+    const counts = tags.map((tag) => {
+      const ticked = votesOn.filter((v) => v.tags.includes(tag)).length;
+      const said = targeted.filter((a) => a.tag === tag);
+      const saidYes = said.filter((a) => a.answer).length;
+      return { yes: ticked + saidYes, no: votesOn.length - ticked + said.length - saidYes };
+    });
+    const yesVotes = counts.map((c) => c.yes);
+    const fixed = tags.map((tag) => Boolean(clipGold && Object.hasOwn(clipGold, tag)));
+    const labels = supportedLabels(posteriors, yesVotes, fixed);
     const decision = decideClipState(posteriors, count, clipStateSettings(settings), {
       agreement: clipAgreement(votesOn, tags, model.prevalence),
+      yesVotes,
+      fixed,
+      tags,
     });
     states[decision.state]++;
     results.push({
@@ -272,12 +284,7 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
       seenVotes: snap.voteCount,
       state: decision.state,
       overlapTarget: overlapTargetAfter(decision, count, snap.overlapTarget, settings),
-      tags: tags.map((tag, t) => {
-        const ticked = votesOn.filter((v) => v.tags.includes(tag)).length;
-        const said = targeted.filter((a) => a.tag === tag);
-        const saidYes = said.filter((a) => a.answer).length;
-        return { tag, posterior: posteriors[t], yes: ticked + saidYes, no: votesOn.length - ticked + said.length - saidYes };
-      }),
+      tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], ...counts[t] })),
     });
   }
   const clipsWritten = await writeClipResults(db, results, 'br-em');

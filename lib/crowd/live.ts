@@ -132,6 +132,32 @@ export function isGoldAnswerRight(
   return true;
 }
 
+/**
+ * Gold scoring per tag: every tag the gold fixes is one check (a required tag must be ticked, a
+ * forbidden one must not); tolerated tags are not scored. A targeted yes/no answer is one check on
+ * its tag, none when the gold tolerates it. So a worker right on 95 % of tags scores about 95 %,
+ * where scoring whole answers would give 0.95^8 ≈ 66 % on eight tags. O(T).
+ *
+ * @example
+ * goldTagChecks({ tags: ['calm', 'sad'] }, { calm: true, sad: false, dark: false }) // { right: 2, total: 3 }
+ */
+export function goldTagChecks(
+  answer: { readonly tags: readonly string[] } | { readonly questionTag: string; readonly answer: boolean },
+  gold: TagGold,
+): { right: number; total: number } {
+  if ('questionTag' in answer) {
+    if (!Object.hasOwn(gold, answer.questionTag)) return { right: 0, total: 0 };
+    return { right: gold[answer.questionTag] === answer.answer ? 1 : 0, total: 1 };
+  }
+  let right = 0;
+  let total = 0;
+  for (const [tag, applies] of Object.entries(gold)) {
+    total++;
+    if (answer.tags.includes(tag) === applies) right++;
+  }
+  return { right, total };
+}
+
 /** A yes/no answer on one tag (a targeted question) as the posterior update sees it. */
 export interface TargetedAnswer {
   readonly worker: string;

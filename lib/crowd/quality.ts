@@ -7,6 +7,10 @@ import type { CategoricalGold } from './types';
 export interface ListenEvent {
   /** How long the clip actually played before the vote. */
   readonly listenedMs: number;
+  /**
+   * How much of the clip there was to hear: its duration from the excerpt start, capped at the
+   * excerpt length the player plays (see {@link playableMs}).
+   */
   readonly clipDurationMs: number;
   /** The answer, canonicalised (for multi-label: the sorted ticked tags joined). */
   readonly answer: string;
@@ -14,11 +18,13 @@ export interface ListenEvent {
 
 /** Admin-tunable limits of the contributor checks. */
 export interface QualitySettings {
-  /** A vote is too fast if it came before min(minListenMs, minListenFraction × duration) of listening. */
+  /** A vote is too fast if it came before min(minListenMs, minListenFraction × playable length) of listening. */
   readonly minListenMs: number;
   readonly minListenFraction: number;
-  /** Pause when at least this share of the votes were too fast. */
+  /** Pause when at least this share of the votes in the recent window were too fast. */
   readonly tooFastPauseShare: number;
+  /** The too-fast share is judged over the latest this many answers (and needs minVotesForJudgement of them). */
+  readonly tooFastWindow: number;
   /** Flag (and pause) when at least this share of the votes carry the same answer. */
   readonly sameAnswerShare: number;
   /** No judgement on too-fast share or same answer before this many votes. */
@@ -33,10 +39,17 @@ export interface QualitySettings {
   readonly flaggedWeight: number;
 }
 
+/**
+ * Defaults: a listener who names a mood after 3 s (or a fifth of a short clip) is quick, not a
+ * spammer — people judge a mood within seconds; answers under that are too fast to have heard
+ * the clip. One quick answer proves nothing: half of the latest 30 answers (at least 10) must be
+ * too fast before the check pauses anyone.
+ */
 export const DEFAULT_QUALITY_SETTINGS: QualitySettings = {
-  minListenMs: 8_000,
-  minListenFraction: 0.5,
-  tooFastPauseShare: 0.3,
+  minListenMs: 3_000,
+  minListenFraction: 0.2,
+  tooFastPauseShare: 0.5,
+  tooFastWindow: 30,
   sameAnswerShare: 0.9,
   minVotesForJudgement: 10,
   reliabilityFloor: 0.6,
@@ -73,6 +86,7 @@ function qualitySettings(overrides: Partial<QualitySettings> | undefined): Quali
     minListenMs: isNonNegative,
     minListenFraction: isProbability,
     tooFastPauseShare: isProbability,
+    tooFastWindow: isPositiveInteger,
     sameAnswerShare: isProbability,
     minVotesForJudgement: isPositiveInteger,
     reliabilityFloor: isProbability,
@@ -82,12 +96,30 @@ function qualitySettings(overrides: Partial<QualitySettings> | undefined): Quali
   });
 }
 
+/** Excerpt length the labeler plays (seconds), as the extractor chooses it by default. */
+export const PLAYED_EXCERPT_S = 30;
+
 /**
- * Whether a vote came faster than the clip could be heard:
- * listenedMs < min(minListenMs, minListenFraction · clipDurationMs). O(1).
+ * How much of a clip a contributor can hear: from the excerpt start to the end, at most the
+ * played excerpt length; unknown durations count as the full excerpt. O(1).
  *
  * @example
- * isTooFast(2_000, 30_000) // true: 8 s of a 30 s clip are expected
+ * playableMs(12, 0)   // 12 000
+ * playableMs(240, 40) // 30 000: the player plays a 30 s excerpt
+ */
+export function playableMs(durationS: number | null | undefined, excerptStartS = 0, excerptS = PLAYED_EXCERPT_S): number {
+  if (durationS == null || !Number.isFinite(durationS) || durationS <= 0) return excerptS * 1000;
+  const rest = durationS - Math.max(0, excerptStartS || 0);
+  return Math.min(excerptS, rest > 0 ? rest : durationS) * 1000;
+}
+
+/**
+ * Whether a vote came faster than the clip could be heard:
+ * listenedMs < min(minListenMs, minListenFraction · clipDurationMs) (the playable length). O(1).
+ *
+ * @example
+ * isTooFast(2_000, 30_000) // true: 3 s of a 30 s clip are expected
+ * isTooFast(2_500, 10_000) // false: a fifth of a 10 s clip is 2 s
  */
 export function isTooFast(listenedMs: number, clipDurationMs: number, overrides?: Partial<QualitySettings>): boolean {
   const s = qualitySettings(overrides);
@@ -98,7 +130,9 @@ export function isTooFast(listenedMs: number, clipDurationMs: number, overrides?
  * Spam signals → a vote-weight multiplier and a pause flag.
  *
  *   weight = (1 − tooFastShare) · flaggedWeight^(number of flags among same_answer, low_reliability, low_gold_accuracy)
- *   pause  = tooFastShare ≥ tooFastPauseShare (after minVotesForJudgement votes) or any of those flags
+ *   pause  = tooFastShare ≥ tooFastPauseShare or any of those flags
+ * where tooFastShare is the share of too-fast answers among the latest tooFastWindow answers
+ * (votes are in time order) and is judged only once that window holds minVotesForJudgement;
  * where same_answer = one answer on ≥ sameAnswerShare of ≥ minVotesForJudgement
  * votes, and low_reliability / low_gold_accuracy = mean + z·std below the floor,
  * so a newcomer with three unlucky votes is not paused on noise. Reliability is
@@ -109,6 +143,8 @@ export function isTooFast(listenedMs: number, clipDurationMs: number, overrides?
  * @example
  * const votes = Array.from({ length: 20 }, () => ({ listenedMs: 20_000, clipDurationMs: 30_000, answer: 'happy' }));
  * assessContributor({ votes }) // { weight: 0.25, pause: true, flags: ['same_answer'], … }
+ * // A quick listener (5 s per 20 s clip) is neither too fast nor penalised:
+ * assessContributor({ votes: votes.map((v, i) => ({ ...v, listenedMs: 5_000, answer: String(i) })) }) // { weight: 1, pause: false, flags: [] }
  */
 export function assessContributor(
   input: { readonly votes: readonly ListenEvent[]; readonly reliability?: Estimate; readonly gold?: Estimate },
@@ -117,12 +153,14 @@ export function assessContributor(
   const s = qualitySettings(overrides);
   const n = input.votes.length;
   let tooFast = 0;
+  const windowStart = Math.max(0, n - s.tooFastWindow);
   const answers = new Map<string, number>();
-  for (const vote of input.votes) {
-    if (vote.listenedMs < Math.min(s.minListenMs, s.minListenFraction * vote.clipDurationMs)) tooFast++;
+  input.votes.forEach((vote, i) => {
+    if (i >= windowStart && vote.listenedMs < Math.min(s.minListenMs, s.minListenFraction * vote.clipDurationMs)) tooFast++;
     answers.set(vote.answer, (answers.get(vote.answer) ?? 0) + 1);
-  }
-  const tooFastShare = n > 0 ? tooFast / n : 0;
+  });
+  const windowed = n - windowStart;
+  const tooFastShare = windowed > 0 ? tooFast / windowed : 0;
   const sameAnswerShare = n > 0 ? Math.max(...answers.values()) / n : 0;
   const judged = n >= s.minVotesForJudgement;
   const surelyBelow = (e: Estimate | undefined, floor: number) => e !== undefined && e.mean + s.floorConfidenceZ * e.std < floor;

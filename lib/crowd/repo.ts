@@ -175,6 +175,7 @@ export interface ClipSnapshot {
   labelState: LabelState;
   overlapTarget: number;
   durationS: number | null;
+  excerptStartS: number;
 }
 
 /** Every clip that has answers, with what the write-back guard compares against. */
@@ -185,9 +186,10 @@ export async function clipsWithAnswers(db: DbOrTx): Promise<Map<string, ClipSnap
     label_state: LabelState;
     overlap_target: number;
     duration_s: number | null;
+    excerpt_start_s: number | null;
   }>(
     db,
-    sql`select c.id, c.vote_count, c.label_state, c.overlap_target, c.duration_s from clips c
+    sql`select c.id, c.vote_count, c.label_state, c.overlap_target, c.duration_s, c.excerpt_start_s from clips c
         where c.vote_count > 0 or exists (select 1 from votes v where v.clip_id = c.id and v.kind = 'targeted')`,
   );
   return new Map(
@@ -199,6 +201,7 @@ export async function clipsWithAnswers(db: DbOrTx): Promise<Map<string, ClipSnap
         labelState: r.label_state,
         overlapTarget: Number(r.overlap_target),
         durationS: r.duration_s,
+        excerptStartS: Number(r.excerpt_start_s ?? 0),
       },
     ]),
   );
@@ -307,7 +310,8 @@ export interface ClipResult {
   seenVotes: number;
   state: LabelState;
   overlapTarget: number;
-  tags: { tag: string; posterior: number; yes: number; no: number }[];
+  /** `label`: a positive label (posterior ≥ 0.5 with a yes vote or gold behind it; see supportedLabels). */
+  tags: { tag: string; posterior: number; label: boolean; yes: number; no: number }[];
 }
 
 const CHUNK = 2000;
@@ -326,14 +330,14 @@ export async function writeClipResults(db: DbOrTx, results: ClipResult[], method
     );
     const aggJson = JSON.stringify(
       chunk.flatMap((r) =>
-        r.tags.map((t) => ({ clip_id: r.clipId, seen: r.seenVotes, tag: t.tag, posterior: t.posterior, yes: t.yes, no: t.no })),
+        r.tags.map((t) => ({ clip_id: r.clipId, seen: r.seenVotes, tag: t.tag, posterior: t.posterior, label: t.label, yes: t.yes, no: t.no })),
       ),
     );
     await execRows(
       db,
       sql`insert into aggregates (clip_id, tag, posterior, label, confidence, yes_votes, no_votes, method, updated_at)
-          select x.clip_id, x.tag, x.posterior, x.posterior >= 0.5, greatest(x.posterior, 1 - x.posterior), x.yes, x.no, ${method}, now()
-          from jsonb_to_recordset(${aggJson}::jsonb) as x(clip_id uuid, seen int, tag text, posterior double precision, yes int, no int)
+          select x.clip_id, x.tag, x.posterior, x.label, greatest(x.posterior, 1 - x.posterior), x.yes, x.no, ${method}, now()
+          from jsonb_to_recordset(${aggJson}::jsonb) as x(clip_id uuid, seen int, tag text, posterior double precision, label boolean, yes int, no int)
           join clips c on c.id = x.clip_id and c.vote_count = x.seen and c.label_state <> 'expert_resolved'
           on conflict (clip_id, tag) do update set
             posterior = excluded.posterior, label = excluded.label, confidence = excluded.confidence,

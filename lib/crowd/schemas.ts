@@ -9,10 +9,14 @@ import { LABEL_STATES } from '@/db/schema/catalog';
 export const ContributorQualitySchema = z.object({
   /** Gold clips answered (among the counted answers). */
   goldAnswered: z.number().int(),
+  /** Gold answers entirely right (every tag the gold fixes answered as fixed). */
   goldCorrect: z.number().int(),
-  /** goldCorrect / goldAnswered, null before the first counted gold answer. */
+  /** Tag checks on those answers: each tag a gold answer fixes is one check; tolerated tags are not scored. */
+  tagChecks: z.number().int(),
+  tagChecksRight: z.number().int(),
+  /** tagChecksRight / tagChecks (per-tag accuracy), null before the first counted gold answer. */
   accuracy: z.number().nullable(),
-  /** Consecutive gold answers right, counting back from the latest counted one. */
+  /** Consecutive gold answers entirely right, counting back from the latest counted one. */
   streak: z.number().int(),
   /** Answers given (votes and yes/no answers; skips and flags not counted). */
   votes: z.number().int(),
@@ -42,6 +46,7 @@ export const ReliabilityRowSchema = z.object({
   sensitivity: z.number(),
   specificity: z.number(),
   votes: z.number().int(),
+  /** Gold tag checks right / made: each tag a gold answer fixes is one check (tolerated tags are free). */
   goldCorrect: z.number().int(),
   goldTotal: z.number().int(),
   goldAccuracy: z.number().nullable(),

@@ -9,9 +9,9 @@ import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
 import { clipAgreement } from './agreement';
 import { updateClipPosterior, type ClipVote } from './binary-relevance';
-import { decideClipState } from './clip-state';
+import { decideClipState, supportedLabels } from './clip-state';
 import { clipStateSettings, overlapTargetAfter } from './policy';
-import { applyTargetedAnswers, isGoldAnswerRight, tagGoldFor, type TargetedAnswer } from './live';
+import { applyTargetedAnswers, goldTagChecks, tagGoldFor, type TargetedAnswer } from './live';
 import { currentFit, liveModelFor } from './model-store';
 import {
   answersForClip,
@@ -62,21 +62,25 @@ export async function onVoteRecorded(tx: DbOrTx, vote: typeof votes.$inferSelect
     }
   }
   const posteriors = applyTargetedAnswers(updateClipPosterior(full, model, gold), targeted, model, gold);
+  const ticked = tags.map((tag) => full.filter((v) => v.tags.includes(tag)).length);
+  const saidYes = tags.map((tag) => targeted.filter((a) => a.tag === tag && a.answer).length);
+  const saidNo = tags.map((tag) => targeted.filter((a) => a.tag === tag && !a.answer).length);
+  const yesVotes = tags.map((_, t) => ticked[t] + saidYes[t]);
+  const noVotes = tags.map((_, t) => full.length - ticked[t] + saidNo[t]);
+  const fixed = tags.map((tag) => Boolean(gold && Object.hasOwn(gold, tag)));
+  const labels = supportedLabels(posteriors, yesVotes, fixed);
   await upsertAggregates(
     tx,
     tags.map((tag, t) => {
-      const yes = full.filter((v) => v.tags.includes(tag)).length + targeted.filter((a) => a.tag === tag && a.answer).length;
-      const no =
-        full.length - full.filter((v) => v.tags.includes(tag)).length + targeted.filter((a) => a.tag === tag && !a.answer).length;
       const p = posteriors[t];
       return {
         clipId: vote.clipId,
         tag,
         posterior: p,
-        label: p >= 0.5,
+        label: labels[t],
         confidence: Math.max(p, 1 - p),
-        yesVotes: yes,
-        noVotes: no,
+        yesVotes: yesVotes[t],
+        noVotes: noVotes[t],
         method: 'br-incremental',
       };
     }),
@@ -84,6 +88,9 @@ export async function onVoteRecorded(tx: DbOrTx, vote: typeof votes.$inferSelect
   const count = full.length + targeted.length;
   const decision = decideClipState(posteriors, count, clipStateSettings(settings), {
     agreement: clipAgreement(full, tags, model.prevalence),
+    yesVotes,
+    fixed,
+    tags,
   });
   await setClipState(tx, vote.clipId, decision.state, overlapTargetAfter(decision, count, clip.overlap_target, settings));
   await maybeTriggerAggregation(tx, settings, fit);
@@ -112,25 +119,33 @@ async function maybeTriggerAggregation(tx: DbOrTx, settings: ProjectSettings, fi
 }
 
 /**
- * A contributor's own record on gold clips: how many they answered, how many right, and their
- * current streak of right answers. Answers are counted in blocks of QUALITY_REVEAL_BLOCK, so
- * watching the numbers after each answer cannot tell which clip was a honeypot; nothing
- * per-clip is returned. O(the contributor's answers).
+ * A contributor's own record on gold clips: how many they answered, how many entirely right,
+ * their accuracy per tag check (every tag the gold fixes is one check, tolerated tags are free —
+ * so a contributor right on 95 % of tags reads about 95 %), and their current streak of entirely
+ * right answers. Answers are counted in blocks of QUALITY_REVEAL_BLOCK, so watching the numbers
+ * after each answer cannot tell which clip was a honeypot; nothing per-clip is returned.
+ * O(the contributor's answers).
  */
 export async function contributorQuality(db: DbOrTx, userId: string): Promise<ContributorQuality> {
   const [{ total, gold }, taxonomy] = await Promise.all([goldHistoryOf(db, userId), getActiveTaxonomy(db)]);
   const tags = taxonomy.tags.map((t) => t.key);
   const counted = Math.floor(total / QUALITY_REVEAL_BLOCK) * QUALITY_REVEAL_BLOCK;
   const outcomes: boolean[] = [];
+  let checks = 0;
+  let checksRight = 0;
   for (const g of gold) {
     if (g.n > counted) break;
     const tagGold = tagGoldFor({ tags: g.gold_tags, tolerated: g.tolerated }, tags);
     if (Object.keys(tagGold).length === 0) continue;
-    const right =
+    const answer =
       g.kind === 'targeted' && g.question_tag !== null && g.answer !== null
-        ? isGoldAnswerRight({ questionTag: g.question_tag, answer: g.answer }, tagGold)
-        : isGoldAnswerRight({ tags: g.tags }, tagGold);
-    if (right !== null) outcomes.push(right);
+        ? { questionTag: g.question_tag, answer: g.answer }
+        : { tags: g.tags };
+    const scored = goldTagChecks(answer, tagGold);
+    if (scored.total === 0) continue;
+    checks += scored.total;
+    checksRight += scored.right;
+    outcomes.push(scored.right === scored.total);
   }
   const goldCorrect = outcomes.filter(Boolean).length;
   let streak = 0;
@@ -138,7 +153,9 @@ export async function contributorQuality(db: DbOrTx, userId: string): Promise<Co
   return {
     goldAnswered: outcomes.length,
     goldCorrect,
-    accuracy: outcomes.length > 0 ? goldCorrect / outcomes.length : null,
+    tagChecks: checks,
+    tagChecksRight: checksRight,
+    accuracy: checks > 0 ? checksRight / checks : null,
     streak,
     votes: total,
     countedVotes: counted,

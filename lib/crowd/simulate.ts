@@ -390,7 +390,7 @@ export interface AnswerScore {
  *
  * @example
  * scoreAnswers([['calm']], [['calm', 'dreamy']], ['calm', 'dreamy', 'dark'])
- * // tagAccuracy 2/3, exactSetAccuracy 0, balancedAccuracy mean(calm 1, dreamy 0.5 (se 0), dark 1) = 0.833
+ * // tagAccuracy 2/3, exactSetAccuracy 0, balancedAccuracy mean(calm se 1, dreamy se 0, dark sp 1) = 2/3
  */
 export function scoreAnswers(answers: readonly (readonly string[])[], truths: readonly (readonly string[])[], tags: readonly string[]): AnswerScore {
   const T = tags.length;

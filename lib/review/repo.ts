@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
 import { aggregates, clips, expertDecisions, leases } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/repo';
+import { disputeReason } from '@/lib/crowd/clip-state';
 import { upsertAggregates } from '@/lib/crowd/repo';
 import { AppError } from '@/lib/http/errors';
 import { isUniqueViolation, reclaimExpiredLeases } from '@/lib/queue/repo';
@@ -80,16 +81,31 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
 }
 
 async function describe(db: DbOrTx, clipId: string, expertId: string, settings: ProjectSettings) {
-  const [row] = await execRows<{ state: string; second: boolean; uncertainty: number | null }>(
+  const [row] = await execRows<{ state: string; second: boolean; uncertainty: number | null; votes: number }>(
     db,
     sql`select c.label_state as state,
+               (select count(*)::int from votes v where v.clip_id = c.id and v.kind in ('vote', 'targeted')) as votes,
                exists (select 1 from expert_decisions d where d.clip_id = c.id and d.second_opinion_wanted and d.user_id <> ${expertId}) as second,
                (select p.uncertainty from predictions p join models m on m.id = p.model_id and m.status = 'active' where p.clip_id = c.id) as uncertainty
         from clips c where c.id = ${clipId}`,
   );
   const reasons: string[] = [];
   if (row?.second) reasons.push('Sampled for a second, independent expert opinion (expert–expert agreement)');
-  if (row?.state === 'disputed') reasons.push('The crowd disputes it: the vote limit was reached without a confident label');
+  if (row?.state === 'disputed') {
+    // The honest story: which tags are in doubt, with their votes, and how many votes there were.
+    const tags = await execRows<{ tag: string; posterior: number; yes_votes: number; no_votes: number }>(
+      db,
+      sql`select a.tag, a.posterior, a.yes_votes, a.no_votes from aggregates a where a.clip_id = ${clipId} order by a.tag`,
+    );
+    reasons.push(
+      disputeReason({
+        votes: Number(row.votes),
+        maxVotes: Math.max(settings.maxVotes, settings.minVotes),
+        threshold: settings.consensusThreshold,
+        tags: tags.map((t) => ({ tag: t.tag, posterior: Number(t.posterior), yes: Number(t.yes_votes), no: Number(t.no_votes) })),
+      }),
+    );
+  }
   if (row?.uncertainty != null && row.uncertainty >= settings.expertUncertaintyThreshold) {
     reasons.push(`The model is unsure of it (uncertainty ${row.uncertainty.toFixed(2)})`);
   }

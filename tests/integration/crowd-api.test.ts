@@ -91,6 +91,8 @@ describe('GET /api/me/quality', () => {
     expect(early).toEqual({
       goldAnswered: 0,
       goldCorrect: 0,
+      tagChecks: 0,
+      tagChecksRight: 0,
       accuracy: null,
       streak: 0,
       votes: 9,
@@ -105,7 +107,10 @@ describe('GET /api/me/quality', () => {
     expect(body).toEqual({
       goldAnswered: 3,
       goldCorrect: 2,
-      accuracy: 2 / 3,
+      // Per tag: 7 checks on gold 0 (uplifting tolerated), 8 each on golds 1 and 2; one wrong (dark).
+      tagChecks: 23,
+      tagChecksRight: 22,
+      accuracy: 22 / 23,
       streak: 1,
       votes: 10,
       countedVotes: 10,
@@ -161,7 +166,8 @@ describe('engineer crowd routes', () => {
     const me = rel.workers.find((w) => w.userId === contributorId)!;
     expect(me.name).toContain('contributor');
     expect(me.votes).toBe(10);
-    expect(me.goldTotal).toBe(3);
+    // Gold is scored per tag: 7 + 8 + 8 tag checks on the three gold answers.
+    expect(me.goldTotal).toBe(23);
     expect(me.uncertainty).toBeGreaterThan(0);
 
     const agreement = (await (

@@ -39,11 +39,14 @@ describe('contributor quality', () => {
   const heard = (answer: string): ListenEvent => ({ listenedMs: 20_000, clipDurationMs: 30_000, answer });
   const rushed = (answer: string): ListenEvent => ({ listenedMs: 1_500, clipDurationMs: 30_000, answer });
 
-  it('a vote is too fast before min(8 s, half the clip) of listening', () => {
+  it('a vote is too fast before min(3 s, a fifth of the playable length) of listening', () => {
     expect(isTooFast(2_000, 30_000)).toBe(true);
-    expect(isTooFast(8_000, 30_000)).toBe(false);
-    expect(isTooFast(4_000, 6_000)).toBe(false);
-    expect(isTooFast(2_000, 6_000)).toBe(true);
+    expect(isTooFast(3_000, 30_000)).toBe(false);
+    // A quick listener who names the mood after 5 s of a 20 s clip heard it (was "too fast" under 8 s).
+    expect(isTooFast(5_000, 20_000)).toBe(false);
+    // 10 s clip: a fifth is 2 s.
+    expect(isTooFast(2_500, 10_000)).toBe(false);
+    expect(isTooFast(1_500, 10_000)).toBe(true);
   });
 
   it('a careful, varied contributor keeps full weight', () => {
