@@ -148,14 +148,22 @@ export async function reclaimExpiredBatch(db: DbOrTx, limit = RECLAIM_BATCH): Pr
           select clip_id, count(*)::int as n from expired
           where queue = 'crowd' and not is_gold
           group by clip_id
+        ), ordered as (
+          -- Clip rows locked in id order, so two concurrent reclaims cannot deadlock on them.
+          select c.id from clips c where c.id in (select clip_id from per_clip) order by c.id for no key update
         ), fixed as (
           update clips c set assigned = greatest(0, c.assigned - p.n)
-          from per_clip p where c.id = p.clip_id
+          from per_clip p, ordered o where c.id = p.clip_id and o.id = p.clip_id
           returning p.n
         )
         select (select count(*)::int from expired) as n, (select count(*) from fixed) as clips_fixed`,
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '40P01' || e?.cause?.code === '40P01';
 }
 
 async function pickOnce(db: Db, opts: PickOptions, skipLocked: boolean): Promise<PickRow | null> {
@@ -182,7 +190,8 @@ async function pickOnce(db: Db, opts: PickOptions, skipLocked: boolean): Promise
  */
 export async function pickNextClip(db: Db, opts: PickOptions): Promise<Picked | null> {
   let row = (await pickOnce(db, opts, true)) ?? (await pickOnce(db, opts, false));
-  if (!row && (await reclaimExpiredBatch(db)) > 0) {
+  // A reclaim that loses a deadlock against the reaper rolls back whole: nothing reclaimed, no harm.
+  if (!row && (await reclaimExpiredBatch(db).catch((err) => (isDeadlock(err) ? 0 : Promise.reject(err)))) > 0) {
     row = (await pickOnce(db, opts, true)) ?? (await pickOnce(db, opts, false));
   }
   if (!row) return null;
