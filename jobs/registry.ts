@@ -7,6 +7,7 @@ import { aggregateVotesJob } from './aggregate-votes';
 import { exportSnapshotJob } from './export-snapshot';
 import { retrainJob } from './retrain';
 import { rescoreJob } from './rescore';
+import { pushEmbeddingsJob } from './push-embeddings';
 import { retrainCheckJob } from './retrain-check';
 import { applyFeedbackRetentionJob } from './apply-feedback-retention';
 
@@ -20,6 +21,7 @@ export const ALL_JOBS = [
   exportSnapshotJob,
   retrainJob,
   rescoreJob,
+  pushEmbeddingsJob,
   retrainCheckJob,
   applyFeedbackRetentionJob,
 ] as JobDefinition<unknown>[];

@@ -3,7 +3,9 @@ import type { Db } from '@/db/client';
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { jobEngine } from '@/lib/jobs/runtime';
 import { AppError, isAppError } from '@/lib/http/errors';
-import { rescoreCatalog } from '@/lib/active/service';
+import { labelsSinceLastModel } from '@/lib/active/repo';
+import { hasActiveModel } from '@/lib/model/repo';
+import { rescoreJob } from './rescore';
 import { isTraining, retrain } from '@/lib/model/service';
 
 const RetrainPayload = z.object({
@@ -17,16 +19,20 @@ const RetrainPayload = z.object({
 export type RetrainPayload = z.infer<typeof RetrainPayload>;
 
 /**
- * Retrain → register → promote-if-better → rescore every clip → push embeddings, as one job
- * with progress (training 0–60 %, rescoring 60–100 %). Safe to run twice: a second run while
- * one trains fails with CONFLICT and is retried later; a run killed midway leaves 'training'
- * rows the next run marks failed. Too few labels is not an error: the catalog is still
- * rescored (cold-start diversity before the first model).
+ * Retrain → register → promote-if-better, then queues the rescore job (which queues the
+ * embedding push only when the active model changed): the chain retrain → rescore → push as
+ * three pg-boss jobs, each on a stately queue (one waiting, one running). A second run while one
+ * trains fails with CONFLICT and is retried later; a run killed midway leaves 'training' rows
+ * the next run marks failed. Too few labels is not an error: the job completes with
+ * `skipped` (why) and `labelsAtRefusal` in its result, which the periodic check reads to wait
+ * for new labels instead of queueing the same refusal every minute; before any model a refused
+ * run still queues a rescore (cold-start diversity ranks the catalog).
  */
 export const retrainJob: JobDefinition<RetrainPayload> = {
   name: 'retrain',
   schema: RetrainPayload as z.ZodType<RetrainPayload>,
   options: { retryLimit: 2, retryDelay: 120, retryBackoff: true, expireInSeconds: 2 * 60 * 60 },
+  policy: 'stately',
   concurrency: 1,
   async handler(data, ctx) {
     let trained: Awaited<ReturnType<typeof retrain>> | null = null;
@@ -35,16 +41,17 @@ export const retrainJob: JobDefinition<RetrainPayload> = {
       trained = await retrain(ctx.db, {
         trigger: data.trigger,
         kinds: data.kinds,
-        onProgress: (f, m) => ctx.progress(0.6 * f, m),
+        onProgress: (f, m) => ctx.progress(0.95 * f, m),
       });
     } catch (err) {
       if (!(isAppError(err) && err.code === 'UNPROCESSABLE')) throw err;
       skipped = err.message;
     }
-    const rescore = await rescoreCatalog(ctx.db, {
-      catalog: trained?.catalog,
-      onProgress: (f, m) => ctx.progress(0.6 + 0.4 * f, m),
-    });
+    const rescore =
+      trained || !(await hasActiveModel(ctx.db))
+        ? ((await ctx.enqueue?.(rescoreJob, { reason: trained ? `retrain: model ${trained.candidateId}` : 'retrain refused' })) ?? null)
+        : null;
+    await ctx.progress(1, skipped ? `refused: ${skipped}` : 'trained; rescoring queued');
     return {
       trained: trained
         ? {
@@ -56,7 +63,8 @@ export const retrainJob: JobDefinition<RetrainPayload> = {
           }
         : null,
       skipped,
-      rescore: { mode: rescore.mode, modelId: rescore.modelId, clips: rescore.clips, embeddingVersion: rescore.embeddingVersion },
+      ...(skipped ? { labelsAtRefusal: (await labelsSinceLastModel(ctx.db)).labels } : {}),
+      next: rescore ? { rescore } : null,
     };
   },
 };
@@ -67,6 +75,6 @@ export async function requestRetrain(db: Db, payload: Partial<RetrainPayload>): 
   const engine = await jobEngine();
   if (!engine) throw new AppError('CONFLICT', 'The job engine is not running in this process');
   const id = await engine.enqueue(retrainJob, RetrainPayload.parse(payload));
-  if (!id) throw new AppError('CONFLICT', 'The retrain could not be queued');
+  if (!id) throw new AppError('CONFLICT', 'A retrain is already queued; it will start when the running one ends');
   return id;
 }

@@ -390,17 +390,43 @@ export async function listEmbeddingVersions(db: DbOrTx): Promise<EmbeddingVersio
 /**
  * Labels settled since the last model run started: clips that reached consensus or an expert
  * decision after the newest non-failed model's creation (all settled clips before any model).
+ * Also the newest retrain refused for too few labels after that model (a completed `retrain` job
+ * run whose result has `skipped`), and how many labels settled since that refusal: a refused
+ * retrain waits for new labels instead of being queued again every minute.
  */
-export async function labelsSinceLastModel(db: DbOrTx): Promise<{ labels: number; lastModelAt: Date | null }> {
-  const [row] = await execRows<{ labels: number; last: Date | string | null }>(
+export async function labelsSinceLastModel(
+  db: DbOrTx,
+): Promise<{ labels: number; lastModelAt: Date | null; refusedAt: Date | null; refusal: string | null; labelsSinceRefusal: number }> {
+  const [row] = await execRows<{
+    labels: number;
+    last: Date | string | null;
+    refused_at: Date | string | null;
+    refusal: string | null;
+    since_refusal: number;
+  }>(
     db,
-    sql`with last as (select max(created_at) as at from models where status <> 'failed')
+    sql`with last as (select max(created_at) as at from models where status <> 'failed'),
+             refusal as (select r.updated_at as at, r.result->>'skipped' as reason from job_runs r, last
+                         where r.name = 'retrain' and r.state = 'completed' and coalesce(r.result->>'skipped', '') <> ''
+                           and (last.at is null or r.updated_at > last.at)
+                         order by r.updated_at desc limit 1)
         select (select count(*)::int from clips c, last
                 where c.label_state in ('consensus', 'expert_resolved')
                   and (last.at is null or coalesce(c.state_changed_at, c.created_at) > last.at)) as labels,
-               (select at from last) as last`,
+               (select at from last) as last,
+               (select at from refusal) as refused_at,
+               (select reason from refusal) as refusal,
+               (select count(*)::int from clips c, refusal
+                where c.label_state in ('consensus', 'expert_resolved')
+                  and coalesce(c.state_changed_at, c.created_at) > refusal.at) as since_refusal`,
   );
-  return { labels: Number(row?.labels ?? 0), lastModelAt: row?.last ? new Date(row.last) : null };
+  return {
+    labels: Number(row?.labels ?? 0),
+    lastModelAt: row?.last ? new Date(row.last) : null,
+    refusedAt: row?.refused_at ? new Date(row.refused_at) : null,
+    refusal: row?.refusal ?? null,
+    labelsSinceRefusal: Number(row?.since_refusal ?? 0),
+  };
 }
 
 /**

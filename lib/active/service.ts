@@ -37,6 +37,7 @@ import { scoreCandidates, type ScoredCandidate, type SelectionPool, type Strateg
 import { uncertaintyScores } from './uncertainty';
 import {
   activateEmbeddingVersion,
+  activeEmbeddingVersion,
   createEmbeddingVersion,
   deleteOtherPredictions,
   insertEmbeddings,
@@ -58,8 +59,12 @@ export interface RescoreOptions {
   /** A catalog matrix already loaded by the retrain of the same job. */
   catalog?: CatalogMatrix;
   seed?: number;
-  /** Push embeddings to the recommender (default true). */
-  pushEmbeddings?: boolean;
+  /**
+   * Push embeddings to the recommender: 'if-changed' (the default) only when the active
+   * embedding version is not already this model's; true always; false never (the
+   * push-embeddings job does it).
+   */
+  pushEmbeddings?: boolean | 'if-changed';
   keepVersions?: number;
   batchSize?: number;
   /** Rows per embedding insert statement (default 5,000). */
@@ -161,6 +166,9 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
     await scorer.release();
   }
   const h = scorer.embeddingDim;
+  const push =
+    options.pushEmbeddings === true ||
+    ((options.pushEmbeddings ?? 'if-changed') === 'if-changed' && (await embeddingsStale(db, model.id)));
   const uncertainty = uncertaintyScores(probs, n, t, 'entropy', 'mean');
   lap('score');
 
@@ -175,7 +183,7 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
   // (FOR KEY SHARE on clips) do not conflict with the priority updates (FOR NO KEY UPDATE).
   await report(
     0.4,
-    `writing ${n} predictions, ${rows.length} queue priorities${options.pushEmbeddings !== false ? `, ${n} embeddings (${h}-d)` : ''}`,
+    `writing ${n} predictions, ${rows.length} queue priorities${push ? `, ${n} embeddings (${h}-d)` : ''}`,
   );
   let embeddingVersion: number | null = null;
   const timed = async (name: string, work: () => Promise<void>) => {
@@ -196,7 +204,7 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
         terms,
       ),
     ),
-    options.pushEmbeddings === false
+    !push
       ? Promise.resolve()
       : timed('push_embeddings', async () => {
           embeddingVersion = await pushEmbeddings(
@@ -213,6 +221,47 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
   lap('prune');
   await report(1, `rescored ${n} clips with model ${model.id}`);
   return { mode: 'model', modelId: model.id, clips: n, embeddingVersion, prunedVersions, timings };
+}
+
+/** Whether the recommender's active embedding version is not the given model's (so a push is due). */
+export async function embeddingsStale(db: Db, modelId: number): Promise<boolean> {
+  const current = await activeEmbeddingVersion(db);
+  return current?.modelId == null || Number(current.modelId) !== modelId;
+}
+
+/**
+ * The push-embeddings step of the retrain → rescore → push chain: when the active model's
+ * embeddings are not the recommender's active version, scores the catalog's embeddings with
+ * that model's ONNX (sha256 checked) and switches to a new version; otherwise does nothing.
+ */
+export async function pushActiveEmbeddings(
+  db: Db,
+  options: Pick<RescoreOptions, 'embeddingBatch' | 'onEmbeddingBatch' | 'onProgress' | 'keepVersions' | 'batchSize'> = {},
+): Promise<{ pushed: boolean; modelId: number | null; embeddingVersion: number | null; reason: string; prunedVersions: number[] }> {
+  const model = await getActiveModel(db);
+  if (!model) return { pushed: false, modelId: null, embeddingVersion: null, reason: 'no active model', prunedVersions: [] };
+  if (!(await embeddingsStale(db, model.id))) {
+    return { pushed: false, modelId: model.id, embeddingVersion: null, reason: `model ${model.id}'s embeddings are already active`, prunedVersions: [] };
+  }
+  if (!model.onnx || !model.onnxSha256 || onnxSha256(model.onnx) !== model.onnxSha256)
+    throw new AppError('UNPROCESSABLE', `Refusing to push embeddings of model ${model.id}: its ONNX file is missing or corrupted`);
+  const catalog = await loadCatalogMatrix(db, { featureVersion: model.featureVersion, tags: model.tagKeys });
+  if (catalog.n === 0) return { pushed: false, modelId: model.id, embeddingVersion: null, reason: 'no clips', prunedVersions: [] };
+  const scorer = await loadScorer(model.onnx, { expect: { inputDim: catalog.d, tags: model.tagKeys } });
+  let embedding: Float32Array;
+  try {
+    ({ embedding } = await scorer.score(catalog.x, catalog.n, catalog.d, { batchSize: options.batchSize ?? 4096 }));
+  } finally {
+    await scorer.release();
+  }
+  const version = await pushEmbeddings(
+    db,
+    { modelId: model.id, source: `model:${model.id}`, ids: catalog.ids, embedding, h: scorer.embeddingDim },
+    options,
+    (done) => options.onProgress?.(done / catalog.n, `embeddings ${done}/${catalog.n}`),
+  );
+  const prunedVersions = await pruneEmbeddingVersions(db, options.keepVersions ?? KEEP_EMBEDDING_VERSIONS);
+  return { pushed: true, modelId: model.id, embeddingVersion: version, reason: `model ${model.id} became active`, prunedVersions };
 }
 
 /**

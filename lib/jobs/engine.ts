@@ -12,12 +12,23 @@ export interface JobContext {
   handle: DbHandle;
   /** Reports progress in [0, 1] with a short message; the UI polls it. */
   progress(fraction: number, message?: string): Promise<void>;
+  /** Queues a follow-up job (a chain step) on the same engine; null when its queue policy refused it (one already waiting). */
+  enqueue?<T>(def: JobDefinition<T>, data: T): Promise<string | null>;
 }
+
+/**
+ * pg-boss 10 queue policies (pg-boss docs, "Queues"): 'singleton' = at most one active job,
+ * 'stately' = at most one queued and one active, 'short' = at most one queued, 'exclusive' = one
+ * queued or active (newer pg-boss; not in 10.4), each per singletonKey. Without a policy ('standard') a singletonKey does nothing.
+ */
+export type QueuePolicy = 'standard' | 'short' | 'singleton' | 'stately';
 
 export interface JobDefinition<T> {
   name: string;
   schema: ZodType<T>;
   options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number; singletonKey?: string };
+  /** The queue's policy; default 'stately' when options.singletonKey is set, else 'standard'. */
+  policy?: QueuePolicy;
   /** How many of this job one worker process runs at once. */
   concurrency?: number;
   handler(data: T, ctx: JobContext): Promise<unknown>;
@@ -61,7 +72,11 @@ export class JobEngine {
     await this.boss.start();
     for (const def of definitions) {
       this.definitions.set(def.name, def);
-      await this.boss.createQueue(def.name);
+      const policy = queuePolicy(def);
+      await this.boss.createQueue(def.name, { name: def.name, policy });
+      // createQueue keeps an existing queue as it is: a queue made before its policy was set is updated.
+      const existing = (await this.boss.getQueue(def.name)) as { policy?: string } | null;
+      if (existing && (existing.policy ?? 'standard') !== policy) await this.boss.updateQueue(def.name, { name: def.name, policy });
     }
     this.started = true;
   }
@@ -99,6 +114,7 @@ export class JobEngine {
           .set({ progress: Math.max(0, Math.min(1, fraction)), message, updatedAt: new Date() })
           .where(eq(jobRuns.jobId, jobId));
       },
+      enqueue: (next, payload) => this.enqueue(next, payload),
     };
     const started = performance.now();
     try {
@@ -139,6 +155,33 @@ export class JobEngine {
   }
 }
 
+/** The policy a job's queue is created with (see {@link QueuePolicy}). */
+export function queuePolicy(def: Pick<JobDefinition<unknown>, 'policy' | 'options'>): QueuePolicy {
+  return def.policy ?? (def.options.singletonKey ? 'stately' : 'standard');
+}
+
+/** Jobs whose last runs stay on the progress list whatever the every-minute cron jobs do. */
+export const PINNED_JOBS = ['retrain', 'rescore', 'push-embeddings'] as const;
+export const PINNED_PER_JOB = 5;
+
+/**
+ * The progress list: the `limit` most recently updated runs, plus the last PINNED_PER_JOB runs
+ * of each of PINNED_JOBS (the retrain chain), newest first.
+ */
 export async function recentJobs(db: Db, limit = 50) {
-  return db.select().from(jobRuns).orderBy(sql`${jobRuns.updatedAt} desc`).limit(limit);
+  const recent = await db.select().from(jobRuns).orderBy(sql`${jobRuns.updatedAt} desc`).limit(limit);
+  const pinned = await db
+    .select()
+    .from(jobRuns)
+    .where(
+      sql`${jobRuns.jobId} in (select job_id from (select job_id, row_number() over (partition by name order by updated_at desc) as r
+                                from job_runs where name in (${sql.join(
+                                  PINNED_JOBS.map((n) => sql`${n}`),
+                                  sql`, `,
+                                )})) p where p.r <= ${PINNED_PER_JOB})`,
+    );
+  const seen = new Set(recent.map((r) => r.jobId));
+  return [...recent, ...pinned.filter((r) => !seen.has(r.jobId))].sort(
+    (a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime(),
+  );
 }

@@ -445,14 +445,20 @@ export type AutomaticTrigger =
  * What the periodic check should start: a retrain after settings.retrainEveryLabels newly
  * settled labels (counted since the last model's creation), or after retrainIntervalHours when
  * any label arrived since; a rescore when open clips have never been prioritised (cold start
- * before any model, new clips after). Nothing while a retrain or rescore is queued or running.
+ * before any model, new clips after). Nothing while a retrain or rescore is queued or running,
+ * and no retrain after a refused one (too few labels) until a label settles after the refusal.
  */
 export async function automaticTrigger(db: Db, now = new Date()): Promise<AutomaticTrigger> {
   if (await modelJobPending(db, ['retrain', 'rescore'])) return null;
   const settings = await getProjectSettings(db);
-  const { labels, lastModelAt } = await labelsSinceLastModel(db);
-  if (labels >= settings.retrainEveryLabels) return { kind: 'labels', labels };
+  const { labels, lastModelAt, refusedAt, labelsSinceRefusal } = await labelsSinceLastModel(db);
+  // A retrain refused for too few labels (recorded in its job run) is not retried until a new
+  // label settles: without this the label count stays above the threshold and the same refusal
+  // would be queued every minute.
+  const waitingForLabels = refusedAt !== null && labelsSinceRefusal === 0;
+  if (!waitingForLabels && labels >= settings.retrainEveryLabels) return { kind: 'labels', labels };
   if (
+    !waitingForLabels &&
     settings.retrainIntervalHours > 0 &&
     lastModelAt &&
     labels > 0 &&

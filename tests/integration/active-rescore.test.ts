@@ -133,6 +133,8 @@ describe('rescoring and queue priorities', () => {
       for (let k = 0; k < 7; k++) {
         const result = await rescoreCatalog(db, {
           seed: 10 + k,
+          // Forced: by default a rescore with the same active model pushes nothing (retrain-chain.test.ts).
+          pushEmbeddings: true,
           embeddingBatch: 16,
           onEmbeddingBatch: async () => {
             batchesSeen++;
