@@ -24,18 +24,21 @@ export function pauseReasonFrom(
   const checks: PauseCheck[] = [];
   for (const flag of input.flags) {
     switch (flag) {
-      case 'too_fast':
+      case 'too_fast': {
+        // The check judges the latest `tooFastWindow` answers (votes arrive in time order): so do the numbers.
+        const judged = votes.slice(Math.max(0, votes.length - settings.tooFastWindow));
         checks.push({
           check: 'too_fast',
-          answers: votes.length,
-          tooFast: votes.filter((v) => isTooFast(v.listenedMs, v.clipDurationMs, settings)).length,
-          medianListenedS: secondsOrNull(median(votes.map((v) => v.listenedMs))),
-          medianClipS: secondsOrNull(median(votes.map((v) => v.clipDurationMs))),
+          answers: judged.length,
+          tooFast: judged.filter((v) => isTooFast(v.listenedMs, v.clipDurationMs, settings)).length,
+          medianListenedS: secondsOrNull(median(judged.map((v) => v.listenedMs))),
+          medianClipS: secondsOrNull(median(judged.map((v) => v.clipDurationMs))),
           minListenS: settings.minListenMs / 1000,
           minListenFraction: settings.minListenFraction,
           limitShare: settings.tooFastPauseShare,
         });
         break;
+      }
       case 'same_answer': {
         const counts = new Map<string, number>();
         for (const v of votes) counts.set(v.answer, (counts.get(v.answer) ?? 0) + 1);

@@ -13,10 +13,10 @@ const share = z.number().min(0).max(1);
 export const PauseCheckSchema = z.discriminatedUnion('check', [
   z.object({
     check: z.literal('too_fast'),
-    /** Answers judged, and how many came before the minimum listening time. */
+    /** Answers judged (the latest ones, up to the check's window), and how many came before the minimum listening time. */
     answers: count,
     tooFast: count,
-    /** Median listening time before answering, and the median clip length (seconds; null if unknown). */
+    /** Median listening time before answering, and the median length there was to hear (the played excerpt; seconds; null if unknown). */
     medianListenedS: z.number().nonnegative().nullable(),
     medianClipS: z.number().nonnegative().nullable(),
     /** An answer is too fast before min(minListenS, minListenFraction × clip length) of listening. */
@@ -74,18 +74,18 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 const secs = (s: number) => `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
 
 /**
- * The check in one sentence with its numbers, e.g. "You answered 14 clips after a median 1.2 s of
- * listening each (the clips are 30 s long); 14 of them (100 %) came before the minimum of 8 s or
- * 50 % of the clip, whichever is shorter. The limit is 30 %."
+ * The check in one sentence with its numbers, e.g. "Your latest 14 answers came after a median
+ * 1.2 s of listening each (the excerpts are 30 s long); 14 of them (100 %) came before the minimum
+ * of 3.0 s or 20 % of the excerpt, whichever is shorter. The limit is 50 %."
  */
 export function describePauseCheck(c: PauseCheck): string {
   switch (c.check) {
     case 'too_fast': {
-      const heard = c.medianListenedS === null ? '' : ` after a median ${secs(c.medianListenedS)} of listening each`;
-      const length = c.medianClipS === null ? '' : ` (the clips are ${secs(c.medianClipS)} long)`;
+      const heard = c.medianListenedS === null ? '' : ` came after a median ${secs(c.medianListenedS)} of listening each`;
+      const length = c.medianClipS === null ? '' : ` (the excerpts are ${secs(c.medianClipS)} long)`;
       return (
-        `You answered ${c.answers} clips${heard}${length}; ${c.tooFast} of them (${pct(c.answers ? c.tooFast / c.answers : 0)}) came before ` +
-        `the minimum of ${secs(c.minListenS)} or ${pct(c.minListenFraction)} of the clip, whichever is shorter. The limit is ${pct(c.limitShare)}.`
+        `Your latest ${c.answers} answers${heard}${length}; ${c.tooFast} of them (${pct(c.answers ? c.tooFast / c.answers : 0)}) came before ` +
+        `the minimum of ${secs(c.minListenS)} or ${pct(c.minListenFraction)} of the excerpt, whichever is shorter. The limit is ${pct(c.limitShare)}.`
       );
     }
     case 'same_answer':

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEFAULT_QUALITY_SETTINGS } from '@/lib/crowd/quality';
 import { launch, signIn } from './browser';
 
 let browser: Browser;
@@ -88,7 +89,7 @@ describe('a paused contributor sees why and can appeal; an admin unpauses with a
     expect(await tooFast.count()).toBe(1);
     const text = (await tooFast.textContent()) ?? '';
     expect(text).toContain('Answers came faster than the clips could be heard');
-    expect(text).toMatch(new RegExp(`You answered ${answered} clips after a median 0\\.3 s of listening each`));
+    expect(text).toMatch(new RegExp(`Your latest ${Math.min(answered, DEFAULT_QUALITY_SETTINGS.tooFastWindow)} answers came after a median 0\\.3 s of listening each`));
     expect(text).toMatch(/The limit is \d+ %/);
     expect(await page.getByText('Not for your role').count()).toBe(0);
 
@@ -106,7 +107,7 @@ describe('a paused contributor sees why and can appeal; an admin unpauses with a
     await apage.goto(`${base}/admin`);
     const details = apage.locator(`tr[data-user-id="${userId}"] + tr [data-testid="pause-details"]`);
     await details.waitFor({ timeout: 20_000 });
-    expect(await details.locator('[data-check="too_fast"]').textContent()).toContain(`You answered ${answered} clips`);
+    expect(await details.locator('[data-check="too_fast"]').textContent()).toContain(`Your latest ${Math.min(answered, DEFAULT_QUALITY_SETTINGS.tooFastWindow)} answers`);
     expect(await details.getByTestId('pause-appeal').textContent()).toContain(appeal);
     await screenshot(admin, `${base}/admin`, 'admin-paused');
     await details.getByRole('button', { name: 'Unpause' }).click();
