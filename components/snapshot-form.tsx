@@ -1,7 +1,7 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import { EXPORT_FORMATS, type ExportFormat } from '@/lib/export/row';
 import {
@@ -10,9 +10,27 @@ import {
   DEFAULT_SNAPSHOT_NAME,
   DEFAULT_SNAPSHOT_STATES,
   SNAPSHOT_STATES,
+  SnapshotFiltersSchema,
   type CreateSnapshotInput,
+  type SnapshotCount,
   type SnapshotView,
 } from '@/lib/export/schemas';
+import { SPLIT_RULE_TEXT } from '@/lib/export/splits';
+
+const COUNT_DEBOUNCE_MS = 350;
+
+/** `value`, once it has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+const countRows = (filters: unknown) =>
+  apiFetch<SnapshotCount>('/api/datasets/count', { method: 'POST', body: JSON.stringify({ filters }) });
 
 export interface SnapshotFormOptions {
   taxonomyVersions: { version: number; active: boolean; note: string; tags: number }[];
@@ -47,7 +65,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
   const [states, setStates] = useState<string[]>([...DEFAULT_SNAPSHOT_STATES]);
   const [minConfidence, setMinConfidence] = useState(String(DEFAULT_MIN_CONFIDENCE));
   const [taxonomyVersion, setTaxonomyVersion] = useState(active ? String(active) : '');
-  const [applyMapping, setApplyMapping] = useState(false);
+  const [applyMapping, setApplyMapping] = useState(true);
   const [licences, setLicences] = useState<string[]>([]);
   const [sources, setSources] = useState<string[]>([]);
   const [from, setFrom] = useState('');
@@ -57,7 +75,34 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
   const [includeEmbeddings, setIncludeEmbeddings] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<SnapshotView | null>(null);
+  /** A 0-row snapshot waiting for the user's yes: the body to send and why it is empty. */
+  const [confirmEmpty, setConfirmEmpty] = useState<{ body: CreateSnapshotInput; count: SnapshotCount } | null>(null);
+  const [checking, setChecking] = useState(false);
   const problemRef = useRef<HTMLParagraphElement>(null);
+  const confirmRef = useRef<HTMLDivElement>(null);
+
+  const filters = {
+    states,
+    minConfidence: minConfidence.trim() === '' ? Number.NaN : Number(minConfidence),
+    ...(taxonomyVersion ? { taxonomyVersion: Number(taxonomyVersion) } : {}),
+    applyMapping,
+    ...(licences.length ? { licences } : {}),
+    ...(sources.length ? { sources } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    dateField,
+  };
+  // The row count follows the filters (debounced), so an empty snapshot is visible before it is built.
+  const settledFilters = useDebounced(JSON.stringify(filters), COUNT_DEBOUNCE_MS);
+  const filtersValid = SnapshotFiltersSchema.safeParse(JSON.parse(settledFilters)).success;
+  const count = useQuery({
+    queryKey: ['snapshot-count', settledFilters],
+    queryFn: () => countRows(JSON.parse(settledFilters)),
+    enabled: filtersValid,
+    staleTime: 5_000,
+    placeholderData: (previous) => previous,
+  });
+  const counting = settledFilters !== JSON.stringify(filters) || count.isFetching;
 
   const create = useMutation({
     mutationFn: (body: CreateSnapshotInput) =>
@@ -74,24 +119,15 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
     },
   });
 
-  const toggle = <T extends string>(list: T[], value: T, on: boolean) => (on ? [...list.filter((v) => v !== value), value] : list.filter((v) => v !== value));
+  const toggle = <T extends string>(list: T[], value: T, on: boolean) =>
+    on ? [...list.filter((v) => v !== value), value] : list.filter((v) => v !== value);
 
-  function submit(e: FormEvent) {
+  async function submit(e: FormEvent) {
     e.preventDefault();
     const body = {
       name: name.trim(),
       formats,
-      filters: {
-        states,
-        minConfidence: minConfidence.trim() === '' ? Number.NaN : Number(minConfidence),
-        ...(taxonomyVersion ? { taxonomyVersion: Number(taxonomyVersion) } : {}),
-        applyMapping,
-        ...(licences.length ? { licences } : {}),
-        ...(sources.length ? { sources } : {}),
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-        dateField,
-      },
+      filters,
       includeFeatures,
       includeEmbeddings,
     };
@@ -102,6 +138,26 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
       requestAnimationFrame(() => problemRef.current?.focus());
       return;
     }
+    // Count again at the moment of creating (the shown count may be a few hundred ms old).
+    setChecking(true);
+    try {
+      const now = await client.fetchQuery({
+        queryKey: ['snapshot-count', JSON.stringify(filters)],
+        queryFn: () => countRows(filters),
+        staleTime: 0,
+      });
+      if (now.rows === 0) {
+        setConfirmEmpty({ body: body as CreateSnapshotInput, count: now });
+        setCreated(null);
+        requestAnimationFrame(() => confirmRef.current?.focus());
+        return;
+      }
+    } catch {
+      // The count is advisory: if it cannot be had, the build still reports its row count.
+    } finally {
+      setChecking(false);
+    }
+    setConfirmEmpty(null);
     create.mutate(body as CreateSnapshotInput);
   }
 
@@ -110,7 +166,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
   return (
     <form className="stack" onSubmit={submit} data-testid="snapshot-form" aria-describedby={field('help')} noValidate>
       <p id={field('help')} className="muted" style={{ margin: 0 }}>
-        A snapshot is immutable and versioned: the same name gets version 1, 2, … Splits are stratified and stable across versions.
+        A snapshot is immutable and versioned: the same name gets version 1, 2, … {SPLIT_RULE_TEXT}
       </p>
       <div className="row" style={{ flexWrap: 'wrap', gap: '1rem', alignItems: 'flex-end' }}>
         <label className="stack" style={{ gap: 4 }}>
@@ -159,7 +215,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         </label>
         <label className="row" style={{ gap: 6 }}>
           <input type="checkbox" name="applyMapping" checked={applyMapping} onChange={(e) => setApplyMapping(e.target.checked)} />
-          <span>Map labels from other versions (merge: max posterior, split: copy)</span>
+          <span>Map labels from older taxonomy versions (merge: max posterior, split: copy)</span>
         </label>
       </div>
 
@@ -199,11 +255,21 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         <fieldset>
           <legend>Columns</legend>
           <label className="row" style={{ gap: 6 }}>
-            <input type="checkbox" name="includeFeatures" checked={includeFeatures} onChange={(e) => setIncludeFeatures(e.target.checked)} />
+            <input
+              type="checkbox"
+              name="includeFeatures"
+              checked={includeFeatures}
+              onChange={(e) => setIncludeFeatures(e.target.checked)}
+            />
             <span>Feature vectors (current extractor)</span>
           </label>
           <label className="row" style={{ gap: 6 }}>
-            <input type="checkbox" name="includeEmbeddings" checked={includeEmbeddings} onChange={(e) => setIncludeEmbeddings(e.target.checked)} />
+            <input
+              type="checkbox"
+              name="includeEmbeddings"
+              checked={includeEmbeddings}
+              onChange={(e) => setIncludeEmbeddings(e.target.checked)}
+            />
             <span>Embeddings (active version)</span>
           </label>
         </fieldset>
@@ -229,9 +295,43 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         </fieldset>
       </div>
 
+      <RowCount count={filtersValid ? (count.data ?? null) : null} counting={counting && filtersValid} failed={count.isError} />
+      {confirmEmpty && (
+        <div
+          className="panel stack"
+          role="alertdialog"
+          aria-labelledby={field('empty-title')}
+          tabIndex={-1}
+          ref={confirmRef}
+          data-testid="snapshot-empty-confirm"
+        >
+          <strong id={field('empty-title')}>This snapshot would have 0 rows.</strong>
+          <span>
+            {confirmEmpty.count.emptyReason ? `${capitalise(confirmEmpty.count.emptyReason)}.` : ''}{' '}
+            {confirmEmpty.count.hint ?? ''}
+          </span>
+          <div className="row">
+            <button
+              type="button"
+              className="secondary"
+              data-testid="snapshot-empty-create"
+              onClick={() => {
+                const body = confirmEmpty.body;
+                setConfirmEmpty(null);
+                create.mutate(body);
+              }}
+            >
+              Create the empty snapshot anyway
+            </button>
+            <button type="button" data-testid="snapshot-empty-cancel" onClick={() => setConfirmEmpty(null)}>
+              Back to the filters
+            </button>
+          </div>
+        </div>
+      )}
       <div className="row">
-        <button type="submit" data-testid="snapshot-submit" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create snapshot'}
+        <button type="submit" data-testid="snapshot-submit" disabled={create.isPending || checking}>
+          {create.isPending ? 'Creating…' : checking ? 'Counting rows…' : 'Create snapshot'}
         </button>
         <span role="status" aria-live="polite" data-testid="snapshot-created">
           {created ? `Queued ${created.name} v${created.version}: its build is listed below.` : ''}
@@ -243,6 +343,30 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         </p>
       )}
     </form>
+  );
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "Selects 52 of 64 labelled clips", or why it selects none. */
+function RowCount({ count, counting, failed }: { count: SnapshotCount | null; counting: boolean; failed: boolean }) {
+  let text: string;
+  if (failed && !count) text = 'Could not count the rows for these filters.';
+  else if (!count) text = counting ? 'Counting rows…' : 'Fix the filters to see how many rows they select.';
+  else if (count.rows === 0)
+    text = `Selects no rows: ${count.emptyReason ?? 'no clip passes the filters'}.${count.hint ? ` ${count.hint}` : ''}`;
+  else text = `Selects ${count.rows.toLocaleString('en-US')} of ${count.labelled.toLocaleString('en-US')} labelled clips.`;
+  return (
+    <p
+      role="status"
+      aria-live="polite"
+      data-testid="snapshot-count"
+      data-rows={count?.rows ?? ''}
+      className={count?.rows === 0 ? 'error' : 'muted'}
+      style={{ margin: 0, opacity: counting ? 0.6 : 1 }}
+    >
+      {text}
+    </p>
   );
 }
 

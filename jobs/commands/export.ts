@@ -3,7 +3,7 @@ import { getDbHandle } from '@/db';
 import { UsageError, type Command } from './types';
 
 const USAGE =
-  'chorus export --format jsonl|csv|parquet --out <dir> [--name N] [--min-confidence X] [--state S]… [--taxonomy-version V] [--map-taxonomy] [--licence L]… [--source S]… [--from DATE] [--to DATE] [--date-field created|labelled] [--features] [--embeddings]';
+  'chorus export --format jsonl|csv|parquet --out <dir> [--name N] [--min-confidence X] [--state S]… [--taxonomy-version V] [--no-map-taxonomy] [--licence L]… [--source S]… [--from DATE] [--to DATE] [--date-field created|labelled] [--features] [--embeddings]';
 
 /**
  * `chorus export`: creates an immutable, versioned snapshot inline (no job) and writes it to
@@ -24,7 +24,9 @@ export const exportCommand: Command = {
         'min-confidence': { type: 'string' },
         state: { type: 'string', multiple: true },
         'taxonomy-version': { type: 'string' },
+        // Labels from older taxonomy versions are mapped by default; --map-taxonomy is kept for old scripts.
         'map-taxonomy': { type: 'boolean', default: false },
+        'no-map-taxonomy': { type: 'boolean', default: false },
         licence: { type: 'string', multiple: true },
         source: { type: 'string', multiple: true },
         from: { type: 'string' },
@@ -51,7 +53,7 @@ export const exportCommand: Command = {
         ...(values.state ? { states: splitList(values.state) } : {}),
         ...(values['min-confidence'] !== undefined ? { minConfidence: number('--min-confidence', values['min-confidence']) } : {}),
         ...(values['taxonomy-version'] !== undefined ? { taxonomyVersion: number('--taxonomy-version', values['taxonomy-version']) } : {}),
-        applyMapping: values['map-taxonomy'],
+        applyMapping: !values['no-map-taxonomy'],
         ...(values.licence ? { licences: values.licence } : {}),
         ...(values.source ? { sources: values.source } : {}),
         ...(values.from ? { from: values.from } : {}),

@@ -555,3 +555,49 @@ export async function snapshotFilterOptions(db: DbOrTx): Promise<SnapshotFilterO
     sources: num(sources),
   };
 }
+
+/** Labelled clips grouped by their label version and by which of the snapshot filters each passes. */
+export interface FunnelGroup {
+  version: number;
+  state: boolean;
+  confidence: boolean;
+  licence: boolean;
+  source: boolean;
+  date: boolean;
+  clips: number;
+}
+
+/**
+ * Every clip with labels (votes or an expert decision), counted by label version and by which
+ * filter it passes: enough to say how many rows a snapshot would hold and which filter emptied
+ * it, in one pass (the same laterals and conditions as {@link selectionSql}).
+ */
+export async function selectionFunnel(db: DbOrTx, sel: ClipSelection): Promise<FunnelGroup[]> {
+  const f = sel.filters;
+  // The same laterals with every filter opened up (any state, any confidence, any version): the
+  // conditions are then evaluated per clip in the select list instead of the where clause.
+  const everyLabelled: ClipSelection = {
+    filters: { ...f, states: ['open', 'consensus', 'disputed', 'expert_resolved'], minConfidence: 0, licences: undefined, sources: undefined, from: undefined, to: undefined },
+    labelVersions: null,
+    fixedVersion: sel.fixedVersion,
+  };
+  const all = (conditions: SQL[]) => (conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `));
+  const { from, to } = dateBounds(f);
+  const at = f.dateField === 'created' ? sql`c.created_at` : sql`coalesce(c.state_changed_at, ag.labelled_at)`;
+  const dates: SQL[] = [];
+  if (from) dates.push(sql`${at} >= ${from.toISOString()}::timestamptz`);
+  if (to) dates.push(sql`${at} < ${to.toISOString()}::timestamptz`);
+  const rows = await execRows<{ version: number; state: boolean; confidence: boolean; licence: boolean; source: boolean; date: boolean; clips: number }>(
+    db,
+    sql`select lv.version,
+               c.label_state in (${list(f.states)}) as state,
+               coalesce(ag.min_confidence >= ${f.minConfidence}::real, false) as confidence,
+               ${f.licences ? sql`coalesce(c.licence in (${list(f.licences)}), false)` : sql`true`} as licence,
+               ${f.sources ? sql`coalesce(c.source in (${list(f.sources)}), false)` : sql`true`} as source,
+               coalesce(${all(dates)}, false) as date,
+               count(*)::int as clips
+        ${selectionSql(everyLabelled)}
+        group by 1, 2, 3, 4, 5, 6`,
+  );
+  return rows.map((r) => ({ ...r, version: Number(r.version), clips: Number(r.clips) }));
+}

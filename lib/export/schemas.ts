@@ -35,8 +35,8 @@ const NameList = z.array(z.string().trim().min(1).max(200)).min(1).max(200);
  * - `minConfidence`: every tag of the clip is settled at least this much, i.e.
  *   min over tags of max(p, 1 − p) ≥ minConfidence (expert decisions count as 1);
  * - `taxonomyVersion`: the version the snapshot is expressed in (default: the active one). Clips
- *   labelled under another version are left out unless `applyMapping` is set, in which case
- *   their labels are carried over through `tag_mappings` (merge: max posterior; split: copy);
+ *   labelled under another version are carried over through `tag_mappings` (merge: max
+ *   posterior; split: copy) unless `applyMapping` is false, in which case they are left out;
  * - `licences`, `sources`: exact values (any of);
  * - `from` / `to`: inclusive bounds on the clip's `dateField` (`created`: added to the catalog;
  *   `labelled`: its label state last changed). A bare date `to` covers that whole day (UTC).
@@ -50,7 +50,8 @@ export const SnapshotFiltersSchema = z
       .transform((s) => SNAPSHOT_STATES.filter((state) => s.includes(state))),
     minConfidence: z.number().min(0).max(1).default(DEFAULT_MIN_CONFIDENCE),
     taxonomyVersion: z.number().int().positive().optional(),
-    applyMapping: z.boolean().default(false),
+    /** On by default: after a taxonomy change, clips labelled under older versions carry over through the mapping. */
+    applyMapping: z.boolean().default(true),
     licences: NameList.optional(),
     sources: NameList.optional(),
     from: DateBound.optional(),
@@ -146,3 +147,36 @@ export const CreateSnapshotResultSchema = z.object({
   snapshot: SnapshotViewSchema,
   jobId: z.string().nullable(),
 });
+
+/** How many rows the filters select, asked by the /datasets form as the filters change. */
+export const SnapshotCountRequestSchema = z.object({ filters: SnapshotFiltersSchema.prefault({}) }).strict();
+export type SnapshotCountRequest = z.input<typeof SnapshotCountRequestSchema>;
+
+export const FUNNEL_FILTERS = ['taxonomy', 'states', 'minConfidence', 'licences', 'sources', 'dates'] as const;
+
+/**
+ * The filters applied one after the other (in `FUNNEL_FILTERS` order, only those set), each with
+ * the clips before and after it: the first step that drops to 0 is the filter that emptied the
+ * snapshot.
+ */
+export const SnapshotCountSchema = z.object({
+  /** Rows the snapshot would hold if built now. */
+  rows: z.number().int(),
+  /** Clips with labels (crowd votes or an expert decision), under any taxonomy version. */
+  labelled: z.number().int(),
+  taxonomyVersion: z.number().int(),
+  steps: z.array(
+    z.object({
+      filter: z.enum(FUNNEL_FILTERS),
+      /** e.g. "min confidence 0.9". */
+      label: z.string(),
+      before: z.number().int(),
+      after: z.number().int(),
+    }),
+  ),
+  /** Why the snapshot would be empty, e.g. "min confidence 0.9 leaves 0 of 64 labelled clips"; null when it is not. */
+  emptyReason: z.string().nullable(),
+  /** A way out when one is known (e.g. map labels from an older taxonomy version). */
+  hint: z.string().nullable(),
+});
+export type SnapshotCount = z.infer<typeof SnapshotCountSchema>;

@@ -42,6 +42,7 @@ export const ROUTE_ACCESS = {
   '/api/me/pause/appeal': { POST: ANY_SIGNED_IN },
   '/api/admin/pauses': { GET: ADMINS },
   '/api/admin/users/[id]/unpause': { POST: ADMINS },
+  '/api/datasets/count': { POST: ENGINEERS },
   '/api/crowd/reliability': { GET: ENGINEERS },
   '/api/crowd/agreement': { GET: ENGINEERS },
   '/api/crowd/states': { GET: ENGINEERS },

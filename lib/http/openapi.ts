@@ -19,7 +19,7 @@ import {
   ContributorQualitySchema,
   ReliabilityResponseSchema,
 } from '@/lib/crowd/schemas';
-import { CreateSnapshotResultSchema, CreateSnapshotSchema } from '@/lib/export/schemas';
+import { CreateSnapshotResultSchema, CreateSnapshotSchema, SnapshotCountRequestSchema, SnapshotCountSchema } from '@/lib/export/schemas';
 import { AppealSchema, PauseViewSchema, UnpauseSchema } from '@/lib/pause/schemas';
 import {
   CreateSessionSchema,
@@ -60,6 +60,13 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/datasets': {
     GET: { summary: 'Dataset snapshots, newest first (query: name, limit), with build status and progress' },
     POST: { summary: 'Define a snapshot and queue its build (202; 409 while a build of the name runs)', body: CreateSnapshotSchema, response: CreateSnapshotResultSchema },
+  },
+  '/api/datasets/count': {
+    POST: {
+      summary: 'How many rows these filters select before building, the count after each filter, and which filter emptied a 0-row selection',
+      body: SnapshotCountRequestSchema,
+      response: SnapshotCountSchema,
+    },
   },
   '/api/datasets/{id}': { GET: { summary: 'A snapshot: status, job progress, files and manifest' } },
   '/api/datasets/{id}/files/{path}': {

@@ -27,6 +27,7 @@ import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import { resetEnvCache } from '@/lib/env';
 import { readManifest, sha256File, verifySnapshot, type SnapshotManifest } from '@/lib/export';
 import { buildSnapshot, createSnapshot, exportSnapshotInline } from '@/lib/export/service';
+import { countSnapshotRows } from '@/lib/export/count';
 import type { CreateSnapshotInput, SnapshotView } from '@/lib/export/schemas';
 import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
 import { exportSnapshotJob } from '@/jobs/export-snapshot';
@@ -593,15 +594,18 @@ describe('dataset snapshots', () => {
     const native = await addClips(12, 200, { taxonomyVersion: v2, tagKeys: tagsV2 });
 
     const filters = { minConfidence: 0, states: ['consensus', 'expert_resolved', 'open', 'disputed'] as ('consensus' | 'expert_resolved' | 'open' | 'disputed')[] };
-    const unmapped = await build({ name: 'v2-only', formats: ['jsonl'], filters: { ...filters, taxonomyVersion: v2 } });
+    const unmapped = await build({ name: 'v2-only', formats: ['jsonl'], filters: { ...filters, taxonomyVersion: v2, applyMapping: false } });
     const v1Count = expectedIds({ ...filters }).length;
     expect(readJsonl(unmapped.dir, unmapped.manifest).map((r) => r.clip_id).sort()).toEqual(expectedIds({ ...filters, versions: [v2] }));
     expect(unmapped.manifest.build).toMatchObject({ excluded_other_taxonomy: { '1': v1Count } });
     expect(fs.readFileSync(path.join(unmapped.dir, 'README.md'), 'utf8')).toContain('mapping was not requested');
+    // The count the /datasets form shows before building is the row count of the build.
+    expect((await countSnapshotRows(db, { filters: { ...filters, taxonomyVersion: v2, applyMapping: false } })).rows).toBe(unmapped.manifest.counts.rows);
 
     const { manifest, dir } = await build({ name: 'v2-mapped', formats: ['parquet'], filters: { ...filters, taxonomyVersion: v2, applyMapping: true } });
     expect(manifest.taxonomy_version).toBe(v2);
     expect(manifest.tags).toEqual(tagsV2);
+    expect((await countSnapshotRows(db, { filters: { ...filters, taxonomyVersion: v2 } })).rows).toBe(manifest.counts.rows);
     expect(manifest.build).toMatchObject({
       label_versions: { '1': v1Count, [String(v2)]: native.filter((f) => f.posteriors).length },
       tag_mapping: { '1': { happy: ['joyful'], calm: ['serene'], dreamy: ['serene'], energetic: ['energetic', 'driving'], dark: [], sad: ['sad'] } },
