@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ProjectSettingsSchema } from '@/lib/settings/schemas';
+import { ProjectSettingsFields } from '@/lib/settings/schemas';
 
 /** The part of the project settings an ML engineer tunes from /models (strategy, weights, retraining, targeted questions). */
-export const StrategySettingsSchema = ProjectSettingsSchema.pick({
+export const StrategySettingsSchema = ProjectSettingsFields.pick({
   strategy: true,
   priorityWeights: true,
   modelKind: true,

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { settings } from '@/db/schema';
 import { TtlCache } from '@/lib/util/ttl-cache';
-import { ProjectSettingsSchema, type ProjectSettings } from './schemas';
+import { ProjectSettingsFields, ProjectSettingsSchema, type ProjectSettings } from './schemas';
 
 const KEY = 'project';
 const cache = new TtlCache<object, ProjectSettings>(2000);
@@ -13,12 +13,15 @@ const PROCESS_KEY = {};
 export function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {
   return cache.get(PROCESS_KEY, async () => {
     const [row] = await db.select().from(settings).where(eq(settings.key, KEY)).limit(1);
-    return ProjectSettingsSchema.parse(row?.value ?? {});
+    // Read field by field only: a row saved before the cross-field rules existed must not take
+    // the app down; the next write has to make it consistent.
+    return ProjectSettingsFields.parse(row?.value ?? {});
   });
 }
 
 export async function updateProjectSettings(db: DbOrTx, patch: Partial<ProjectSettings>): Promise<ProjectSettings> {
   cache.clear();
+  // The merged whole is validated, so a patch cannot make two settings contradict (ZodError → 400).
   const next = ProjectSettingsSchema.parse({ ...(await getProjectSettings(db)), ...patch });
   await db
     .insert(settings)

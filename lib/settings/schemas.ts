@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Project settings an admin tunes; defaults are what a new project starts with. */
-export const ProjectSettingsSchema = z.object({
+/**
+ * Project settings an admin tunes, field by field; defaults are what a new project starts with.
+ * Each field is checked alone here; `ProjectSettingsSchema` below also checks them together.
+ */
+export const ProjectSettingsFields = z.object({
   /** Votes wanted per clip before the aggregator decides (adaptive overlap may stop earlier or ask more). */
   overlap: z.number().int().min(1).max(50).default(3),
   minVotes: z.number().int().min(1).max(50).default(3),
@@ -45,6 +48,52 @@ export const ProjectSettingsSchema = z.object({
   /** Days to keep listener feedback events. */
   feedbackRetentionDays: z.number().int().min(1).max(3650).default(90),
 });
-export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
+export type ProjectSettings = z.infer<typeof ProjectSettingsFields>;
 
-export const ProjectSettingsPatchSchema = ProjectSettingsSchema.partial();
+/**
+ * Settings that are each valid but contradict one another (issue 22, finding 6: `minVotes 50`
+ * with `maxVotes 1` was accepted). One issue per broken rule, on the field to change, with a
+ * message that names both values. Shared by the API (400), the CLI and the forms.
+ */
+export function settingsConsistencyIssues(s: ProjectSettings): { path: (keyof ProjectSettings)[]; message: string }[] {
+  const issues: { path: (keyof ProjectSettings)[]; message: string }[] = [];
+  if (s.minVotes > s.maxVotes) {
+    issues.push({ path: ['minVotes'], message: `minVotes (${s.minVotes}) must be at most maxVotes (${s.maxVotes})` });
+  }
+  if (s.overlap > s.maxVotes) {
+    issues.push({
+      path: ['overlap'],
+      message: `overlap (${s.overlap}) must be at most maxVotes (${s.maxVotes}): no clip gets more than maxVotes votes`,
+    });
+  }
+  if (s.strategy === 'hybrid') {
+    const w = s.priorityWeights;
+    if (w.uncertainty + w.disagreement + w.diversity + w.votesNeeded <= 0) {
+      issues.push({ path: ['priorityWeights'], message: 'with strategy "hybrid" at least one priority weight must be above 0' });
+    }
+  }
+  return issues;
+}
+
+/** The settings as a whole: every field valid and no two contradicting (what a write must pass). */
+export const ProjectSettingsSchema = ProjectSettingsFields.superRefine((s, ctx) => {
+  for (const issue of settingsConsistencyIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
+});
+
+type PatchShape<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> };
+
+/** Every field optional and without its default: an absent key means "leave as is". */
+function patchOf<S extends z.ZodRawShape>(fields: z.ZodObject<S>): z.ZodObject<PatchShape<S>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(fields.shape) as [string, z.ZodType][]) {
+    shape[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional();
+  }
+  return z.object(shape) as unknown as z.ZodObject<PatchShape<S>>;
+}
+
+/**
+ * A change: any subset of fields; the merged result is checked with `ProjectSettingsSchema`.
+ * Not `.partial()`: in zod 4 a partial field keeps its default, so a PATCH of one key used to
+ * reset every other setting to its default.
+ */
+export const ProjectSettingsPatchSchema = patchOf(ProjectSettingsFields);

@@ -6,6 +6,7 @@ import { getProjectSettings } from '@/lib/settings/repo';
 import { UserAdmin } from '@/components/user-admin';
 import { UploadPanel } from '@/components/upload-panel';
 import { JobsPanel } from '@/components/jobs-panel';
+import { SettingsForm } from '@/components/settings-form';
 import { TaxonomyEditor } from '@/components/taxonomy-editor';
 import { getTaxonomyAdminView } from '@/lib/taxonomy/repo';
 
@@ -23,22 +24,7 @@ export default async function AdminPage() {
         initialPauses={pauses}
       />
       {taxonomy && <TaxonomyEditor initial={taxonomy} />}
-      <section className="panel">
-        <h2 style={{ marginTop: 0 }}>Project settings</h2>
-        <table>
-          <tbody>
-            {Object.entries(settings).map(([key, value]) => (
-              <tr key={key}>
-                <th>{key}</th>
-                <td>
-                  <code>{JSON.stringify(value)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="muted">Change with <code>PATCH /api/admin/settings</code> (JSON body with the keys to change).</p>
-      </section>
+      <SettingsForm initial={settings} />
     </div>
   );
 }
