@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encodeWav } from '@/lib/audio/wav';
 import { ROUTE_ACCESS } from '@/lib/http/access';
 import { launch, signIn } from './browser';
+import { E2E_PASSWORD } from './server';
 
 /**
  * The browser half of the security suite, against the production build:
@@ -198,13 +199,22 @@ describe('sign-in rate limits on the built server', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
   });
 
-  it('one email failing from many IPs slows down to 429 with a growing Retry-After', async () => {
+  it('finding 6: lockout cannot be used against a user — one email failing from many IPs is not locked; from one IP it slows to 429', async () => {
     const c = await csrf();
     const email = `victim-${MARK}@e2e.test`;
-    const statuses: number[] = [];
-    const waits: number[] = [];
+    // An attacker rotating addresses: every attempt is judged (401), none locks the email.
+    const spread: number[] = [];
     for (let i = 0; i < 8; i++) {
       const res = await attempt(email, `198.51.100.${i + 10}`, c);
+      spread.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(spread).toEqual([401, 401, 401, 401, 401, 401, 401, 401]);
+    // One address guessing one email slows down after five failures.
+    const statuses: number[] = [];
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await attempt(email, '198.51.100.60', c);
       statuses.push(res.status);
       if (res.status === 429) waits.push(Number(res.headers.get('retry-after')));
       await res.body?.cancel();
@@ -212,6 +222,10 @@ describe('sign-in rate limits on the built server', () => {
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
     expect(waits.every((x) => x >= 1)).toBe(true);
+    // …and the owner, from their own address, is still judged on the password.
+    const owner = await attempt(email, '192.0.2.200', c);
+    expect(owner.status).toBe(401);
+    await owner.body?.cancel();
   });
 
   it('the sign-in form stays usable when throttled (no exception, an error shown)', async () => {
@@ -219,10 +233,11 @@ describe('sign-in rate limits on the built server', () => {
     // (1 s, 2 s, 4 s) puts this email 8 s into its slowdown.
     const email = `form-${MARK}@e2e.test`;
     const c = await csrf();
-    for (let i = 0; i < 5; i++) await (await attempt(email, `198.51.100.${i + 100}`, c)).body?.cancel();
+    // (All from the browser's address: failures elsewhere do not slow this address down.)
+    for (let i = 0; i < 5; i++) await (await attempt(email, '192.0.2.77', c)).body?.cancel();
     for (const wait of [1100, 2100, 4100]) {
       await new Promise((r) => setTimeout(r, wait));
-      const res = await attempt(email, '198.51.100.120', c);
+      const res = await attempt(email, '192.0.2.77', c);
       expect(res.status).toBe(401);
       await res.body?.cancel();
     }
@@ -317,6 +332,87 @@ describe("finding 6: nonce-based CSP without 'unsafe-inline' for scripts, and th
       expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []), p).toEqual([]);
     }
     expect(violations).toEqual([]);
+    await context.close();
+  });
+});
+
+/** A browser context with its own client address, so sign-ins here do not share a rate-limit bucket. */
+async function contextFrom(ip: string) {
+  return browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': ip } });
+}
+
+async function signInAs(page: Page, role: string, path = '/login'): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.fill('input[name=email]', `${role}@demo.chorus.local`);
+  await page.fill('input[name=password]', E2E_PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 20_000 }).catch(() => undefined);
+}
+
+describe('finding 3: open redirect — signing in with a hostile callbackUrl stays on this origin', () => {
+  for (const probe of ['/%5Cevil.test/x', '/%09/evil.test/x', '//evil.test/x', '/%5C%5Cevil.test', 'https://evil.test/x', 'javascript:alert(1)']) {
+    it(`/login?callbackUrl=${probe}`, async () => {
+      const context = await contextFrom(`192.0.2.${Math.floor(Math.random() * 200) + 20}`);
+      const page = await context.newPage();
+      const w = watch(page);
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(new URL(r.url()).host));
+      await signInAs(page, 'contributor', `/login?callbackUrl=${probe}`);
+      await expect.poll(() => new URL(page.url()).origin, { timeout: 20_000 }).toBe(base);
+      expect(new URL(page.url()).pathname).not.toBe('/login');
+      expect(requested.filter((h) => h.includes('evil.test'))).toEqual([]);
+      expect(w.dialogs).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('a good callback with a query string is kept', async () => {
+    const context = await contextFrom('192.0.2.240');
+    const page = await context.newPage();
+    await signInAs(page, 'engineer', `/login?callbackUrl=${encodeURIComponent('/datasets?from=e2e')}`);
+    await page.waitForURL((url) => url.pathname === '/datasets', { timeout: 20_000 });
+    expect(new URL(page.url()).search).toBe('?from=e2e');
+    await context.close();
+  });
+});
+
+describe('finding 6: sign-out revokes the session on the built server', () => {
+  it('a session cookie copied before sign-out is refused after it (and a new sign-in works)', async () => {
+    const context = await contextFrom('192.0.2.241');
+    const page = await context.newPage();
+    await signInAs(page, 'engineer');
+    const session = (await context.cookies()).find((c) => c.name.endsWith('next-auth.session-token'));
+    expect(session, 'a session cookie').toBeDefined();
+    const captured = `${session!.name}=${session!.value}`;
+    const me = () => fetch(`${base}/api/me`, { headers: { cookie: captured } });
+    expect((await me()).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.waitForURL((url) => url.pathname.startsWith('/login'), { timeout: 20_000 });
+    expect((await me()).status).toBe(401);
+
+    await signInAs(page, 'engineer');
+    expect(new URL(page.url()).pathname).not.toBe('/login');
+    expect((await me()).status).toBe(401);
+    await context.close();
+  });
+});
+
+describe('finding 6: settings validated as a whole on the built server', () => {
+  it('the API answers 400 naming both values, and the admin settings form shows the error', async () => {
+    const context = await contextFrom('192.0.2.242');
+    const page = await context.newPage();
+    await signInAs(page, 'admin');
+    const res = await page.request.patch(`${base}/api/admin/settings`, { data: { minVotes: 50, maxVotes: 1 } });
+    expect(res.status()).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/minVotes \(50\) must be at most maxVotes \(1\)/);
+
+    await page.goto(`${base}/admin`);
+    const form = page.getByTestId('settings-form');
+    await form.locator('input[name=minVotes]').fill('50');
+    await form.locator('input[name=maxVotes]').fill('1');
+    await expect.poll(() => form.getByRole('alert').first().textContent()).toMatch(/minVotes \(50\) must be at most maxVotes \(1\)/);
+    expect(await form.locator('button[type=submit]').isDisabled()).toBe(true);
     await context.close();
   });
 });
