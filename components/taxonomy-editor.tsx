@@ -12,6 +12,7 @@ import {
   type TaxonomyEditOpInput,
   type TaxonomyMappingView,
 } from '@/lib/taxonomy/schemas';
+import { own } from '@/lib/util/dict';
 
 type Kind = TaxonomyEditOpInput['op'];
 const KINDS: { kind: Kind; label: string }[] = [
@@ -564,7 +565,7 @@ function MappingView({ from, to }: { from: number; to: number }) {
       </thead>
       <tbody>
         {mapping.data.from.tags.map((t) => {
-          const targets = mapping.data.mapping[t.key] ?? [];
+          const targets = own(mapping.data.mapping, t.key) ?? [];
           return (
             <tr key={t.key}>
               <td>

@@ -22,6 +22,7 @@ import type { EmbeddingRow, SqlRunner } from './ann-index';
 import { pgVectorIndexName } from './pgvector-index';
 import { pgliteSqlRunner, postgresSqlRunner } from './sql-runners';
 import type { FeedbackEvent } from './session';
+import { dict } from '@/lib/util/dict';
 
 // ---------------------------------------------------------------------------------------------
 // Handles
@@ -440,7 +441,8 @@ export async function moodDirections(
       order by p.tag, u.i`,
     source.kind === 'model' ? [versionId, [...tags], source.modelId] : [versionId, [...tags]],
   );
-  const out: Record<string, number[]> = {};
+  // Null-prototype: with `{}`, a tag named `constructor` found Object there and `.push` threw.
+  const out = dict<number[]>();
   for (const r of rows) (out[r.tag] ??= []).push(Number(r.s));
   return out;
 }

@@ -6,6 +6,7 @@ import { buildDatasheet, exportColumnsSchema, writeSnapshot, type ExportRow } fr
 import { mapClipLabels } from '@/lib/export/taxonomy-map';
 import { MoodBlendSchema } from '@/lib/recommend/schemas';
 import { moodMatch, moodTarget } from '@/lib/recommend/rank';
+import { moodDirections } from '@/lib/recommend/repo';
 import { composeMappings, identityMapping, mapSoftLabels } from '@/lib/taxonomy/mapping';
 import { applyTaxonomyEdits } from '@/lib/taxonomy/edit';
 import { dict, own } from '@/lib/util/dict';
@@ -161,5 +162,14 @@ describe('finding 6: prototype-named keys — mood blends (recommender query inp
     expect(own(target, '__proto__')).toBeCloseTo(2 / 5.5);
     // A track whose probabilities lack those tags scores a number, not NaN.
     expect(moodMatch(target, { calm: 1 })).toBeCloseTo(0.5 / 5.5);
+  });
+});
+
+describe('finding 6: prototype-named keys — the recommender\'s mood directions', () => {
+  it('per-tag directions for tags named constructor, toString and __proto__ (a `{}` accumulator threw on .push)', async () => {
+    const rows = ['constructor', 'toString', '__proto__', 'calm'].flatMap((tag) => [1, 2].map((i) => ({ tag, i, s: i / 10 })));
+    const sql = { query: async <T,>() => rows as T[] } as unknown as Parameters<typeof moodDirections>[0];
+    const dirs = await moodDirections(sql, 1, { kind: 'crowd' }, ['constructor', 'toString', '__proto__', 'calm']);
+    for (const tag of ['constructor', 'toString', '__proto__', 'calm']) expect(own(dirs, tag), tag).toEqual([0.1, 0.2]);
   });
 });
