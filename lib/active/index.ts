@@ -29,14 +29,23 @@
  *     (≤ max(1, ⌊fraction·B⌋) per artist) → never the same embedding twice.
  *     'cold-start' = k-center greedy over embeddings (standardised features before any model).
  *
+ * ## The queue policy (./policy — ONE implementation for rescoring and `chorus simulate`)
+ *   strategyConfigFor('random' | 'uncertainty' | 'margin' | 'entropy' | 'disagreement' | 'hybrid', weights)
+ *     uncertainty = least confidence, max over tags; margin, entropy = mean over tags;
+ *     disagreement = committee mean-KL when a committee exists, else crowd posterior entropy;
+ *     hybrid = blend(entropy, disagreement, novelty, votesNeeded) + batch diversity λ = 0.3
+ *   queuePriorities({ n, t, candidates, labelled, probs, embedding?, h?, posteriors?, hasVotes?,
+ *                     votesNeeded?, committee? }, strategy, weights, rng) → { rows, priority, terms, order }
+ *     the live queue serves `order` (priority desc, id); simulate labels order[0, batch)
+ *
  * ## Simulation (`chorus simulate`)
  *   simulateLoop({ x, n, d, y (0/1), t }, { strategy: 'random' | 'uncertainty' | 'margin' |
  *                'disagreement' | 'hybrid', seed = 1, initial = 20, batch = 20, rounds = 10,
  *                annotators = 1, annotatorAccuracy = 1, testFraction = 0.25, committeeSize = 5, model? })
  *     → { curve: [{ labels_used, micro_f1, macro_f1, subset_accuracy, hamming_loss }], labeledOrder, testIndices }
- *     Strategy mapping: uncertainty = entropy, max over tags; margin = margin, mean over tags;
- *     disagreement = 5-member bootstrap committee, mean KL; hybrid = blendPriority
- *     (entropy + committee + novelty, max over tags) with λ = 0.3 diversity.
+ *     Each round labels simulationPicks(): the live queue's order (queuePriorities) over the pool,
+ *     with the model's probabilities and embeddings; 'disagreement' trains a 5-member bootstrap
+ *     committee (the live queue keeps none yet, so live it is the crowd's disagreement).
  *   runSimulateCli(argv, { stdout, stderr }) → exit code (simulate-cli.ts; reads/writes files)
  *   parseSimulationCsv(text, labelColumns) → { data, features }
  *   makeSyntheticMoodData({ n, d, t, seed, prevalence?, separation?, noise? }) → { x, y, n, d, t, tags }
@@ -46,5 +55,6 @@ export * from './disagreement';
 export * from './diversity';
 export * from './priority';
 export * from './select';
+export * from './policy';
 export * from './simulate';
 export * from './synthetic';

@@ -205,7 +205,27 @@ export function selectBatch(pool: SelectionPool, config: StrategyConfig, batchSi
     assertShape(pool.embeddings.length, pool.n, h, 'embeddings');
   }
 
-  const scored = scoreCandidates(pool, config, rng);
+  return selectFromScored(scoreCandidates(pool, config, rng), pool, config, batchSize);
+}
+
+/**
+ * The batch-filling half of {@link selectBatch} over candidates already scored (by
+ * {@link scoreCandidates} or the queue's shared scoring in ./policy): diversity re-ranking within
+ * the top poolFactor·B, group quotas, the duplicate guard. Same model and complexity.
+ */
+export function selectFromScored(
+  scored: ScoredCandidate[],
+  pool: SelectionPool,
+  config: StrategyConfig,
+  batchSize: number,
+): BatchSelection {
+  if (!Number.isInteger(batchSize) || batchSize < 0) throw new Error(`selectBatch: batch size must be a non-negative integer`);
+  const maxFraction = config.maxGroupFraction ?? 1;
+  if (!(maxFraction > 0 && maxFraction <= 1)) throw new Error('selectBatch: maxGroupFraction must be in (0, 1]');
+  const maxPerGroup = Math.max(1, Math.floor(maxFraction * batchSize));
+  const lambda = config.diversity ?? (config.strategy === 'hybrid' ? 0.3 : 0);
+  if (!(lambda >= 0 && lambda <= 1)) throw new Error('selectBatch: diversity must be in [0, 1]');
+  const h = pool.embeddingDim ?? 0;
   if (config.strategy === 'cold-start') {
     const byIndex = new Map(scored.map((s) => [s.index, s]));
     const picked = kCenterGreedy(pool.embeddings as ArrayLike<number>, h, scored.map((s) => s.index), batchSize, {

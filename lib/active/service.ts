@@ -31,9 +31,9 @@ import { sanitizeStandardization, standardizeRows } from '@/lib/model/standardiz
 import { getActiveModel, type ModelRow } from '@/lib/model/repo';
 import { currentFeatureVersion, onnxSha256 } from '@/lib/model/service';
 import { loadScorer, OnnxModelError } from '@/lib/model/onnx-runtime';
-import { blendPriority, type PriorityTerm, type PriorityWeights } from './priority';
+import { blendPriority, type PriorityTerm } from './priority';
 import { kCenterGreedy, noveltyScores } from './diversity';
-import { scoreCandidates, type ScoredCandidate, type SelectionPool, type StrategyConfig } from './select';
+import { NOVELTY_REFERENCES, queuePriorities, type QueueStrategy } from './policy';
 import { uncertaintyScores } from './uncertainty';
 import {
   activateEmbeddingVersion,
@@ -50,8 +50,6 @@ import {
 
 /** Embedding versions kept for the recommender (the active one among them). */
 export const KEEP_EMBEDDING_VERSIONS = 5;
-/** Labelled clips novelty is measured against (a k-center cover of the labelled set). */
-export const NOVELTY_REFERENCES = 128;
 /** Cold start: this many clips are ranked by farthest-first order ahead of the rest. */
 export const COLD_START_K = 256;
 
@@ -81,26 +79,6 @@ export interface RescoreResult {
   embeddingVersion: number | null;
   prunedVersions: number[];
   timings: Record<string, number>;
-}
-
-/** The project's strategy setting as lib/active's StrategyConfig. */
-export function strategyConfig(settings: Pick<ProjectSettings, 'strategy' | 'priorityWeights'>): StrategyConfig {
-  const weights: PriorityWeights = { ...settings.priorityWeights };
-  switch (settings.strategy) {
-    case 'random':
-      return { strategy: 'random' };
-    case 'uncertainty':
-      return { strategy: 'least-confidence', weights };
-    case 'margin':
-      return { strategy: 'margin', weights };
-    case 'entropy':
-      return { strategy: 'entropy', weights };
-    case 'disagreement':
-      // Crowd disagreement (posterior entropy); a model committee is not kept between retrains.
-      return { strategy: 'crowd', weights };
-    case 'hybrid':
-      return { strategy: 'hybrid', weights };
-  }
 }
 
 /** Terms as stored in clips.priority_terms: term name → its contribution to the priority. */
@@ -293,11 +271,10 @@ export async function pushEmbeddings(
 
 /**
  * Queue priority of the clips still in a queue (open: the crowd's; disputed: the experts')
- * under the project strategy; settled clips keep whatever they had — no queue reads it.
- * Hybrid scores clips that have crowd posteriors and clips that have none as two pools, so a
- * clip nobody voted on is not counted as "the crowd disagrees" (lib/active treats a missing
- * posterior as undecided — right for the pure 'disagreement' strategy, double counting next to
- * votesNeeded in the blend).
+ * under the project strategy, through the one implementation `chorus simulate` uses too
+ * ({@link queuePriorities} in ./policy: scoring, blend, voted/unvoted pools, novelty against a
+ * k-center cover, batch diversity at the head of the queue). Settled clips keep whatever they
+ * had — no queue reads it.
  */
 export function modelPriorities(
   catalog: CatalogMatrix,
@@ -307,33 +284,37 @@ export function modelPriorities(
   settings: Pick<ProjectSettings, 'strategy' | 'priorityWeights'>,
   rng: Rng,
 ): { rows: number[]; priority: Float64Array; terms: Record<string, number>[] } {
-  const { n, t } = catalog;
-  const config = strategyConfig(settings);
-  const votesNeeded = votesNeededSignal(catalog);
+  const { n } = catalog;
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (catalog.labelState[i] === 'open' || catalog.labelState[i] === 'disputed') rows.push(i);
-  const novelty = config.strategy === 'hybrid' ? noveltyAgainstCover(embedding, h, n, rows, settledRows(catalog)) : undefined;
-  const base: SelectionPool = { n, t, probs, votesNeeded, ...(novelty ? { novelty } : {}) };
-  const scored: ScoredCandidate[] = [];
-  if (config.strategy === 'hybrid') {
-    const voted = rows.filter((i) => catalog.hasAggregates[i]);
-    const unvoted = rows.filter((i) => !catalog.hasAggregates[i]);
-    if (voted.length)
-      scored.push(...scoreCandidates({ ...base, candidates: voted, posteriors: catalog.posteriors }, config, rng));
-    if (unvoted.length) scored.push(...scoreCandidates({ ...base, candidates: unvoted }, config, rng));
-  } else if (rows.length) {
-    scored.push(...scoreCandidates({ ...base, candidates: rows, posteriors: catalog.posteriors }, config, rng));
-  }
-  const byIndex = new Map(scored.map((s) => [s.index, s]));
-  const priority = new Float64Array(rows.length);
-  const terms = rows.map((i, r) => {
-    const s = byIndex.get(i);
-    priority[r] = s?.priority ?? 0;
+  const strategy = settings.strategy as QueueStrategy;
+  const result = queuePriorities(
+    {
+      n,
+      t: catalog.t,
+      candidates: rows,
+      labelled: settledRows(catalog),
+      probs,
+      embedding,
+      h,
+      posteriors: catalog.posteriors,
+      hasVotes: catalog.hasAggregates,
+      votesNeeded: votesNeededSignal(catalog),
+    },
+    strategy,
+    { ...settings.priorityWeights },
+    rng,
+  );
+  const terms = rows.map((_, r) =>
     // 'random' has no terms; say so, so "why is this clip here" is never blank.
-    if (config.strategy === 'random') return { random: Math.round(priority[r] * 1e6) / 1e6 };
-    return s ? termsRecord(s.terms) : {};
-  });
-  return { rows, priority, terms };
+    strategy === 'random'
+      ? { random: Math.round(result.priority[r] * 1e6) / 1e6 }
+      : Math.abs(result.adjustment[r]) > 1e-7
+        ? // Batch diversity moved the clip within the head of the queue: say by how much.
+          { ...termsRecord(result.terms[r]), batch: Math.round(result.adjustment[r] * 1e6) / 1e6 }
+        : termsRecord(result.terms[r]),
+  );
+  return { rows, priority: result.priority, terms };
 }
 
 function votesNeededSignal(c: CatalogMatrix): Float64Array {
@@ -350,22 +331,6 @@ function settledRows(c: CatalogMatrix): number[] {
   const rows: number[] = [];
   for (let i = 0; i < c.n; i++) if (c.labelState[i] === 'consensus' || c.labelState[i] === 'expert_resolved') rows.push(i);
   return rows;
-}
-
-/**
- * Novelty of the candidate rows (the rest stay 0) w.r.t. a k-center cover (≤ NOVELTY_REFERENCES)
- * of the labelled rows; all 1 with none labelled.
- */
-function noveltyAgainstCover(e: ArrayLike<number>, h: number, n: number, candidates: number[], labelled: number[]): Float64Array {
-  const out = new Float64Array(n);
-  if (labelled.length === 0) {
-    for (const i of candidates) out[i] = 1;
-    return out;
-  }
-  const reference = labelled.length > NOVELTY_REFERENCES ? kCenterGreedy(e, h, labelled, NOVELTY_REFERENCES) : labelled;
-  const scores = noveltyScores(e, h, candidates, reference);
-  candidates.forEach((i, c) => (out[i] = scores[c]));
-  return out;
 }
 
 /**

@@ -5,11 +5,14 @@
 import { createRng, hashString, shuffleInPlace } from '@/lib/util/random';
 import { predictCommittee, trainBootstrapCommittee } from '@/lib/model/ensemble';
 import { evaluateMultiLabel } from '@/lib/model/metrics';
-import { computeStandardization, standardizeRows, assertShape } from '@/lib/model/standardize';
+import { computeStandardization, assertShape } from '@/lib/model/standardize';
 import { predict, trainClassifier, type TrainOptions } from '@/lib/model/train';
-import { selectBatch, type StrategyConfig } from './select';
+import { ProjectSettingsFields } from '@/lib/settings/schemas';
+import type { Rng } from '@/lib/util/random';
+import type { PriorityWeights } from './priority';
+import { queuePriorities, type QueueStrategy } from './policy';
 
-export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'disagreement', 'hybrid'] as const;
+export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid'] as const;
 export type SimulationStrategy = (typeof SIMULATION_STRATEGIES)[number];
 
 /** Items with numeric features and 0/1 truth per tag. */
@@ -40,6 +43,8 @@ export interface SimulationOptions {
   committeeSize?: number;
   /** Overrides for the classifier (kind, epochs, l2, …). */
   model?: Partial<Omit<TrainOptions, 'standardization' | 'seed'>>;
+  /** Blend weights; default the product's (a new project's settings.priorityWeights). */
+  weights?: Partial<PriorityWeights>;
 }
 
 /** One point of the learning curve (snake_case: this is the CLI's JSON contract). */
@@ -77,13 +82,64 @@ const SIMULATION_MODEL: Partial<TrainOptions> = {
   classWeighting: 'none',
 };
 
-const STRATEGY_CONFIG: Record<SimulationStrategy, StrategyConfig> = {
-  random: { strategy: 'random' },
-  uncertainty: { strategy: 'entropy', aggregate: 'max' },
-  margin: { strategy: 'margin', aggregate: 'mean' },
-  disagreement: { strategy: 'committee', committeeMeasure: 'mean-kl' },
-  hybrid: { strategy: 'hybrid', aggregate: 'max', diversity: 0.3 },
-};
+/** The product's default blend weights (what a new project starts with). */
+export function productPriorityWeights(): PriorityWeights {
+  return ProjectSettingsFields.shape.priorityWeights.parse(undefined) as PriorityWeights;
+}
+
+/** One round's view of the simulated pool, in the live queue's terms. */
+export interface SimulationRound {
+  /** Pool size; rows 0..P−1. */
+  P: number;
+  t: number;
+  isLabeled: ArrayLike<number>;
+  /** The model's P×t probabilities and P×h embeddings on the pool (as rescoring writes them). */
+  probs: ArrayLike<number>;
+  embedding: ArrayLike<number>;
+  h: number;
+  committee?: ArrayLike<number>[];
+}
+
+/**
+ * The clips the simulation labels next: the live queue's order ({@link queuePriorities}, the
+ * same code rescoring runs) over a pool where labelled clips are settled and every other clip is
+ * open with no votes yet (votes needed = 1), cut at `batch`. O(queuePriorities).
+ */
+export function simulationPicks(
+  round: SimulationRound,
+  strategy: QueueStrategy,
+  weights: Partial<PriorityWeights>,
+  batch: number,
+  rng: Rng,
+): number[] {
+  const candidates: number[] = [];
+  const labelled: number[] = [];
+  const votesNeeded = new Float64Array(round.P);
+  for (let i = 0; i < round.P; i++) {
+    if (round.isLabeled[i]) labelled.push(i);
+    else {
+      candidates.push(i);
+      votesNeeded[i] = 1;
+    }
+  }
+  const result = queuePriorities(
+    {
+      n: round.P,
+      t: round.t,
+      candidates,
+      labelled,
+      probs: round.probs,
+      embedding: round.embedding,
+      h: round.h,
+      votesNeeded,
+      ...(round.committee ? { committee: round.committee } : {}),
+    },
+    strategy,
+    weights,
+    rng,
+  );
+  return result.order.slice(0, batch);
+}
 
 /**
  * Runs pool-based active learning offline (Settles 2009, §2.3): split off a
@@ -127,7 +183,6 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   const testX = gatherRows(data.x, d, testIndices);
   const testY = gatherRows(data.y, t, testIndices);
   const standardization = computeStandardization(poolX, P, d);
-  const embeddings = standardizeRows(poolX, P, d, standardization);
   const observed = simulateAnnotations(gatherRows(data.y, t, poolRows), P, t, o.annotators, o.annotatorAccuracy, stream('annotators'));
 
   const isLabeled = new Uint8Array(P);
@@ -164,28 +219,19 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
     const remaining = P - labeled.length;
     if (round >= o.rounds || remaining === 0) break;
 
-    const candidates: number[] = [];
-    for (let i = 0; i < P; i++) if (!isLabeled[i]) candidates.push(i);
-    const needsCommittee = o.strategy === 'disagreement' || o.strategy === 'hybrid';
+    const needsCommittee = o.strategy === 'disagreement';
     const committee = needsCommittee
       ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed), o.committeeSize), poolX, P)
       : undefined;
-    const picked = selectBatch(
-      {
-        n: P,
-        t,
-        candidates,
-        labeled,
-        probs: predict(model, poolX, P).probs,
-        committee,
-        embeddings,
-        embeddingDim: d,
-      },
-      STRATEGY_CONFIG[o.strategy],
+    const scored = predict(model, poolX, P);
+    const picked = simulationPicks(
+      { P, t, isLabeled, probs: scored.probs, embedding: scored.embedding, h: model.h, committee },
+      o.strategy,
+      o.weights,
       Math.min(o.batch, remaining),
       selectionRng,
     );
-    for (const { index } of picked.items) {
+    for (const index of picked) {
       isLabeled[index] = 1;
       labeled.push(index);
     }
@@ -205,6 +251,7 @@ function resolveOptions(options: SimulationOptions) {
     testFraction: options.testFraction ?? 0.25,
     committeeSize: options.committeeSize ?? 5,
     model: options.model,
+    weights: options.weights ?? productPriorityWeights(),
   };
   if (!SIMULATION_STRATEGIES.includes(o.strategy)) {
     throw new Error(`unknown strategy "${o.strategy as string}" (expected ${SIMULATION_STRATEGIES.join(', ')})`);

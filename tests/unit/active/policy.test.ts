@@ -1,0 +1,103 @@
+/**
+ * Issue 13 item 1: the live queue's priorities (lib/active/service.ts modelPriorities, what
+ * rescoring writes) and `chorus simulate`'s picks (simulationPicks, what simulateLoop labels)
+ * come from one implementation: the same model outputs, votes and settings give the same order.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CatalogMatrix } from '@/lib/active/repo';
+import { modelPriorities } from '@/lib/active/service';
+import { productPriorityWeights, simulationPicks } from '@/lib/active/simulate';
+import { QUEUE_BATCH, QUEUE_STRATEGIES, queuePriorities, type QueueStrategy } from '@/lib/active/policy';
+import { createRng } from '@/lib/util/random';
+
+function fixture(n: number, t: number, h: number, settled: number, seed: number) {
+  const rng = createRng(seed);
+  const probs = Float32Array.from({ length: n * t }, () => rng());
+  const embedding = Float32Array.from({ length: n * h }, () => rng() * 4 - 2);
+  const labelState = Array.from({ length: n }, (_, i) => (i % Math.ceil(n / settled) === 0 ? 'consensus' : 'open')) as CatalogMatrix['labelState'];
+  const posteriors = new Float32Array(n * t).fill(NaN);
+  const hasAggregates = new Uint8Array(n);
+  labelState.forEach((s, i) => {
+    if (s !== 'consensus') return;
+    hasAggregates[i] = 1;
+    for (let j = 0; j < t; j++) posteriors[i * t + j] = rng() < 0.5 ? 0.95 : 0.05;
+  });
+  const catalog: CatalogMatrix = {
+    featureVersion: 'test',
+    tags: Array.from({ length: t }, (_, j) => `tag${j}`),
+    n,
+    d: 1,
+    t,
+    ids: Array.from({ length: n }, (_, i) => String(i).padStart(6, '0')),
+    x: new Float32Array(n),
+    labelState,
+    voteCount: Int32Array.from(labelState, (s) => (s === 'consensus' ? 3 : 0)),
+    overlapTarget: new Int32Array(n).fill(3),
+    artist: Array.from({ length: n }, (_, i) => `a${i % 7}`),
+    storedSplit: new Array(n).fill(null),
+    posteriors,
+    confidences: new Float32Array(n * t).fill(NaN),
+    hasAggregates,
+  };
+  return { catalog, probs, embedding };
+}
+
+/** The live queue's serving order: priority desc, then clip id (= row here). */
+function liveOrder(rows: number[], priority: Float64Array): number[] {
+  const at = new Map(rows.map((r, k) => [r, priority[k]]));
+  return rows.slice().sort((a, b) => at.get(b)! - at.get(a)! || a - b);
+}
+
+describe('one queue policy for the live queue and chorus simulate', () => {
+  it.each(QUEUE_STRATEGIES.map((s) => [s]))('%s: the simulation labels exactly the clips the live queue serves next, in order', (strategy) => {
+    const n = 400;
+    const { catalog, probs, embedding } = fixture(n, 5, 5, 150, 3);
+    const weights = productPriorityWeights();
+    const live = modelPriorities(catalog, probs, embedding, 5, { strategy, priorityWeights: weights }, createRng(42));
+    const order = liveOrder(live.rows, live.priority);
+    const isLabeled = Uint8Array.from(catalog.labelState, (s) => (s === 'consensus' ? 1 : 0));
+    const sim = simulationPicks({ P: n, t: 5, isLabeled, probs, embedding, h: 5 }, strategy as QueueStrategy, weights, n, createRng(42));
+    expect(sim).toEqual(order);
+    expect(sim.length).toBe(catalog.labelState.filter((s) => s === 'open').length);
+    expect(sim.length).toBeGreaterThan(200);
+    // The batch the simulation labels is the head of that order.
+    expect(simulationPicks({ P: n, t: 5, isLabeled, probs, embedding, h: 5 }, strategy as QueueStrategy, weights, 20, createRng(42))).toEqual(
+      order.slice(0, 20),
+    );
+  });
+
+  it('strategies are told apart: uncertainty takes the max over tags, margin and entropy the mean (hand-worked)', () => {
+    // Clip 0: one coin-flip tag, two sure ones → least confidence per tag [1, 0.02, 0.02]: max 1, mean 0.347.
+    // Clip 1: three tags at 0.3 → least confidence 0.6 each: max 0.6, mean 0.6.
+    const probs = [0.5, 0.99, 0.99, 0.3, 0.3, 0.3];
+    const state = { n: 2, t: 3, candidates: [0, 1], labelled: [], probs };
+    const rng = createRng(1);
+    expect(queuePriorities(state, 'uncertainty', undefined, rng).order).toEqual([0, 1]);
+    expect(queuePriorities(state, 'margin', undefined, rng).order).toEqual([1, 0]);
+    const u = queuePriorities(state, 'uncertainty', undefined, rng).priority;
+    expect(u[0]).toBeCloseTo(1, 12);
+    expect(u[1]).toBeCloseTo(0.6, 6);
+    const m = queuePriorities(state, 'margin', undefined, rng).priority;
+    expect(m[0]).toBeCloseTo((1 + 0.02 + 0.02) / 3, 6);
+  });
+
+  it('hybrid spreads the next batch: copies of one clip at the top of the scores yield one place in it', () => {
+    // 30 candidates; rows 0–4 share one embedding and are the most uncertain; the others are spread out.
+    const n = 30;
+    const t = 1;
+    const probs = Array.from({ length: n }, (_, i) => (i < 5 ? 0.5 : 0.5 + 0.015 * i));
+    const embedding = Array.from({ length: n * 2 }, (_, k) => {
+      const i = Math.floor(k / 2);
+      return i < 5 ? 0 : k % 2 === 0 ? Math.cos(i) * 3 : Math.sin(i) * 3;
+    });
+    const r = queuePriorities({ n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs, embedding, h: 2 }, 'hybrid', undefined, createRng(1));
+    const batch = r.order.slice(0, Math.min(QUEUE_BATCH, n));
+    expect(batch.filter((i) => i < 5)).toHaveLength(1);
+    // Without diversity (uncertainty alone) the five copies lead.
+    const plain = queuePriorities({ n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs }, 'entropy', undefined, createRng(1));
+    expect(plain.order.slice(0, 5).sort()).toEqual([0, 1, 2, 3, 4]);
+    // Serving by priority gives that order: priorities strictly decrease along it in the head.
+    const at = new Map(r.rows.map((row, k) => [row, r.priority[k]]));
+    for (let k = 1; k < batch.length; k++) expect(at.get(batch[k - 1])!).toBeGreaterThan(at.get(batch[k])!);
+  });
+});
