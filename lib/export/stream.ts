@@ -19,22 +19,50 @@ import type { Split } from './row';
  * pages of ./repo.ts serve the same interface.
  */
 
-interface CursorClient {
-  unsafe(query: string, params?: unknown[]): { cursor(rows: number): AsyncIterable<unknown[]> };
+interface CursorQuery {
+  unsafe(query: string, params?: unknown[]): Promise<unknown[]> & { cursor(rows: number): AsyncIterable<unknown[]> };
+}
+
+interface CursorClient extends CursorQuery {
+  reserve(): Promise<CursorQuery & { release(): void }>;
 }
 
 /** The postgres.js client behind a drizzle database (not a transaction, not PGlite), or null. */
 export function cursorClient(db: DbOrTx): CursorClient | null {
-  const client = (db as { $client?: unknown }).$client as Partial<CursorClient> & { reserve?: unknown } | undefined;
+  const client = (db as { $client?: unknown }).$client as Partial<CursorClient> | undefined;
   if (!client || typeof client.unsafe !== 'function' || typeof client.reserve !== 'function') return null;
   return client as CursorClient;
 }
 
 const dialect = new PgDialect();
 
+/**
+ * Plan settings for the one big read, local to its transaction. A merge join along the primary
+ * keys streams rows in id order from the first one, so the database computes while the writers
+ * write; the planner's default here (hash joins, then a sort of the whole selection, spilled to
+ * disk at 1M clips) produces nothing until it has done everything. Parallel workers would each
+ * rebuild the grouped aggregates on the inner side of the join.
+ */
+const STREAM_SETTINGS =
+  "set local enable_hashjoin = off; set local enable_sort = off; set local max_parallel_workers_per_gather = 0; set local jit = off";
+
 async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number): AsyncGenerator<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
-  for await (const rows of client.unsafe(text, params).cursor(batch)) yield rows as T[];
+  // A reserved connection and a read-only transaction: one snapshot for the whole pass, and the
+  // settings above apply to this query only.
+  const conn = await client.reserve();
+  let open = false;
+  try {
+    await conn.unsafe('begin read only');
+    open = true;
+    await conn.unsafe(STREAM_SETTINGS);
+    for await (const rows of conn.unsafe(text, params).cursor(batch)) yield rows as T[];
+    await conn.unsafe('commit');
+    open = false;
+  } finally {
+    if (open) await conn.unsafe('rollback').catch(() => {});
+    conn.release();
+  }
 }
 
 /**

@@ -61,6 +61,18 @@ describe('snapshot readers', () => {
     await t.handle.db.transaction(async (tx) => expect(cursorClient(tx)).toBeNull());
   });
 
+  it('give the connection back when the reader stops early (more early stops than the pool has connections)', async () => {
+    const sel: ClipSelection = { filters, labelVersions: [1], fixedVersion: 1 };
+    for (let i = 0; i < 70; i++) {
+      for await (const page of iterateExportRecords(t.handle.db, sel, {}, 3)) {
+        expect(page.length).toBe(3);
+        break;
+      }
+    }
+    const all = await collect(iterateExportRecords(t.handle.db, sel, {}, 50));
+    expect(all.length).toBeGreaterThan(10);
+  });
+
   for (const fixed of [true, false]) {
     it(`yield the same split candidates and rows as the keyset pages (${fixed ? 'one taxonomy version, set-based' : 'per-clip version lookup'})`, async () => {
       const sel: ClipSelection = { filters, labelVersions: [1], ...(fixed ? { fixedVersion: 1 } : {}) };
