@@ -9,6 +9,7 @@ import { DELETE as revokeToken } from '@/app/api/tokens/[id]/route';
 import { POST as vote } from '@/app/api/votes/route';
 import { POST as startSession } from '@/app/api/listen/sessions/route';
 import { GET as health } from '@/app/api/health/route';
+import { POST as nextAuthPost } from '@/app/api/auth/[...nextauth]/route';
 import { setDbHandle } from '@/db';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
@@ -187,6 +188,21 @@ describe('finding 4: body limits — 413 before parsing, with or without Content
     const res = await startSession(post('/api/listen/sessions', { 'content-type': 'application/json' }, streamed.stream), ctx({}));
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(streamed.pulled()).toBeLessThan(1024 * 1024);
+  });
+
+  it('the anonymous sign-in route (next-auth) is bounded too: 413 with and without Content-Length', async () => {
+    const signIn = (headers: Record<string, string>, body: BodyInit) =>
+      nextAuthPost(post('/api/auth/callback/credentials', { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body), {
+        params: Promise.resolve({ nextauth: ['callback', 'credentials'] }),
+      });
+    const form = new URLSearchParams({ email: 'someone@example.org', password: 'x'.repeat(100 * 1024), csrfToken: 'x', json: 'true' }).toString();
+    const declared = await signIn({ 'content-length': String(form.length) }, form);
+    expect(declared.status).toBe(413);
+    expect((await errorOf(declared)).code).toBe('PAYLOAD_TOO_LARGE');
+    const streamed = endlessBody(100 * 1024 * 1024);
+    const res = await signIn({}, streamed.stream);
+    expect(res.status).toBe(413);
     expect(streamed.pulled()).toBeLessThan(1024 * 1024);
   });
 

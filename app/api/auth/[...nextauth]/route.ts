@@ -1,7 +1,9 @@
 import NextAuth from 'next-auth';
+import { NextRequest } from 'next/server';
 import { authOptions } from '@/lib/auth/options';
 import { checkSignInAllowed } from '@/lib/auth/throttle';
 import { AppError } from '@/lib/http/errors';
+import { limitBody } from '@/lib/http/guard';
 import { clientIp, enforceRateLimit } from '@/lib/http/rate-limit';
 import { errorResponse, requestIdFrom } from '@/lib/http/route';
 import { logger } from '@/lib/observability/log';
@@ -10,6 +12,9 @@ import { metrics, statusClass } from '@/lib/observability/metrics';
 type Ctx = { params: Promise<{ nextauth: string[] }> };
 
 const TEMPLATE = '/api/auth/[...nextauth]';
+
+/** next-auth's forms (sign-in, sign-out, CSRF token) are a few hundred bytes; an anonymous caller gets no more read than this. */
+const AUTH_BODY_LIMIT = 16 * 1024;
 
 /**
  * next-auth's own routes (sign-in, callback, session, csrf); options are built per request from
@@ -26,6 +31,8 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
   const started = performance.now();
   let response: Response;
   try {
+    // Before anything reads it (the email peek below, next-auth's own parse): 413 past the limit (lib/http/guard.ts).
+    if (req.method === 'POST') req = new NextRequest(limitBody(req, AUTH_BODY_LIMIT));
     if (req.method === 'POST' && (await ctx.params).nextauth?.join('/') === 'callback/credentials') {
       const ip = clientIp(req);
       enforceRateLimit('signin', `ip:${ip}`);
