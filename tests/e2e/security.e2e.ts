@@ -387,8 +387,12 @@ describe('finding 6: sign-out revokes the session on the built server', () => {
     const me = () => fetch(`${base}/api/me`, { headers: { cookie: captured } });
     expect((await me()).status).toBe(200);
 
-    await page.getByRole('button', { name: 'Sign out' }).first().click();
-    await page.waitForURL((url) => url.pathname.startsWith('/login'), { timeout: 20_000 });
+    // What the Sign out button does (next-auth's signOut()): its CSRF token, then POST /api/auth/signout.
+    const { csrfToken } = (await (await page.request.get(`${base}/api/auth/csrf`)).json()) as { csrfToken: string };
+    const out = await page.request.post(`${base}/api/auth/signout`, { form: { csrfToken, callbackUrl: `${base}/login`, json: 'true' } });
+    expect(out.ok()).toBe(true);
+    expect(((await out.json()) as { url: string }).url).toBe(`${base}/login`);
+    expect((await context.cookies()).some((c) => c.name.endsWith('next-auth.session-token') && c.value)).toBe(false);
     expect((await me()).status).toBe(401);
 
     await signInAs(page, 'engineer');
