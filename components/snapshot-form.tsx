@@ -204,7 +204,12 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         </label>
         <label className="stack" style={{ gap: 4 }}>
           <span>Taxonomy version</span>
-          <select name="taxonomyVersion" value={taxonomyVersion} onChange={(e) => setTaxonomyVersion(e.target.value)}>
+          <select
+            name="taxonomyVersion"
+            style={{ maxWidth: '100%' }}
+            value={taxonomyVersion}
+            onChange={(e) => setTaxonomyVersion(e.target.value)}
+          >
             {options.taxonomyVersions.map((v) => (
               <option key={v.version} value={v.version}>
                 v{v.version}
@@ -213,7 +218,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
             ))}
           </select>
         </label>
-        <label className="row" style={{ gap: 6 }}>
+        <label className="row" style={CHECK_LABEL}>
           <input type="checkbox" name="applyMapping" checked={applyMapping} onChange={(e) => setApplyMapping(e.target.checked)} />
           <span>Map labels from older taxonomy versions (merge: max posterior, split: copy)</span>
         </label>
@@ -223,7 +228,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         <fieldset>
           <legend>Clip states</legend>
           {SNAPSHOT_STATES.map((s) => (
-            <label key={s} className="row" style={{ gap: 6 }}>
+            <label key={s} className="row" style={CHECK_LABEL}>
               <input
                 type="checkbox"
                 name="states"
@@ -239,7 +244,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         <fieldset>
           <legend>Formats</legend>
           {EXPORT_FORMATS.map((f) => (
-            <label key={f} className="row" style={{ gap: 6 }}>
+            <label key={f} className="row" style={CHECK_LABEL}>
               <input
                 type="checkbox"
                 name="formats"
@@ -254,7 +259,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
         </fieldset>
         <fieldset>
           <legend>Columns</legend>
-          <label className="row" style={{ gap: 6 }}>
+          <label className="row" style={CHECK_LABEL}>
             <input
               type="checkbox"
               name="includeFeatures"
@@ -263,7 +268,7 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
             />
             <span>Feature vectors (current extractor)</span>
           </label>
-          <label className="row" style={{ gap: 6 }}>
+          <label className="row" style={CHECK_LABEL}>
             <input
               type="checkbox"
               name="includeEmbeddings"
@@ -346,6 +351,9 @@ export function SnapshotForm({ options }: { options: SnapshotFormOptions }) {
   );
 }
 
+/** A checkbox and its text stay on one line (the text wraps beside the box on a phone). */
+const CHECK_LABEL = { gap: 6, flexWrap: 'nowrap', alignItems: 'flex-start' } as const;
+
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "Selects 52 of 64 labelled clips", or why it selects none. */
@@ -385,12 +393,12 @@ function ChoiceList(props: {
         <span className="muted">no clips yet</span>
       ) : (
         <>
-          <label className="row" style={{ gap: 6 }}>
+          <label className="row" style={CHECK_LABEL}>
             <input type="checkbox" checked={chosen.length === 0} onChange={(e) => e.target.checked && onChange([])} />
             <span>{all}</span>
           </label>
           {choices.map((c) => (
-            <label key={c.value} className="row" style={{ gap: 6 }}>
+            <label key={c.value} className="row" style={CHECK_LABEL}>
               <input
                 type="checkbox"
                 value={c.value}

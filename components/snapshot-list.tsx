@@ -106,6 +106,11 @@ function SnapshotRow({ s }: { s: SnapshotView }) {
         {s.counts ? (
           <>
             <strong>{s.counts.rows.toLocaleString()}</strong>
+            {s.counts.rows === 0 && (
+              <div className="error" data-testid="snapshot-empty">
+                empty: no clip passed the filters
+              </div>
+            )}
             <div className="muted">{SPLITS.map((sp) => `${sp} ${s.counts!.per_split[sp] ?? 0}`).join(' · ')}</div>
             <div className="muted">expert-resolved {s.counts.expert_resolved}</div>
             <details>

@@ -51,7 +51,7 @@ export function funnel(groups: readonly FunnelGroup[], filters: ResolvedFilters,
   if (filters.sources) checks.push({ filter: 'sources', label: `source ${filters.sources.join(' or ')}`, pass: (g) => g.source });
   if (filters.from || filters.to) {
     const what = filters.dateField === 'created' ? 'added' : 'labelled';
-    const range = [filters.from ? `from ${filters.from}` : '', filters.to ? `to ${filters.to}` : ''].filter(Boolean).join(' ');
+    const range = [filters.from ? `from ${filters.from}` : '', filters.to ? `until ${filters.to}` : ''].filter(Boolean).join(' ');
     checks.push({ filter: 'dates', label: `${what} ${range}`, pass: (g) => g.date });
   }
 

@@ -108,7 +108,7 @@ describe('POST /api/datasets/count', () => {
     expect(licence.body.emptyReason).toMatch(/^licence CC-BY-NC-4.0 leaves 0 of the 8 clips/);
 
     const dates = await count({ to: '2001-01-01' });
-    expect(dates.body.emptyReason).toMatch(/^added to 2001-01-01 leaves 0 of the 8 clips/);
+    expect(dates.body.emptyReason).toMatch(/^added until 2001-01-01 leaves 0 of the 8 clips/);
 
     const open = await count({ states: ['open'], minConfidence: 0.6 });
     expect(open.body).toMatchObject({ rows: 2, emptyReason: null });
