@@ -30,6 +30,11 @@ interface RouteOptions {
    * Prometheus scraper's `CHORUS_METRICS_TOKEN`); read per request, undefined means none.
    */
   serviceToken?: () => string | undefined;
+  /**
+   * A paused account may call this route (its own pause and appeal); every other route refuses
+   * accounts that are not active. Disabled accounts are refused everywhere.
+   */
+  allowPaused?: boolean;
 }
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<Response | unknown>;
@@ -68,7 +73,8 @@ export function route<P = Record<string, string>>(options: RouteOptions, handler
       } else if (options.roles !== 'public') {
         const found = await authenticate(req);
         if (!found) throw new AppError('UNAUTHENTICATED', 'Sign in or send a valid API token');
-        if (found.status !== 'active') throw new AppError('FORBIDDEN', `Your account is ${found.status}`);
+        const statusOk = found.status === 'active' || (options.allowPaused === true && found.status === 'paused');
+        if (!statusOk) throw new AppError('FORBIDDEN', `Your account is ${found.status}`);
         if (options.roles.length > 0 && !options.roles.includes(found.role)) {
           throw new AppError('FORBIDDEN', `This needs one of the roles: ${options.roles.join(', ')}`);
         }
