@@ -34,6 +34,7 @@ import {
   SimilarQuerySchema,
 } from '@/lib/recommend/schemas';
 import { ROUTE_ACCESS } from './access';
+import { bodyRule } from './guard';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 interface Doc {
@@ -158,6 +159,12 @@ function queryParameters(schema: ZodType): unknown[] {
   }));
 }
 
+/** What every state-changing route may answer from the HTTP boundary (lib/http/guard.ts). */
+const STATE_CHANGING_ERRORS = {
+  '403': { description: 'With the session cookie: not same-origin (Origin / Sec-Fetch-Site), or not the route\'s Content-Type (application/json; multipart/form-data for uploads). Bearer tokens are exempt.' },
+  '413': { description: 'The body is over the route\'s limit (x-max-body-bytes), declared or streamed: PAYLOAD_TOO_LARGE' },
+};
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [rawPath, methods] of Object.entries(ROUTE_ACCESS)) {
@@ -173,8 +180,10 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: params,
         security: roles === 'public' ? [] : [{ bearer: [] }, { session: [] }],
         ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } } } : {}),
+        ...(method !== 'GET' ? { 'x-max-body-bytes': bodyRule(rawPath, method).maxBytes() } : {}),
         responses: {
           '200': { description: 'OK', ...(doc.response ? { content: { 'application/json': { schema: jsonSchema(doc.response) } } } : {}) },
+          ...(method !== 'GET' ? STATE_CHANGING_ERRORS : {}),
           default: { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorSchema) } } },
         },
       };
