@@ -11,7 +11,10 @@ export interface ClipStateSettings {
   readonly minVotes: number;
   /** Past this many votes an unsettled clip goes to the experts instead of the crowd. */
   readonly maxVotes: number;
-  /** Clip agreement (see {@link clipAgreement}) below this, with ≥ minVotes and unsettled → disputed early. */
+  /**
+   * Clip agreement (see {@link clipAgreement}) below this, with ≥ minVotes, unsettled, and too
+   * few votes left under maxVotes to settle it → disputed early.
+   */
   readonly disputeAlpha: number;
   /**
    * Log-odds one more vote is expected to add (a typical worker's
@@ -67,7 +70,8 @@ export interface ClipDecision {
  *
  *   expert_resolved  if an expert decided;
  *   consensus        if votes ≥ minVotes and every tag has p ≥ τ (with a yes vote behind it) or p ≤ 1 − τ;
- *   disputed         if unsettled and (votes ≥ maxVotes, or votes ≥ minVotes and agreement < disputeAlpha);
+ *   disputed         if unsettled and (votes ≥ maxVotes, or votes ≥ minVotes and agreement < disputeAlpha
+ *                    and the votes still allowed, maxVotes − votes, are fewer than the weakest tag needs);
  *   open             otherwise, asking for
  *     votesWanted = min(maxVotes − votes, max(minVotes − votes, ⌈(logit τ − min_t |logit p_t|) / Δ⌉))
  *   where Δ = expectedVoteLogOdds: the votes an average worker needs to push the
@@ -124,7 +128,16 @@ export function decideClipState(
     };
   }
   const agreement = facts.agreement;
-  if (unsettledTags.length > 0 && voteCount >= settings.minVotes && agreement !== undefined && agreement < settings.disputeAlpha) {
+  const toSettle = unsettledTags.length > 0 ? Math.ceil((logit(tau) - weakestLogOdds) / settings.expectedVoteLogOdds) : 0;
+  // Early only when the votes left under the limit cannot settle the weakest tag anyway: with a
+  // few votes, agreement below chance is mostly noise, and more votes are cheaper than an expert.
+  if (
+    unsettledTags.length > 0 &&
+    voteCount >= settings.minVotes &&
+    agreement !== undefined &&
+    agreement < settings.disputeAlpha &&
+    toSettle > settings.maxVotes - voteCount
+  ) {
     return {
       state: 'disputed',
       votesWanted: 0,
@@ -132,7 +145,6 @@ export function decideClipState(
       reason: `the ${voteCount} votes disagree more than chance (agreement ${agreement.toFixed(2)} below ${settings.disputeAlpha}); ${names(unsettledTags)} uncertain`,
     };
   }
-  const toSettle = unsettledTags.length > 0 ? Math.ceil((logit(tau) - weakestLogOdds) / settings.expectedVoteLogOdds) : 0;
   const votesWanted = Math.max(1, Math.min(settings.maxVotes - voteCount, Math.max(settings.minVotes - voteCount, toSettle)));
   return { state: 'open', votesWanted, unsettledTags, reason: `needs about ${votesWanted} more vote(s)` };
 }

@@ -27,8 +27,10 @@ export interface ReportClipRow {
   label_state: string;
   truth: string[] | null;
   /** Tags whose stored label is positive, with the method and the yes votes behind each. */
-  labels: { tag: string; label: boolean; yes: number; method: string }[] | null;
+  labels: { tag: string; label: boolean; yes: number; method: string; confidence: number }[] | null;
   votes: string[][] | null;
+  /** A gold clip: its labels are fixed by the gold answer (an admin's decision), not by votes. */
+  gold: boolean;
 }
 
 /** Every clip with answers: state, planted truth, stored labels and the full votes' tag sets. */
@@ -38,10 +40,11 @@ export async function reportClipRows(db: DbOrTx, taxonomyVersion: number): Promi
     sql`select c.id, c.label_state,
                case when jsonb_typeof(c.recipe -> 'tags') = 'array'
                     then array(select jsonb_array_elements_text(c.recipe -> 'tags')) end as truth,
-               (select json_agg(json_build_object('tag', a.tag, 'label', a.label, 'yes', a.yes_votes, 'method', a.method))
+               (select json_agg(json_build_object('tag', a.tag, 'label', a.label, 'yes', a.yes_votes, 'method', a.method, 'confidence', a.confidence))
                   from aggregates a where a.clip_id = c.id) as labels,
                (select json_agg(v.tags) from votes v
-                  where v.clip_id = c.id and v.kind = 'vote' and v.taxonomy_version = ${taxonomyVersion}) as votes
+                  where v.clip_id = c.id and v.kind = 'vote' and v.taxonomy_version = ${taxonomyVersion}) as votes,
+               exists (select 1 from gold_answers g where g.clip_id = c.id) as gold
         from clips c
         where exists (select 1 from votes v where v.clip_id = c.id and v.kind in ('vote', 'targeted'))`,
   );

@@ -19,9 +19,11 @@ export interface SimulationReport {
   settled_tag_accuracy: number | null;
   settled_exact_set_accuracy: number | null;
   disputed_share: number;
+  /** Disputes are per tag: the tags in doubt on the disputed clips (what the experts settle), per disputed clip. */
+  disputed_tags_per_disputed_clip: number | null;
   consensus_share: number;
   open_share: number;
-  /** Positive labels stored without a yes vote or an expert decision behind them (must be 0). */
+  /** Positive labels stored without a yes vote, an expert decision or a gold answer behind them (must be 0). */
   unsupported_positive_labels: number;
   expert_queue: { disputed: number; model_uncertain: number; model_active: boolean };
   workers: {
@@ -50,6 +52,8 @@ export function simulationReport(input: {
   /** Each simulated answer as cast: worker index, ticked tags, planted truth. */
   cast: readonly { worker: number; tags: readonly string[]; truth: readonly string[] }[];
   expertQueue: { disputed: number; modelUncertain: number; model: boolean };
+  /** The consensus threshold: a tag with confidence below it is in doubt. */
+  threshold: number;
 }): SimulationReport {
   const { tags } = input;
   const withTruth = input.clips.filter((c) => c.truth !== null);
@@ -59,14 +63,18 @@ export function simulationReport(input: {
   const settledLive: string[][] = [];
   const settledTruth: string[][] = [];
   let unsupported = 0;
+  let disputedTags = 0;
   let answers = 0;
   const states = { open: 0, consensus: 0, disputed: 0, expert_resolved: 0 } as Record<string, number>;
   for (const clip of withTruth) {
     const votes = clip.votes ?? [];
     answers += votes.length;
     states[clip.label_state] = (states[clip.label_state] ?? 0) + 1;
+    if (clip.label_state === 'disputed') {
+      disputedTags += (clip.labels ?? []).filter((l) => Number(l.confidence) < input.threshold || (l.label && Number(l.yes) <= 0)).length;
+    }
     const labels = (clip.labels ?? []).filter((l) => l.label);
-    for (const l of labels) if (l.method !== 'expert' && Number(l.yes) <= 0) unsupported++;
+    if (!clip.gold) for (const l of labels) if (l.method !== 'expert' && Number(l.yes) <= 0) unsupported++;
     const positive = labels.map((l) => l.tag);
     live.push(positive);
     majority.push(majorityTags(votes, tags));
@@ -93,6 +101,7 @@ export function simulationReport(input: {
     settled_tag_accuracy: settledScore ? round(settledScore.tagAccuracy) : null,
     settled_exact_set_accuracy: settledScore ? round(settledScore.exactSetAccuracy) : null,
     disputed_share: round(states.disputed / n)!,
+    disputed_tags_per_disputed_clip: states.disputed > 0 ? round(disputedTags / states.disputed) : null,
     consensus_share: round(states.consensus / n)!,
     open_share: round(states.open / n)!,
     unsupported_positive_labels: unsupported,

@@ -237,6 +237,7 @@ export async function simulationReportFor(db: Db, sim: SimulationResult): Promis
     workerRows: await reportWorkerRows(db, sim.workerIds),
     cast: sim.cast,
     expertQueue: await expertQueueComposition(db, settings.expertUncertaintyThreshold),
+    threshold: settings.consensusThreshold,
   });
 }
 

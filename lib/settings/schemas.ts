@@ -8,7 +8,13 @@ export const ProjectSettingsFields = z.object({
   /** Votes wanted per clip before the aggregator decides (adaptive overlap may stop earlier or ask more). */
   overlap: z.number().int().min(1).max(50).default(3),
   minVotes: z.number().int().min(1).max(50).default(3),
-  maxVotes: z.number().int().min(1).max(100).default(7),
+  /**
+   * Past this many answers a clip still in doubt goes to the experts. 9: adaptive overlap spends
+   * the extra votes only on the few clips that need them (≈ 5 answers per clip on average in
+   * the simulated-crowd benchmark, bench/RESULTS.md), and at 7 about one clip in seven was
+   * disputed over one neighbouring mood.
+   */
+  maxVotes: z.number().int().min(1).max(100).default(9),
   consensusThreshold: z.number().min(0.5).max(0.999).default(0.9),
   goldRate: z.number().min(0).max(1).default(0.1),
   /** New contributors see more gold until they have this many votes. */

@@ -16,12 +16,15 @@ describe('decideClipState', () => {
     expect(decideClipState([0.5], 6, { expectedVoteLogOdds: 0.1 })).toMatchObject({ state: 'open', votesWanted: 1 });
   });
 
-  it('disputed at maxVotes, or earlier on strong disagreement, only while uncertain', () => {
+  it('disputed at maxVotes, or earlier on strong disagreement the remaining votes cannot settle, only while uncertain', () => {
     expect(decideClipState([0.6], 7)).toMatchObject({ state: 'disputed', votesWanted: 0 });
-    expect(decideClipState([0.6], 4, {}, { agreement: -0.3 })).toMatchObject({ state: 'disputed' });
+    // p = 0.6 needs ⌈(logit 0.9 − logit 0.6) / log 4⌉ = ⌈1.29⌉ = 2 more votes: 6 votes leave 1 → disputed now…
+    expect(decideClipState([0.6], 6, {}, { agreement: -0.3 })).toMatchObject({ state: 'disputed' });
+    // …4 votes leave 3, so ask for them first (three noisy votes below chance agreement are not a dispute).
+    expect(decideClipState([0.6], 4, {}, { agreement: -0.3 })).toMatchObject({ state: 'open', votesWanted: 2 });
     expect(decideClipState([0.6], 2, {}, { agreement: -0.3 })).toMatchObject({ state: 'open' });
     expect(decideClipState([0.99], 4, {}, { agreement: -0.3 })).toMatchObject({ state: 'consensus' });
-    expect(decideClipState([0.6], 4, { disputeAlpha: 0.5 }, { agreement: 0.4 })).toMatchObject({ state: 'disputed' });
+    expect(decideClipState([0.6], 6, { disputeAlpha: 0.5 }, { agreement: 0.4 })).toMatchObject({ state: 'disputed' });
   });
 
   it('an expert decision is final', () => {
