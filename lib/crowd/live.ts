@@ -6,6 +6,7 @@
 import type { BinaryRelevanceModel, EncodedMultiLabelVotes, TagGold } from './binary-relevance';
 import { DEFAULT_BINARY_RELEVANCE_SETTINGS } from './binary-relevance';
 import { logit, safeLog, sigmoid } from './numeric';
+import { dict } from '@/lib/util/dict';
 
 /**
  * {@link encodeMultiLabelVotes} for votes that arrive in pages (a database cursor): the same
@@ -107,7 +108,8 @@ export interface GoldAnswer {
  * tagGoldFor({ tags: ['calm'], tolerated: ['dreamy'] }, ['calm', 'dreamy', 'dark']) // { calm: true, dark: false }
  */
 export function tagGoldFor(gold: GoldAnswer, taxonomyTags: readonly string[]): TagGold {
-  const out: Record<string, boolean> = {};
+  // Null-prototype: readers index it by tag key, and `constructor` must not read as Object.
+  const out = dict<boolean>();
   for (const tag of taxonomyTags) {
     if (gold.tags.includes(tag)) out[tag] = true;
     else if (!gold.tolerated.includes(tag)) out[tag] = false;
