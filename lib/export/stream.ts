@@ -66,11 +66,19 @@ async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number): 
 }
 
 /**
- * `from … where …` of the selected clips with `lv.version` and `ag.*` as in `selectionSql`, but
- * set-based when every label is of one version.
+ * Set-based (group every clip's aggregates once, merge-join along the ids) when every label is of
+ * one version and the clip filters keep most of the catalog; with a licence, source or date
+ * filter, which may keep a small share, the per-clip laterals of `selectionSql` only touch the
+ * aggregates of the clips that pass.
  */
+function setBased(sel: ClipSelection): boolean {
+  const f = sel.filters;
+  return sel.fixedVersion !== undefined && !f.licences && !f.sources && !f.from && !f.to;
+}
+
+/** `from … where …` of the selected clips with `lv.version` and `ag.*` as in `selectionSql`. */
 function streamSelection(sel: ClipSelection, joins: SQL = sql``): SQL {
-  if (sel.fixedVersion === undefined) return selectionSql(sel);
+  if (!setBased(sel) || sel.fixedVersion === undefined) return selectionSql(sel);
   const f = sel.filters;
   const version = sel.fixedVersion;
   const conditions: SQL[] = [...clipConditions(sel), sql`ag.min_confidence >= ${f.minConfidence}::real`];
@@ -102,7 +110,7 @@ function streamSelection(sel: ClipSelection, joins: SQL = sql``): SQL {
 
 /** The split column: a join in the set-based selection, a lookup per clip otherwise. */
 const splitColumn = (sel: ClipSelection) =>
-  sel.fixedVersion === undefined ? sql`(select ds.split from dataset_splits ds where ds.clip_id = c.id)` : sql`ds.split`;
+  !setBased(sel) ? sql`(select ds.split from dataset_splits ds where ds.clip_id = c.id)` : sql`ds.split`;
 
 export async function* streamSplitCandidates(client: CursorClient, sel: ClipSelection, batch: number): AsyncGenerator<SplitCandidate[]> {
   const query = sql`select c.id, lv.version, ag.labels, c.vote_count, ag.method, ${splitColumn(sel)} as split
@@ -132,22 +140,22 @@ export async function* streamExportRecords(
 ): AsyncGenerator<ClipExportRecord[]> {
   const withFeatures = vectors.extractorVersion != null;
   const withEmbedding = vectors.embeddingVersionId != null;
-  const setBased = sel.fixedVersion !== undefined;
+  const joined = setBased(sel);
   // Set-based: left joins the planner can merge along the id order; otherwise a lookup per clip.
   const features = !withFeatures
     ? sql`null::real[]`
-    : setBased
+    : joined
       ? sql`f.vector`
       : sql`(select f.vector from clip_features f where f.clip_id = c.id and f.extractor_version = ${vectors.extractorVersion})`;
   const embedding = !withEmbedding
     ? sql`null::real[]`
-    : setBased
+    : joined
       ? sql`e.embedding`
       : sql`(select e.embedding from clip_embeddings e where e.clip_id = c.id and e.version_id = ${vectors.embeddingVersionId}::int)`;
   const joins = sql.join(
     [
-      withFeatures && setBased ? sql`left join clip_features f on f.clip_id = c.id and f.extractor_version = ${vectors.extractorVersion}` : null,
-      withEmbedding && setBased ? sql`left join clip_embeddings e on e.clip_id = c.id and e.version_id = ${vectors.embeddingVersionId}::int` : null,
+      withFeatures && joined ? sql`left join clip_features f on f.clip_id = c.id and f.extractor_version = ${vectors.extractorVersion}` : null,
+      withEmbedding && joined ? sql`left join clip_embeddings e on e.clip_id = c.id and e.version_id = ${vectors.embeddingVersionId}::int` : null,
     ].filter((j): j is SQL => j !== null),
     sql` `,
   );
