@@ -54,8 +54,8 @@ async function main() {
     await handle.exec(`
       insert into clips (sha256, title, status, priority, duration_s)
       select md5(g::text) || md5((g * 7)::text), 'clip ' || g, 'ready', random(), 20
-      from generate_series(1, ${CLIPS}) g;
-      vacuum analyze clips;`);
+      from generate_series(1, ${CLIPS}) g;`);
+    await handle.exec(`vacuum analyze clips`);
     console.log(`${CLIPS.toLocaleString('en-US')} clips inserted and analysed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const user = await createUser(db, { email: 'explain@bench.local', name: 'explain', role: 'contributor', password: 'bench-password' });
     const settings = await getProjectSettings(db);
