@@ -8,6 +8,7 @@ import type { StrategySettings } from '@/lib/model/schemas';
 
 const STRATEGIES: { value: StrategySettings['strategy']; label: string }[] = [
   { value: 'hybrid', label: 'hybrid — blend of uncertainty, crowd disagreement, diversity, votes needed' },
+  { value: 'auto', label: 'auto — learns which strategy improves the model most per label (bandit over random, uncertainty, margin, hybrid)' },
   { value: 'uncertainty', label: 'uncertainty — least confidence' },
   { value: 'margin', label: 'margin — closest to the decision threshold' },
   { value: 'entropy', label: 'entropy — mean per-tag entropy' },

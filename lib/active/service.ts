@@ -28,7 +28,8 @@ import type { ProjectSettings } from '@/lib/settings/schemas';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { createRng, type Rng } from '@/lib/util/random';
 import { sanitizeStandardization, standardizeRows } from '@/lib/model/standardize';
-import { getActiveModel, type ModelRow } from '@/lib/model/repo';
+import { getActiveModel, latestAutoState, newestModelId, setModelAutoState, type ModelRow } from '@/lib/model/repo';
+import { AUTO_EXPERTS, drawExpert, initBandit, LIVE_AUTO_HORIZON, parseBanditState } from './albl';
 import { currentFeatureVersion, onnxSha256 } from '@/lib/model/service';
 import { loadScorer, OnnxModelError } from '@/lib/model/onnx-runtime';
 import { blendPriority, type PriorityTerm } from './priority';
@@ -152,7 +153,9 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
 
   await report(0.3, 'computing queue priorities');
   const rng = createRng(options.seed ?? Date.now() >>> 0);
-  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, settings, rng);
+  // 'auto': the strategy the bandit drew for this round of labels (drawn once per retrain round).
+  const strategy = settings.strategy === 'auto' ? await autoStrategy(db, rng) : settings.strategy;
+  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, { ...settings, strategy }, rng);
   lap('priority');
 
   // The three write streams go out concurrently: on PostgreSQL each runs on its own pooled
@@ -199,6 +202,21 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
   lap('prune');
   await report(1, `rescored ${n} clips with model ${model.id}`);
   return { mode: 'model', modelId: model.id, clips: n, embeddingVersion, prunedVersions, timings };
+}
+
+/**
+ * The strategy `auto` uses for the current round of labels: the bandit's pending draw (stored in
+ * the newest model row's metrics.auto), or a new draw recorded there — the next retrain rewards
+ * it with the held-out gain of its candidate (lib/model/service.ts). See ./albl.
+ */
+export async function autoStrategy(db: Db, rng: Rng): Promise<QueueStrategy> {
+  const stored = await latestAutoState(db);
+  const state = parseBanditState(stored?.state) ?? initBandit(AUTO_EXPERTS);
+  if (state.pending) return state.experts[state.pending.expert] as QueueStrategy;
+  const draw = drawExpert(state, { horizon: LIVE_AUTO_HORIZON }, rng);
+  const target = await newestModelId(db);
+  if (target !== null) await setModelAutoState(db, target, { ...(stored?.state as object | undefined), ...draw.state });
+  return draw.state.experts[draw.expert] as QueueStrategy;
 }
 
 /** Whether the recommender's active embedding version is not the given model's (so a push is due). */
@@ -281,9 +299,10 @@ export function modelPriorities(
   probs: Float32Array,
   embedding: Float32Array,
   h: number,
-  settings: Pick<ProjectSettings, 'strategy' | 'priorityWeights'>,
+  settings: { strategy: QueueStrategy | ProjectSettings['strategy']; priorityWeights: ProjectSettings['priorityWeights'] },
   rng: Rng,
 ): { rows: number[]; priority: Float64Array; terms: Record<string, number>[] } {
+  if (settings.strategy === 'auto') throw new Error("modelPriorities: resolve 'auto' to the drawn strategy first (autoStrategy)");
   const { n } = catalog;
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (catalog.labelState[i] === 'open' || catalog.labelState[i] === 'disputed') rows.push(i);

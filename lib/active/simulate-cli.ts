@@ -2,18 +2,26 @@
  * `chorus simulate`: the offline active-learning loop on a CSV.
  *
  *   chorus simulate --data <csv> --labels <col,col,…>
- *     [--strategy random|uncertainty|margin|disagreement|hybrid] [--seed N]
+ *     [--strategy random|uncertainty|margin|entropy|disagreement|hybrid|auto] [--seed N]
  *     [--initial N] [--batch N] [--rounds N]
  *     [--annotators N --annotator-accuracy P] --out <json>
  *
  * The CSV has a header; every column not named by --labels is a numeric
  * feature, and every --labels column holds 0 or 1. Writes the learning curve
  * `[{labels_used, micro_f1, macro_f1, subset_accuracy, hamming_loss}]` to
- * --out. Exit codes: 0 success, 1 bad data or failure, 2 bad usage.
+ * --out. Without --strategy, the product's default (a new project's settings.strategy — what
+ * the live queue runs), so the curve forecasts the live queue. Exit codes: 0 success, 1 bad
+ * data or failure, 2 bad usage.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { ProjectSettingsFields } from '@/lib/settings/schemas';
 import { SIMULATION_STRATEGIES, simulateLoop, type SimulationData, type SimulationStrategy } from './simulate';
+
+/** The live queue's default strategy: a new project's settings.strategy. */
+export function productDefaultStrategy(): SimulationStrategy {
+  return ProjectSettingsFields.shape.strategy.parse(undefined) as SimulationStrategy;
+}
 
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
@@ -22,22 +30,23 @@ export interface CliIo {
 
 export const SIMULATE_USAGE = `usage: chorus simulate --data <csv> --labels <col,col,…> [--strategy ${SIMULATION_STRATEGIES.join('|')}]
                        [--seed N] [--initial N] [--batch N] [--rounds N]
-                       [--annotators N --annotator-accuracy P] --out <json>
+                       [--annotators N --annotator-accuracy P] [--test-fraction F] --out <json>
   --data                CSV with a header: numeric feature columns and 0/1 label columns
   --labels              the label columns, comma-separated
-  --strategy            query strategy (default uncertainty)
+  --strategy            query strategy (default: the live queue's default, ${productDefaultStrategy()})
   --seed                random seed (default 1)
   --initial             items labelled at random before the first model (default 20)
   --batch               items labelled per round (default 20)
   --rounds              rounds after the initial model (default 10)
   --annotators          simulated annotators per item, majority vote (default 1)
   --annotator-accuracy  probability each vote is right (default 1)
+  --test-fraction       held-out share of the rows for evaluation (default 0.25)
   --out                 where to write the JSON learning curve
 `;
 
 class UsageError extends Error {}
 
-const FLAGS = ['data', 'labels', 'strategy', 'seed', 'initial', 'batch', 'rounds', 'annotators', 'annotator-accuracy', 'out'] as const;
+const FLAGS = ['data', 'labels', 'strategy', 'seed', 'initial', 'batch', 'rounds', 'annotators', 'annotator-accuracy', 'test-fraction', 'out'] as const;
 type Flag = (typeof FLAGS)[number];
 
 /**
@@ -60,13 +69,14 @@ export async function runSimulateCli(argv: string[], io: CliIo): Promise<number>
   }
   try {
     const options = {
-      strategy: (args.strategy ?? 'uncertainty') as SimulationStrategy,
+      strategy: (args.strategy ?? productDefaultStrategy()) as SimulationStrategy,
       seed: integer(args, 'seed', 1),
       initial: integer(args, 'initial', 20),
       batch: integer(args, 'batch', 20),
       rounds: integer(args, 'rounds', 10),
       annotators: integer(args, 'annotators', 1),
       annotatorAccuracy: number(args, 'annotator-accuracy', 1),
+      testFraction: number(args, 'test-fraction', 0.25),
     };
     if (!SIMULATION_STRATEGIES.includes(options.strategy)) {
       throw new UsageError(`unknown strategy "${options.strategy}" (expected one of ${SIMULATION_STRATEGIES.join(', ')})`);
@@ -81,7 +91,7 @@ export async function runSimulateCli(argv: string[], io: CliIo): Promise<number>
       throw new Error(`cannot read --data ${args.data}: ${(cause as Error).message}`);
     }
     const { data, features } = parseSimulationCsv(text, labels, args.data as string);
-    const { curve } = simulateLoop(data, options);
+    const { curve, auto } = simulateLoop(data, options);
     try {
       await writeFile(args.out as string, JSON.stringify(curve, null, 2) + '\n');
     } catch (cause) {
@@ -90,7 +100,12 @@ export async function runSimulateCli(argv: string[], io: CliIo): Promise<number>
     const last = curve[curve.length - 1];
     io.stdout.write(
       `simulate: ${data.n} items, ${features.length} features, ${labels.length} labels, strategy ${options.strategy}: ` +
-        `micro-F1 ${curve[0].micro_f1.toFixed(3)} → ${last.micro_f1.toFixed(3)} with ${last.labels_used} labels; wrote ${args.out}\n`,
+        `micro-F1 ${curve[0].micro_f1.toFixed(3)} → ${last.micro_f1.toFixed(3)} with ${last.labels_used} labels; wrote ${args.out}\n` +
+        (auto
+          ? `auto favours ${auto.summary.favoured} after ${auto.summary.rounds} rounds (${auto.summary.experts
+              .map((e) => `${e.strategy} ${e.probability.toFixed(2)}`)
+              .join(', ')}); drawn: ${auto.drawn.join(' ')}\n`
+          : ''),
     );
     return 0;
   } catch (error) {

@@ -11,8 +11,19 @@ import { ProjectSettingsFields } from '@/lib/settings/schemas';
 import type { Rng } from '@/lib/util/random';
 import type { PriorityWeights } from './priority';
 import { queuePriorities, type QueueStrategy } from './policy';
+import {
+  AUTO_EXPERTS,
+  banditSummary,
+  drawExpert,
+  gainReward,
+  inclusionProbabilities,
+  initBandit,
+  iwMicroF1,
+  updateBandit,
+  type BanditState,
+} from './albl';
 
-export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid'] as const;
+export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid', 'auto'] as const;
 export type SimulationStrategy = (typeof SIMULATION_STRATEGIES)[number];
 
 /** Items with numeric features and 0/1 truth per tag. */
@@ -61,6 +72,8 @@ export interface SimulationResult {
   /** Row indices of `data` in the order they were labelled. */
   labeledOrder: number[];
   testIndices: number[];
+  /** With strategy 'auto': the strategy drawn each round and what the bandit favours at the end. */
+  auto?: { drawn: string[]; rewards: number[]; summary: ReturnType<typeof banditSummary> };
 }
 
 /**
@@ -197,6 +210,16 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
     seed,
   });
 
+  // 'auto' (./albl): the bandit, the clips it queried with their importance weights 1/π (the
+  // initial random set included, π = initial/P), and the previous model's pool probabilities.
+  const horizon = Math.max(1, Math.min(o.rounds, Math.ceil((P - o.initial) / o.batch)));
+  let bandit: BanditState | null = o.strategy === 'auto' ? initBandit(AUTO_EXPERTS) : null;
+  const queried: number[] = o.strategy === 'auto' ? labeled.slice() : [];
+  const queriedWeights: number[] = queried.map(() => P / o.initial);
+  let previousPoolProbs: ArrayLike<number> | null = null;
+  const drawn: string[] = [];
+  const rewards: number[] = [];
+
   const curve: LearningCurvePoint[] = [];
   for (let round = 0; ; round++) {
     const trainSet = {
@@ -224,19 +247,44 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed), o.committeeSize), poolX, P)
       : undefined;
     const scored = predict(model, poolX, P);
-    const picked = simulationPicks(
-      { P, t, isLabeled, probs: scored.probs, embedding: scored.embedding, h: model.h, committee },
-      o.strategy,
-      o.weights,
-      Math.min(o.batch, remaining),
-      selectionRng,
-    );
+    const roundView = { P, t, isLabeled, probs: scored.probs, embedding: scored.embedding, h: model.h, committee };
+    const size = Math.min(o.batch, remaining);
+    let picked: number[];
+    if (bandit) {
+      // Reward the last draw with the gain in importance-weighted micro-F1 on every queried clip.
+      if (bandit.pending && previousPoolProbs) {
+        const gain =
+          iwMicroF1(observed, scored.probs, t, queried, queriedWeights) -
+          iwMicroF1(observed, previousPoolProbs, t, queried, queriedWeights);
+        const r = gainReward(gain, bandit.sumAbsGain, bandit.rounds);
+        bandit = updateBandit({ ...bandit, sumAbsGain: r.sumAbsGain }, r.reward, { horizon });
+        rewards.push(r.reward);
+      }
+      const draw = drawExpert(bandit, { horizon }, selectionRng);
+      bandit = draw.state;
+      const batches = AUTO_EXPERTS.map((name) => simulationPicks(roundView, name, o.weights, size, selectionRng));
+      picked = batches[draw.expert];
+      const pi = inclusionProbabilities(picked, batches, AUTO_EXPERTS, draw.probabilities, P - labeled.length);
+      picked.forEach((x, k) => {
+        queried.push(x);
+        queriedWeights.push(1 / pi[k]);
+      });
+      drawn.push(AUTO_EXPERTS[draw.expert]);
+      previousPoolProbs = scored.probs;
+    } else {
+      picked = simulationPicks(roundView, o.strategy as QueueStrategy, o.weights, size, selectionRng);
+    }
     for (const index of picked) {
       isLabeled[index] = 1;
       labeled.push(index);
     }
   }
-  return { curve, labeledOrder: labeled.map((i) => poolRows[i]), testIndices };
+  return {
+    curve,
+    labeledOrder: labeled.map((i) => poolRows[i]),
+    testIndices,
+    ...(bandit ? { auto: { drawn, rewards, summary: banditSummary(bandit, { horizon }) } } : {}),
+  };
 }
 
 function resolveOptions(options: SimulationOptions) {

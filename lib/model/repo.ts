@@ -329,3 +329,34 @@ export async function insertLearningCurve(
 export async function listLearningCurves(db: DbOrTx, limit = 50): Promise<CurveRow[]> {
   return db.select().from(learningCurves).orderBy(desc(learningCurves.id)).limit(limit);
 }
+
+/**
+ * The `auto` strategy's bandit state (lib/active/albl BanditState) lives in the newest
+ * non-failed model row's metrics under `auto`: a retrain writes the updated state into its
+ * candidate's metrics; a rescore records the strategy it drew (`pending`) on the same row.
+ */
+export async function latestAutoState(db: DbOrTx): Promise<{ modelId: number; state: unknown } | null> {
+  const [row] = await execRows<{ id: number; auto: unknown }>(
+    db,
+    sql`select id, metrics->'auto' as auto from models
+        where status <> 'failed' and status <> 'training' and metrics ? 'auto'
+        order by id desc limit 1`,
+  );
+  return row ? { modelId: Number(row.id), state: row.auto } : null;
+}
+
+/** Writes the bandit state into a model row's metrics.auto (nothing else in the row changes). */
+export async function setModelAutoState(db: DbOrTx, id: number, state: unknown): Promise<void> {
+  await db.execute(
+    sql`update models set metrics = jsonb_set(coalesce(metrics, '{}'::jsonb), '{auto}', ${JSON.stringify(state)}::jsonb) where id = ${id}`,
+  );
+}
+
+/** The newest registered (non-failed, non-training) model id, where a rescore records its draw. */
+export async function newestModelId(db: DbOrTx): Promise<number | null> {
+  const [row] = await execRows<{ id: number }>(
+    db,
+    sql`select id from models where status <> 'failed' and status <> 'training' order by id desc limit 1`,
+  );
+  return row ? Number(row.id) : null;
+}

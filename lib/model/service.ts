@@ -44,6 +44,7 @@ import { exportOnnx } from './onnx-export';
 import { loadScorer, OnnxModelError } from './onnx-runtime';
 import { trainClassifier, type TrainedModel } from './train';
 import { buildTrainingSet, tagConfusion, type TrainingSet } from './training-set';
+import { AUTO_EXPERTS, banditSummary, gainReward, initBandit, LIVE_AUTO_HORIZON, parseBanditState, updateBandit } from '@/lib/active/albl';
 import {
   completeTrainingRun,
   createTrainingModel,
@@ -51,6 +52,7 @@ import {
   getActiveModel,
   getModel,
   hasActiveModel,
+  latestAutoState,
   heartbeatModels,
   listLearningCurves,
   listModels,
@@ -254,6 +256,7 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
 
     await report(0.93, 'registering');
     const labelsUsed = set.n;
+    const auto = settings.strategy === 'auto' ? await nextAutoState(db, best.metrics, activeEval?.metrics ?? null) : null;
     const registrations = trained.map((c) => ({
       id: c.id,
       trainSize: set.n,
@@ -281,6 +284,7 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
             ? decision
             : { better: false, reason: `model ${best.id} (${best.kind}) did better on the held-out split` }),
         },
+        ...(auto && c.id === best.id ? { auto } : {}),
       } as Record<string, unknown>,
       onnx: c.onnx,
       onnxSha256: onnxSha256(c.onnx),
@@ -331,6 +335,25 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
     await markModelsFailed(db, ids, err instanceof Error ? err.message : String(err)).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * `auto` at a retrain: rewards the strategy drawn for the round that just ended with the gain
+ * in held-out micro-F1 of the new candidate over the active model on the same split (both
+ * evaluated on settled clips no model trained on — with a held-out split at hand, its uniform
+ * weights are the importance weights), mapped by gainReward; the updated state goes into the
+ * candidate's metrics.auto with the gain and reward shown on /models. A new bandit when none
+ * exists yet; unchanged when nothing was drawn or there is no active model to compare with.
+ */
+async function nextAutoState(db: Db, candidate: MultiLabelMetrics, active: MultiLabelMetrics | null) {
+  const stored = await latestAutoState(db);
+  const state = parseBanditState(stored?.state) ?? initBandit(AUTO_EXPERTS);
+  if (!state.pending || !active) return { ...state, pending: null };
+  const gain = candidate.microF1 - active.microF1;
+  const drawn = state.experts[state.pending.expert];
+  const r = gainReward(gain, state.sumAbsGain, state.rounds);
+  const next = updateBandit({ ...state, sumAbsGain: r.sumAbsGain }, r.reward, { horizon: LIVE_AUTO_HORIZON });
+  return { ...next, last: { strategy: drawn, gain, reward: r.reward } };
 }
 
 function pickHeadline(m: MultiLabelMetrics) {
@@ -485,19 +508,30 @@ export async function isTraining(db: Db): Promise<boolean> {
 
 /** Everything /models shows: versions (without ONNX bytes), curves, embedding versions, what a rollback would do, the strategy. */
 export async function modelsOverview(db: Db) {
-  const [versions, curves, embeddings, target, settings] = await Promise.all([
+  const [versions, curves, embeddings, target, settings, autoStored] = await Promise.all([
     listModels(db),
     listLearningCurves(db),
     listEmbeddingVersions(db),
     rollbackTarget(db),
     getProjectSettings(db),
+    latestAutoState(db),
   ]);
+  const autoState = parseBanditState(autoStored?.state);
   return {
     models: versions,
     curves,
     embeddingVersions: embeddings,
     rollback: target ? { from: target.active, to: target.previous } : null,
     strategy: pickStrategy(settings),
+    /** What `auto` favours and why (probabilities, pulls, mean reward per strategy, the last round's gain). */
+    auto: autoState
+      ? {
+          ...banditSummary(autoState, { horizon: LIVE_AUTO_HORIZON }),
+          drawing: autoState.pending ? autoState.experts[autoState.pending.expert] : null,
+          last: ((autoStored?.state as { last?: unknown } | null)?.last ?? null) as { strategy: string; gain: number; reward: number } | null,
+          active: settings.strategy === 'auto',
+        }
+      : null,
   };
 }
 

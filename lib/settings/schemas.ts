@@ -26,7 +26,8 @@ export const ProjectSettingsFields = z.object({
   emEveryVotes: z.number().int().min(1).default(200),
   /** Retrain after this many new consensus labels. */
   retrainEveryLabels: z.number().int().min(1).default(50),
-  strategy: z.enum(['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid']).default('hybrid'),
+  /** Query strategy; 'auto' = a bandit over the others (Active Learning by Learning, lib/active/albl). */
+  strategy: z.enum(['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid', 'auto']).default('hybrid'),
   priorityWeights: z
     .object({
       uncertainty: z.number().min(0).default(1),

@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { execRows } from '@/db/client';
 import { jobRuns } from '@/db/schema';
 import { createBoss, JobEngine, queuePolicy, recentJobs, type JobDefinition } from '@/lib/jobs/engine';
-import { automaticTrigger } from '@/lib/model/service';
-import { getActiveModel } from '@/lib/model/repo';
+import { automaticTrigger, modelsOverview, retrain } from '@/lib/model/service';
+import { getActiveModel, latestAutoState } from '@/lib/model/repo';
+import { rescoreCatalog } from '@/lib/active/service';
 import { updateProjectSettings } from '@/lib/settings/repo';
 import { retrainJob } from '@/jobs/retrain';
 import { rescoreJob } from '@/jobs/rescore';
@@ -119,6 +120,54 @@ describe('retrain jobs that behave', () => {
     const extra = await engine.enqueue(pushEmbeddingsJob, { reason: 'test' });
     expect((await waitFor(extra!)).result).toMatchObject({ pushed: false });
     expect(await embeddingVersions()).toEqual(versions);
+  });
+
+  it("strategy 'auto': a rescore draws a strategy and ranks with it, the next retrain rewards it, /models says what it favours", async () => {
+    const db = t.handle.db;
+    await updateProjectSettings(db, { strategy: 'auto' });
+    await rescoreCatalog(db, { seed: 4, pushEmbeddings: false });
+    const drawn = await latestAutoState(db);
+    const state = drawn!.state as { experts: string[]; pending: { expert: number; probabilities: number[] } };
+    expect(state.experts).toEqual(['random', 'uncertainty', 'margin', 'hybrid']);
+    expect(state.pending.probabilities).toEqual([0.25, 0.25, 0.25, 0.25]);
+    const strategy = state.experts[state.pending.expert];
+    // The open clips carry the drawn strategy's terms.
+    const rows = await execRows<{ terms: Record<string, number> }>(
+      db,
+      sql`select priority_terms as terms from clips where label_state = 'open' limit 5`,
+    );
+    const expected = strategy === 'random' ? ['random'] : strategy === 'hybrid' ? null : ['uncertainty'];
+    for (const r of rows) {
+      if (expected) expect(Object.keys(r.terms)).toEqual(expected);
+      else expect(r.terms).toHaveProperty('diversity');
+    }
+    // A second rescore in the same round keeps the draw.
+    await rescoreCatalog(db, { seed: 99, pushEmbeddings: false });
+    expect(((await latestAutoState(db))!.state as typeof state).pending).toEqual(state.pending);
+
+    const before = await getActiveModel(db);
+    await db.execute(sql`update clips set state_changed_at = now() + interval '1 second' where label_state = 'consensus'`);
+    const trained = await retrain(db, { trigger: 'test' });
+    const stored = (await latestAutoState(db))!;
+    expect(stored.modelId).toBe(trained.candidateId);
+    const next = stored.state as { rounds: number; pending: null; pulls: number[]; last: { strategy: string; gain: number; reward: number } };
+    expect(next.rounds).toBe(1);
+    expect(next.pending).toBeNull();
+    expect(next.last.strategy).toBe(strategy);
+    expect(next.pulls[state.pending.expert]).toBe(1);
+    // The reward is the candidate's held-out gain over the model that was active, on the same split.
+    const candidate = trained.models.find((m) => m.id === trained.candidateId)!;
+    const [row] = await execRows<{ m: { comparison: { activeOnSameSplit: { microF1: number } } } }>(
+      db,
+      sql`select metrics as m from models where id = ${trained.candidateId}`,
+    );
+    expect(next.last.gain).toBeCloseTo(candidate.microF1 - row.m.comparison.activeOnSameSplit.microF1, 9);
+    expect(next.last.reward).toBe(next.last.gain > 0 ? 1 : next.last.gain < 0 ? 0 : 0.5); // first round: |Δ|/mean|Δ| = 1
+    expect(before).not.toBeNull();
+    const overview = await modelsOverview(db);
+    expect(overview.auto).toMatchObject({ rounds: 1, active: true, drawing: null, last: { strategy } });
+    expect(overview.auto!.experts.map((e) => e.strategy)).toEqual(state.experts);
+    await updateProjectSettings(db, { strategy: 'hybrid' });
   });
 
   it('queues have real pg-boss policies: a stately queue holds one active and one waiting job, and singletonKey jobs get one too', async () => {

@@ -28,6 +28,49 @@ export default async function ModelsPage() {
         rollback={data.rollback}
       />
       <ModelStrategy initial={overview.strategy} />
+      {overview.auto && (
+        <section className="panel" data-testid="auto-strategy">
+          <h2 style={{ marginTop: 0 }}>Adaptive strategy (auto)</h2>
+          <p>
+            {overview.auto.active ? 'In use. ' : 'Not in use (the project strategy is not auto); its last state: '}
+            After {overview.auto.rounds} rewarded retrain round{overview.auto.rounds === 1 ? '' : 's'} it favours{' '}
+            <strong>{overview.auto.favoured}</strong>
+            {overview.auto.drawing ? <>; the current round of labels follows <strong>{overview.auto.drawing}</strong></> : null}.
+            {overview.auto.last ? (
+              <>
+                {' '}
+                Last round: {overview.auto.last.strategy} changed held-out micro-F1 by {overview.auto.last.gain >= 0 ? '+' : ''}
+                {overview.auto.last.gain.toFixed(3)} (reward {overview.auto.last.reward.toFixed(2)}).
+              </>
+            ) : null}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>strategy</th>
+                <th>probability of the next draw</th>
+                <th>rounds drawn</th>
+                <th>mean reward</th>
+              </tr>
+            </thead>
+            <tbody>
+              {overview.auto.experts.map((e) => (
+                <tr key={e.strategy}>
+                  <td>{e.strategy}</td>
+                  <td>{e.probability.toFixed(2)}</td>
+                  <td>{e.pulls}</td>
+                  <td>{e.meanReward === null ? '—' : e.meanReward.toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted">
+            Each retrain round, one strategy is drawn with these probabilities and its batch is labelled; it is rewarded by how
+            much the next model improved held-out micro-F1 (reward ½ + ½·gain / mean |gain|), EXP4.P-weighted (Active Learning
+            by Learning, Hsu &amp; Lin 2015). Every strategy keeps at least a minimum share, so the choice can change.
+          </p>
+        </section>
+      )}
     </div>
   );
 }
