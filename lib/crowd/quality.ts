@@ -127,6 +127,15 @@ export function isTooFast(listenedMs: number, clipDurationMs: number, overrides?
 }
 
 /**
+ * The answers the too-fast check judges: the latest `tooFastWindow` of them (answers in time
+ * order). Explanations of a too-fast pause should count over this window, as the check does. O(1).
+ */
+export function tooFastWindowOf<T>(votes: readonly T[], overrides?: Partial<QualitySettings>): readonly T[] {
+  const s = qualitySettings(overrides);
+  return votes.slice(Math.max(0, votes.length - s.tooFastWindow));
+}
+
+/**
  * Spam signals → a vote-weight multiplier and a pause flag.
  *
  *   weight = (1 − tooFastShare) · flaggedWeight^(number of flags among same_answer, low_reliability, low_gold_accuracy)
@@ -153,7 +162,7 @@ export function assessContributor(
   const s = qualitySettings(overrides);
   const n = input.votes.length;
   let tooFast = 0;
-  const windowStart = Math.max(0, n - s.tooFastWindow);
+  const windowStart = n - tooFastWindowOf(input.votes, overrides).length;
   const answers = new Map<string, number>();
   input.votes.forEach((vote, i) => {
     if (i >= windowStart && vote.listenedMs < Math.min(s.minListenMs, s.minListenFraction * vote.clipDurationMs)) tooFast++;
