@@ -561,6 +561,27 @@ function renderDrums(out: Float32Array, ctx: RenderContext): number[] {
 }
 
 /**
+ * The demo kit alone, for test material that layers the project's drums
+ * under other sources (e.g. the piano dev set in bench/piano-devset.ts):
+ * kick, snare and hats at `tempoBpm` from sample 0, with the same
+ * percussiveness/density rules as {@link renderClip}. Deterministic per seed.
+ *
+ * @returns `n` samples of drums (unnormalised, peak ≈ 1.4·percussiveness)
+ */
+export function renderDrumTrack(
+  n: number,
+  sampleRate: number,
+  tempoBpm: number,
+  options: { percussiveness: number; density: number; tonicPc?: number; seed?: number },
+): Float32Array {
+  const out = new Float32Array(n);
+  const recipe = { percussiveness: options.percussiveness, density: options.density, tonicPc: options.tonicPc ?? 0 } as Recipe;
+  const ctx = { sr: sampleRate, n, beat: (60 / tempoBpm) * sampleRate, recipe, rng: createRng(options.seed ?? 1) } as RenderContext;
+  renderDrums(out, ctx);
+  return out;
+}
+
+/**
  * Multiplies `buf` by 1 − depth·e^(−t/tau) after each trigger (t, tau in
  * samples), entering over `ramp` samples so sustained notes dip without a click.
  */
