@@ -1,7 +1,12 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Waveform } from './waveform';
+
+export interface PlayerControl {
+  toggle(): void;
+  readonly playing: boolean;
+}
 
 /**
  * Plays a clip from its representative excerpt, with a seekable progress bar and
@@ -12,12 +17,15 @@ export function AudioPlayer({
   startAt,
   gainDb,
   waveform = false,
+  control,
 }: {
   src: string;
   startAt: number;
   gainDb: number;
   /** Draw the clip's waveform (experts) instead of a plain progress bar (crowd, lighter). */
   waveform?: boolean;
+  /** Play/pause from the screen's Space key (lib/client/hotkeys.ts), whatever has the focus. */
+  control?: Ref<PlayerControl>;
 }) {
   const audio = useRef<HTMLAudioElement>(null);
   const [time, setTime] = useState(0);
@@ -37,19 +45,17 @@ export function AudioPlayer({
     return () => el.removeEventListener('loadedmetadata', onMeta);
   }, [gainDb, startAt]);
 
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (event.key !== ' ' || (target && ['INPUT', 'TEXTAREA', 'BUTTON'].includes(target.tagName))) return;
-      event.preventDefault();
+  useImperativeHandle(control, () => ({
+    toggle() {
       const el = audio.current;
       if (!el) return;
-      if (el.paused) void el.play();
+      if (el.paused) void el.play().catch(() => setPlaying(false));
       else el.pause();
-    }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+    },
+    get playing() {
+      return !!audio.current && !audio.current.paused;
+    },
+  }));
 
   const fraction = duration > 0 ? time / duration : 0;
   return (

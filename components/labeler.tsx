@@ -1,10 +1,12 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
+import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
 import type { QueueItem, VoteInput, VoteResult } from '@/lib/queue/schemas';
-import { AudioPlayer } from './audio-player';
+import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
+import { FlagDialog, HelpButton, HotkeyHelp } from './work-dialogs';
 
 type Pending = { input: VoteInput; title: string };
 
@@ -21,7 +23,14 @@ export function Labeler() {
   const [selected, setSelected] = useState<string[]>([]);
   const [state, setState] = useState<'loading' | 'ready' | 'empty' | 'error'>('loading');
   const [message, setMessage] = useState<string | null>(null);
+  /** "Pick at least one mood": cleared as soon as a mood is picked. */
+  const [hint, setHint] = useState<string | null>(null);
+  const [flagging, setFlagging] = useState(false);
+  const [help, setHelp] = useState(false);
   const [done, setDone] = useState(0);
+  const workArea = useRef<HTMLDivElement>(null);
+  const player = useRef<PlayerControl>(null);
+  const refocus = useRefocus(workArea);
   const shownAt = useRef(Date.now());
   const fetching = useRef(false);
   const itemsRef = useRef<QueueItem[]>([]);
@@ -33,7 +42,12 @@ export function Labeler() {
     try {
       while (itemsRef.current.length < HELD) {
         const exclude = itemsRef.current.map((i) => i.clip.id).join(',');
-        const next = await apiFetch<QueueItem>(`/api/queue/next${exclude ? `?exclude=${exclude}` : ''}`);
+        // 204 (no body) when nothing is left: an ordinary answer, not an error the console shows.
+        const next = await apiFetch<QueueItem | undefined>(`/api/queue/next${exclude ? `?exclude=${exclude}` : ''}`);
+        if (!next) {
+          if (itemsRef.current.length === 0) setState('empty');
+          break;
+        }
         if (itemsRef.current.some((i) => i.lease.id === next.lease.id)) break;
         itemsRef.current = [...itemsRef.current, next];
         setItems(itemsRef.current);
@@ -60,6 +74,9 @@ export function Labeler() {
   useEffect(() => {
     shownAt.current = Date.now();
     setSelected([]);
+    setHint(null);
+    // A new clip: whatever had the focus (a chip, the flag dialog's text box) hands the keyboard back.
+    focusWorkArea(workArea);
   }, [current?.lease.id]);
 
   const send = useCallback(async ({ input, title }: Pending) => {
@@ -103,60 +120,58 @@ export function Labeler() {
     if (!current) return;
     if (current.question) return;
     if (selected.length === 0) {
-      setMessage('Pick at least one mood (keys 1–9), or skip with S.');
+      setHint('Pick at least one mood (keys 1–9), or skip with S.');
       return;
     }
-    setMessage(null);
+    setHint(null);
     const tags = selected;
     advance((_item, base) => ({ kind: 'vote', tags, ...base }));
   }, [advance, current, selected]);
 
   const toggle = useCallback((key: string) => {
     setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key]));
+    setHint(null);
   }, []);
 
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
-      if (event.metaKey || event.ctrlKey || event.altKey || !current) return;
-      const key = event.key.toLowerCase();
-      if (current.question) {
-        if (key === 'y' || key === 'n') {
-          event.preventDefault();
-          const answer = key === 'y';
-          advance((_item, base) => ({ kind: 'targeted', answer, ...base }));
-        } else if (key === 's') {
-          advance((_item, base) => ({ kind: 'skip', ...base }));
-        }
-        return;
-      }
-      if (/^[1-9]$/.test(key)) {
-        const tag = current.taxonomy.tags[Number(key) - 1];
-        if (tag) {
-          event.preventDefault();
-          toggle(tag.key);
-        }
-      } else if (key === 'enter') {
-        event.preventDefault();
-        submit();
-      } else if (key === 's') {
-        event.preventDefault();
-        advance((_item, base) => ({ kind: 'skip', ...base }));
-      } else if (key === 'f') {
-        event.preventDefault();
-        advance((_item, base) => ({ kind: 'flag', reason: 'flagged from the labeling screen', ...base }));
-      }
-    }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [advance, current, submit, toggle]);
+  const skip = useCallback(() => advance((_item, base) => ({ kind: 'skip', ...base })), [advance]);
+  const answer = useCallback((yes: boolean) => advance((_item, base) => ({ kind: 'targeted', answer: yes, ...base })), [advance]);
+  const flag = useCallback(
+    (reason: string) => {
+      setFlagging(false);
+      advance((_item, base) => ({ kind: 'flag', reason, ...base }));
+    },
+    [advance],
+  );
+
+  const question = !!current?.question;
+  const tags = current?.taxonomy.tags;
+  const bindings = useMemo<Hotkey[]>(() => {
+    const moods: Hotkey[] = (tags ?? []).slice(0, 9).map((tag, i) => ({
+      keys: String(i + 1),
+      label: 'Toggle a mood',
+      display: '1–9',
+      hidden: i > 0,
+      enabled: !question,
+      run: () => toggle(tag.key),
+    }));
+    return [
+      { keys: 'space', label: 'Play / pause', run: () => player.current?.toggle() },
+      ...moods,
+      { keys: 'enter', label: 'Submit the moods', enabled: !question, run: submit },
+      { keys: 'y', label: 'Yes (a yes/no question)', enabled: question, run: () => answer(true) },
+      { keys: 'n', label: 'No (a yes/no question)', enabled: question, run: () => answer(false) },
+      { keys: 's', label: 'Skip this clip', run: skip },
+      { keys: 'f', label: 'Flag a problem (asks why)', keepFocus: true, run: () => setFlagging(true) },
+      { keys: '?', label: 'Show these keys', keepFocus: true, run: () => setHelp(true) },
+    ];
+  }, [answer, question, skip, submit, tags, toggle]);
+  useHotkeys(current ? bindings : [], { workArea });
 
   if (state === 'empty' && !current) {
     return (
       <div className="panel" data-testid="queue-empty">
         <h2>All caught up</h2>
-        <p className="muted">There is nothing left for you to label right now. You answered {done} clips this session.</p>
+        <p className="muted">There is nothing left for you to label right now. You answered {done} {done === 1 ? 'clip' : 'clips'} this session.</p>
       </div>
     );
   }
@@ -169,7 +184,7 @@ export function Labeler() {
   }
 
   return (
-    <div className="stack">
+    <div className="stack work-area" ref={workArea} tabIndex={-1} data-testid="work-area">
       <section className="panel stack" data-testid="clip" data-clip-id={current.clip.id}>
         <div className="row" style={{ justifyContent: 'space-between' }}>
           <div>
@@ -186,6 +201,7 @@ export function Labeler() {
           </span>
         </div>
         <AudioPlayer
+          control={player}
           key={current.lease.id}
           src={current.clip.audioUrl}
           startAt={current.clip.excerptStartS}
@@ -197,10 +213,10 @@ export function Labeler() {
               Is this clip <strong>{current.question.label}</strong>?
             </p>
             <div className="row">
-              <button type="button" onClick={() => advance((_i, b) => ({ kind: 'targeted', answer: true, ...b }))}>
+              <button type="button" onClick={() => answer(true)}>
                 <kbd>Y</kbd> Yes
               </button>
-              <button type="button" className="secondary" onClick={() => advance((_i, b) => ({ kind: 'targeted', answer: false, ...b }))}>
+              <button type="button" className="secondary" onClick={() => answer(false)}>
                 <kbd>N</kbd> No
               </button>
             </div>
@@ -216,7 +232,10 @@ export function Labeler() {
                   aria-pressed={selected.includes(tag.key)}
                   title={tag.description}
                   data-tag={tag.key}
-                  onClick={() => toggle(tag.key)}
+                  onClick={() => {
+                    toggle(tag.key);
+                    refocus();
+                  }}
                 >
                   {i < 9 && <kbd>{i + 1}</kbd>}
                   {tag.label}
@@ -224,21 +243,22 @@ export function Labeler() {
               ))}
             </div>
             <div className="row">
-              <button type="button" onClick={submit} disabled={selected.length === 0}>
+              <button type="button" onClick={submit} disabled={selected.length === 0} data-testid="submit">
                 Submit <kbd>Enter</kbd>
               </button>
-              <button type="button" className="secondary" onClick={() => advance((_i, b) => ({ kind: 'skip', ...b }))}>
+              <button type="button" className="secondary" onClick={skip}>
                 Skip <kbd>S</kbd>
               </button>
-              <button
-                type="button"
-                className="secondary"
-                onClick={() => advance((_i, b) => ({ kind: 'flag', reason: 'flagged from the labeling screen', ...b }))}
-              >
+              <button type="button" className="secondary" onClick={() => setFlagging(true)} data-testid="flag">
                 Flag a problem <kbd>F</kbd>
               </button>
             </div>
           </>
+        )}
+        {hint && (
+          <p className="error" role="status" data-testid="pick-hint">
+            {hint}
+          </p>
         )}
         {message && (
           <p className="error" role="status">
@@ -246,11 +266,30 @@ export function Labeler() {
           </p>
         )}
       </section>
-      {items[1] && <link rel="preload" as="audio" href={items[1].clip.audioUrl} />}
+      {/* The next clip's audio loads while this one plays (an <audio preload>, not <link rel=preload>: Chromium does not accept as=audio there). */}
       {items[1] && <audio preload="auto" src={items[1].clip.audioUrl} data-testid="preloaded-audio" hidden />}
-      <p className="muted">
-        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>S</kbd> skip · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
-      </p>
+      <div className="row key-hints muted">
+        <span>
+          <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>S</kbd> skip · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
+        </span>
+        <HelpButton onClick={() => setHelp(true)} />
+      </div>
+      <FlagDialog
+        open={flagging}
+        onCancel={() => {
+          setFlagging(false);
+          refocus();
+        }}
+        onFlag={flag}
+      />
+      <HotkeyHelp
+        open={help}
+        onClose={() => {
+          setHelp(false);
+          refocus();
+        }}
+        bindings={bindings}
+      />
     </div>
   );
 }

@@ -1,7 +1,9 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
+import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
+import { HelpButton, HotkeyHelp } from './work-dialogs';
 import type { RecommendedTrack, RecommendResponse } from '@/lib/recommend/schemas';
 
 /** A queued track and the embedding version whose answer it came from (feedback KPIs are kept per version). */
@@ -35,7 +37,10 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
   const [state, setState] = useState<'loading' | 'ready' | 'empty' | 'error'>('loading');
   const [message, setMessage] = useState<string | null>(null);
   const [pending, setPending] = useState(0);
+  const [help, setHelp] = useState(false);
   const audio = useRef<HTMLAudioElement>(null);
+  const workArea = useRef<HTMLDivElement>(null);
+  const refocus = useRefocus(workArea);
   const session = useRef<string | null>(null);
   const chain = useRef<Promise<unknown>>(Promise.resolve());
   // The latest values, for callbacks queued on the chain.
@@ -202,24 +207,31 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
     });
   }, [newSession, refresh, run]);
 
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
-      if (event.metaKey || event.ctrlKey || event.altKey) return;
-      const key = event.key.toLowerCase();
-      if (key === 'l') like();
-      else if (key === 'd') leave('dislike');
-      else if (key === 's') leave('skip');
-      else return;
-      event.preventDefault();
-    }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [leave, like]);
+  const bindings = useMemo<Hotkey[]>(
+    () => [
+      {
+        keys: 'space',
+        label: 'Play / pause',
+        run: () => {
+          const el = audio.current;
+          if (!el) return;
+          if (el.paused) void el.play().catch(() => undefined);
+          else el.pause();
+        },
+      },
+      { keys: 'l', label: 'Like this track', run: like },
+      { keys: 'd', label: 'Dislike: next track', run: () => leave('dislike') },
+      { keys: 's', label: 'Skip to the next track', run: () => leave('skip') },
+      { keys: '?', label: 'Show these keys', keepFocus: true, run: () => setHelp(true) },
+    ],
+    [leave, like],
+  );
+  useHotkeys(bindings, { workArea });
+  // A new track: the keyboard goes back to the player, wherever a click left it.
+  useEffect(() => focusWorkArea(workArea), [current?.clipId]);
 
   return (
-    <div className="stack" data-testid="listen" data-busy={pending}>
+    <div className="stack work-area" ref={workArea} tabIndex={-1} data-testid="listen" data-busy={pending}>
       <section className="panel stack">
         <div className="row" style={{ justifyContent: 'space-between' }}>
           <h1 style={{ margin: 0, fontSize: '1.4em' }}>Listen</h1>
@@ -238,7 +250,10 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
                 aria-pressed={selected.includes(m.key)}
                 title={m.description}
                 data-mood={m.key}
-                onClick={() => toggleMood(m.key)}
+                onClick={() => {
+                  toggleMood(m.key);
+                  refocus();
+                }}
               >
                 {m.label}
               </button>
@@ -295,13 +310,37 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
             <p className="muted">The audio of this track is no longer kept.</p>
           )}
           <div className="row">
-            <button type="button" onClick={like} disabled={liked} data-testid="like">
+            <button
+              type="button"
+              onClick={() => {
+                like();
+                refocus();
+              }}
+              disabled={liked}
+              data-testid="like"
+            >
               <kbd>L</kbd> Like
             </button>
-            <button type="button" className="secondary" onClick={() => leave('dislike')} data-testid="dislike">
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                leave('dislike');
+                refocus();
+              }}
+              data-testid="dislike"
+            >
               <kbd>D</kbd> Dislike
             </button>
-            <button type="button" className="secondary" onClick={() => leave('skip')} data-testid="skip">
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                leave('skip');
+                refocus();
+              }}
+              data-testid="skip"
+            >
               <kbd>S</kbd> Skip
             </button>
           </div>
@@ -343,6 +382,21 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
           </ol>
         </section>
       ) : null}
+
+      <div className="row key-hints muted">
+        <span>
+          <kbd>Space</kbd> play/pause · <kbd>L</kbd> like · <kbd>D</kbd> dislike · <kbd>S</kbd> skip
+        </span>
+        <HelpButton onClick={() => setHelp(true)} />
+      </div>
+      <HotkeyHelp
+        open={help}
+        onClose={() => {
+          setHelp(false);
+          refocus();
+        }}
+        bindings={bindings}
+      />
 
       {version !== null ? (
         <p className="muted" style={{ fontSize: '0.8em' }} data-testid="embedding-version">

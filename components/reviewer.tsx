@@ -1,9 +1,11 @@
 'use client';
 
-import { useCallback, useEffect, useState } from 'react';
-import { ApiError, apiFetch } from '@/lib/client/api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { apiFetch } from '@/lib/client/api';
+import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
 import type { ReviewItem } from '@/lib/review/schemas';
-import { AudioPlayer } from './audio-player';
+import { AudioPlayer, type PlayerControl } from './audio-player';
+import { ConfirmDialog, HelpButton, HotkeyHelp } from './work-dialogs';
 import { own } from '@/lib/util/dict';
 
 function initialSelection(item: ReviewItem): string[] {
@@ -27,22 +29,30 @@ export function Reviewer() {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [settled, setSettled] = useState(0);
+  const [confirmNone, setConfirmNone] = useState(false);
+  const [help, setHelp] = useState(false);
+  const workArea = useRef<HTMLDivElement>(null);
+  const player = useRef<PlayerControl>(null);
+  const refocus = useRefocus(workArea);
 
   const load = useCallback(async () => {
     setState('loading');
     try {
-      const next = await apiFetch<ReviewItem>('/api/review/next');
+      // 204 (no body) when nothing is waiting: an ordinary answer, not an error the console shows.
+      const next = await apiFetch<ReviewItem | undefined>('/api/review/next');
+      if (!next) {
+        setItem(null);
+        setState('empty');
+        return;
+      }
       setItem(next);
       setSelected(initialSelection(next));
       setNote('');
       setState('ready');
     } catch (err) {
       setItem(null);
-      if (err instanceof ApiError && err.code === 'QUEUE_EMPTY') setState('empty');
-      else {
-        setMessage(err instanceof Error ? err.message : String(err));
-        setState('error');
-      }
+      setMessage(err instanceof Error ? err.message : String(err));
+      setState('error');
     }
   }, []);
 
@@ -52,6 +62,7 @@ export function Reviewer() {
 
   const submit = useCallback(async () => {
     if (!item || busy) return;
+    setConfirmNone(false);
     setBusy(true);
     setMessage(null);
     try {
@@ -68,31 +79,33 @@ export function Reviewer() {
     }
   }, [busy, item, load, note, selected]);
 
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) {
-        if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) void submit();
-        return;
-      }
-      if (!item || event.metaKey || event.ctrlKey || event.altKey) return;
-      if (/^[1-9]$/.test(event.key)) {
-        const tag = item.taxonomy.tags[Number(event.key) - 1];
-        if (tag) {
-          event.preventDefault();
-          setSelected((s) => (s.includes(tag.key) ? s.filter((k) => k !== tag.key) : [...s, tag.key]));
-        }
-      } else if (event.key === 'Enter') {
-        event.preventDefault();
-        void submit();
-      } else if (event.key.toLowerCase() === 'n') {
-        event.preventDefault();
-        document.getElementById('review-note')?.focus();
-      }
-    }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [item, submit]);
+  // A new clip: the note box (or a clicked chip) hands the keyboard back to the clip.
+  useEffect(() => focusWorkArea(workArea), [item?.lease.id]);
+
+  /** Enter: settle — but a clip with every mood "no" is easy to send by accident, so ask first. */
+  const settle = useCallback(() => {
+    if (!item || busy) return;
+    if (selected.length === 0) setConfirmNone(true);
+    else void submit();
+  }, [busy, item, selected.length, submit]);
+
+  const toggle = useCallback((key: string) => setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key])), []);
+  const tags = item?.taxonomy.tags;
+  const bindings = useMemo<Hotkey[]>(
+    () => [
+      { keys: 'space', label: 'Play / pause', run: () => player.current?.toggle() },
+      ...(tags ?? []).slice(0, 9).map(
+        (tag, i): Hotkey => ({ keys: String(i + 1), label: 'Toggle a mood (yes / no)', display: '1–9', hidden: i > 0, run: () => toggle(tag.key) }),
+      ),
+      { keys: 'enter', label: 'Settle the clip (asks first when every mood is "no")', run: settle },
+      { keys: 'mod+enter', label: 'Settle, also from the note box', inFields: true, run: settle },
+      { keys: 'n', label: 'Write a note', keepFocus: true, run: () => document.getElementById('review-note')?.focus() },
+      { keys: 'escape', label: 'Leave the note box', inFields: true, run: () => undefined },
+      { keys: '?', label: 'Show these keys', keepFocus: true, run: () => setHelp(true) },
+    ],
+    [settle, tags, toggle],
+  );
+  useHotkeys(item ? bindings : [], { workArea });
 
   if (state === 'empty') {
     return (
@@ -107,7 +120,7 @@ export function Reviewer() {
   }
 
   return (
-    <div className="stack" data-testid="review" data-clip-id={item.clip.id}>
+    <div className="stack work-area" ref={workArea} tabIndex={-1} data-testid="review" data-clip-id={item.clip.id}>
       <section className="panel stack">
         <div className="row" style={{ justifyContent: 'space-between' }}>
           <div>
@@ -120,7 +133,7 @@ export function Reviewer() {
             <span className="muted">{settled} settled</span>
           </div>
         </div>
-        <AudioPlayer key={item.lease.id} src={item.clip.audioUrl} startAt={item.clip.excerptStartS} gainDb={item.clip.playbackGainDb} waveform />
+        <AudioPlayer control={player} key={item.lease.id} src={item.clip.audioUrl} startAt={item.clip.excerptStartS} gainDb={item.clip.playbackGainDb} waveform />
         <div className="row muted" data-testid="review-features">
           {item.features ? (
             <>
@@ -180,7 +193,11 @@ export function Reviewer() {
                       className="chip"
                       aria-pressed={on}
                       data-tag={tag.key}
-                      onClick={() => setSelected((s) => (on ? s.filter((k) => k !== tag.key) : [...s, tag.key]))}
+                      aria-label={`${tag.label}: ${on ? 'yes' : 'no'}`}
+                      onClick={() => {
+                        toggle(tag.key);
+                        refocus();
+                      }}
                     >
                       {on ? 'yes' : 'no'}
                     </button>
@@ -193,6 +210,7 @@ export function Reviewer() {
         <div className="row" style={{ marginTop: '1rem', alignItems: 'flex-start' }}>
           <textarea
             id="review-note"
+            aria-label="Note (optional)"
             placeholder="Note (optional) — press N to focus, Ctrl+Enter to submit"
             value={note}
             onChange={(e) => setNote(e.target.value)}
@@ -200,7 +218,7 @@ export function Reviewer() {
             style={{ flex: 1 }}
             maxLength={2000}
           />
-          <button type="button" onClick={() => void submit()} disabled={busy}>
+          <button type="button" onClick={settle} disabled={busy} data-testid="settle">
             Settle <kbd>Enter</kbd>
           </button>
         </div>
@@ -244,9 +262,33 @@ export function Reviewer() {
           )}
         </section>
       </div>
-      <p className="muted">
-        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note · <kbd>Space</kbd> play/pause
-      </p>
+      <div className="row key-hints muted">
+        <span>
+          <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note (<kbd>Ctrl+Enter</kbd> settles from it) · <kbd>Space</kbd> play/pause
+        </span>
+        <HelpButton onClick={() => setHelp(true)} />
+      </div>
+      <ConfirmDialog
+        open={confirmNone}
+        title="Settle with no mood at all?"
+        confirmLabel="Settle: no mood fits"
+        testId="confirm-none"
+        onConfirm={() => void submit()}
+        onCancel={() => {
+          setConfirmNone(false);
+          refocus();
+        }}
+      >
+        <p>Every mood is set to “no”. The clip will be recorded as having none of them, and the decision is final.</p>
+      </ConfirmDialog>
+      <HotkeyHelp
+        open={help}
+        onClose={() => {
+          setHelp(false);
+          refocus();
+        }}
+        bindings={bindings}
+      />
     </div>
   );
 }
