@@ -37,7 +37,7 @@ export function cursorClient(db: DbOrTx): CursorClient | null {
 const dialect = new PgDialect();
 
 /**
- * Plan settings for the one big read, local to its transaction. A merge join along the primary
+ * Plan settings for the rows pass (pass 2), local to its transaction. A merge join along the primary
  * keys streams rows in id order from the first one, so the database computes while the writers
  * write; the planner's default here (hash joins, then a sort of the whole selection, spilled to
  * disk at 1M clips) produces nothing until it has done everything. Parallel workers would each
@@ -46,7 +46,7 @@ const dialect = new PgDialect();
 const STREAM_SETTINGS =
   "set local enable_hashjoin = off; set local enable_sort = off; set local max_parallel_workers_per_gather = 0; set local jit = off";
 
-async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number): AsyncGenerator<T[]> {
+async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number, streaming: boolean): AsyncGenerator<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   // A reserved connection and a read-only transaction: one snapshot for the whole pass, and the
   // settings above apply to this query only.
@@ -55,7 +55,7 @@ async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number): 
   try {
     await conn.unsafe('begin read only');
     open = true;
-    await conn.unsafe(STREAM_SETTINGS);
+    if (streaming) await conn.unsafe(STREAM_SETTINGS);
     for await (const rows of conn.unsafe(text, params).cursor(batch)) yield rows as T[];
     await conn.unsafe('commit');
     open = false;
@@ -120,6 +120,10 @@ export async function* streamSplitCandidates(client: CursorClient, sel: ClipSele
     client,
     query,
     batch,
+    // Pass 1 reads little per row and the writers are idle meanwhile: the planner's own plan (hash
+    // joins and one sort) measured faster here than the streaming one (111 s vs 187 s at 1M clips
+    // on the busy machine, bench/RESULTS.md).
+    false,
   )) {
     yield rows.map((r) => ({
       id: r.id,
@@ -181,7 +185,7 @@ export async function* streamExportRecords(
     split: Split | null;
     features: number[] | null;
     embedding: number[] | null;
-  }>(client, flat, batch)) {
+  }>(client, flat, batch, true)) {
     yield rows.map((r) => ({
       id: r.id,
       sha256: r.sha256,
