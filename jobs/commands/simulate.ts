@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runSimulateCli, SIMULATE_USAGE } from '@/lib/active/simulate-cli';
+import { productDefaultStrategy, runSimulateCli, SIMULATE_USAGE } from '@/lib/active/simulate-cli';
 import type { Command } from './types';
 
 /**
@@ -13,7 +13,7 @@ import type { Command } from './types';
 export const simulateCommand: Command = {
   summary: 'Simulate the active-learning loop on a labelled CSV and write the learning curve (JSON)',
   usage:
-    'chorus simulate --data <csv> --labels <col,col,…> [--strategy random|uncertainty|margin|disagreement|hybrid] [--seed N] [--initial N] [--batch N] [--rounds N] [--annotators N --annotator-accuracy P] --out <json> [--save [--name <text>]]',
+    'chorus simulate --data <csv> --labels <col,col,…> [--strategy random|uncertainty|margin|entropy|disagreement|hybrid|auto] [--seed N] [--initial N] [--batch N] [--rounds N] [--annotators N --annotator-accuracy P] [--test-fraction F] --out <json> [--save [--name <text>]]',
   async run(argv, io) {
     const rest: string[] = [];
     let save = false;
@@ -38,7 +38,7 @@ export const simulateCommand: Command = {
       return rest[k].includes('=') ? rest[k].slice(rest[k].indexOf('=') + 1) : rest[k + 1];
     };
     const out = flag('out') as string;
-    const strategy = flag('strategy') ?? 'uncertainty';
+    const strategy = flag('strategy') ?? productDefaultStrategy();
     const points = JSON.parse(await readFile(out, 'utf8')) as Record<string, number>[];
     const { getDb } = await import('@/db');
     const { insertLearningCurve } = await import('@/lib/model/repo');
