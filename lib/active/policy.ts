@@ -22,6 +22,11 @@ export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 export const QUEUE_BATCH = 20;
 /** λ: how much batch diversity trades against the score in 'hybrid' (Cardoso et al. 2017). */
 export const HYBRID_DIVERSITY = 0.3;
+/**
+ * Artist quota: no artist (or source) takes more than this share of the next QUEUE_BATCH clips
+ * (at least one each) — coverage across artists instead of a run on one album.
+ */
+export const QUEUE_GROUP_SHARE = 0.25;
 /** Labelled clips novelty is measured against (a k-center cover of the labelled set). */
 export const NOVELTY_REFERENCES = 128;
 
@@ -79,6 +84,8 @@ export interface QueueState {
   votesNeeded?: ArrayLike<number>;
   /** Committee members' n×t probabilities (only the simulation has one today). */
   committee?: ArrayLike<number>[];
+  /** Artist (or source) per clip; null/'' = none. Enables the artist quota on the next batch. */
+  groups?: ArrayLike<string | number | null | undefined>;
 }
 
 export interface QueuePriorities {
@@ -103,9 +110,10 @@ export interface QueuePriorities {
  *    voted on is not counted as "the crowd disagrees" next to votesNeeded (a missing posterior
  *    reads as undecided); hybrid's novelty is the distance to a k-center cover (≤ 128) of the
  *    labelled rows in embedding space;
- * 2. when the strategy has batch diversity (λ > 0, embeddings present), the head of the queue is
- *    re-ordered: the first QUEUE_BATCH clips are {@link selectFromScored}'s greedy picks among the
- *    top 10·QUEUE_BATCH (score traded against distance to labelled-or-picked clips), and take the
+ * 2. when the strategy has batch diversity (λ > 0, embeddings present) or clips have artists, the
+ *    head of the queue is re-ordered: the first QUEUE_BATCH clips are {@link selectFromScored}'s
+ *    greedy picks among the top 10·QUEUE_BATCH (score traded against distance to
+ *    labelled-or-picked clips; no artist above QUEUE_GROUP_SHARE of the batch), and take the
  *    head's largest priorities in pick order, so serving by priority serves that batch first.
  * `rng` drives 'random' only. O(scoring + 10·B²·h + |C|·R·h).
  */
@@ -150,13 +158,25 @@ export function queuePriorities(
   const byIndex = new Map(scored.map((s) => [s.index, s]));
   const value = new Map(scored.map((s) => [s.index, s.priority]));
   const lambda = config.diversity ?? 0;
-  if (lambda > 0 && hasEmbedding && scored.length > 1) {
+  const diverse = lambda > 0 && hasEmbedding;
+  const groups = state.groups
+    ? Array.from({ length: n }, (_, i) => {
+        const g = state.groups![i];
+        return g === '' || g === undefined ? null : g;
+      })
+    : undefined;
+  if ((diverse || groups) && scored.length > 1) {
     const ranked = scored.slice().sort((a, b) => b.priority - a.priority || a.index - b.index);
     const head = ranked.slice(0, Math.min(ranked.length, 10 * QUEUE_BATCH));
     const picks = selectFromScored(
       head,
-      { n, t, embeddings: state.embedding, embeddingDim: h, labeled: cover },
-      { ...config, poolFactor: 10 },
+      {
+        n,
+        t,
+        ...(diverse ? { embeddings: state.embedding, embeddingDim: h, labeled: cover } : {}),
+        ...(groups ? { groups } : {}),
+      },
+      { ...config, diversity: diverse ? lambda : 0, poolFactor: 10, maxGroupFraction: groups ? QUEUE_GROUP_SHARE : 1 },
       Math.min(QUEUE_BATCH, head.length),
     ).items;
     // The picks take the head's largest priorities in pick order; the rest of the head follows.

@@ -319,6 +319,7 @@ export function modelPriorities(
       posteriors: catalog.posteriors,
       hasVotes: catalog.hasAggregates,
       votesNeeded: votesNeededSignal(catalog),
+      groups: catalog.artist,
     },
     strategy,
     { ...settings.priorityWeights },

@@ -113,6 +113,8 @@ export interface SimulationRound {
   embedding: ArrayLike<number>;
   h: number;
   committee?: ArrayLike<number>[];
+  /** Artist per pool row, when the data have one (the live queue's artist quota). */
+  groups?: ArrayLike<string | number | null | undefined>;
 }
 
 /**
@@ -148,6 +150,7 @@ export function simulationPicks(
       h: round.h,
       votesNeeded,
       ...(round.committee ? { committee: round.committee } : {}),
+      ...(round.groups ? { groups: round.groups } : {}),
     },
     strategy,
     weights,

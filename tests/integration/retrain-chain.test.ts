@@ -138,7 +138,8 @@ describe('retrain jobs that behave', () => {
     );
     const expected = strategy === 'random' ? ['random'] : strategy === 'hybrid' ? null : ['uncertainty'];
     for (const r of rows) {
-      if (expected) expect(Object.keys(r.terms)).toEqual(expected);
+      // ('batch' appears on clips the artist quota or batch diversity moved within the next batch.)
+      if (expected) expect(Object.keys(r.terms).filter((k) => k !== 'batch')).toEqual(expected);
       else expect(r.terms).toHaveProperty('diversity');
     }
     // A second rescore in the same round keeps the draw.

@@ -56,12 +56,13 @@ describe('one queue policy for the live queue and chorus simulate', () => {
     const live = modelPriorities(catalog, probs, embedding, 5, { strategy, priorityWeights: weights }, createRng(42));
     const order = liveOrder(live.rows, live.priority);
     const isLabeled = Uint8Array.from(catalog.labelState, (s) => (s === 'consensus' ? 1 : 0));
-    const sim = simulationPicks({ P: n, t: 5, isLabeled, probs, embedding, h: 5 }, strategy as QueueStrategy, weights, n, createRng(42));
+    const round = { P: n, t: 5, isLabeled, probs, embedding, h: 5, groups: catalog.artist };
+    const sim = simulationPicks(round, strategy as QueueStrategy, weights, n, createRng(42));
     expect(sim).toEqual(order);
     expect(sim.length).toBe(catalog.labelState.filter((s) => s === 'open').length);
     expect(sim.length).toBeGreaterThan(200);
     // The batch the simulation labels is the head of that order.
-    expect(simulationPicks({ P: n, t: 5, isLabeled, probs, embedding, h: 5 }, strategy as QueueStrategy, weights, 20, createRng(42))).toEqual(
+    expect(simulationPicks(round, strategy as QueueStrategy, weights, 20, createRng(42))).toEqual(
       order.slice(0, 20),
     );
   });
@@ -79,6 +80,26 @@ describe('one queue policy for the live queue and chorus simulate', () => {
     expect(u[1]).toBeCloseTo(0.6, 6);
     const m = queuePriorities(state, 'margin', undefined, rng).priority;
     expect(m[0]).toBeCloseTo((1 + 0.02 + 0.02) / 3, 6);
+  });
+
+  it('artist quota: no artist takes more than a quarter of the next batch, whatever the scores', () => {
+    // 40 candidates; the ten most uncertain are all by artist A, the rest by ten other artists.
+    const n = 40;
+    const probs = Array.from({ length: n }, (_, i) => (i < 10 ? 0.5 : 0.5 + 0.01 * i));
+    const groups = Array.from({ length: n }, (_, i) => (i < 10 ? 'A' : `B${i % 10}`));
+    const candidates = Array.from({ length: n }, (_, i) => i);
+    const r = queuePriorities({ n, t: 1, candidates, labelled: [], probs, groups }, 'entropy', undefined, createRng(1));
+    const batch = r.order.slice(0, QUEUE_BATCH);
+    expect(batch.filter((i) => groups[i] === 'A')).toEqual([0, 1, 2, 3, 4]); // ⌊0.25·20⌋ = 5, best first
+    expect(batch.slice(5)).toEqual(Array.from({ length: 15 }, (_, k) => 10 + k)); // then the ranking goes on
+    expect(r.order.slice(QUEUE_BATCH, QUEUE_BATCH + 5)).toEqual([5, 6, 7, 8, 9]); // A's others follow the batch
+    // The moved clips say so: their 'batch' adjustment makes up the difference to the blended score.
+    const at = new Map(r.rows.map((row, k) => [row, k]));
+    expect(r.adjustment[at.get(10)!]).toBeGreaterThan(0);
+    expect(r.adjustment[at.get(5)!]).toBeLessThan(0);
+    // Without artists the ten A clips lead.
+    const plain = queuePriorities({ n, t: 1, candidates, labelled: [], probs }, 'entropy', undefined, createRng(1));
+    expect(plain.order.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('hybrid spreads the next batch: copies of one clip at the top of the scores yield one place in it', () => {
