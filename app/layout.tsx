@@ -4,7 +4,19 @@ import type { ReactNode } from 'react';
 import './globals.css';
 import { Providers } from './providers';
 
-export const metadata: Metadata = { title: 'Chorus', description: 'Music mood labeling and active learning' };
+export const metadata: Metadata = {
+  title: 'Chorus',
+  description: 'Music mood labeling and active learning',
+  // public/: the SVG for browsers that take it, PNG and ICO for the rest (scripts/make-icons.mjs renders them).
+  icons: {
+    icon: [
+      { url: '/icon.svg', type: 'image/svg+xml' },
+      { url: '/icon-192.png', type: 'image/png', sizes: '192x192' },
+      { url: '/favicon.ico', sizes: '32x32' },
+    ],
+    apple: [{ url: '/apple-touch-icon.png', sizes: '180x180' }],
+  },
+};
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // Every page renders per request, so Next can put this response's CSP nonce (proxy.ts) on its scripts;

@@ -16,7 +16,10 @@ import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccou
  */
 export async function boot(): Promise<void> {
   const e = env();
+  // First-start progress, printed as it happens (scripts/start.mjs prints the build and "ready").
+  console.log('Chorus: applying database migrations…');
   const handle = await getDbHandle();
+  console.log(`Chorus: database ready (${handle.mode}).`);
   await ensureTaxonomy(handle.db);
   if (e.CHORUS_DEMO === '1') {
     if (await needsSeed(handle.db)) {

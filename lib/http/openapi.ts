@@ -43,6 +43,8 @@ interface Doc {
   query?: ZodType;
   body?: ZodType;
   response?: ZodType;
+  /** Documented non-error statuses besides 200 (e.g. 204 for an empty queue). */
+  statuses?: Record<string, string>;
 }
 
 /** Request and response shapes per route, from the same zod schemas the handlers use. */
@@ -51,7 +53,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/openapi': { GET: { summary: 'This document' } },
   '/api/me': { GET: { summary: 'The signed-in user' } },
   '/api/taxonomy': { GET: { summary: 'The active mood taxonomy', response: TaxonomySchema } },
-  '/api/queue/next': { GET: { summary: 'Lease the next clip to label (query: exclude=id,id)', response: QueueItemSchema } },
+  '/api/queue/next': { GET: { summary: 'Lease the next clip to label (query: exclude=id,id)', response: QueueItemSchema, statuses: { '204': 'Nothing left for you to label right now (no body)' } } },
   '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip (crowd leases only: 409 WRONG_QUEUE for a review lease; an idempotency key replays on its own lease and is 409 IDEMPOTENCY_KEY_REUSED on another)', body: VoteInputSchema, response: VoteResultSchema } },
   '/api/leases/{id}/release': { POST: { summary: 'Give a leased clip back to the queue' } },
   '/api/clips/{id}/audio': { GET: { summary: 'The clip audio (supports Range)' } },
@@ -89,7 +91,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   },
   '/api/models/{id}/promote': { POST: { summary: 'Activate a ready or retired model by explicit decision (ONNX sha256 and interface verified; audited), then rescore' } },
   '/api/models/{id}/onnx': { GET: { summary: 'Download the model ONNX file (header x-chorus-sha256)' } },
-  '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema } },
+  '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema, statuses: { '204': 'No disputed or uncertain clip is waiting (no body)' } } },
   '/api/review/decisions': { POST: { summary: 'Settle a clip (final for aggregation, audited)', body: DecisionInputSchema } },
   '/api/review/agreement': { GET: { summary: 'Expert–expert agreement on second opinions' } },
   '/api/me/quality': {
@@ -183,6 +185,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...(method !== 'GET' ? { 'x-max-body-bytes': bodyRule(rawPath, method).maxBytes() } : {}),
         responses: {
           '200': { description: 'OK', ...(doc.response ? { content: { 'application/json': { schema: jsonSchema(doc.response) } } } : {}) },
+          ...Object.fromEntries(Object.entries(doc.statuses ?? {}).map(([status, description]) => [status, { description }])),
           ...(method !== 'GET' ? STATE_CHANGING_ERRORS : {}),
           default: { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorSchema) } } },
         },
