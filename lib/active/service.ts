@@ -4,9 +4,12 @@
  * With an active model: its registered ONNX (sha256 checked, then onnxruntime through
  * `loadScorer`) scores every clip that has features of the model's extractor version, in
  * batches; predictions (probabilities + mean per-tag entropy) are upserted; clips.priority and
- * clips.priority_terms are recomputed with `scoreCandidates` under the project strategy and
- * weights, using the crowd posteriors from `aggregates` for disagreement; and the model's
- * embeddings are pushed to the recommender as a new embedding version:
+ * clips.priority_terms are recomputed by ./policy's `queuePriorities` — the code `chorus
+ * simulate` runs too — under the project strategy and weights ('auto': the strategy the bandit
+ * drew for this round, ./albl), with the crowd posteriors from `aggregates`, artist quotas and
+ * batch diversity at the head of the queue. The model's embeddings are pushed to the
+ * recommender only when they are not the active version already (the push-embeddings job, or
+ * `pushEmbeddings: true`), as a new embedding version:
  *   build  — rows inserted while the version is 'building' (invisible to readers);
  *   switch — ONE transaction retires the old active version and activates the new one;
  *   prune  — only the newest 5 versions are kept.
