@@ -58,9 +58,9 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
     <section className="panel stack">
       <h2 style={{ margin: 0 }}>Users and roles</h2>
       <form className="row" onSubmit={onCreate}>
-        <input name="email" type="email" placeholder="email" required />
-        <input name="name" placeholder="name" required />
-        <select name="role" defaultValue="contributor">
+        <input name="email" type="email" placeholder="email" aria-label="Email of the new user" required />
+        <input name="name" placeholder="name" aria-label="Name of the new user" required />
+        <select name="role" defaultValue="contributor" aria-label="Role of the new user">
           {ROLES.map((r) => (
             <option key={r}>{r}</option>
           ))}
@@ -87,14 +87,14 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
                   <td>{u.email}</td>
                   <td>{u.name}</td>
                   <td>
-                    <select value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
+                    <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
                       {ROLES.map((r) => (
                         <option key={r}>{r}</option>
                       ))}
                     </select>
                   </td>
                   <td>
-                    <select value={u.status} onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}>
+                    <select aria-label={`Status of ${u.email}`} value={u.status} onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}>
                       {['active', 'paused', 'disabled'].map((s) => (
                         <option key={s}>{s}</option>
                       ))}

@@ -73,7 +73,7 @@ export function HotkeyHelp({ open, onClose, bindings, extra = [] }: { open: bool
 
 export function HelpButton({ onClick }: { onClick: () => void }) {
   return (
-    <button type="button" className="secondary small" onClick={onClick} aria-label="Keyboard shortcuts" data-testid="help-button">
+    <button type="button" className="secondary small" onClick={onClick} title="Keyboard shortcuts (?)" data-testid="help-button">
       <kbd>?</kbd> Keys
     </button>
   );

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launch, signIn } from './browser';
+
+/**
+ * Every role's main screens, desktop and phone:
+ * - axe-core finds no serious or critical accessibility violation (issue 14, item 7);
+ * - the console stays quiet: no errors, no warnings, no failed requests (favicon, empty queues,
+ *   preload hints — issue 14, item 6);
+ * - a full-page screenshot of each is saved under .artifacts/screens/ (git-ignored; CI keeps the
+ *   folder as a build artifact) so a reviewer can look at the app without running it (item 8).
+ */
+
+let browser: Browser;
+const base = inject('baseUrl');
+const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artifacts', 'screens');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const VIEWPORTS = {
+  desktop: { viewport: { width: 1366, height: 900 } },
+  mobile: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+} as const;
+
+/** The main screens per role (null: signed out). A screen is ready once one of `ready` is on it. */
+const SCREENS: { role: string | null; path: string; ready: string[] }[] = [
+  { role: null, path: '/login', ready: ['input[name=email]'] },
+  { role: 'contributor', path: '/label', ready: ['[data-testid=clip]', '[data-testid=queue-empty]'] },
+  { role: 'expert', path: '/review', ready: ['[data-testid=review]', '[data-testid=review-empty]'] },
+  { role: 'engineer', path: '/loop', ready: ['main h1, main h2'] },
+  { role: 'engineer', path: '/models', ready: ['main h1, main h2'] },
+  { role: 'engineer', path: '/datasets', ready: ['main h1, main h2'] },
+  { role: 'admin', path: '/admin', ready: ['main h1, main h2'] },
+  { role: null, path: '/listen', ready: ['[data-testid=now-playing]', '[data-testid=listen-empty]'] },
+];
+
+beforeAll(async () => {
+  browser = await launch();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => browser?.close());
+
+/** Console errors and warnings, and every response of 400 or more, from the moment it is called. */
+function listen(page: Page): string[] {
+  const noise: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') noise.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => noise.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) noise.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  return noise;
+}
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+async function axe(page: Page): Promise<Violation[]> {
+  // evaluate is not subject to the page's CSP (a <script> tag would be).
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe.run;
+    return run(document, { resultTypes: ['violations'] });
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function check(context: BrowserContext, screen: (typeof SCREENS)[number], viewport: keyof typeof VIEWPORTS) {
+  const page = await context.newPage();
+  const noise = listen(page);
+  await page.goto(`${base}${screen.path}`);
+  expect(new URL(page.url()).pathname, `${screen.role ?? 'visitor'} lands on ${screen.path}`).toBe(screen.path);
+  await page.locator(screen.ready.join(', ')).first().waitFor({ timeout: 30_000 });
+  // Client data (react-query) and the next clip's preload settle.
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(1500);
+  const name = `${screen.role ?? 'visitor'}${screen.path.replace(/\//g, '-')}-${viewport}`;
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const violations = await axe(page);
+  expect(
+    violations.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`),
+    `${name}: serious or critical axe violations`,
+  ).toEqual([]);
+  expect(noise, `${name}: console and network noise`).toEqual([]);
+  await page.close();
+}
+
+describe('every role\'s main screens: accessible, quiet, and photographed', () => {
+  for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+    for (const role of [null, 'contributor', 'expert', 'engineer', 'admin']) {
+      const screens = SCREENS.filter((s) => s.role === role);
+      it(`${role ?? 'signed out'} · ${viewport}: ${screens.map((s) => s.path).join(', ')}`, async () => {
+        const context = await browser.newContext(VIEWPORTS[viewport]);
+        if (role) await signIn(await context.newPage(), base, role);
+        for (const screen of screens) await check(context, screen, viewport);
+        await context.close();
+      });
+    }
+  }
+
+  it('an empty crowd queue is a quiet 204 and says so on screen', async () => {
+    const admin = await browser.newContext();
+    const apage = await admin.newPage();
+    await signIn(apage, base, 'admin');
+    const email = `empty-queue-${Date.now()}@demo.chorus.local`;
+    const password = 'empty-queue-password-1';
+    const created = await apage.request.post(`${base}/api/admin/users`, { data: { email, name: 'Finished Contributor', role: 'contributor', password } });
+    expect(created.status()).toBe(201);
+    await admin.close();
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 20_000 });
+    // Answer every clip through the API (at a listener's pace) until the queue has nothing left for this person.
+    let last = 0;
+    for (let i = 0; i < 100; i++) {
+      const next = await page.request.get(`${base}/api/queue/next`);
+      last = next.status();
+      if (last !== 200) break;
+      const item = (await next.json()) as { lease: { id: string }; taxonomy: { tags: { key: string }[] }; question: unknown };
+      const common = { leaseId: item.lease.id, idempotencyKey: `empty-${item.lease.id}`, listenedMs: 25_000 };
+      const data = item.question ? { ...common, kind: 'targeted', answer: true } : { ...common, kind: 'vote', tags: [item.taxonomy.tags[0].key] };
+      const vote = await page.request.post(`${base}/api/votes`, { data });
+      expect(vote.status(), await vote.text()).toBeLessThan(300);
+    }
+    expect(last, 'an empty queue answers 204 No Content').toBe(204);
+
+    const label = await context.newPage();
+    const noise = listen(label);
+    const answered = label.waitForResponse((r) => new URL(r.url()).pathname === '/api/queue/next');
+    await label.goto(`${base}/label`);
+    expect((await answered).status()).toBe(204);
+    await label.getByTestId('queue-empty').waitFor({ timeout: 20_000 });
+    expect(await label.getByTestId('queue-empty').textContent()).toContain('All caught up');
+    await label.waitForTimeout(500);
+    expect(noise).toEqual([]);
+    await context.close();
+  });
+});
