@@ -23,6 +23,7 @@ const FIELDS: { key: NumericKey; label: string; step?: number }[] = [
   { key: 'emEveryVotes', label: 'Full EM every … new votes' },
   { key: 'secondOpinionRate', label: 'Second-opinion rate for expert decisions (0–1)', step: 0.01 },
   { key: 'expertUncertaintyThreshold', label: 'Model uncertainty that sends a clip to experts (0–1)', step: 0.01 },
+  { key: 'expertUncertainShare', label: 'Share of clips the model is least sure of that go to experts (0–1)', step: 0.01 },
   { key: 'feedbackRetentionDays', label: 'Keep listener feedback (days)' },
 ];
 

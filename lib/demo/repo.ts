@@ -77,13 +77,13 @@ export async function reportWorkerRows(db: DbOrTx, userIds: string[]): Promise<R
  * What the expert queue holds, by why it is there: disputed clips, and open clips the active
  * model is unsure of (the review queue's own rule), counted once each.
  */
-export async function expertQueueComposition(db: DbOrTx, uncertaintyThreshold: number): Promise<{ disputed: number; modelUncertain: number; model: boolean }> {
+export async function expertQueueComposition(db: DbOrTx, uncertaintyCut: number): Promise<{ disputed: number; modelUncertain: number; model: boolean }> {
   const [row] = await execRows<{ disputed: number; uncertain: number; model: boolean }>(
     db,
     sql`select (select count(*)::int from clips where label_state = 'disputed') as disputed,
                (select count(*)::int from predictions p join models m on m.id = p.model_id and m.status = 'active'
                   join clips c on c.id = p.clip_id
-                  where c.label_state = 'open' and p.uncertainty >= ${uncertaintyThreshold}) as uncertain,
+                  where c.label_state = 'open' and p.uncertainty >= ${uncertaintyCut}) as uncertain,
                exists (select 1 from models where status = 'active') as model`,
   );
   return { disputed: Number(row.disputed), modelUncertain: Number(row.uncertain), model: Boolean(row.model) };

@@ -16,6 +16,7 @@ import { createTaxonomyVersion, getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { createRng } from '@/lib/util/random';
 import { simulationReport, type SimulationReport } from './report';
 import { expertQueueComposition, plantedTags, reportClipRows, reportWorkerRows, userStatus } from './repo';
+import { expertUncertaintyCut } from '@/lib/review/repo';
 
 export const DEMO_SAMPLE_RATE = 22_050;
 export const DEMO_ROLES: Role[] = ['contributor', 'expert', 'engineer', 'admin'];
@@ -236,7 +237,7 @@ export async function simulationReportFor(db: Db, sim: SimulationResult): Promis
     workerIds: sim.workerIds,
     workerRows: await reportWorkerRows(db, sim.workerIds),
     cast: sim.cast,
-    expertQueue: await expertQueueComposition(db, settings.expertUncertaintyThreshold),
+    expertQueue: await expertQueueComposition(db, await expertUncertaintyCut(db, settings)),
     threshold: settings.consensusThreshold,
   });
 }

@@ -20,6 +20,33 @@ export interface ReviewLease {
 }
 
 /**
+ * The uncertainty from which an open clip goes to experts: the absolute threshold, or lower when
+ * the active model's `expertUncertainShare` quantile is (the least-sure share of its predictions).
+ * Infinity without an active model. Cached per (model, share): a model's scores change only when
+ * it is rescored, which gives the same scores again.
+ */
+const cutCache = new Map<string, number>();
+export async function expertUncertaintyCut(db: DbOrTx, settings: ProjectSettings): Promise<number> {
+  const [active] = await execRows<{ id: number }>(db, sql`select id from models where status = 'active' limit 1`);
+  if (!active) return Infinity;
+  const share = settings.expertUncertainShare;
+  const key = `${active.id}:${share}`;
+  let quantile = cutCache.get(key);
+  if (quantile === undefined) {
+    const [row] = await execRows<{ q: number | null }>(
+      db,
+      sql`select percentile_disc(${1 - share}::float8) within group (order by uncertainty) as q
+          from predictions where model_id = ${active.id}`,
+    );
+    if (row?.q == null) return settings.expertUncertaintyThreshold;
+    quantile = share > 0 ? Number(row.q) : Infinity;
+    if (cutCache.size > 64) cutCache.clear();
+    cutCache.set(key, quantile);
+  }
+  return Math.min(settings.expertUncertaintyThreshold, quantile);
+}
+
+/**
  * Leases the next clip for an expert, in this order: decisions sampled for a second opinion
  * (never the expert's own), then disputed clips, then open clips the active model is most unsure
  * of — each by queue priority. One expert holds a clip at a time (unique partial index).
@@ -37,6 +64,7 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
     .where(and(eq(leases.userId, expertId), eq(leases.state, 'active'), eq(leases.queue, 'expert')))
     .limit(1);
   if (held) return { ...held, ...(await describe(db, held.clipId, expertId, settings)) };
+  const cut = await expertUncertaintyCut(db, settings);
   for (let attempt = 0; attempt < 5; attempt++) {
     const [candidate] = await execRows<{ id: string; second: boolean }>(
       db,
@@ -48,7 +76,7 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
           ), uncertain as (
             select c.id, false as second, 1 as rank, p.uncertainty as priority
             from predictions p join models m on m.id = p.model_id and m.status = 'active' join clips c on c.id = p.clip_id
-            where c.label_state = 'open' and p.uncertainty >= ${settings.expertUncertaintyThreshold}
+            where c.label_state = 'open' and p.uncertainty >= ${cut}
           ), candidates as (
             select * from second union all select * from disputed union all select * from uncertain
           )
@@ -106,8 +134,13 @@ async function describe(db: DbOrTx, clipId: string, expertId: string, settings: 
       }),
     );
   }
-  if (row?.uncertainty != null && row.uncertainty >= settings.expertUncertaintyThreshold) {
-    reasons.push(`The model is unsure of it (uncertainty ${row.uncertainty.toFixed(2)})`);
+  if (row?.uncertainty != null && row.uncertainty >= (await expertUncertaintyCut(db, settings))) {
+    const share = Math.round(settings.expertUncertainShare * 1000) / 10;
+    reasons.push(
+      row.uncertainty >= settings.expertUncertaintyThreshold
+        ? `The model is unsure of it (uncertainty ${row.uncertainty.toFixed(2)}, at or above the ${settings.expertUncertaintyThreshold} threshold)`
+        : `The model is among the ${share} % of clips it is least sure of (uncertainty ${row.uncertainty.toFixed(2)})`,
+    );
   }
   return { secondOpinion: Boolean(row?.second), reasons };
 }

@@ -50,6 +50,12 @@ export const ProjectSettingsFields = z.object({
   secondOpinionRate: z.number().min(0).max(1).default(0.1),
   /** Clips the model is this unsure of (0–1, mean per-tag uncertainty) also go to experts. */
   expertUncertaintyThreshold: z.number().min(0).max(1).default(0.85),
+  /**
+   * Also the open clips among this share of the catalog the active model is least sure of. A mood
+   * model is confident about most tags of most clips, so its mean uncertainty rarely reaches an
+   * absolute threshold: without a relative lane the expert queue held disputes only (issue 11).
+   */
+  expertUncertainShare: z.number().min(0).max(1).default(0.02),
   /** Delete raw audio once a clip is extracted and labeled (features and metadata stay). */
   retainAudio: z.boolean().default(true),
   /** Days to keep listener feedback events. */
