@@ -400,7 +400,8 @@ describe('observability', () => {
       const res = await health(request('GET', '/api/health'), ctx({}));
       expect(res.status).toBe(503);
       expect(performance.now() - started).toBeLessThan(4000);
-      expect(((await res.json()) as { database: { reachable: boolean; error: string } }).database).toMatchObject({ reachable: false, error: expect.stringMatching(/did not answer within 2 s/) });
+      // Anonymous callers get the generic word (issue 22, finding 6); the timeout itself is in the server log.
+      expect(((await res.json()) as { database: { reachable: boolean; error: string } }).database).toEqual({ reachable: false, error: 'The database is not reachable' });
     } finally {
       setDbHandle(t.handle);
     }
