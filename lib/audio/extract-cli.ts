@@ -6,6 +6,7 @@
  */
 import { analyzeAudioFile, type FileAnalysis } from './analyze-file';
 import { isAudioDecodeError } from './errors';
+import { PITCH_CLASSES } from './frame-features';
 import type { ExtractErrorRecord, ExtractRecord } from './schemas';
 
 export interface CliIo {
@@ -21,7 +22,8 @@ one JSON object per file on stdout:
   file, duration_s, sample_rate, channels, format, tempo_bpm, tempo_confidence,
   key, mode, key_confidence, loudness_lufs, excerpt_start_s, excerpt_duration_s,
   features (named summary statistics), vector (numbers, FEATURE_NAMES order),
-  extractor_version
+  extractor_version, tempo_alternative {bpm, relative_salience} (the other
+  plausible metrical level), key_alternative {key, mode, relation, correlation}
 A file that cannot be analysed prints {"file", "error", "reason"}; the exit
 status is then 1 (after all files are processed).
 `;
@@ -50,7 +52,43 @@ export function toExtractRecord(file: string, a: FileAnalysis): ExtractRecord {
     features,
     vector: a.vector.map(round),
     extractor_version: a.extractorVersion,
+    ...alternatives(a),
   };
+}
+
+/** The runner-up metrical level and key (see extractRecordSchema). */
+function alternatives(a: FileAnalysis): Pick<ExtractRecord, 'tempo_alternative' | 'key_alternative'> {
+  const out: Pick<ExtractRecord, 'tempo_alternative' | 'key_alternative'> = {};
+  const bpm = a.tempo.bpm;
+  const chosen = a.tempo.candidates.find((c) => Math.abs(c.bpm / bpm - 1) < 0.04);
+  const alt = a.tempo.candidates
+    .filter((c) => [2, 0.5, 3, 1 / 3].some((f) => Math.abs(c.bpm / (bpm * f) - 1) < 0.04))
+    .sort((x, y) => y.salience - x.salience)[0];
+  if (bpm > 0 && alt && alt.salience > 0) {
+    const ref = chosen?.salience ?? a.tempo.confidence;
+    out.tempo_alternative = { bpm: Math.round(alt.bpm * 100) / 100, relative_salience: round(ref > 0 ? alt.salience / ref : 0) };
+  }
+  const scores = a.key.scores;
+  if (scores.length === 24) {
+    const winner = (a.key.mode === 'major' ? 0 : 12) + a.key.tonic;
+    let second = -1;
+    for (let i = 0; i < 24; i++) if (i !== winner && (second < 0 || scores[i] > scores[second])) second = i;
+    const tonic = second % 12;
+    const mode = second < 12 ? 'major' : 'minor';
+    const d = (((tonic - a.key.tonic) % 12) + 12) % 12;
+    const relation =
+      mode === a.key.mode
+        ? d === 7 || d === 5
+          ? 'fifth'
+          : 'other'
+        : (a.key.mode === 'major' && d === 9) || (a.key.mode === 'minor' && d === 3)
+          ? 'relative'
+          : d === 0
+            ? 'parallel'
+            : 'other';
+    out.key_alternative = { key: PITCH_CLASSES[tonic], mode, relation, correlation: round(scores[second]) };
+  }
+  return out;
 }
 
 /**

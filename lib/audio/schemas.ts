@@ -89,6 +89,21 @@ export const extractRecordSchema = z.object({
   features: z.record(z.string(), z.number()),
   vector: z.array(z.number()),
   extractor_version: z.string(),
+  /**
+   * The other plausible metrical level (issue 17): the strongest tempo
+   * candidate at ×2, ×½, ×3 or ×⅓ of tempo_bpm, with its comb salience
+   * relative to the chosen one's (1 = as strong). Absent when none was found.
+   * A UI can show "96 BPM (or 48)" instead of a number that may be an octave off.
+   */
+  tempo_alternative: z.object({ bpm: z.number().positive(), relative_salience: z.number().min(0) }).optional(),
+  /**
+   * The runner-up key and how it relates to the winner ('relative',
+   * 'fifth' (either direction), 'parallel' or 'other'), with its template
+   * correlation; key_confidence already says how far behind it is.
+   */
+  key_alternative: z
+    .object({ key: z.string(), mode: z.enum(['major', 'minor']), relation: z.enum(['relative', 'fifth', 'parallel', 'other']), correlation: z.number() })
+    .optional(),
 });
 
 /** One line of `chorus extract` output for a file that failed. */

@@ -40,6 +40,23 @@ describe('chorus extract', () => {
   const empty = join(dir, 'empty.flac');
   writeFileSync(empty, '');
 
+  it('adds the runner-up metrical level and key next to the confidences (issue 17)', async () => {
+    const { lines } = await run([song]);
+    const a = extractRecordSchema.parse(lines[0]);
+    expect(a.tempo_confidence).toBeGreaterThan(0);
+    expect(a.key_confidence).toBeGreaterThan(0);
+    // The alternative tempo is another metrical level of the chosen one, never the same.
+    if (a.tempo_alternative) {
+      const r = a.tempo_alternative.bpm / a.tempo_bpm;
+      expect([2, 0.5, 3, 1 / 3].some((f) => Math.abs(r / f - 1) < 0.04)).toBe(true);
+    }
+    // The runner-up key is another key than the winner.
+    const alt = a.key_alternative!;
+    expect(`${alt.key} ${alt.mode}`).not.toBe(`${a.key} ${a.mode}`);
+    expect(['relative', 'fifth', 'parallel', 'other']).toContain(alt.relation);
+    expect(Math.abs(alt.correlation)).toBeLessThanOrEqual(1);
+  });
+
   it('prints one contract object per file, in order', async () => {
     const { code, lines, stderr } = await run([song, join(FIXTURES, 'sine440_44k.mp3'), join(FIXTURES, 'wav_named_as.mp3')]);
     expect(code).toBe(0);

@@ -95,3 +95,20 @@ describe('estimateKey', () => {
     expect(estimateKey(new Array(12).fill(1)).confidence).toBe(0);
   });
 });
+
+describe('estimateKeyFromFrames frame weighting (issue 17)', () => {
+  // Two frames of an A minor-ish chroma (A, C, E strong) and one loud flat frame (a drum hit).
+  const am = [1, 0, 0.1, 0, 0.8, 0, 0, 0.1, 0, 1.2, 0, 0.1];
+  const flat = new Array(12).fill(50);
+  it("'energy' is the plain sum of the frames (chorus-audio-1.0.0 behaviour)", () => {
+    const frames = [...am, ...am, ...flat];
+    const sum = am.map((v) => 2 * v + 50);
+    expect(estimateKeyFromFrames(frames, 3, { frameWeighting: 'energy' }).scores).toEqual(estimateKey(sum).scores);
+  });
+  it("'contrast' (the default) gives a flat frame no weight at all", () => {
+    const withHit = estimateKeyFromFrames([...am, ...am, ...flat], 3);
+    const without = estimateKeyFromFrames([...am, ...am], 2);
+    expect(withHit.scores).toEqual(without.scores);
+    expect(`${withHit.key} ${withHit.mode}`).toBe('A minor');
+  });
+});
