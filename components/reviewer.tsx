@@ -6,6 +6,7 @@ import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client
 import type { ReviewItem } from '@/lib/review/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, HelpButton, HotkeyHelp } from './work-dialogs';
+import { closeness, crowdSplit, explainPriority, modelUnsure, priorityFormula } from '@/lib/client/explain';
 import { own } from '@/lib/util/dict';
 
 function initialSelection(item: ReviewItem): string[] {
@@ -147,19 +148,7 @@ export function Reviewer() {
             <span>features not extracted yet</span>
           )}
         </div>
-        <div>
-          <strong>Why this clip:</strong>{' '}
-          {item.why.reasons.join('; ') || 'queued for review'}
-          {Object.keys(item.why.terms).length > 0 && (
-            <span className="muted">
-              {' '}
-              · priority {item.why.priority.toFixed(3)} ={' '}
-              {Object.entries(item.why.terms)
-                .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-                .join(' + ')}
-            </span>
-          )}
-        </div>
+        <WhyHere item={item} />
       </section>
 
       <section className="panel">
@@ -248,17 +237,7 @@ export function Reviewer() {
           {item.neighbours.length === 0 ? (
             <p className="muted">None labeled yet.</p>
           ) : (
-            <table>
-              <tbody>
-                {item.neighbours.map((n) => (
-                  <tr key={n.clipId}>
-                    <td>{n.title}</td>
-                    <td>{n.labels.join(', ') || '—'}</td>
-                    <td className="muted">{n.distance.toFixed(2)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Neighbours item={item} onPlay={() => player.current?.playing && player.current.toggle()} />
           )}
         </section>
       </div>
@@ -290,5 +269,93 @@ export function Reviewer() {
         bindings={bindings}
       />
     </div>
+  );
+}
+
+/** Why this clip is here, in words first; the formula is one hover (or tap on "how") away. */
+function WhyHere({ item }: { item: ReviewItem }) {
+  const labels = Object.fromEntries(item.taxonomy.tags.map((t) => [t.key, t.label]));
+  const lines = [
+    ...item.why.reasons,
+    crowdSplit(item.votes.perTag, labels),
+    modelUnsure(item.model?.probs, labels),
+    explainPriority(item.why.terms),
+  ].filter((l): l is string => !!l);
+  const hasTerms = Object.keys(item.why.terms).length > 0;
+  return (
+    <div data-testid="why-here">
+      <strong>Why this clip is here</strong>
+      {lines.length === 0 ? (
+        <p className="muted" style={{ margin: 0 }}>
+          Queued for review; no vote or model score explains it yet.
+        </p>
+      ) : (
+        <ul style={{ margin: '0.25rem 0 0', paddingLeft: '1.2rem' }}>
+          {lines.map((l) => (
+            <li key={l}>{l}</li>
+          ))}
+        </ul>
+      )}
+      {hasTerms && (
+        <details className="muted" style={{ fontSize: '0.85em', marginTop: '0.25rem' }}>
+          <summary title={priorityFormula(item.why.priority, item.why.terms)}>How the queue priority is computed</summary>
+          <p style={{ margin: '0.25rem 0' }} data-testid="priority-formula">
+            {priorityFormula(item.why.priority, item.why.terms)}
+          </p>
+          <p style={{ margin: 0 }}>
+            Each term is a signal (the model’s uncertainty, the crowd’s disagreement, how unlike the labelled clips it is, the votes it still
+            needs) times its weight under the query strategy on /models; the queue serves the highest sum first.
+          </p>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** The nearest labelled clips: playable, their moods by name, and the distance in words (raw number on hover). */
+function Neighbours({ item, onPlay }: { item: ReviewItem; onPlay: () => void }) {
+  const audio = useRef<HTMLAudioElement>(null);
+  const [playing, setPlaying] = useState<string | null>(null);
+  const labels = Object.fromEntries(item.taxonomy.tags.map((t) => [t.key, t.label]));
+  const nearest = Math.min(...item.neighbours.map((n) => n.distance));
+  const play = (clipId: string) => {
+    const el = audio.current;
+    if (!el) return;
+    if (playing === clipId) {
+      el.pause();
+      return;
+    }
+    onPlay();
+    el.src = `/api/clips/${clipId}/audio`;
+    setPlaying(clipId);
+    void el.play().catch(() => setPlaying(null));
+  };
+  return (
+    <>
+      <audio ref={audio} onPause={() => setPlaying(null)} onEnded={() => setPlaying(null)} hidden />
+      <table data-testid="neighbours">
+        <tbody>
+          {item.neighbours.map((n) => (
+            <tr key={n.clipId}>
+              <td style={{ width: '2.5rem' }}>
+                <button
+                  type="button"
+                  className="secondary small"
+                  aria-label={`${playing === n.clipId ? 'Pause' : 'Play'} ${n.title}`}
+                  onClick={() => play(n.clipId)}
+                >
+                  {playing === n.clipId ? '❚❚' : '▶'}
+                </button>
+              </td>
+              <td>{n.title}</td>
+              <td>{n.labels.map((k) => labels[k] ?? k).join(', ') || 'no mood'}</td>
+              <td className="muted" title={`distance ${n.distance.toFixed(2)} in standardised feature space (smaller is closer)`}>
+                {closeness(n.distance, nearest)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

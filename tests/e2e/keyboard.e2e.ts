@@ -133,6 +133,24 @@ describe('one keyboard model on /label, /review and /listen', () => {
     await confirm.waitFor({ state: 'hidden' });
     expect(await review.getAttribute('data-clip-id'), 'nothing was settled').toBe(firstId);
 
+    // Why this clip is here: words on the page, the formula only inside "How the queue priority is computed".
+    const why = page.getByTestId('why-here');
+    const words = await why.evaluate((el) => {
+      const copy = el.cloneNode(true) as HTMLElement;
+      copy.querySelector('details')?.remove();
+      return copy.textContent ?? '';
+    });
+    expect(words.length).toBeGreaterThan(20);
+    expect(words, 'no bare priority arithmetic in the sentence').not.toMatch(/priority \d|\d\.\d{2,}/);
+    if ((await page.getByTestId('priority-formula').count()) > 0) {
+      expect(await page.getByTestId('priority-formula').textContent()).toMatch(/^priority \d\.\d{3}/);
+    }
+    // Neighbours, when shown, are playable and their distance is in words.
+    for (const row of await page.locator('[data-testid=neighbours] tr').all()) {
+      expect(await row.getByRole('button', { name: /^Play / }).count()).toBe(1);
+      expect(await row.textContent()).not.toMatch(/\d\.\d{2}/);
+    }
+
     // The Settle badge is readable.
     expect(await contrast(page, '[data-testid=settle] kbd')).toBeGreaterThanOrEqual(4.5);
 
