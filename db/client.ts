@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
+import { classifyFailure, isReadOnlySql, RETRY_DELAY_MS, withRetry } from './retry';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A database or an open transaction: repositories accept either. */
@@ -48,19 +49,92 @@ async function openPostgres(url: string, max: number): Promise<DbHandle> {
   // shared by the pool, so after a restart of the server a busy pool waited up to 20 s before trying
   // again. Cap it at 2 s (with jitter), so the app is back within seconds of the database.
   const backoff = (retries: number) => Math.min(2, 0.05 * 2 ** retries) * (0.5 + Math.random() / 2);
-  const client = postgres(url, { max, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10, backoff });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  // Dead connections: postgres.js closes a connection on any socket error or server-side termination
+  // and opens a new one for the next query. A connection attempt that hangs fails after
+  // connect_timeout (5 s, so the one retry below still fits in a client's patience); idle
+  // connections are dropped after 20 s and every connection is replaced after 10–20 min
+  // (max_lifetime, randomised so they do not all reconnect at once), so none outlives a
+  // failover for long.
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    idle_timeout: 20,
+    connect_timeout: 5,
+    max_lifetime: 60 * (10 + Math.random() * 10),
+    backoff,
+  });
+  const retrying = retryingClient(client);
+  const db = drizzle(retrying as typeof client, { schema }) as unknown as Db;
+  // Code that needs the driver itself (cursors, reserved connections) gets the plain client.
+  (db as unknown as { $client: unknown }).$client = client;
   return {
     db,
     mode: 'postgres',
     url,
     query: async <T,>(text: string, params: unknown[] = []) =>
-      (await client.unsafe(text, params as never[])) as unknown as T[],
+      (await withRetry(() => client.unsafe(text, params as never[]), isReadOnlySql(text), logRetry)) as unknown as T[],
     exec: async (text) => {
-      await client.unsafe(text);
+      await withRetry(() => client.unsafe(text), isReadOnlySql(text), logRetry);
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+function logRetry(err: unknown) {
+  const e = err as { code?: string; message?: string };
+  console.warn(`db: connection error (${e.code ?? e.message}), retrying once on a fresh connection`);
+}
+
+/**
+ * The postgres.js client as drizzle sees it, with one retry on a fresh connection after a
+ * connection error (db/retry.ts): any statement whose connection never got established, a read
+ * whose connection died under it. A transaction is retried only when the connection failed before
+ * its callback ran (nothing of it reached the server); one that fails part-way is not, as the
+ * callback may have done more than SQL. Votes are safe either way: the client retries with its
+ * idempotency key and the vote transaction replays the stored answer (lib/queue/repo.ts).
+ */
+function retryingClient(client: import('postgres').Sql): import('postgres').Sql {
+  const unsafe = (text: string, params?: unknown[], opts?: unknown) => {
+    const readOnly = isReadOnlySql(text);
+    const run = (values: boolean) =>
+      withRetry(
+        () => {
+          const q = client.unsafe(text, params as never[], opts as never);
+          return values ? q.values() : q;
+        },
+        readOnly,
+        logRetry,
+      );
+    return {
+      values: () => run(true),
+      then: <A, B>(ok?: (v: unknown) => A, ko?: (e: unknown) => B) => run(false).then(ok, ko),
+      catch: <B,>(ko: (e: unknown) => B) => run(false).catch(ko),
+    };
+  };
+  const begin = (...args: unknown[]) => {
+    const fn = args.pop() as (tx: unknown) => unknown;
+    let ran = false;
+    const attempt = () =>
+      (client.begin as (...a: unknown[]) => Promise<unknown>)(...args, (tx: unknown) => {
+        ran = true;
+        return fn(tx);
+      });
+    return attempt().catch(async (err) => {
+      if (ran || classifyFailure(err) !== 'not-sent') throw err;
+      logRetry(err);
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      ran = false;
+      return attempt();
+    });
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'unsafe') return unsafe;
+      if (prop === 'begin') return begin;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 async function openEmbedded(dataDir: string): Promise<DbHandle> {
