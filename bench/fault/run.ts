@@ -1,7 +1,11 @@
 /**
  * Fault suite: scripted, repeatable failures against the production build on loopback.
  *
- *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full] [--shared-cluster] [--build auto|always|never]
+ *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full] [--repeat N] [--shared-cluster] [--build auto|always|never]
+ *
+ * `--repeat N` runs the chosen scenarios N times in a row (a suite that passes once is not evidence);
+ * a scenario that throws or overruns its time limit is a failure with its reason, and the next
+ * scenarios still run.
  *
  * 1. kill-web    — SIGKILL the web server while votes are in flight, restart it, retry each
  *                  vote with the same idempotency key: exactly one vote per key.
@@ -57,12 +61,19 @@ const { values } = parseArgs({
     'shared-cluster': { type: 'boolean', default: false },
     build: { type: 'string', default: 'auto' },
     out: { type: 'string', default: path.join('bench', 'results', 'fault.md') },
+    repeat: { type: 'string', default: '1' },
+    'scenario-minutes': { type: 'string', default: '12' },
   },
 });
 const ONLY = new Set(values.only!.split(','));
+const REPEAT = Math.max(1, Math.min(20, Number(values.repeat) || 1));
+const SCENARIO_MS = Math.max(1, Number(values['scenario-minutes']) || 12) * 60_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-fault-'));
 const report: string[] = [];
 let failures = 0;
+/** Per scenario: passes and failures over the repeats. */
+const tally = new Map<string, { pass: number; fail: number; reasons: string[] }>();
+let currentScenario = '';
 
 interface Db {
   stop(): void;
@@ -78,7 +89,48 @@ function section(title: string) {
 
 function verdict(ok: boolean, text: string) {
   if (!ok) failures++;
+  if (!ok) scenarioFailed(text);
   report.push(`${ok ? 'PASS' : '**FAIL**'} — ${text}`, '');
+}
+
+function scenarioFailed(reason: string) {
+  const t = tally.get(currentScenario);
+  if (!t) return;
+  t.fail++;
+  t.reasons.push(reason.slice(0, 200));
+}
+
+/**
+ * What a vote request's answer says, for every shape a kill can produce: an answer with the vote
+ * (`acked`), an acknowledgement whose body never arrived or arrived cut short (`acked-no-body`: the
+ * vote is then looked up by its idempotency key), no answer at all (`no-answer`: connection reset or
+ * refused), or another status.
+ */
+type VoteShape = 'acked' | 'acked-no-body' | 'no-answer' | 'other';
+function voteIdOf(r: { body: unknown }): string | undefined {
+  const id = (r.body as { voteId?: unknown } | null | undefined)?.voteId;
+  return typeof id === 'string' && id ? id : undefined;
+}
+function voteShape(r: { status: number; body: unknown }): VoteShape {
+  if (r.status === 200 || r.status === 201) return voteIdOf(r) ? 'acked' : 'acked-no-body';
+  return r.status === 0 ? 'no-answer' : 'other';
+}
+
+/**
+ * Acknowledged votes whose answer carried no vote id get the id stored under their idempotency key;
+ * a key with no row, or with several, keeps the empty id and shows up in the integrity checks.
+ */
+async function resolveByKey(handle: { query<T>(text: string, params?: unknown[]): Promise<T[]> }, acked: Acked[]): Promise<number> {
+  let resolved = 0;
+  for (const a of acked) {
+    if (a.voteId) continue;
+    const rows = await handle.query<{ id: string }>(`select id from votes where user_id = $1 and idempotency_key = $2`, [a.userId, a.key]);
+    if (rows.length === 1) {
+      a.voteId = rows[0].id;
+      resolved++;
+    } else a.voteId = `(no body; ${rows.length} rows)`;
+  }
+  return resolved;
 }
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -135,7 +187,11 @@ async function killWeb(pg: Db) {
     const acked: Acked[] = [];
     let retried5xx = 0;
     let inFlightTotal = 0;
-    const rows: string[] = ['| round | kill after ms | votes in flight | answered before the kill | retry: 200 replayed | retry: 201 created | retry: other | restart s |', '|---:|---:|---:|---:|---:|---:|---:|---:|'];
+    const rows: string[] = [
+      '| round | kill after ms | votes in flight | answered before the kill: with vote / without body / no answer / other | retry: 200 replayed | retry: 201 created | retry: other | restart s |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ];
+    const firstShapes: Record<VoteShape, number> = { acked: 0, 'acked-no-body': 0, 'no-answer': 0, other: 0 };
     for (const [round, delay] of delays.entries()) {
       const base = server.base;
       const leases = await Promise.all(users.map((u) => timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) })));
@@ -164,21 +220,28 @@ async function killWeb(pg: Db) {
         }),
       );
       retry.forEach((r, k) => {
-        if (r.status === 200 || r.status === 201) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: (r.body as { voteId: string }).voteId });
+        // The vote id from the retry, else the one acknowledged before the kill, else (no body either time) looked up by key below.
+        if (r.status === 200 || r.status === 201) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: voteIdOf(r) ?? voteIdOf(firstResults[k]) ?? '' });
+        else if (voteShape(firstResults[k]).startsWith('acked')) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: voteIdOf(firstResults[k]) ?? '' });
       });
-      // An answer the client saw before the kill must be the one the retry replays.
-      const mismatched = firstResults.filter((r, k) => (r.status === 201 || r.status === 200) && (retry[k].body as { voteId?: string })?.voteId !== (r.body as { voteId: string }).voteId).length;
+      const shapes = firstResults.map(voteShape);
+      for (const sh of shapes) firstShapes[sh]++;
+      // An answer the client saw before the kill must be the one the retry replays (when both carry the vote).
+      const mismatched = firstResults.filter((r, k) => voteIdOf(r) && voteIdOf(retry[k]) && voteIdOf(retry[k]) !== voteIdOf(r)).length;
       if (mismatched) verdict(false, `round ${round}: ${mismatched} retries replayed a different vote than the one acknowledged before the kill`);
       const other = retry.filter((r) => r.status !== 200 && r.status !== 201).map((r) => `${r.status || r.error} ${JSON.stringify((r.body as { error?: unknown })?.error ?? '').slice(0, 80)}`);
       rows.push(
-        `| ${round + 1} | ${delay} | ${inFlight.length} | ${firstResults.filter((r) => r.status === 201).length} | ${retry.filter((r) => r.status === 200).length} | ${retry.filter((r) => r.status === 201).length} | ${other.length ? other.join('; ').replace(/\|/g, '\\|') : 0} | ${restartS.toFixed(1)} |`,
+        `| ${round + 1} | ${delay} | ${inFlight.length} | ${shapes.filter((x) => x === 'acked').length} / ${shapes.filter((x) => x === 'acked-no-body').length} / ${shapes.filter((x) => x === 'no-answer').length} / ${shapes.filter((x) => x === 'other').length} | ${retry.filter((r) => r.status === 200).length} | ${retry.filter((r) => r.status === 201).length} | ${other.length ? other.join('; ').replace(/\|/g, '\\|') : 0} | ${restartS.toFixed(1)} |`,
       );
     }
+    const byKey = await resolveByKey(db.handle, acked);
     const perKey = await db.handle.query<{ n: number; keys: number }>(`select count(*)::int as n, count(distinct (user_id, idempotency_key))::int as keys from votes where idempotency_key like 'kill-%'`);
     const { checks } = await checkIntegrity(db.handle, acked);
     const causes = serverErrorCauses(path.join(work, 'kill-web.log'), 0);
     report.push(
       ...rows,
+      '',
+      `Answers seen before the kills: ${firstShapes.acked} with the vote, ${firstShapes['acked-no-body']} acknowledged without a (complete) body, ${firstShapes['no-answer']} with no answer (reset / refused), ${firstShapes.other} other; ${byKey} acknowledged votes without a vote id in any answer were found by idempotency key in the database.`,
       '',
       `Votes stored for the ${acked.length} acknowledged keys: ${perKey[0].n} rows for ${perKey[0].keys} distinct keys. Retries answered 5xx and retried again: ${retried5xx}; server-logged causes: ${describeCauses(causes)}.`,
       '',
@@ -229,7 +292,7 @@ async function restartDb(pg: Db) {
           const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body, timeoutMs: 10_000 });
           events.push({ t: at(), route: 'vote', status: v.status });
           if (v.status === 200 || v.status === 201) {
-            acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: (v.body as { voteId: string }).voteId });
+            acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: voteIdOf(v) ?? '' });
             break;
           }
           if (v.status !== 0 && v.status < 500) break;
@@ -271,6 +334,7 @@ async function restartDb(pg: Db) {
     // What the server logged as the cause of each 500 for requests that started after recovery.
     const causes = serverErrorCauses(path.join(work, 'restart-db.log'), wallUp + (recovered - tUp) * 1000);
     const connectionErrors = [...causes.entries()].filter(([k]) => /ECONNREFUSED|CONNECTION_CLOSED|terminating connection|connect|ENOTFOUND|timeout/i.test(k)).reduce((a, [, n]) => a + n, 0);
+    await resolveByKey(db.handle, acked);
     const { checks, unacked } = await checkIntegrity(db.handle, acked);
     report.push(
       '| phase | seconds | requests | 5xx / network errors |',
@@ -295,10 +359,11 @@ async function restartDb(pg: Db) {
       during.every((h) => h.status === 503) &&
       Number.isFinite(recovered) &&
       connectionErrors === 0 &&
+      errors(settled) === 0 &&
       checks.every(([, f, e]) => f === e);
     verdict(
       ok,
-      `health showed the outage, the same web process served again ${(recovered - tUp).toFixed(1)} s after the database came back with no connection errors afterwards${errors(settled) ? ` (${errors(settled)} other 500s, see the causes above)` : ''}, every acknowledged vote stored once.`,
+      `health showed the outage, the same web process served again ${(recovered - tUp).toFixed(1)} s after the database came back, ${errors(settled)} 5xx / network errors from 2 s after recovery (${connectionErrors} logged as connection errors), every acknowledged vote stored once.`,
     );
   } finally {
     await server?.stop();
@@ -485,21 +550,43 @@ async function main() {
     pg = { adminUrl: cluster.adminUrl, stop: () => cluster!.stop(), start: () => cluster!.start(), label: `a private PostgreSQL 15 instance on port ${cluster.port}, pg_ctl stop -m fast / start` };
   }
   const started = new Date();
+  const scenarios: [string, (pg: Db) => Promise<void>][] = [
+    ['kill-web', killWeb],
+    ['restart-db', restartDb],
+    ['kill-worker', killWorker],
+    ['disk-full', diskFull],
+  ];
   try {
-    if (ONLY.has('kill-web')) await killWeb(pg).catch((e) => fail('kill-web', e));
-    if (ONLY.has('restart-db')) await restartDb(pg).catch((e) => fail('restart-db', e));
-    if (ONLY.has('kill-worker')) await killWorker(pg).catch((e) => fail('kill-worker', e));
-    if (ONLY.has('disk-full')) await diskFull(pg).catch((e) => fail('disk-full', e));
+    for (let pass = 1; pass <= REPEAT; pass++) {
+      if (REPEAT > 1) report.push(`## Pass ${pass} of ${REPEAT}`, '');
+      for (const [name, run] of scenarios) {
+        if (!ONLY.has(name)) continue;
+        currentScenario = name;
+        const t = tally.get(name) ?? { pass: 0, fail: 0, reasons: [] };
+        tally.set(name, t);
+        const before = t.fail;
+        await runBounded(name, () => run(pg)).catch((e) => fail(name, e));
+        if (t.fail === before) t.pass++;
+        else if (t.fail > before + 1) t.fail = before + 1; // one failed scenario run, however many verdicts failed in it
+      }
+    }
   } finally {
     cluster?.destroy();
   }
+  const summary = [
+    '| scenario | runs passed | failures (first reason) |',
+    '|---|---:|---|',
+    ...[...tally.entries()].map(([name, t]) => `| ${name} | ${t.pass} of ${t.pass + t.fail} | ${t.reasons[0]?.replace(/\|/g, '\\|').replace(/\n/g, ' ') ?? '–'} |`),
+    '',
+  ];
   const text = [
     `## Run of ${started.toISOString()}`,
     '',
-    `- command: \`npm run bench:fault -- --only ${[...ONLY].join(',')}${values['shared-cluster'] ? ' --shared-cluster' : ''}\``,
+    `- command: \`npm run bench:fault -- --only ${[...ONLY].join(',')}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${values['shared-cluster'] ? ' --shared-cluster' : ''}\``,
     `- machine: ${machine()}`,
     `- database: ${pg.label}; web: production build, \`next start\` on 127.0.0.1`,
     '',
+    ...summary,
     ...report,
     failures ? `**${failures} scenario(s) failed.**` : 'All scenarios passed.',
     '',
@@ -514,8 +601,22 @@ async function main() {
   process.exitCode = failures ? 1 : 0;
 }
 
+/** Runs a scenario with a time limit: one that cannot finish is a failure with its reason, and the suite goes on. */
+async function runBounded(name: string, run: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not finish within ${SCENARIO_MS / 60_000} min`)), SCENARIO_MS);
+  });
+  try {
+    await Promise.race([run(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function fail(name: string, err: unknown) {
   failures++;
+  scenarioFailed(`could not complete: ${(err as Error)?.message ?? String(err)}`);
   report.push(`**FAIL** — ${name} could not complete: ${(err as Error)?.stack?.split('\n').slice(0, 4).join(' ') ?? String(err)}`, '');
   console.error(err);
 }
