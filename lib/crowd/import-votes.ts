@@ -25,6 +25,19 @@ import { EXTERNAL_EMAIL_DOMAIN } from './repo';
 export interface ImportVotesOptions {
   /** Namespace of the worker ids (the other platform's name): the same id from two sources is two people. */
   source?: string;
+  /** Called after each batch of rows (for progress on the CLI). */
+  onBatch?: (progress: ImportVotesProgress) => void;
+}
+
+export interface ImportVotesProgress {
+  /** Batches done and in all. */
+  batch: number;
+  batches: number;
+  /** Rows checked so far, of `total` well-formed rows. */
+  done: number;
+  total: number;
+  /** Votes added so far. */
+  imported: number;
 }
 
 export interface ImportProblem {
@@ -149,7 +162,10 @@ export async function importVotesCsv(db: Db, text: string, options: ImportVotesO
   const touched = new Set<string>();
   const seenPairs = new Map<string, { line: number; key: string }>();
 
-  for (let b = 0; b < rows.length; b += BATCH) {
+  const batches = Math.ceil(rows.length / BATCH);
+  const report = (b: number) =>
+    options.onBatch?.({ batch: b / BATCH + 1, batches, done: Math.min(b + BATCH, rows.length), total: rows.length, imported });
+  for (let b = 0; b < rows.length; report(b), b += BATCH) {
     const batch = rows.slice(b, b + BATCH);
     const clipIds = await resolveItems(
       db,
@@ -188,13 +204,15 @@ export async function importVotesCsv(db: Db, text: string, options: ImportVotesO
     const { ids: userIds, created } = await ensureExternalWorkers(db, source, [...new Set(ok.map((r) => r.worker))]);
     workersCreated += created;
     // A worker who answered the clip in an earlier import with other tags: one answer per worker and clip.
+    // One jsonb parameter joined as a table, not a 500-tuple `(clip_id, user_id) in (...)` list: PGlite
+    // spent minutes planning that row-value list once the votes table held rows (issue 23).
+    const pairs = JSON.stringify(ok.map((r) => ({ clip_id: r.clipId, user_id: userIds.get(r.worker)! })));
     const existing = await execRows<{ clip_id: string; user_id: string; idempotency_key: string }>(
       db,
-      sql`select clip_id, user_id, idempotency_key from votes
-          where external_worker is not null and (clip_id, user_id) in (${sql.join(
-            ok.map((r) => sql`(${r.clipId}::uuid, ${userIds.get(r.worker)!}::uuid)`),
-            sql`, `,
-          )})`,
+      sql`select v.clip_id, v.user_id, v.idempotency_key
+          from jsonb_to_recordset(${pairs}::jsonb) as x(clip_id uuid, user_id uuid)
+          join votes v on v.clip_id = x.clip_id and v.user_id = x.user_id
+          where v.external_worker is not null`,
     );
     const existingByPair = new Map(existing.map((e) => [`${e.clip_id}\u0000${e.user_id}`, e.idempotency_key]));
     const fresh: typeof ok = [];
@@ -252,20 +270,14 @@ async function resolveItems(db: Db, items: string[]): Promise<Map<string, string
   if (ids.length > 0) {
     const rows = await execRows<{ id: string }>(
       db,
-      sql`select id from clips where id in (${sql.join(
-        ids.map((id) => sql`${id}::uuid`),
-        sql`, `,
-      )})`,
+      sql`select c.id from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as x(v) join clips c on c.id = x.v::uuid`,
     );
     for (const r of rows) out.set(r.id.toLowerCase(), r.id);
   }
   if (shas.length > 0) {
     const rows = await execRows<{ id: string; sha256: string }>(
       db,
-      sql`select id, sha256 from clips where sha256 in (${sql.join(
-        shas.map((s) => sql`${s}`),
-        sql`, `,
-      )})`,
+      sql`select c.id, c.sha256 from jsonb_array_elements_text(${JSON.stringify(shas)}::jsonb) as x(v) join clips c on c.sha256 = x.v`,
     );
     for (const r of rows) out.set(r.sha256.toLowerCase(), r.id);
   }
@@ -295,10 +307,8 @@ async function ensureExternalWorkers(
   );
   const rows = await execRows<{ id: string; email: string }>(
     db,
-    sql`select id, email from users where lower(email) in (${sql.join(
-      wanted.map((w) => sql`${w.email}`),
-      sql`, `,
-    )})`,
+    sql`select u.id, u.email from jsonb_array_elements_text(${JSON.stringify(wanted.map((w) => w.email))}::jsonb) as x(v)
+        join users u on lower(u.email) = x.v`,
   );
   const byEmail = new Map(rows.map((r) => [r.email.toLowerCase(), r.id]));
   return { ids: new Map(wanted.map((w) => [w.worker, byEmail.get(w.email)!])), created: created.length };
