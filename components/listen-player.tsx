@@ -400,7 +400,7 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
 
       {version !== null ? (
         <p className="muted" style={{ fontSize: '0.8em' }} data-testid="embedding-version">
-          Served by embedding version {version}.
+          Ranked on the mood model’s map of the catalog (embedding version {version}): tracks that sound alike sit close together.
         </p>
       ) : null}
     </div>

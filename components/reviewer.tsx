@@ -157,9 +157,9 @@ export function Reviewer() {
             <tr>
               <th>Key</th>
               <th>Mood</th>
-              <th>Crowd yes / no</th>
-              <th>Crowd posterior</th>
-              <th>Model</th>
+              <th title="How many voters chose this mood, and how many chose others without it">Crowd yes / no</th>
+              <th title="How likely the mood fits, from the votes weighted by each voter's estimated reliability (Dawid–Skene)">Crowd belief</th>
+              <th title="The active model's probability that this mood fits">Model</th>
               <th>Final</th>
             </tr>
           </thead>
