@@ -19,6 +19,7 @@ export const importVotesCommand: Command = {
     const path = await import('node:path');
     const { importVotesCsv } = await import('@/lib/crowd/import-votes');
     const { runFullAggregation } = await import('@/lib/crowd/full-aggregation');
+    const { ensureDefaultTaxonomy } = await import('@/lib/taxonomy/default');
     let text: string;
     try {
       text = await fs.readFile(positionals[0], 'utf8');
@@ -26,8 +27,22 @@ export const importVotesCommand: Command = {
       throw new UsageError(`cannot read ${positionals[0]} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
     const handle = await getDbHandle();
+    // Like the server at boot: a database without a taxonomy gets the default one (CHORUS_DEMO=0, CLI only).
+    if (await ensureDefaultTaxonomy(handle.db)) {
+      io.stderr.write('no mood taxonomy yet: created the default one (see `chorus taxonomy show`)\n');
+    }
     const source = values.source ?? path.basename(positionals[0]).replace(/\.[^.]+$/, '');
-    const result = await importVotesCsv(handle.db, text, { source });
+    const started = Date.now();
+    const result = await importVotesCsv(handle.db, text, {
+      source,
+      onBatch: (p) =>
+        void io.stderr.write(
+          `imported ${p.imported} votes — ${p.done}/${p.total} rows checked, batch ${p.batch}/${p.batches} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+        ),
+    });
+    io.stderr.write(
+      `import done: ${result.imported} imported, ${result.duplicates} duplicates, ${result.rejected.length} rejected of ${result.rows} rows\n`,
+    );
     let aggregation: unknown;
     if (!values['no-aggregate'] && result.imported > 0) {
       const run = await runFullAggregation(handle.db, {

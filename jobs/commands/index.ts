@@ -7,6 +7,7 @@ import { extractCommand } from './extract';
 import { importVotesCommand } from './import-votes';
 import { exportCommand } from './export';
 import { simulateCommand } from './simulate';
+import { taxonomyCommand } from './taxonomy';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
 export const COMMANDS: Record<string, Command> = {
@@ -18,4 +19,5 @@ export const COMMANDS: Record<string, Command> = {
   'import-votes': importVotesCommand,
   export: exportCommand,
   simulate: simulateCommand,
+  taxonomy: taxonomyCommand,
 };
