@@ -54,6 +54,7 @@ import {
   type WebServer,
 } from '../load/harness';
 import { createPrivateCluster, type PgCluster } from './pg-cluster';
+import { resolveByKey, voteIdOf, voteShape, type VoteShape } from './shapes';
 
 const { values } = parseArgs({
   options: {
@@ -98,39 +99,6 @@ function scenarioFailed(reason: string) {
   if (!t) return;
   t.fail++;
   t.reasons.push(reason.slice(0, 200));
-}
-
-/**
- * What a vote request's answer says, for every shape a kill can produce: an answer with the vote
- * (`acked`), an acknowledgement whose body never arrived or arrived cut short (`acked-no-body`: the
- * vote is then looked up by its idempotency key), no answer at all (`no-answer`: connection reset or
- * refused), or another status.
- */
-type VoteShape = 'acked' | 'acked-no-body' | 'no-answer' | 'other';
-function voteIdOf(r: { body: unknown }): string | undefined {
-  const id = (r.body as { voteId?: unknown } | null | undefined)?.voteId;
-  return typeof id === 'string' && id ? id : undefined;
-}
-function voteShape(r: { status: number; body: unknown }): VoteShape {
-  if (r.status === 200 || r.status === 201) return voteIdOf(r) ? 'acked' : 'acked-no-body';
-  return r.status === 0 ? 'no-answer' : 'other';
-}
-
-/**
- * Acknowledged votes whose answer carried no vote id get the id stored under their idempotency key;
- * a key with no row, or with several, keeps the empty id and shows up in the integrity checks.
- */
-async function resolveByKey(handle: { query<T>(text: string, params?: unknown[]): Promise<T[]> }, acked: Acked[]): Promise<number> {
-  let resolved = 0;
-  for (const a of acked) {
-    if (a.voteId) continue;
-    const rows = await handle.query<{ id: string }>(`select id from votes where user_id = $1 and idempotency_key = $2`, [a.userId, a.key]);
-    if (rows.length === 1) {
-      a.voteId = rows[0].id;
-      resolved++;
-    } else a.voteId = `(no body; ${rows.length} rows)`;
-  }
-  return resolved;
 }
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
