@@ -176,7 +176,7 @@ async function main() {
         sent++;
         const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) });
         note('GET /api/queue/next', next);
-        if (next.status === 404) return; // nothing left for this person
+        if (next.status === 204) return; // nothing left for this person (an empty queue answers 204)
         if (next.status === 429) {
           await sleep(1000 * Number(next.headers?.get('retry-after') ?? 1));
           continue;
