@@ -28,3 +28,11 @@ export async function signIn(page: Page, base: string, role: string): Promise<vo
   await page.click('button[type=submit]');
   await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 20_000 });
 }
+
+/**
+ * Open clips, fewest votes first. The e2e files share one server and catalog and run in any order,
+ * so a file must not assume that clips nobody has voted on are still there.
+ */
+export function openClipsFewestVotesFirst<T extends { labelState: string; voteCount: number }>(items: T[]): T[] {
+  return items.filter((c) => c.labelState === 'open').sort((a, b) => a.voteCount - b.voteCount);
+}

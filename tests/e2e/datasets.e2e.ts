@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import fs from 'node:fs';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import type { Browser } from 'playwright-core';
-import { launch, signIn } from './browser';
+import { launch, signIn, openClipsFewestVotesFirst } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
@@ -33,7 +33,7 @@ describe('dataset snapshots', () => {
     const clipList = (await (await page.request.get(`${base}/api/clips?limit=500`)).json()) as {
       items: { id: string; voteCount: number; labelState: string }[];
     };
-    const chosen = clipList.items.filter((c) => c.voteCount === 0 && c.labelState === 'open').slice(0, 4).map((c) => c.id);
+    const chosen = openClipsFewestVotesFirst(clipList.items).slice(0, 4).map((c) => c.id);
     expect(chosen).toHaveLength(4);
     for (const id of chosen) expect((await page.request.post(`${base}/api/clips/${id}/escalate`)).status()).toBe(200);
 

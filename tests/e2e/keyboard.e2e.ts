@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launch, signIn } from './browser';
+import { launch, signIn, openClipsFewestVotesFirst } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
@@ -110,7 +110,7 @@ describe('one keyboard model on /label, /review and /listen', () => {
     await signIn(epage, base, 'engineer');
     const clips = (await (await epage.request.get(`${base}/api/clips?limit=200`)).json()) as { items: { id: string; labelState: string; voteCount: number }[] };
     // Three, as one may be a gold clip (never served for review); all are settled below.
-    const targets = clips.items.filter((c) => c.labelState === 'open' && c.voteCount === 0).slice(-3);
+    const targets = openClipsFewestVotesFirst(clips.items).slice(0, 3);
     expect(targets).toHaveLength(3);
     for (const t of targets) expect((await epage.request.post(`${base}/api/clips/${t.id}/escalate`)).status()).toBe(200);
     await engineer.close();

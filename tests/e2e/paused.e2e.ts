@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_QUALITY_SETTINGS } from '@/lib/crowd/quality';
+import { encodeWav } from '@/lib/audio/wav';
 import { launch, signIn } from './browser';
 
 let browser: Browser;
@@ -22,6 +23,14 @@ async function signInAs(page: Page, email: string, password: string) {
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
   await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 20_000 });
+}
+
+/** A short two-tone clip, different for each `i` (so each upload is a new clip). */
+function toneWav(i: number): Buffer {
+  const sr = 22050;
+  const x = new Float32Array(sr * 4);
+  for (let k = 0; k < x.length; k++) x[k] = 0.25 * Math.sin((2 * Math.PI * (180 + 23 * i) * k) / sr) + 0.15 * Math.sin((2 * Math.PI * (270 + 31 * i) * k) / sr);
+  return Buffer.from(encodeWav([x], sr));
 }
 
 async function screenshot(context: BrowserContext, url: string, name: string) {
@@ -50,6 +59,14 @@ describe('a paused contributor sees why and can appeal; an admin unpauses with a
     const created = await apage.request.post(`${base}/api/admin/users`, { data: { email, name: 'Quick Listener', role: 'contributor', password } });
     expect(created.status()).toBe(201);
     const userId = ((await created.json()) as { id: string }).id;
+    // Clips of our own, so the check has enough answers to judge whatever the other e2e files
+    // (one server, one catalog, any order) have already voted on.
+    for (let i = 0; i < DEFAULT_QUALITY_SETTINGS.minVotesForJudgement + 2; i++) {
+      const uploaded = await apage.request.post(`${base}/api/clips`, {
+        multipart: { file: { name: `quick-${i}.wav`, mimeType: 'audio/wav', buffer: toneWav(i) }, title: `Quick tone ${i} ${email}`, artist: 'e2e' },
+      });
+      expect(uploaded.status(), await uploaded.text()).toBe(201);
+    }
 
     // Answer every clip the queue hands out after 0.3 s of listening.
     const contributor = await browser.newContext();
