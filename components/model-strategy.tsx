@@ -74,8 +74,8 @@ export function ModelStrategy({ initial }: { initial: StrategySettings }) {
         >
           <legend className="muted">Hybrid blend weights (normalised over the signals a clip has)</legend>
           {WEIGHTS.map((w) => (
-            <label key={w.key} className="row" style={{ flexWrap: 'nowrap' }}>
-              <span style={{ width: '16rem' }}>{w.label}</span>
+            <label key={w.key} className="row" style={{ flexWrap: 'wrap' }}>
+              <span style={{ flex: '1 1 12rem' }}>{w.label}</span>
               <input
                 type="range"
                 min={0}
@@ -84,7 +84,7 @@ export function ModelStrategy({ initial }: { initial: StrategySettings }) {
                 value={form.priorityWeights[w.key]}
                 aria-label={`${w.label} weight`}
                 onChange={(e) => set('priorityWeights', { ...form.priorityWeights, [w.key]: Number(e.target.value) })}
-                style={{ flex: 1 }}
+                style={{ flex: '1 1 8rem', minWidth: 0 }}
               />
               <span style={{ width: '7rem' }}>
                 {form.priorityWeights[w.key].toFixed(2)}{' '}
