@@ -109,9 +109,12 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
 }
 
 async function describe(db: DbOrTx, clipId: string, expertId: string, settings: ProjectSettings) {
-  const [row] = await execRows<{ state: string; second: boolean; uncertainty: number | null; votes: number }>(
+  const [row] = await execRows<{ state: string; second: boolean; uncertainty: number | null; votes: number; escalated_by: string | null }>(
     db,
     sql`select c.label_state as state,
+               (select u.role from audit_log a left join users u on u.id = a.actor_id
+                 where a.entity = 'clip' and a.entity_id = c.id::text and a.action = 'clip.escalate'
+                 order by a.at desc limit 1) as escalated_by,
                (select count(*)::int from votes v where v.clip_id = c.id and v.kind in ('vote', 'targeted')) as votes,
                exists (select 1 from expert_decisions d where d.clip_id = c.id and d.second_opinion_wanted and d.user_id <> ${expertId}) as second,
                (select p.uncertainty from predictions p join models m on m.id = p.model_id and m.status = 'active' where p.clip_id = c.id) as uncertainty
@@ -119,7 +122,9 @@ async function describe(db: DbOrTx, clipId: string, expertId: string, settings: 
   );
   const reasons: string[] = [];
   if (row?.second) reasons.push('Sampled for a second, independent expert opinion (expert–expert agreement)');
-  if (row?.state === 'disputed') {
+  // A clip sent here by hand is not a crowd dispute: say who sent it (the role, never the person).
+  if (row?.state === 'disputed' && row.escalated_by) reasons.push(`Sent to review by ${row.escalated_by === 'admin' ? 'an admin' : `an ${row.escalated_by}`}`);
+  if (row?.state === 'disputed' && !(row.escalated_by && Number(row.votes) === 0)) {
     // The honest story: which tags are in doubt, with their votes, and how many votes there were.
     const tags = await execRows<{ tag: string; posterior: number; yes_votes: number; no_votes: number }>(
       db,

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { models, predictions } from '@/db/schema';
+import { auditLog, models, predictions } from '@/db/schema';
+import { eq } from 'drizzle-orm';
+import { POST as escalate } from '@/app/api/clips/[id]/escalate/route';
+import { ctx, request } from '../helpers/http';
 import { insertClip } from '@/lib/catalog/repo';
 import { nextReviewFor } from '@/lib/review/service';
 import { changeProjectSettings } from '@/lib/settings/service';
@@ -59,5 +62,20 @@ describe('the expert queue holds model-uncertain clips once a model exists', () 
     const expert = await makeUser(t.handle, 'expert');
     expect(await nextReviewFor(t.handle.db, expert.user.id)).toBeNull();
     await changeProjectSettings(t.handle.db, { expertUncertainShare: 0.02 });
+  });
+});
+
+describe('a clip sent to review by hand', () => {
+  it('says who sent it (the role), not that the crowd disputes it, and the audit row is written with the change', async () => {
+    const engineer = await makeUser(t.handle, 'engineer');
+    const clip = await insertClip(t.handle.db, { sha256: randomBytes(32).toString('hex'), title: 'by hand', status: 'ready', priority: 9 });
+    const res = await escalate(request('POST', `/api/clips/${clip.id}/escalate`, { token: engineer.token }), ctx({ id: clip.id }));
+    expect(res.status).toBe(200);
+    const audit = await t.handle.db.select().from(auditLog).where(eq(auditLog.entityId, clip.id));
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([['clip.escalate', engineer.user.id]]);
+    const expert = await makeUser(t.handle, 'expert');
+    const item = (await nextReviewFor(t.handle.db, expert.user.id))!;
+    expect(item.clip.id).toBe(clip.id);
+    expect(item.why.reasons).toEqual(['Sent to review by an engineer']);
   });
 });

@@ -9,7 +9,11 @@ import { route } from '@/lib/http/route';
 export const POST = route<{ id: string }>(access('/api/clips/[id]/escalate', 'POST'), async ({ params, user }) => {
   const id = z.string().uuid().parse(params.id);
   const db = await getDb();
-  const change = await escalateClip(db, id);
-  await recordAudit(db, { actorId: user.id, action: 'clip.escalate', entity: 'clip', entityId: id, before: { labelState: change.before }, after: { labelState: change.after } });
+  // The audit row is written in the clip update's transaction: no escalation without its record.
+  const change = await db.transaction(async (tx) => {
+    const made = await escalateClip(tx, id);
+    await recordAudit(tx, { actorId: user.id, action: 'clip.escalate', entity: 'clip', entityId: id, before: { labelState: made.before }, after: { labelState: made.after } });
+    return made;
+  });
   return { id, labelState: change.after };
 });
