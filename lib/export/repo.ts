@@ -230,24 +230,7 @@ export async function* iterateExportRecords(
     : sql`null::real[]`;
   const from = selectionSql(sel);
   for await (const { after, last } of idRanges(db, sel, pageSize)) {
-    const rows = await execRows<{
-      id: string;
-      sha256: string;
-      title: string;
-      artist: string;
-      licence: string;
-      provenance: string;
-      source: string;
-      duration_s: number | null;
-      label_state: string;
-      vote_count: number;
-      version: number;
-      labels: string[];
-      posteriors: Record<string, number> | string | null;
-      split: Split | null;
-      features: number[] | null;
-      embedding: number[] | null;
-    }>(
+    const rows = await execRows<ExportSqlRow>(
       db,
       sql`select c.id, c.sha256, c.title, c.artist, c.licence, c.provenance::text as provenance, c.source, c.duration_s,
                  c.label_state, c.vote_count, lv.version, ag.labels, ag.posteriors,
@@ -256,24 +239,7 @@ export async function* iterateExportRecords(
           ${from} and c.id > ${after}::uuid and c.id <= ${last}::uuid
           order by c.id`,
     );
-    yield rows.map((r) => ({
-      id: r.id,
-      sha256: r.sha256,
-      title: r.title,
-      artist: r.artist,
-      licence: r.licence,
-      provenance: r.provenance,
-      source: r.source,
-      durationS: r.duration_s === null ? null : Number(r.duration_s),
-      labelState: r.label_state,
-      voteCount: Number(r.vote_count),
-      labelVersion: Number(r.version),
-      labels: r.labels ?? [],
-      posteriors: (typeof r.posteriors === 'string' ? JSON.parse(r.posteriors) : r.posteriors) ?? {},
-      split: r.split,
-      features: r.features ? r.features.map(Number) : null,
-      embedding: r.embedding ? r.embedding.map(Number) : null,
-    }));
+    yield rows.map(exportRecordFromSql);
   }
 }
 
@@ -600,4 +566,46 @@ export async function selectionFunnel(db: DbOrTx, sel: ClipSelection): Promise<F
         group by 1, 2, 3, 4, 5, 6`,
   );
   return rows.map((r) => ({ ...r, version: Number(r.version), clips: Number(r.clips) }));
+}
+
+/** A snapshot row as the export queries select it (keyset pages here, the cursor in ./stream). */
+export interface ExportSqlRow {
+  id: string;
+  sha256: string;
+  title: string;
+  artist: string;
+  licence: string;
+  provenance: string;
+  source: string;
+  duration_s: number | null;
+  label_state: string;
+  vote_count: number;
+  version: number;
+  labels: string[] | null;
+  posteriors: Record<string, number> | string | null;
+  split: Split | null;
+  features: number[] | null;
+  embedding: number[] | null;
+}
+
+/** One shape for both readers: numbers from numeric columns, posteriors parsed where a driver hands back text. */
+export function exportRecordFromSql(r: ExportSqlRow): ClipExportRecord {
+  return {
+    id: r.id,
+    sha256: r.sha256,
+    title: r.title,
+    artist: r.artist,
+    licence: r.licence,
+    provenance: r.provenance,
+    source: r.source,
+    durationS: r.duration_s === null ? null : Number(r.duration_s),
+    labelState: r.label_state,
+    voteCount: Number(r.vote_count),
+    labelVersion: Number(r.version),
+    labels: r.labels ?? [],
+    posteriors: (typeof r.posteriors === 'string' ? JSON.parse(r.posteriors) : r.posteriors) ?? {},
+    split: r.split,
+    features: r.features ? r.features.map(Number) : null,
+    embedding: r.embedding ? r.embedding.map(Number) : null,
+  };
 }

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '@/db/client';
 import { dateBounds } from './schemas';
-import { clipConditions, selectionSql, type ClipExportRecord, type ClipSelection, type SplitCandidate, type VectorSources } from './repo';
+import { clipConditions, exportRecordFromSql, selectionSql, type ClipExportRecord, type ClipSelection, type ExportSqlRow, type SplitCandidate, type VectorSources } from './repo';
 import type { Split } from './row';
 
 /**
@@ -168,41 +168,7 @@ export async function* streamExportRecords(
            ${features} as features, ${embedding} as embedding
     ${streamSelection(sel, joins)}
     order by c.id`;
-  for await (const rows of cursorRows<{
-    id: string;
-    sha256: string;
-    title: string;
-    artist: string;
-    licence: string;
-    provenance: string;
-    source: string;
-    duration_s: number | null;
-    label_state: string;
-    vote_count: number;
-    version: number;
-    labels: string[] | null;
-    posteriors: Record<string, number> | string | null;
-    split: Split | null;
-    features: number[] | null;
-    embedding: number[] | null;
-  }>(client, flat, batch, true)) {
-    yield rows.map((r) => ({
-      id: r.id,
-      sha256: r.sha256,
-      title: r.title,
-      artist: r.artist,
-      licence: r.licence,
-      provenance: r.provenance,
-      source: r.source,
-      durationS: r.duration_s === null ? null : Number(r.duration_s),
-      labelState: r.label_state,
-      voteCount: Number(r.vote_count),
-      labelVersion: Number(r.version),
-      labels: r.labels ?? [],
-      posteriors: (typeof r.posteriors === 'string' ? JSON.parse(r.posteriors) : r.posteriors) ?? {},
-      split: r.split,
-      features: r.features ? r.features.map(Number) : null,
-      embedding: r.embedding ? r.embedding.map(Number) : null,
-    }));
+  for await (const rows of cursorRows<ExportSqlRow>(client, flat, batch, true)) {
+    yield rows.map(exportRecordFromSql);
   }
 }
