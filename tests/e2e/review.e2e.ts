@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { launch, signIn, openClipsFewestVotesFirst } from './browser';
+import { encodeWav } from '@/lib/audio/wav';
+import { launch, signIn } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
@@ -16,11 +17,19 @@ describe('expert review', () => {
     const engineer = await browser.newContext({ acceptDownloads: true });
     const epage = await engineer.newPage();
     await signIn(epage, base, 'engineer');
-    const clips = (await (await epage.request.get(`${base}/api/clips?limit=200`)).json()) as {
-      items: { id: string; labelState: string; voteCount: number }[];
-    };
-    // The open clip with the fewest votes (other e2e files may have voted on any of them).
-    const target = openClipsFewestVotesFirst(clips.items)[0];
+    // A clip of our own: an uploaded clip is never gold (gold clips never enter review), and no other
+    // e2e file (one server, one catalog, any order) has voted on it.
+    const admin = await browser.newContext();
+    const apage = await admin.newPage();
+    await signIn(apage, base, 'admin');
+    const sr = 22050;
+    const tone = new Float32Array(sr * 4).map((_, k) => 0.3 * Math.sin((2 * Math.PI * 233 * k) / sr) + 0.1 * Math.sin((2 * Math.PI * 349 * k) / sr));
+    const uploaded = await apage.request.post(`${base}/api/clips`, {
+      multipart: { file: { name: 'review-e2e.wav', mimeType: 'audio/wav', buffer: Buffer.from(encodeWav([tone], sr)) }, title: 'Review e2e tone', artist: 'e2e' },
+    });
+    expect(uploaded.status(), await uploaded.text()).toBe(201);
+    const target = { id: ((await uploaded.json()) as { results: { clipId: string }[] }).results[0].clipId };
+    await admin.close();
     const escalated = await epage.request.post(`${base}/api/clips/${target.id}/escalate`);
     expect(escalated.status()).toBe(200);
 
