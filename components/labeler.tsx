@@ -6,7 +6,7 @@ import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client
 import type { QueueItem, VoteInput, VoteResult } from '@/lib/queue/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
-import { FlagDialog, HelpButton, HotkeyHelp } from './work-dialogs';
+import { FlagDialog, KeyHints } from './work-dialogs';
 
 type Pending = { input: VoteInput; title: string };
 
@@ -268,12 +268,17 @@ export function Labeler() {
       </section>
       {/* The next clip's audio loads while this one plays (an <audio preload>, not <link rel=preload>: Chromium does not accept as=audio there). */}
       {items[1] && <audio preload="auto" src={items[1].clip.audioUrl} data-testid="preloaded-audio" hidden />}
-      <div className="row key-hints muted">
-        <span>
-          <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>S</kbd> skip · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
-        </span>
-        <HelpButton onClick={() => setHelp(true)} />
-      </div>
+      <KeyHints
+        bindings={bindings}
+        open={help}
+        onOpen={() => setHelp(true)}
+        onClose={() => {
+          setHelp(false);
+          refocus();
+        }}
+      >
+        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>S</kbd> skip · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
+      </KeyHints>
       <FlagDialog
         open={flagging}
         onCancel={() => {
@@ -281,14 +286,6 @@ export function Labeler() {
           refocus();
         }}
         onFlag={flag}
-      />
-      <HotkeyHelp
-        open={help}
-        onClose={() => {
-          setHelp(false);
-          refocus();
-        }}
-        bindings={bindings}
       />
     </div>
   );

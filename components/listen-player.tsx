@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
-import { HelpButton, HotkeyHelp } from './work-dialogs';
+import { KeyHints } from './work-dialogs';
 import type { RecommendedTrack, RecommendResponse } from '@/lib/recommend/schemas';
 
 /** A queued track and the embedding version whose answer it came from (feedback KPIs are kept per version). */
@@ -383,20 +383,17 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
         </section>
       ) : null}
 
-      <div className="row key-hints muted">
-        <span>
-          <kbd>Space</kbd> play/pause · <kbd>L</kbd> like · <kbd>D</kbd> dislike · <kbd>S</kbd> skip
-        </span>
-        <HelpButton onClick={() => setHelp(true)} />
-      </div>
-      <HotkeyHelp
+      <KeyHints
+        bindings={bindings}
         open={help}
+        onOpen={() => setHelp(true)}
         onClose={() => {
           setHelp(false);
           refocus();
         }}
-        bindings={bindings}
-      />
+      >
+        <kbd>Space</kbd> play/pause · <kbd>L</kbd> like · <kbd>D</kbd> dislike · <kbd>S</kbd> skip
+      </KeyHints>
 
       {version !== null ? (
         <p className="muted" style={{ fontSize: '0.8em' }} data-testid="embedding-version">

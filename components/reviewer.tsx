@@ -5,7 +5,7 @@ import { apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
 import type { ReviewItem } from '@/lib/review/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
-import { ConfirmDialog, HelpButton, HotkeyHelp } from './work-dialogs';
+import { ConfirmDialog, KeyHints } from './work-dialogs';
 import { closeness, crowdSplit, explainPriority, modelUnsure, priorityFormula } from '@/lib/client/explain';
 import { own } from '@/lib/util/dict';
 
@@ -241,12 +241,17 @@ export function Reviewer() {
           )}
         </section>
       </div>
-      <div className="row key-hints muted">
-        <span>
-          <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note (<kbd>Ctrl+Enter</kbd> settles from it) · <kbd>Space</kbd> play/pause
-        </span>
-        <HelpButton onClick={() => setHelp(true)} />
-      </div>
+      <KeyHints
+        bindings={bindings}
+        open={help}
+        onOpen={() => setHelp(true)}
+        onClose={() => {
+          setHelp(false);
+          refocus();
+        }}
+      >
+        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note (<kbd>Ctrl+Enter</kbd> settles from it) · <kbd>Space</kbd> play/pause
+      </KeyHints>
       <ConfirmDialog
         open={confirmNone}
         title="Settle with no mood at all?"
@@ -260,14 +265,6 @@ export function Reviewer() {
       >
         <p>Every mood is set to “no”. The clip will be recorded as having none of them, and the decision is final.</p>
       </ConfirmDialog>
-      <HotkeyHelp
-        open={help}
-        onClose={() => {
-          setHelp(false);
-          refocus();
-        }}
-        bindings={bindings}
-      />
     </div>
   );
 }

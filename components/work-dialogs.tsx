@@ -71,6 +71,34 @@ export function HotkeyHelp({ open, onClose, bindings, extra = [] }: { open: bool
   );
 }
 
+/**
+ * A screen's key line with its `?` button, and the overlay that lists every binding. `onClose`
+ * hands the keyboard back to the work area (each screen's refocus).
+ */
+export function KeyHints({
+  children,
+  bindings,
+  open,
+  onOpen,
+  onClose,
+}: {
+  children: ReactNode;
+  bindings: readonly Hotkey[];
+  open: boolean;
+  onOpen: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <>
+      <div className="row key-hints muted">
+        <span>{children}</span>
+        <HelpButton onClick={onOpen} />
+      </div>
+      <HotkeyHelp open={open} onClose={onClose} bindings={bindings} />
+    </>
+  );
+}
+
 export function HelpButton({ onClick }: { onClick: () => void }) {
   return (
     <button type="button" className="secondary small" onClick={onClick} title="Keyboard shortcuts (?)" data-testid="help-button">
