@@ -63,8 +63,8 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
     .from(leases)
     .where(and(eq(leases.userId, expertId), eq(leases.state, 'active'), eq(leases.queue, 'expert')))
     .limit(1);
-  if (held) return { ...held, ...(await describe(db, held.clipId, expertId, settings)) };
   const cut = await expertUncertaintyCut(db, settings);
+  if (held) return { ...held, ...(await describe(db, held.clipId, expertId, settings, cut)) };
   for (let attempt = 0; attempt < 5; attempt++) {
     const [candidate] = await execRows<{ id: string; second: boolean }>(
       db,
@@ -98,7 +98,7 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
           expiresAt: sql`now() + make_interval(secs => ${settings.leaseSeconds * 3})` as unknown as Date,
         })
         .returning({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt });
-      return { ...lease, ...(await describe(db, lease.clipId, expertId, settings)) };
+      return { ...lease, ...(await describe(db, lease.clipId, expertId, settings, cut)) };
     } catch (err) {
       // Another expert took it a moment ago: look for the next one.
       if (isUniqueViolation(err)) continue;
@@ -108,7 +108,7 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
   return null;
 }
 
-async function describe(db: DbOrTx, clipId: string, expertId: string, settings: ProjectSettings) {
+async function describe(db: DbOrTx, clipId: string, expertId: string, settings: ProjectSettings, cut: number) {
   const [row] = await execRows<{ state: string; second: boolean; uncertainty: number | null; votes: number; escalated_by: string | null }>(
     db,
     sql`select c.label_state as state,
@@ -139,7 +139,7 @@ async function describe(db: DbOrTx, clipId: string, expertId: string, settings: 
       }),
     );
   }
-  if (row?.uncertainty != null && row.uncertainty >= (await expertUncertaintyCut(db, settings))) {
+  if (row?.uncertainty != null && row.uncertainty >= cut) {
     const share = Math.round(settings.expertUncertainShare * 1000) / 10;
     reasons.push(
       row.uncertainty >= settings.expertUncertaintyThreshold
