@@ -262,7 +262,7 @@ describe('sign-in rate limits on the built server', () => {
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', 'wrong-password');
     await page.click('button[type=submit]');
-    await page.getByRole('alert').waitFor({ timeout: 10_000 });
+    await page.locator('form').getByRole('alert').waitFor({ timeout: 10_000 });
     await expect.poll(() => page.locator('button[type=submit]').isEnabled()).toBe(true);
     expect(throttled).toEqual([429]);
     expect(errors).toEqual([]);
