@@ -5,34 +5,22 @@
 // Next's own progress, the server prints migrate and seed (lib/boot.ts), and this script says when
 // the first page can be opened.
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
+import { buildState } from './build-freshness.mjs';
 
 const root = process.cwd();
-const buildId = path.join(root, '.next', 'BUILD_ID');
-const SOURCES = ['app', 'components', 'lib', 'db', 'jobs', 'public', 'next.config.mjs', 'package.json', 'instrumentation.ts'];
-
-function newestMtime(entry) {
-  if (!fs.existsSync(entry)) return 0;
-  const stat = fs.statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const child of fs.readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, child)));
-  return newest;
-}
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-const sourcesAt = Math.max(...SOURCES.map((s) => newestMtime(path.join(root, s))));
+const build = buildState(root);
 const startedAt = Date.now();
 const seconds = () => `${Math.round((Date.now() - startedAt) / 1000)} s`;
-if (builtAt < sourcesAt) {
-  console.log(`Chorus: [1/3] building the app (${builtAt ? 'changed sources' : 'first start: about 1–2 minutes'})…`);
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
+if (build !== 'fresh') {
+  console.log(`Chorus: [1/3] building the app (${build === 'stale' ? 'changed sources' : 'first start: about 1–2 minutes'})…`);
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
     stdio: 'inherit',
     env,
   });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
   console.log(`Chorus: [1/3] build done after ${seconds()}.`);
 } else {
   console.log('Chorus: [1/3] the build is up to date.');

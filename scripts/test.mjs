@@ -32,18 +32,33 @@ async function reachable(url) {
   }
 }
 
+// On a developer's machine a missing PostgreSQL or Chromium skips those suites and says so. When
+// they were asked for (CI, or the variable set by hand) a missing one fails the run instead: a
+// silent skip would leave the concurrency tests running on PGlite alone, which serialises every query.
+const required = (variable) => Boolean(env.CI) || Boolean(env[variable]);
+const missing = [];
+
 const pgUrl = env.CHORUS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 if (await reachable(pgUrl)) env.CHORUS_TEST_POSTGRES_URL = pgUrl;
 else {
+  const reason = `PostgreSQL suites: no server at ${pgUrl} (start one, or set CHORUS_TEST_POSTGRES_URL)`;
+  if (required('CHORUS_TEST_POSTGRES_URL')) missing.push(reason);
   delete env.CHORUS_TEST_POSTGRES_URL;
-  skipped.push(`PostgreSQL suites: no server at ${pgUrl} (start one, or set CHORUS_TEST_POSTGRES_URL)`);
+  skipped.push(reason);
 }
 
 const chromium = env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (env.CHORUS_E2E !== '0' && fs.existsSync(chromium)) env.CHORUS_E2E = '1';
 else {
+  const reason = `browser e2e suites: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (env.CHORUS_E2E !== '0' && required('CHROMIUM_PATH')) missing.push(reason);
   env.CHORUS_E2E = '0';
-  skipped.push(`browser e2e suites: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  skipped.push(reason);
+}
+
+if (missing.length) {
+  console.error(`\nRequired but missing (CI or the variable is set):\n${missing.map((s) => `  - ${s}`).join('\n')}`);
+  process.exit(1);
 }
 
 console.log('\n== type check (tsc --noEmit)');

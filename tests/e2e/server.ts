@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildState } from '../../scripts/build-freshness.mjs';
 
 export const E2E_PASSWORD = 'e2e-demo-password';
 
@@ -22,12 +23,13 @@ let child: ChildProcess | undefined;
 let dataDir: string | undefined;
 
 /**
- * Global setup for the e2e project: builds the app when no build exists, then serves the
- * production build on a free loopback port with a fresh embedded database and demo data.
+ * Global setup for the e2e project: builds the app when the build is missing or older than the
+ * sources (a stale build would test old code), then serves the production build on a free
+ * loopback port with a fresh embedded database and demo data.
  */
 export async function setup(project: TestProject): Promise<void> {
   const root = process.cwd();
-  if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.CHORUS_E2E_REBUILD === '1') {
+  if (buildState(root) !== 'fresh' || process.env.CHORUS_E2E_REBUILD === '1') {
     const build = spawnSync('npx', ['next', 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
     if (build.status !== 0) throw new Error('next build failed');
   }
