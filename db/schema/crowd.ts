@@ -73,6 +73,12 @@ export const votes = pgTable(
     /** Imported from another platform: the external worker id (user_id is then a placeholder user). */
     externalWorker: text('external_worker'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the batched aggregator (lib/crowd/drain.ts) applied this answer to its clip; null =
+     * pending. The vote request inserts null; every other writer (imports, fixtures) gets now(),
+     * because the full EM those paths run covers their votes.
+     */
+    aggregatedAt: timestamp('aggregated_at', { withTimezone: true }).defaultNow(),
   },
   (t) => [
     uniqueIndex('votes_idempotency_key').on(t.userId, t.idempotencyKey),
@@ -82,6 +88,8 @@ export const votes = pgTable(
     index('votes_clip_idx').on(t.clipId),
     index('votes_user_idx').on(t.userId, t.createdAt),
     index('votes_created_idx').on(t.createdAt),
+    // The aggregator's queue: pending answers in arrival order, and nothing else.
+    index('votes_pending_idx').on(t.createdAt, t.id).where(sql`${t.aggregatedAt} is null`),
   ],
 );
 
