@@ -12,26 +12,26 @@ import { encodeWav } from '@/lib/audio/wav';
  */
 const FIXTURES = path.join(process.cwd(), 'tests', 'fixtures', 'audio');
 const fixture = (name: string) => new Uint8Array(fs.readFileSync(path.join(FIXTURES, name)));
-const haveFixtures = fs.existsSync(path.join(FIXTURES, 'sine440_44k.mp3'));
 
 function tone(seconds: number, sampleRate: number): Float32Array {
   return Float32Array.from({ length: Math.round(seconds * sampleRate) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / sampleRate));
 }
 
-/** Runs `decode`, expecting a typed error; checks it took little time and memory. */
+/**
+ * Runs `decode`, expecting a typed error; checks it allocated little memory. A decoder that
+ * loops on the header's claim is caught by the test timeout (no wall-clock bound here: it
+ * flakes on a loaded machine and proves nothing the timeout does not).
+ */
 async function expectCheapFailure(bytes: Uint8Array, reasons: string[], options: { maxDurationS?: number } = {}) {
   const before = process.memoryUsage();
-  const started = performance.now();
   const err = await decodeAudio(bytes, options).then(
     () => null,
     (e: unknown) => e,
   );
-  const ms = performance.now() - started;
   const after = process.memoryUsage();
   expect(err).toBeInstanceOf(AudioDecodeError);
   expect(reasons).toContain((err as AudioDecodeError).reason);
   expect((err as AudioDecodeError).message.length).toBeGreaterThan(20);
-  expect(ms).toBeLessThan(2000);
   expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 * 1024 * 1024);
   expect(after.heapUsed - before.heapUsed).toBeLessThan(128 * 1024 * 1024);
   return err as AudioDecodeError;
@@ -85,7 +85,7 @@ describe('decompression-bomb-like inputs', () => {
     expect(err.message).toMatch(/longer than the 1\.00 s limit/);
   });
 
-  it.skipIf(!haveFixtures)('a FLAC whose STREAMINFO claims 2^36 samples but holds 0.3 s: a clear error, fast', async () => {
+  it('a FLAC whose STREAMINFO claims 2^36 samples but holds 0.3 s: a clear error, fast', async () => {
     const flac = fixture('stereo440l660r_44k.flac');
     const si = 8;
     flac[si + 13] = (flac[si + 13] & 0xf0) | 0x0f;
@@ -93,7 +93,7 @@ describe('decompression-bomb-like inputs', () => {
     await expectCheapFailure(flac, ['truncated', 'corrupt']);
   });
 
-  it.skipIf(!haveFixtures)('an MP3 whose Xing header claims 2^32 frames: truncated, fast', async () => {
+  it('an MP3 whose Xing header claims 2^32 frames: truncated, fast', async () => {
     const mp3 = fixture('sine440_44k.mp3');
     const text = Buffer.from(mp3).toString('latin1');
     const at = Math.max(text.indexOf('Xing'), text.indexOf('Info'));
@@ -104,7 +104,7 @@ describe('decompression-bomb-like inputs', () => {
     expect(err.message).toMatch(/announces .* but the file ends/);
   });
 
-  it.skipIf(!haveFixtures)('compressed audio stops at the duration cap instead of decoding on', async () => {
+  it('compressed audio stops at the duration cap instead of decoding on', async () => {
     await expectCheapFailure(fixture('sine440_44k.mp3'), ['too_long'], { maxDurationS: 0.2 });
     await expectCheapFailure(fixture('sine440_22k.ogg'), ['too_long'], { maxDurationS: 0.2 });
     await expectCheapFailure(fixture('stereo440l660r_44k.flac'), ['too_long'], { maxDurationS: 0.1 });

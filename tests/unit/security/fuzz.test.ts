@@ -73,12 +73,11 @@ describe('regressions found by the fuzz', () => {
   it('a WAV cut off inside its fmt chunk is a truncated error at once (it used to re-read its header forever)', async () => {
     const { encodeWav } = await import('@/lib/audio/wav');
     const wav = encodeWav([tone], 8000);
+    // A decoder that re-reads its header forever is caught by the test timeout.
     for (const cut of [20, 24, 30, 39]) {
-      const started = performance.now();
       const err = await decodeAudio(wav.slice(0, cut)).catch((e: unknown) => e);
       expect(err, `cut at ${cut}`).toBeInstanceOf(AudioDecodeError);
       expect((err as AudioDecodeError).reason).toBe('truncated');
-      expect(performance.now() - started).toBeLessThan(500);
     }
   });
 

@@ -1,15 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TtlCache } from '@/lib/util/ttl-cache';
 
 describe('TtlCache', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('serves a resolved value within the TTL and reloads after it', async () => {
+    // A fake clock: a slow machine cannot turn "within the TTL" into "after it".
+    vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new TtlCache<object, number>(50);
     const key = {};
     let loads = 0;
     const load = async () => ++loads;
     expect(await cache.get(key, load)).toBe(1);
+    vi.advanceTimersByTime(49);
     expect(await cache.get(key, load)).toBe(1);
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(1);
     expect(await cache.get(key, load)).toBe(2);
   });
 
