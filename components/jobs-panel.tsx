@@ -14,6 +14,11 @@ interface JobView {
   updatedAt: string;
 }
 
+/** A queued job that already ran (its worker died or it failed) is waiting for its retry. */
+function shownState(j: JobView): string {
+  return j.state === 'queued' && j.attempts > 0 ? 'retrying' : j.state;
+}
+
 /** Background jobs with live progress (polled every two seconds while any is running). */
 export function JobsPanel() {
   const jobs = useQuery({
@@ -43,7 +48,7 @@ export function JobsPanel() {
               <tr key={j.jobId}>
                 <td>{j.name}</td>
                 <td>
-                  <span className={j.state === 'failed' ? 'error' : 'badge'}>{j.state}</span>
+                  <span className={j.state === 'failed' ? 'error' : 'badge'}>{shownState(j)}</span>
                 </td>
                 <td>
                   <div className="progress" title={j.message}>

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ZodType } from 'zod';
-import type { Db, DbHandle } from '@/db/client';
+import { execRows, type Db, type DbHandle } from '@/db/client';
 import { jobRuns } from '@/db/schema';
 import { logger } from '@/lib/observability/log';
 import { metrics } from '@/lib/observability/metrics';
@@ -53,14 +53,38 @@ export function createBoss(handle: DbHandle): PgBoss {
   });
 }
 
+/**
+ * How a dead worker's job is noticed (issue 19): every running job writes a heartbeat
+ * (`job_runs.updated_at`) every `heartbeatSeconds`, progress counts as one too; every
+ * `sweepSeconds` each working process fails, through pg-boss, the jobs that are `active` but
+ * whose heartbeat is older than `staleAfterSeconds`, so pg-boss retries them (or marks them
+ * failed when no retry is left) instead of leaving them `active` until `expireInSeconds`.
+ * Defaults: a dead worker's job shows retrying/failed within staleAfter + sweep = 50 s. A job
+ * whose process blocks its event loop longer than `staleAfterSeconds` would be retried while it
+ * still runs: jobs are idempotent, and its late completion does not overwrite the retry's row.
+ */
+export interface Liveness {
+  heartbeatSeconds: number;
+  staleAfterSeconds: number;
+  sweepSeconds: number;
+}
+export const DEFAULT_LIVENESS: Liveness = { heartbeatSeconds: 10, staleAfterSeconds: 40, sweepSeconds: 10 };
+
 export class JobEngine {
   private started = false;
   private readonly definitions = new Map<string, JobDefinition<unknown>>();
+  /** Jobs running in this process: alive by definition, never swept from here. */
+  private readonly running = new Set<string>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = false;
+  readonly liveness: Liveness;
 
   constructor(
     readonly boss: PgBoss,
     private readonly handle: DbHandle,
+    liveness: Partial<Liveness> = {},
   ) {
+    this.liveness = { ...DEFAULT_LIVENESS, ...liveness };
     boss.on('error', (err) => logger().error({ err }, 'job engine error'));
   }
 
@@ -81,8 +105,16 @@ export class JobEngine {
     this.started = true;
   }
 
-  /** Starts consuming jobs in this process. */
+  /** Starts consuming jobs in this process, and sweeping the jobs of dead workers. */
   async work(): Promise<void> {
+    this.sweeper ??= setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = true;
+      this.reapStale()
+        .catch((err) => logger().warn({ err }, 'stale job sweep failed'))
+        .finally(() => (this.sweeping = false));
+    }, this.liveness.sweepSeconds * 1000);
+    this.sweeper.unref();
     for (const def of this.definitions.values()) {
       await this.boss.work(
         def.name,
@@ -97,13 +129,25 @@ export class JobEngine {
   private async run(def: JobDefinition<unknown>, jobId: string, raw: unknown, retryCount: number): Promise<void> {
     const db = this.handle.db;
     const data = def.schema.parse(raw);
+    const attempt = retryCount + 1;
     await db
       .insert(jobRuns)
-      .values({ jobId, name: def.name, state: 'active', attempts: retryCount + 1 })
+      .values({ jobId, name: def.name, state: 'active', attempts: attempt })
       .onConflictDoUpdate({
         target: jobRuns.jobId,
-        set: { state: 'active', attempts: retryCount + 1, error: null, updatedAt: new Date() },
+        set: { state: 'active', attempts: attempt, error: null, updatedAt: new Date() },
       });
+    // Only this attempt's row while it is active: once a sweep has handed the job to a retry,
+    // a worker that was only slow cannot overwrite what the panel shows about the retry.
+    const mine = and(eq(jobRuns.jobId, jobId), eq(jobRuns.attempts, attempt), eq(jobRuns.state, 'active'));
+    this.running.add(jobId);
+    const heartbeat = setInterval(() => {
+      db.update(jobRuns)
+        .set({ updatedAt: new Date() })
+        .where(mine)
+        .catch((err: unknown) => logger().warn({ err, jobId }, 'job heartbeat failed'));
+    }, this.liveness.heartbeatSeconds * 1000);
+    heartbeat.unref();
     const ctx: JobContext = {
       jobId,
       db,
@@ -112,7 +156,7 @@ export class JobEngine {
         await db
           .update(jobRuns)
           .set({ progress: Math.max(0, Math.min(1, fraction)), message, updatedAt: new Date() })
-          .where(eq(jobRuns.jobId, jobId));
+          .where(mine);
       },
       enqueue: (next, payload) => this.enqueue(next, payload),
     };
@@ -122,16 +166,65 @@ export class JobEngine {
       await db
         .update(jobRuns)
         .set({ state: 'completed', progress: 1, result: (result ?? null) as never, updatedAt: new Date() })
-        .where(eq(jobRuns.jobId, jobId));
+        .where(mine);
       metrics().jobDuration.observe({ job: def.name, outcome: 'completed' }, (performance.now() - started) / 1000);
     } catch (err) {
       metrics().jobDuration.observe({ job: def.name, outcome: 'failed' }, (performance.now() - started) / 1000);
       metrics().jobFailures.inc({ job: def.name });
       const message = err instanceof Error ? err.message : String(err);
       logger().warn({ err, job: def.name, jobId }, 'job failed');
-      await db.update(jobRuns).set({ state: 'failed', error: message, updatedAt: new Date() }).where(eq(jobRuns.jobId, jobId));
+      await db.update(jobRuns).set({ state: 'failed', error: message, updatedAt: new Date() }).where(mine);
       throw err;
+    } finally {
+      clearInterval(heartbeat);
+      this.running.delete(jobId);
     }
+  }
+
+  /**
+   * Fails, through pg-boss, this engine's jobs that are `active` without a heartbeat for
+   * `staleAfterSeconds` (their worker died or hangs): pg-boss retries them after their retry
+   * delay, or marks them failed when no retry is left, and `job_runs` says so at once
+   * ('queued' with the reason while a retry waits, else 'failed'). Two sweepers never fail the
+   * same job twice: each claims the `job_runs` row first, and only a stale row can be claimed.
+   * Returns the jobs it failed.
+   */
+  async reapStale(): Promise<{ jobId: string; name: string; retrying: boolean }[]> {
+    const names = [...this.definitions.keys()];
+    if (names.length === 0) return [];
+    const stale = this.liveness.staleAfterSeconds;
+    const candidates = await execRows<{ id: string; name: string; retry_count: number; retry_limit: number }>(
+      this.handle.db,
+      sql`select j.id::text as id, j.name, j.retry_count, j.retry_limit
+          from pgboss.job j left join job_runs r on r.job_id = j.id::text
+          where j.state = 'active' and j.name in (${sql.join(
+            names.map((n) => sql`${n}`),
+            sql`, `,
+          )})
+            and greatest(j.started_on, coalesce(r.updated_at, j.started_on)) < now() - make_interval(secs => ${stale})`,
+    );
+    const reaped: { jobId: string; name: string; retrying: boolean }[] = [];
+    for (const c of candidates) {
+      if (this.running.has(c.id)) continue;
+      const retrying = Number(c.retry_count) < Number(c.retry_limit);
+      const reason = retrying
+        ? `the worker stopped (no heartbeat for ${stale} s); retrying`
+        : `the worker stopped (no heartbeat for ${stale} s) and no retry is left`;
+      const claimed = await execRows<{ job_id: string }>(
+        this.handle.db,
+        sql`insert into job_runs (job_id, name, state, attempts, error, updated_at)
+            values (${c.id}, ${c.name}, ${retrying ? 'queued' : 'failed'}, ${Number(c.retry_count) + 1}, ${reason}, now())
+            on conflict (job_id) do update set state = excluded.state, error = excluded.error, updated_at = now()
+              where job_runs.state in ('queued', 'active') and job_runs.updated_at < now() - make_interval(secs => ${stale})
+            returning job_id`,
+      );
+      if (claimed.length === 0) continue;
+      await this.boss.fail(c.name, c.id, { message: reason });
+      logger().warn({ job: c.name, jobId: c.id, retrying }, 'stale job failed: its worker stopped');
+      metrics().jobFailures.inc({ job: c.name });
+      reaped.push({ jobId: c.id, name: c.name, retrying });
+    }
+    return reaped;
   }
 
   /** Queues a job; the returned id finds its progress in `job_runs`. */
@@ -151,6 +244,8 @@ export class JobEngine {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }
