@@ -387,7 +387,9 @@ describe('dataset snapshots', () => {
     const jsonl = readJsonl(dir, manifest);
     expect(jsonl.map((r) => r.clip_id).sort()).toEqual(expected);
     const csv = manifest.files.filter((f) => f.format === 'csv').map((f) => fs.readFileSync(path.join(dir, f.path), 'utf8')).join('');
-    if (expected.some((id) => fixtures.get(id)!.title.startsWith('='))) expect(csv).toContain(`"'=HYPERLINK(`);
+    // The formula-titled clip is among the exported rows, so the neutralised form must be there.
+    expect(expected.filter((id) => fixtures.get(id)!.title.startsWith('='))).toHaveLength(1);
+    expect(csv).toContain(`"'=HYPERLINK(`);
     expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
 
     // Every selected clip has a persisted split; the datasheet carries provenance, process and agreement.

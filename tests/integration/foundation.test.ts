@@ -14,6 +14,7 @@ import { GET as next } from '@/app/api/queue/next/route';
 import { GET as exportJsonl } from '@/app/api/export/jsonl/route';
 import { insertClip } from '@/lib/catalog/repo';
 import { randomBytes } from 'node:crypto';
+import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -44,8 +45,17 @@ describe('health', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { database: { mode: string; migrations: { applied: number } }; jobs: { state: string } };
     expect(body.database.mode).toBe(process.env.CHORUS_TEST_DB === 'postgres' ? 'postgres' : 'embedded');
-    expect(body.database.migrations.applied).toBeGreaterThan(0);
-    expect(['running', 'stopped']).toContain(body.jobs.state);
+    const journal = JSON.parse(fs.readFileSync(path.join('db', 'migrations', 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+    expect(body.database.migrations.applied).toBe(journal.entries.length);
+    // No engine in this process yet; once one starts, health says so.
+    expect(body.jobs.state).toBe('stopped');
+    await startJobEngine(t.handle, []);
+    try {
+      const running = (await (await health(request('GET', '/api/health'), ctx({}))).json()) as { jobs: { state: string } };
+      expect(running.jobs.state).toBe('running');
+    } finally {
+      await stopJobEngine();
+    }
   });
 });
 
@@ -114,10 +124,20 @@ describe('vote API', () => {
   });
 
   it('the JSONL export holds the votes with their majority labels', async () => {
+    // Its own clip and vote (not the previous test's), placed at the head of the queue.
+    const clip0 = await insertClip(t.handle.db, { sha256: randomBytes(32).toString('hex'), title: 'export clip', status: 'ready', priority: 1_000_000 });
+    const voter = await makeUser(t.handle, 'contributor');
+    const item = (await (await next(request('GET', '/api/queue/next', { token: voter.token }), ctx({}))).json()) as { lease: { id: string }; clip: { id: string } };
+    expect(item.clip.id).toBe(clip0.id);
+    const cast = await vote(
+      request('POST', '/api/votes', { token: voter.token, body: { kind: 'vote', leaseId: item.lease.id, tags: ['calm'], idempotencyKey: 'export-vote-1' } }),
+      ctx({}),
+    );
+    expect(cast.status).toBe(201);
     const { token } = await makeUser(t.handle, 'engineer');
     const res = await exportJsonl(request('GET', '/api/export/jsonl', { token }), ctx({}));
     const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { title: string; vote_count: number; labels: string[]; votes: string[][]; majority: string[] });
-    const clip = lines.find((l) => l.title === 'api clip')!;
+    const clip = lines.find((l) => l.title === 'export clip')!;
     expect(clip.vote_count).toBe(1);
     expect(clip.labels).toEqual(['calm']);
     expect(clip.votes).toEqual([['calm']]);

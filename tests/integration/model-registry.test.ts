@@ -65,11 +65,15 @@ describe('model registry and retraining', () => {
         ece: number;
         hammingLoss: number;
         perTag: { tag: string; averagePrecision: number; precision: number; recall: number; f1: number }[];
-        reliability: unknown[];
+        reliability: { count: number; observedRate: number; meanPredicted: number }[];
       };
       expect(held.microF1).toBeGreaterThan(0.6);
       expect(held.macroF1).toBeGreaterThan(0.5);
-      expect(held.ece).toBeGreaterThanOrEqual(0);
+      // ECE is the count-weighted gap between observed rate and mean prediction over the stored bins.
+      const cells = held.reliability.reduce((n, b) => n + b.count, 0);
+      expect(cells).toBe(first.testSize * catalog.t);
+      expect(held.ece).toBeCloseTo(held.reliability.reduce((e, b) => e + (b.count / cells) * Math.abs(b.observedRate - b.meanPredicted), 0), 9);
+      expect(held.ece).toBeLessThan(0.2);
       expect(held.hammingLoss).toBeLessThan(0.25);
       expect(held.perTag.map((p) => p.tag)).toEqual(catalog.tags);
       expect(held.perTag.every((p) => p.averagePrecision >= 0 && p.averagePrecision <= 1)).toBe(true);

@@ -18,6 +18,10 @@ beforeAll(async () => {
   await ensureTaxonomy(t.handle.db);
 });
 afterAll(async () => t.close());
+// Every test starts from the same settings, whatever the one before it changed (files run in any order, and -t runs one).
+beforeEach(async () => {
+  await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 7, leaseSeconds: 300, maxActiveLeases: 3 });
+});
 
 async function resetCatalog(n: number) {
   await t.handle.exec('delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;');
@@ -38,10 +42,6 @@ async function resetCatalog(n: number) {
 const never = () => 1;
 
 describe('next clip', () => {
-  beforeEach(async () => {
-    await changeProjectSettings(t.handle.db, { overlap: 3, leaseSeconds: 300, maxActiveLeases: 3 });
-  });
-
   it('hands out the highest-priority clip, and each clip at most `overlap` times', async () => {
     const ids = await resetCatalog(3);
     const users = await Promise.all([1, 2, 3, 4].map(() => makeUser(t.handle, 'contributor')));
@@ -135,10 +135,6 @@ describe('gold clips', () => {
 });
 
 describe('votes', () => {
-  beforeEach(async () => {
-    await changeProjectSettings(t.handle.db, { overlap: 3, leaseSeconds: 300 });
-  });
-
   it('stores a vote once: a replay with the same idempotency key returns the first result', async () => {
     const [clipId] = await resetCatalog(1);
     const { user } = await makeUser(t.handle, 'contributor');
@@ -214,7 +210,6 @@ describe('votes', () => {
     expect(results.every((r) => !r.replayed)).toBe(true);
     const [clip] = await t.handle.db.select().from(clips).where(eq(clips.id, clipId));
     expect(clip.voteCount).toBe(6);
-    await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 7 });
   });
 
   it('a skip gives the slot back to the queue', async () => {
