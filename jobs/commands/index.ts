@@ -8,6 +8,7 @@ import { importVotesCommand } from './import-votes';
 import { exportCommand } from './export';
 import { simulateCommand } from './simulate';
 import { taxonomyCommand } from './taxonomy';
+import { goldCommand } from './gold';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
 export const COMMANDS: Record<string, Command> = {
@@ -20,4 +21,5 @@ export const COMMANDS: Record<string, Command> = {
   export: exportCommand,
   simulate: simulateCommand,
   taxonomy: taxonomyCommand,
+  gold: goldCommand,
 };

@@ -41,6 +41,9 @@ export const ROUTE_ACCESS = {
   '/api/me/pause': { GET: ANY_SIGNED_IN },
   '/api/me/pause/appeal': { POST: ANY_SIGNED_IN },
   '/api/admin/pauses': { GET: ADMINS },
+  /** The audit log (issue 15, item 8): a page of rows, and the same filter as a CSV download. */
+  '/api/admin/audit': { GET: ADMINS },
+  '/api/admin/audit/csv': { GET: ADMINS },
   '/api/admin/users/[id]/unpause': { POST: ADMINS },
   '/api/datasets/count': { POST: ENGINEERS },
   '/api/crowd/reliability': { GET: ENGINEERS },
@@ -56,6 +59,10 @@ export const ROUTE_ACCESS = {
   '/api/review/next': { GET: EXPERTS },
   '/api/review/decisions': { POST: EXPERTS },
   '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },
+  /** Gold authoring (issue 15, item 1): gold answers are expert data; no contributor route may touch them. */
+  '/api/gold': { GET: EXPERTS, POST: EXPERTS },
+  '/api/gold/[id]': { DELETE: EXPERTS },
+  '/api/gold/promote': { POST: EXPERTS },
   /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are served like any other (a difference would be a gold oracle). */
   '/api/recommend/similar': { GET: 'public' },
   '/api/recommend/mood': { GET: 'public' },

@@ -21,6 +21,15 @@ import {
 } from '@/lib/crowd/schemas';
 import { CreateSnapshotResultSchema, CreateSnapshotSchema, SnapshotCountRequestSchema, SnapshotCountSchema } from '@/lib/export/schemas';
 import { AppealSchema, PauseViewSchema, UnpauseSchema } from '@/lib/pause/schemas';
+import { AuditPageSchema, AuditQuerySchema } from '@/lib/audit/schemas';
+import {
+  GoldAnswerInputSchema,
+  GoldListQuerySchema,
+  GoldListResponseSchema,
+  GoldMarkResultSchema,
+  GoldPromoteInputSchema,
+  GoldPromoteResultSchema,
+} from '@/lib/gold/schemas';
 import {
   CreateSessionSchema,
   EventResultSchema,
@@ -102,6 +111,14 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   },
   '/api/me/pause/appeal': { POST: { summary: 'Appeal your pause to the admins (409 when not paused)', body: AppealSchema, response: z.object({ pause: PauseViewSchema }) } },
   '/api/admin/pauses': { GET: { summary: 'Pauses in force, with reasons and appeals', response: z.object({ pauses: z.array(PauseViewSchema) }) } },
+  '/api/admin/audit': { GET: { summary: 'Audit log rows, newest first, with the match count (query: actor = user id or "system", action, from, to as YYYY-MM-DD UTC days inclusive, page, limit)', query: AuditQuerySchema, response: AuditPageSchema } },
+  '/api/admin/audit/csv': { GET: { summary: 'The audit rows matching the same filters as CSV (id, at, actor, action, entity, before/after as JSON)', query: AuditQuerySchema } },
+  '/api/gold': {
+    GET: { summary: 'Gold clips with their answers, how often each was served and answered right, and coverage (query: limit, offset)', query: GoldListQuerySchema, response: GoldListResponseSchema },
+    POST: { summary: 'Mark a clip gold with its answer (tags required, tolerated may go either way), or replace it; 201 when written, 200 when unchanged; audited', body: GoldAnswerInputSchema, response: GoldMarkResultSchema, statuses: { '201': 'Written' } },
+  },
+  '/api/gold/{id}': { DELETE: { summary: 'Take a clip out of gold (404 when it is not gold); audited' } },
+  '/api/gold/promote': { POST: { summary: 'Promote expert-resolved clips (the given ids, or every candidate) to gold with their decision as the answer; audited', body: GoldPromoteInputSchema, response: GoldPromoteResultSchema } },
   '/api/admin/users/{id}/unpause': { POST: { summary: 'Set a paused account active again with a note (audited; 409 when not paused)', body: UnpauseSchema } },
   '/api/crowd/reliability': {
     GET: { summary: 'Annotator reliability ± uncertainty, votes, gold accuracy, weight, flags (query: limit, offset, sort=reliability|votes|weight, flagged)', response: ReliabilityResponseSchema },

@@ -44,6 +44,16 @@ describe('role matrix', () => {
     expect(routes.filter((r) => r !== AUTH_ROUTE)).toEqual(declared);
   });
 
+  it('gold authoring is for experts and admins, the audit log for admins only (issue 15)', () => {
+    // The matrix below checks each route answers as the table says; this pins what the table says
+    // for routes that must never loosen: gold answers and the audit log.
+    const table = ROUTE_ACCESS as Record<string, Record<string, unknown>>;
+    for (const [route, method] of [['/api/gold', 'GET'], ['/api/gold', 'POST'], ['/api/gold/[id]', 'DELETE'], ['/api/gold/promote', 'POST']]) {
+      expect(table[route][method], `${method} ${route}`).toEqual(['expert', 'admin']);
+    }
+    for (const route of ['/api/admin/audit', '/api/admin/audit/csv']) expect(table[route].GET, route).toEqual(['admin']);
+  });
+
   const cases: { route: string; method: string }[] = [];
   for (const [route, methods] of Object.entries(ROUTE_ACCESS)) for (const method of Object.keys(methods)) cases.push({ route, method });
 
