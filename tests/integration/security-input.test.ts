@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,6 @@ import { ingestAudio, unstorableText } from '@/lib/catalog/ingest';
 import { resetEnvCache } from '@/lib/env';
 import { enforceRateLimit, resetRateLimiters } from '@/lib/http/rate-limit';
 import { createBoss, JobEngine, type JobDefinition } from '@/lib/jobs/engine';
-import { metrics } from '@/lib/observability/metrics';
 import { changeProjectSettings } from '@/lib/settings/service';
 import { LocalAudioStore, setAudioStore } from '@/lib/storage';
 import { createTaxonomyVersion, getActiveTaxonomy } from '@/lib/taxonomy/repo';
@@ -390,19 +389,25 @@ describe('rate limits answer 429 with Retry-After', () => {
 });
 
 describe('observability', () => {
-  // The same code on both engines; the 2 s wait is paid once.
-  it.skipIf(process.env.CHORUS_TEST_DB === 'postgres')('/api/health answers 503 within ~2 s when the database hangs, instead of hanging with it', async () => {
+  it('/api/health answers 503 after 2 s when the database hangs, instead of hanging with it', async () => {
     const { setDbHandle } = await import('@/db');
     const { GET: health } = await import('@/app/api/health/route');
     setDbHandle({ ...t.handle, query: () => new Promise(() => {}) } as typeof t.handle);
+    // A fake clock for the route's timer: the 2 s are checked exactly, not against a loaded machine's wall clock.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const started = performance.now();
-      const res = await health(request('GET', '/api/health'), ctx({}));
+      let settled = false;
+      const pending = health(request('GET', '/api/health'), ctx({})).finally(() => (settled = true));
+      for (let i = 0; i < 1000 && vi.getTimerCount() === 0; i++) await new Promise((r) => setImmediate(r));
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const res = await pending;
       expect(res.status).toBe(503);
-      expect(performance.now() - started).toBeLessThan(4000);
       // Anonymous callers get the generic word (issue 22, finding 6); the timeout itself is in the server log.
       expect(((await res.json()) as { database: { reachable: boolean; error: string } }).database).toEqual({ reachable: false, error: 'The database is not reachable' });
     } finally {
+      vi.useRealTimers();
       setDbHandle(t.handle);
     }
   });
@@ -416,6 +421,21 @@ describe('observability', () => {
   });
 
   it('GET /api/metrics: engineers and the metrics token only; latency per route template, queue depth, votes, jobs', async () => {
+    // What the metrics must show, made here (not left over from earlier tests): an accepted vote,
+    // an audio request by clip id, a vote refused by the rate limit.
+    const voter = await quickUser('contributor');
+    const [clip] = await t.handle.db.insert(clips).values({ sha256: randomBytes(32).toString('hex'), title: 'metrics clip', status: 'ready', priority: 1_000_000 }).returning();
+    const item = (await (await nextClip(request('GET', '/api/queue/next', { token: voter.token }), ctx({}))).json()) as { lease: { id: string }; clip: { id: string } };
+    expect(item.clip.id).toBe(clip.id);
+    const tag = (await getActiveTaxonomy(t.handle.db)).tags[0].key;
+    const accepted = await vote(request('POST', '/api/votes', { token: voter.token, body: { kind: 'vote', leaseId: item.lease.id, tags: [tag], idempotencyKey: 'metrics-vote-1' } }), ctx({}));
+    expect(accepted.status).toBe(201);
+    expect((await clipAudio(request('GET', `/api/clips/${clip.id}/audio`, { token: voter.token }), ctx({ id: clip.id }))).status).toBe(404);
+    setEnv({ CHORUS_RATE_VOTES_PER_S: '0.01', CHORUS_RATE_VOTES_BURST: '1' });
+    const probe = { kind: 'skip', leaseId: '00000000-0000-4000-8000-000000000000', idempotencyKey: 'metrics-rate-probe' };
+    expect((await vote(request('POST', '/api/votes', { token: voter.token, body: probe }), ctx({}))).status).toBe(404);
+    expect((await vote(request('POST', '/api/votes', { token: voter.token, body: probe }), ctx({}))).status).toBe(429);
+
     // A job run, to see the job metrics move.
     const engine = new JobEngine(createBoss(t.handle), t.handle);
     const failing: JobDefinition<unknown> = {
@@ -445,7 +465,6 @@ describe('observability', () => {
     expect(text).toMatch(/chorus_job_failures_total\{[^}]*job="security-test-job"[^}]*\} 1/);
     expect(text).toMatch(/chorus_job_duration_seconds_count\{[^}]*job="security-test-job"[^}]*outcome="failed"[^}]*\} 1/);
     expect(text).toMatch(/process_cpu_seconds_total/);
-    expect(metrics().registry).toBe(metrics().registry);
 
     setEnv({ CHORUS_METRICS_TOKEN: 'scraper-secret-0123456789' });
     expect((await metricsRoute(request('GET', '/api/metrics', { token: 'scraper-secret-0123456789' }), ctx({}))).status).toBe(200);
