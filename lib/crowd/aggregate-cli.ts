@@ -11,11 +11,12 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
 }
 
-export const AGGREGATE_USAGE = `usage: chorus aggregate --votes <csv> [--method mv|wmv|ds|glad] [--gold <csv>] --out <csv> [--workers-out <csv>]
+export const AGGREGATE_USAGE = `usage: chorus aggregate --votes <csv> [--method mv|wmv|wawa|ds|glad|mace] [--gold <csv>] --out <csv> [--workers-out <csv>]
 
   --votes <csv>        votes, header item,worker,label (labels are any strings)
   --method <m>         mv (majority), wmv (reliability-weighted majority),
-                       ds (Dawid–Skene, default), glad (GLAD)
+                       wawa (majority weighted by agreement with majority),
+                       ds (Dawid–Skene, default), glad (GLAD), mace (MACE)
   --gold <csv>         honeypots, header item,label; several rows for one item
                        list its tolerated answers
   --out <csv>          writes item,label,confidence, one row per item

@@ -10,13 +10,26 @@ export interface EmSteps {
   swap(): void;
 }
 
+export interface EmDriverSettings {
+  readonly maxIterations: number;
+  /** Converged when no posterior probability moves by more than this in one iteration. */
+  readonly tolerance: number;
+  /**
+   * Also converged when the objective rose by less than this in one iteration (absolute; the
+   * caller scales it, e.g. by the number of votes). Unset: only `tolerance` decides.
+   */
+  readonly objectiveTolerance?: number;
+}
+
 /**
- * The EM driver shared by Dawid–Skene, GLAD and binary relevance: alternate M and E steps until
- * no posterior moves by more than `tolerance`, or `maxIterations` are spent. The objective
- * (log-likelihood + log prior) is recorded per iteration; it never decreases for a correct EM.
+ * The EM driver shared by Dawid–Skene, GLAD, MACE and binary relevance: alternate M and E steps
+ * until no posterior moves by more than `tolerance` (or the objective stalls, see
+ * `objectiveTolerance`), or `maxIterations` are spent. The objective (log-likelihood + log prior)
+ * is recorded per iteration; it never decreases for a correct (generalised) EM. Callers that start
+ * from parameters rather than from a posterior run their E-step once before calling this.
  */
 export function runEm(
-  settings: { readonly maxIterations: number; readonly tolerance: number },
+  settings: EmDriverSettings,
   steps: EmSteps,
   onIteration?: (report: IterationReport) => void,
 ): { iterations: number; converged: boolean; objectiveHistory: number[] } {
@@ -31,6 +44,10 @@ export function runEm(
     objectiveHistory.push(objective);
     onIteration?.({ iteration: iterations, maxChange, objective });
     if (maxChange < settings.tolerance) return { iterations, converged: true, objectiveHistory };
+    const previous = objectiveHistory.at(-2);
+    if (settings.objectiveTolerance !== undefined && previous !== undefined && objective - previous < settings.objectiveTolerance) {
+      return { iterations, converged: true, objectiveHistory };
+    }
   }
   return { iterations, converged: false, objectiveHistory };
 }

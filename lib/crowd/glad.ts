@@ -1,43 +1,54 @@
-import { decideLabels, encodeGold, encodeWorkerWeights, voteShares, workerReliability } from './encode';
+import { decideLabels, encodeGold, encodeWorkerWeights, workerReliability } from './encode';
 import { runEm, normaliseLogRows } from './em';
-import { leaveOneOutAgreement } from './majority';
-import { logit, safeLog, sigmoid, softplus } from './numeric';
+import { sigmoid, softplus } from './numeric';
 import { isNonNegative, isPositive, isPositiveInteger, resolveSettings } from './settings';
 import type { CategoricalGold, CategoricalResult, EncodedVotes, IterationReport } from './types';
 
 /** What the caller tunes; never changed by fitting. */
 export interface GladSettings {
   readonly maxIterations: number;
-  /** Converged when no posterior probability moves by more than this in one iteration. */
+  /**
+   * Converged when the objective (log-likelihood + log prior) rises by less than this per vote in
+   * one EM iteration.
+   */
   readonly tolerance: number;
   /** Gaussian prior on each worker's ability α_w: mean… */
   readonly abilityPriorMean: number;
   /** …and standard deviation. */
   readonly abilityPriorStd: number;
-  /** Gaussian prior N(0, σ²) on log β_i (β_i = 1 / difficulty of item i). */
+  /** Gaussian prior on s_i = log β_i (β_i = 1 / difficulty of item i): mean… */
+  readonly logInverseDifficultyPriorMean: number;
+  /** …and standard deviation. */
   readonly logInverseDifficultyPriorStd: number;
-  /** Pseudo-count added to every class of the class prior. */
-  readonly classPseudoCount: number;
-  /** Newton steps on (α, log β) per M-step; one suffices for a generalised EM and is cheapest overall. */
+  /** Block-coordinate rounds (all α, then all s) per M-step. */
+  readonly mStepRounds: number;
+  /** Newton passes per block and round at most… */
   readonly newtonSteps: number;
+  /** …stopping early once no parameter moves by more than this. */
+  readonly newtonTolerance: number;
 }
 
+/**
+ * Priors as in Whitehill et al.'s reference code and Crowd-Kit: α ~ N(1, 1) (workers are
+ * presumed somewhat helpful) and log β ~ N(1, 1).
+ */
 export const DEFAULT_GLAD_SETTINGS: GladSettings = {
   maxIterations: 100,
   tolerance: 1e-6,
   abilityPriorMean: 1,
   abilityPriorStd: 1,
+  logInverseDifficultyPriorMean: 1,
   logInverseDifficultyPriorStd: 1,
-  classPseudoCount: 1,
-  newtonSteps: 1,
+  mStepRounds: 2,
+  newtonSteps: 10,
+  newtonTolerance: 1e-6,
 };
 
 /**
- * Largest change of one parameter in one Newton step: the diagonal Newton
- * step can overshoot wildly for a worker whose votes are all explained
- * (curvature ≈ prior only); capping it keeps EM stable at no cost once close.
+ * Largest move of one parameter in one Newton step. Backtracking already guarantees the M-step
+ * never lowers the objective; the cap keeps β = e^s from overflowing on a wild first step.
  */
-const MAX_NEWTON_STEP = 2;
+const MAX_NEWTON_STEP = 4;
 
 export interface GladOptions {
   readonly gold?: CategoricalGold;
@@ -52,31 +63,35 @@ export interface GladResult extends CategoricalResult {
   readonly ability: Float64Array;
   /** β_i per item (> 0): large = easy, → 0 = nobody can tell. */
   readonly inverseDifficulty: Float64Array;
+  /** P(true label = k): uniform, as in the paper (GLAD does not learn it). */
   readonly classPrior: Float64Array;
-  /** Log-likelihood + log-prior after each iteration. */
+  /** Log-likelihood + log-prior after each iteration; non-decreasing. */
   readonly objectiveHistory: readonly number[];
 }
 
 /**
- * GLAD — Generative model of Labels, Abilities and Difficulties (Whitehill,
- * Ruvolo, Wu, Bergsma & Movellan 2009, "Whose vote should count more", NIPS),
- * extended to K classes with errors spread uniformly over the wrong labels.
+ * GLAD — Generative model of Labels, Abilities and Difficulties (Whitehill, Ruvolo, Wu, Bergsma &
+ * Movellan 2009, "Whose vote should count more", NIPS), in the K-class form of the paper's
+ * section 3 and Crowd-Kit: a wrong answer is spread uniformly over the K − 1 wrong labels.
  *
- * Model: z_i ~ Categorical(p); worker w with ability α_w ∈ ℝ on item i with
- * inverse difficulty β_i = e^{s_i} > 0 answers
+ * Model: z_i ~ Uniform(K); worker w with ability α_w ∈ ℝ on item i with inverse difficulty
+ * β_i = e^{s_i} answers
  *   P(l = z_i) = σ(α_w β_i),   P(l = k ≠ z_i) = (1 − σ(α_w β_i)) / (K − 1).
- * Priors α_w ~ N(μ_α, σ_α²), s_i ~ N(0, σ_s²), p ~ Dirichlet(c + 1).
- *   E-step: T_ik ∝ p_k Π_{v on i} P(l_v | z_i = k)^{ω_w}   (log space)
- *   M-step: with q_v = T_{i_v, l_v} (chance that vote v is right) and x_v = α_w β_i,
- *           ∂Q/∂α_w = Σ_v ω (q_v − σ(x_v)) β_i − (α_w − μ_α)/σ_α²,
- *           ∂Q/∂s_i = Σ_v ω (q_v − σ(x_v)) x_v − s_i/σ_s²,
- *           taken as diagonal Gauss–Newton steps (curvature Σ ω σ(1−σ)·(∂x)² + 1/σ²), both
- *           blocks from one gradient pass, each step capped at ±MAX_NEWTON_STEP.
- * Initialised from soft majority vote (T) and leave-one-out agreement
- * (α_w = logit a_w). Gold items are clamped to their tolerated answers.
- * Worker reliability is reported like Dawid–Skene's: Beta(1 + Σ_v q_v, 1 + n_w − Σ_v q_v).
+ * Priors α_w ~ N(μ_α, σ_α²), s_i ~ N(μ_s, σ_s²) make this a MAP estimate.
+ *   E-step: T_ik ∝ Π_{v on i} P(l_v | z_i = k)^{ω_w}   (log space)
+ *   M-step: maximise Q = Σ_v ω_w [q_v log σ(x_v) + (1 − q_v)(log(1 − σ(x_v)) − log(K − 1))] + log priors,
+ *           q_v = T_{i_v, l_v}, x_v = α_w β_i, by block-coordinate ascent: all α with s fixed (each
+ *           α_w its own concave 1-D problem, Newton), then all s with α fixed (Gauss–Newton), each
+ *           step halved until that parameter's own term of Q does not fall. Q never decreases, so
+ *           this is a generalised EM and the objective log P(votes | α, β) + log prior rises every
+ *           iteration; it stops when that rise is below `tolerance` per vote.
+ *   ∂Q/∂α_w = Σ_v ω (q_v − σ(x_v)) β_i − (α_w − μ_α)/σ_α²,   ∂Q/∂s_i = Σ_v ω (q_v − σ(x_v)) x_v − (s_i − μ_s)/σ_s².
+ * Starts from the priors' means (α = μ_α, s = μ_s) and the posterior they imply, as the reference
+ * code does. Gold items are clamped to their tolerated answers. Worker reliability is reported like
+ * Dawid–Skene's: Beta(1 + Σ_v q_v, 1 + n_w − Σ_v q_v).
  *
- * Complexity: O(V) per Newton step and O(V + N·K) per E-step; memory O(V + N·K + W).
+ * Complexity: O(V) per Newton pass (at most 2 · mStepRounds · newtonSteps passes per M-step) and
+ * O(V + N·K) per E-step; memory O(V + N·K + W).
  *
  * @example
  * const fit = glad(encodeVotes(votes));
@@ -88,9 +103,11 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
     tolerance: isNonNegative,
     abilityPriorMean: Number.isFinite,
     abilityPriorStd: isPositive,
+    logInverseDifficultyPriorMean: Number.isFinite,
     logInverseDifficultyPriorStd: isPositive,
-    classPseudoCount: isNonNegative,
+    mStepRounds: isPositiveInteger,
     newtonSteps: isPositiveInteger,
+    newtonTolerance: isNonNegative,
   });
   const K = data.labels.length;
   const N = data.items.length;
@@ -100,79 +117,105 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
   const gold = encodeGold(data, options.gold);
   const weight = encodeWorkerWeights(data.workers, options.workerWeights);
   const logWrongShare = K > 1 ? Math.log(K - 1) : 0;
-  const precisionAbility = 1 / settings.abilityPriorStd ** 2;
-  const precisionLogBeta = 1 / settings.logInverseDifficultyPriorStd ** 2;
+  const classPrior = new Float64Array(K).fill(1 / K);
+  const logClassPrior = -Math.log(K);
 
-  let posterior = voteShares(data, gold);
+  let posterior: Float64Array = new Float64Array(N * K);
   let next: Float64Array = new Float64Array(N * K);
-  const ability = new Float64Array(W);
-  const logBeta = new Float64Array(N);
-  const beta = new Float64Array(N).fill(1);
-  const classPrior = new Float64Array(K);
-  const logClassPrior = new Float64Array(K);
-  const gradAbility = new Float64Array(W);
-  const curvAbility = new Float64Array(W);
-  const gradLogBeta = new Float64Array(N);
-  const curvLogBeta = new Float64Array(N);
+  const ability = new Float64Array(W).fill(settings.abilityPriorMean);
+  const logBeta = new Float64Array(N).fill(settings.logInverseDifficultyPriorMean);
+  const beta = new Float64Array(N).fill(Math.exp(settings.logInverseDifficultyPriorMean));
   const itemBase = new Float64Array(N);
 
-  const agreement = leaveOneOutAgreement(data, gold);
-  const initial = workerReliability(data, (v) => agreement[v]);
-  for (let w = 0; w < W; w++) ability[w] = logit(initial.reliability[w]);
-
-  const newtonStep = (g: number, h: number): number => {
-    const step = g / h;
-    return step > MAX_NEWTON_STEP ? MAX_NEWTON_STEP : step < -MAX_NEWTON_STEP ? -MAX_NEWTON_STEP : step;
+  const abilityBlock: Block = {
+    size: W,
+    group: worker,
+    value: ability,
+    priorMean: settings.abilityPriorMean,
+    priorPrecision: 1 / settings.abilityPriorStd ** 2,
+    // x = α β: ∂x/∂α = β
+    slope: (v) => beta[item[v]],
+    apply: () => {},
+  };
+  const difficultyBlock: Block = {
+    size: N,
+    group: item,
+    value: logBeta,
+    priorMean: settings.logInverseDifficultyPriorMean,
+    priorPrecision: 1 / settings.logInverseDifficultyPriorStd ** 2,
+    // x = α e^s: ∂x/∂s = x
+    slope: (_v, x) => x,
+    apply: () => {
+      for (let i = 0; i < N; i++) beta[i] = Math.exp(logBeta[i]);
+    },
   };
 
-  /** M-step; returns the log-prior of the new parameters. */
-  const maximise = (): number => {
-    classPrior.fill(0);
-    for (let i = 0; i < N; i++) for (let k = 0; k < K; k++) classPrior[k] += posterior[i * K + k];
-    let logPrior = 0;
-    for (let k = 0; k < K; k++) {
-      classPrior[k] = (classPrior[k] + settings.classPseudoCount) / (N + K * settings.classPseudoCount);
-      logClassPrior[k] = safeLog(classPrior[k]);
-      logPrior += settings.classPseudoCount * logClassPrior[k];
-    }
-    // Both parameter blocks take their Newton step from the same gradient pass
-    // (one sigmoid per vote and step): half the cost of alternating the blocks.
-    for (let step = 0; step < settings.newtonSteps; step++) {
-      gradAbility.fill(0);
-      curvAbility.fill(0);
-      gradLogBeta.fill(0);
-      curvLogBeta.fill(0);
+  /**
+   * Newton ascent on one block with the other fixed. Per group g (a worker or an item) the part
+   * of Q that depends on its parameter is f_g; every pass evaluates f, its slope and curvature
+   * at the trial values, accepts a trial that does not lower f_g and otherwise halves the step.
+   */
+  const ascend = (block: Block): void => {
+    const { size, group, value } = block;
+    const current = Float64Array.from(value);
+    const currentF = new Float64Array(size).fill(-Infinity);
+    const step = new Float64Array(size);
+    const f = new Float64Array(size);
+    const grad = new Float64Array(size);
+    const curv = new Float64Array(size);
+    for (let pass = 0; pass <= settings.newtonSteps; pass++) {
+      f.fill(0);
+      grad.fill(0);
+      curv.fill(0);
+      block.apply();
       for (let v = 0; v < V; v++) {
         const i = item[v];
-        const w = worker[v];
-        const wt = weight[w];
-        const x = ability[w] * beta[i];
+        const wt = weight[worker[v]];
+        const x = ability[worker[v]] * beta[i];
+        const q = posterior[i * K + label[v]];
+        const g = group[v];
+        f[g] += wt * (-q * softplus(-x) - (1 - q) * (softplus(x) + logWrongShare));
         const s = sigmoid(x);
-        const residual = wt * (posterior[i * K + label[v]] - s);
-        const spread = wt * s * (1 - s);
-        gradAbility[w] += residual * beta[i];
-        curvAbility[w] += spread * beta[i] * beta[i];
-        gradLogBeta[i] += residual * x;
-        curvLogBeta[i] += spread * x * x;
+        const dx = block.slope(v, x);
+        grad[g] += wt * (q - s) * dx;
+        curv[g] += wt * s * (1 - s) * dx * dx;
       }
-      for (let w = 0; w < W; w++) {
-        const g = gradAbility[w] - (ability[w] - settings.abilityPriorMean) * precisionAbility;
-        ability[w] += newtonStep(g, curvAbility[w] + precisionAbility);
+      let moving = false;
+      for (let g = 0; g < size; g++) {
+        const offset = value[g] - block.priorMean;
+        const objective = f[g] - 0.5 * block.priorPrecision * offset * offset;
+        if (objective >= currentF[g]) {
+          current[g] = value[g];
+          currentF[g] = objective;
+          const raw = (grad[g] - block.priorPrecision * offset) / (curv[g] + block.priorPrecision);
+          step[g] = Math.max(-MAX_NEWTON_STEP, Math.min(MAX_NEWTON_STEP, raw));
+        } else {
+          step[g] /= 2;
+        }
+        if (Math.abs(step[g]) > settings.newtonTolerance) moving = true;
+        value[g] = current[g] + step[g];
       }
-      for (let i = 0; i < N; i++) {
-        const g = gradLogBeta[i] - logBeta[i] * precisionLogBeta;
-        logBeta[i] += newtonStep(g, curvLogBeta[i] + precisionLogBeta);
-        beta[i] = Math.exp(logBeta[i]);
-      }
+      if (!moving) break;
     }
-    for (let w = 0; w < W; w++) logPrior -= 0.5 * precisionAbility * (ability[w] - settings.abilityPriorMean) ** 2;
-    for (let i = 0; i < N; i++) logPrior -= 0.5 * precisionLogBeta * logBeta[i] ** 2;
+    value.set(current);
+    block.apply();
+  };
+
+  /** M-step; returns the log-prior of the new parameters (up to a constant). */
+  const maximise = (): number => {
+    for (let round = 0; round < settings.mStepRounds; round++) {
+      ascend(abilityBlock);
+      ascend(difficultyBlock);
+    }
+    let logPrior = 0;
+    for (let w = 0; w < W; w++) logPrior -= 0.5 * abilityBlock.priorPrecision * (ability[w] - abilityBlock.priorMean) ** 2;
+    for (let i = 0; i < N; i++) logPrior -= 0.5 * difficultyBlock.priorPrecision * (logBeta[i] - difficultyBlock.priorMean) ** 2;
     return logPrior;
   };
 
   /** E-step into `next`; returns the log-likelihood and the largest posterior change. */
   const expect = (): { logLikelihood: number; maxChange: number } => {
-    for (let i = 0; i < N; i++) next.set(logClassPrior, i * K);
+    next.fill(logClassPrior);
     itemBase.fill(0);
     for (let v = 0; v < V; v++) {
       const i = item[v];
@@ -187,16 +230,15 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
     }
     return normaliseLogRows(next, posterior, N, K, gold, itemBase);
   };
+  const swap = (): void => {
+    [posterior, next] = [next, posterior];
+  };
 
+  expect();
+  swap();
   const { iterations, converged, objectiveHistory } = runEm(
-    settings,
-    {
-      maximise,
-      expect,
-      swap: () => {
-        [posterior, next] = [next, posterior];
-      },
-    },
+    { maxIterations: settings.maxIterations, tolerance: 0, objectiveTolerance: settings.tolerance * Math.max(1, V) },
+    { maximise, expect, swap },
     options.onIteration,
   );
 
@@ -217,4 +259,18 @@ export function glad(data: EncodedVotes, overrides: Partial<GladSettings> = {}, 
     classPrior,
     objectiveHistory,
   };
+}
+
+/** One parameter block of GLAD's M-step: one parameter per group (worker or item). */
+interface Block {
+  readonly size: number;
+  /** Group of each vote. */
+  readonly group: Int32Array;
+  readonly value: Float64Array;
+  readonly priorMean: number;
+  readonly priorPrecision: number;
+  /** ∂x_v/∂parameter, given x_v = α_w β_i. */
+  readonly slope: (v: number, x: number) => number;
+  /** Propagates `value` to what the vote loop reads (β = e^s). */
+  readonly apply: () => void;
 }

@@ -33,8 +33,9 @@
  * itemRows(result);   // [{ item, label, confidence }]
  * workerRows(result); // [{ worker, reliability, reliabilityStd, votes }]
  * ```
- * or, on already encoded columns, `majorityVote`, `weightedMajorityVote`,
- * `dawidSkene` (confusion matrices) and `glad` (abilities × difficulties).
+ * or, on already encoded columns, `majorityVote`, `weightedMajorityVote`, `wawa`,
+ * `dawidSkene` (confusion matrices), `glad` (abilities × difficulties) and `mace`
+ * (spamming probabilities and strategies).
  * `runAggregateCli(argv, io)` in `./aggregate-cli` (imports node:fs, so not
  * re-exported here) is the `chorus aggregate` command.
  *
@@ -59,12 +60,14 @@
 export * from './types';
 export { encodeVotes, encodeWorkerWeights, itemRows, workerRows, sortedUnique } from './encode';
 export { LOG_EPSILON, pearson, spearman } from './numeric';
-export { majorityVote, weightedMajorityVote, leaveOneOutAgreement } from './majority';
+export { majorityVote, wawa, weightedMajorityVote, leaveOneOutAgreement } from './majority';
 export type { MajorityOptions, WeightedMajorityOptions } from './majority';
 export { dawidSkene, workerConfusion, DEFAULT_DAWID_SKENE_SETTINGS } from './dawid-skene';
 export type { DawidSkeneOptions, DawidSkeneResult, DawidSkeneSettings } from './dawid-skene';
 export { glad, DEFAULT_GLAD_SETTINGS } from './glad';
 export type { GladOptions, GladResult, GladSettings } from './glad';
+export { mace, DEFAULT_MACE_SETTINGS } from './mace';
+export type { MaceOptions, MaceResult, MaceSettings } from './mace';
 export { aggregateVotes, CATEGORICAL_METHODS } from './aggregate';
 export type { AggregateOptions } from './aggregate';
 export {

@@ -125,3 +125,57 @@ export function weightedMajorityVote(data: EncodedVotes, options: WeightedMajori
     converged: true,
   };
 }
+
+/**
+ * Wawa — worker agreement with aggregate (as in Crowd-Kit's `Wawa`; Appen/Figure Eight's
+ * "trust"-weighted vote): (1) majority vote; (2) each worker's skill = the share of their votes
+ * that agree with the majority label; (3) majority vote again, each vote counting its worker's
+ * skill:  posterior(i, k) = Σ_{v on i, l_v = k} skill_w / Σ_{v on i} skill_w.
+ * Not a probability model: a linear weight, so a worse-than-chance worker still counts (a little)
+ * for their answer. Gold items take part in step 1 with their tolerated answers and are clamped
+ * in step 3. Worker reliability = Beta posterior of agreement with the step-1 label. Ties go to
+ * the lowest label index.
+ *
+ * Complexity O(V + N·K) time and memory.
+ *
+ * @example
+ * // x, y agree with the majority everywhere (skill 1), z on half its items (skill ½):
+ * // on an item where x says a and z, z′ (skill ½ each) say b, a wins 1 to 1 → tie → lowest label
+ */
+export function wawa(data: EncodedVotes, options: MajorityOptions = {}): CategoricalResult {
+  const K = data.labels.length;
+  const N = data.items.length;
+  const W = data.workers.length;
+  const gold = encodeGold(data, options.gold);
+  const shares = voteShares(data, gold);
+  const majority = decideLabels(shares, N, K).label;
+  const agree = new Float64Array(W);
+  const votes = new Float64Array(W);
+  for (let v = 0; v < data.item.length; v++) {
+    votes[data.worker[v]]++;
+    if (data.label[v] === majority[data.item[v]]) agree[data.worker[v]]++;
+  }
+  const posterior = new Float64Array(N * K);
+  const total = new Float64Array(N);
+  for (let v = 0; v < data.item.length; v++) {
+    const skill = agree[data.worker[v]] / votes[data.worker[v]];
+    posterior[data.item[v] * K + data.label[v]] += skill;
+    total[data.item[v]] += skill;
+  }
+  for (let i = 0; i < N; i++) {
+    // Every voter of i has skill 0 (never agreed with a majority label): fall back to counting heads.
+    for (let k = 0; k < K; k++) posterior[i * K + k] = total[i] > 0 ? posterior[i * K + k] / total[i] : shares[i * K + k];
+    if (gold) clampRowToGold(posterior, i, K, gold);
+  }
+  return {
+    method: 'wawa',
+    items: data.items,
+    workers: data.workers,
+    labels: data.labels,
+    posterior,
+    ...decideLabels(posterior, N, K),
+    ...workerReliability(data, (v) => (data.label[v] === majority[data.item[v]] ? 1 : 0)),
+    iterations: 0,
+    converged: true,
+  };
+}

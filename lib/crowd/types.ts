@@ -30,7 +30,7 @@ export interface EncodedVotes {
  */
 export type CategoricalGold = ReadonlyMap<string, readonly string[]>;
 
-export type CategoricalMethod = 'mv' | 'wmv' | 'ds' | 'glad';
+export type CategoricalMethod = 'mv' | 'wmv' | 'wawa' | 'ds' | 'glad' | 'mace';
 
 /**
  * What every categorical method returns. Per item i and label k,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { CATEGORICAL_METHODS } from '@/lib/crowd';
 import { runAggregateCli } from '@/lib/crowd/aggregate-cli';
 
 function captureIo() {
@@ -43,7 +44,7 @@ describe('chorus aggregate', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.each(['mv', 'wmv', 'ds', 'glad'])('round-trips a small CSV with --method %s', async (method) => {
+  it.each(CATEGORICAL_METHODS)('round-trips a small CSV with --method %s', async (method) => {
     const cap = captureIo();
     const code = await runAggregateCli(
       ['--votes', path('votes.csv'), '--method', method, '--gold', path('gold.csv'), '--out', path(`out-${method}.csv`), `--workers-out=${path(`w-${method}.csv`)}`],
@@ -103,7 +104,7 @@ describe('chorus aggregate', () => {
   it('rejects an unknown method and other command-line mistakes with exit code 2 and the usage', async () => {
     const cap = captureIo();
     expect(await runAggregateCli(['--votes', path('votes.csv'), '--method', 'em', '--out', path('x.csv')], cap.io)).toBe(2);
-    expect(cap.stderr()).toContain('unknown method "em" (use mv, wmv, ds, glad)');
+    expect(cap.stderr()).toContain('unknown method "em" (use mv, wmv, wawa, ds, glad, mace)');
     expect(cap.stderr()).toContain('usage: chorus aggregate');
     for (const argv of [['--out', path('x.csv')], ['--votes', path('votes.csv')], ['--votes'], ['--frobnicate', '1']]) {
       expect(await runAggregateCli(argv, captureIo().io)).toBe(2);
