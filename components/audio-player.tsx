@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
+import { useLoudness } from '@/lib/client/loudness';
 import { Waveform } from './waveform';
 
 export interface PlayerControl {
@@ -10,7 +11,7 @@ export interface PlayerControl {
 
 /**
  * Plays a clip from its representative excerpt, with a seekable progress bar and
- * loudness-normalised volume (the clip's gain towards the target loudness, capped at unity).
+ * loudness-normalised playback (lib/client/loudness.ts: boost and cut, with a limiter).
  */
 export function AudioPlayer({
   src,
@@ -32,18 +33,21 @@ export function AudioPlayer({
   const [duration, setDuration] = useState(0);
   const [playing, setPlaying] = useState(false);
 
+  useLoudness(audio, gainDb, src);
+
   useEffect(() => {
     const el = audio.current;
     if (!el) return;
-    el.volume = Math.min(1, Math.pow(10, gainDb / 20));
     const onMeta = () => {
       setDuration(el.duration);
       if (startAt > 0 && startAt < el.duration) el.currentTime = startAt;
       void el.play().catch(() => setPlaying(false));
     };
-    el.addEventListener('loadedmetadata', onMeta);
+    // A cached clip may have its metadata before this effect runs: then the event has passed.
+    if (el.readyState >= HTMLMediaElement.HAVE_METADATA) onMeta();
+    else el.addEventListener('loadedmetadata', onMeta, { once: true });
     return () => el.removeEventListener('loadedmetadata', onMeta);
-  }, [gainDb, startAt]);
+  }, [startAt, src]);
 
   useImperativeHandle(control, () => ({
     toggle() {

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
+import { useLoudness } from '@/lib/client/loudness';
 import { KeyHints } from './work-dialogs';
 import type { RecommendedTrack, RecommendResponse } from '@/lib/recommend/schemas';
 
@@ -41,6 +42,7 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
   const audio = useRef<HTMLAudioElement>(null);
   const workArea = useRef<HTMLDivElement>(null);
   const refocus = useRefocus(workArea);
+  useLoudness(audio, current?.playbackGainDb ?? 0, current?.audioUrl ?? null);
   const session = useRef<string | null>(null);
   const chain = useRef<Promise<unknown>>(Promise.resolve());
   // The latest values, for callbacks queued on the chain.

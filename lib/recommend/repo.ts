@@ -237,6 +237,7 @@ export interface ClipMeta {
   durationS: number | null;
   tempoBpm: number | null;
   lufs: number | null;
+  playbackGainDb: number;
   hasAudio: boolean;
 }
 
@@ -251,8 +252,8 @@ const LISTABLE = `c.status <> 'failed'`;
 export async function clipMeta(sql: SqlRunner, ids: readonly string[]): Promise<Map<string, ClipMeta>> {
   const out = new Map<string, ClipMeta>();
   if (ids.length === 0) return out;
-  const rows = await sql.query<{ id: string; title: string; artist: string; duration_s: number | null; tempo_bpm: number | null; lufs: number | null; has_audio: boolean }>(
-    `select c.id::text as id, c.title, c.artist, c.duration_s, f.tempo_bpm, f.lufs, (c.audio_key is not null) as has_audio
+  const rows = await sql.query<{ id: string; title: string; artist: string; duration_s: number | null; tempo_bpm: number | null; lufs: number | null; playback_gain_db: number; has_audio: boolean }>(
+    `select c.id::text as id, c.title, c.artist, c.duration_s, f.tempo_bpm, f.lufs, c.playback_gain_db, (c.audio_key is not null) as has_audio
        from clips c
        left join lateral (select tempo_bpm, lufs from clip_features x where x.clip_id = c.id order by x.created_at desc limit 1) f on true
       where c.id = any($1::uuid[]) and ${LISTABLE}`,
@@ -266,6 +267,7 @@ export async function clipMeta(sql: SqlRunner, ids: readonly string[]): Promise<
       durationS: r.duration_s === null ? null : Number(r.duration_s),
       tempoBpm: r.tempo_bpm === null ? null : Number(r.tempo_bpm),
       lufs: r.lufs === null ? null : Number(r.lufs),
+      playbackGainDb: Number(r.playback_gain_db),
       hasAudio: Boolean(r.has_audio),
     });
   }

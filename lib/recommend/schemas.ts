@@ -120,6 +120,8 @@ export const RecommendedTrackSchema = z.object({
   energy: z.number().nullable(),
   /** Public audio URL, or null when the raw audio was deleted under the retention policy. */
   audioUrl: z.string().nullable(),
+  /** Gain towards the target loudness, dB (the player boosts or cuts by it). */
+  playbackGainDb: z.number(),
   /**
    * A short human reason: "calm · close to tracks you liked 0.71". Engineers and admins see the
    * mood probability too ("calm 0.82"); everyone else never receives a model or crowd probability.

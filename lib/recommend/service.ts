@@ -257,6 +257,7 @@ function present(ranked: RankedTrack[], pool: Pool, candidates: Candidate[], aud
         tempoBpm: m.tempoBpm,
         energy: energy.get(r.clipId) ?? null,
         audioUrl: m.hasAudio ? `/api/listen/clips/${r.clipId}/audio` : null,
+        playbackGainDb: m.playbackGainDb,
         why: withoutMoodScores(r.why, tags),
       };
     }
@@ -268,6 +269,7 @@ function present(ranked: RankedTrack[], pool: Pool, candidates: Candidate[], aud
       tempoBpm: m.tempoBpm,
       energy: energy.get(r.clipId) ?? null,
       audioUrl: m.hasAudio ? `/api/listen/clips/${r.clipId}/audio` : null,
+      playbackGainDb: m.playbackGainDb,
       score: r.score,
       why: r.why,
       components: r.components,

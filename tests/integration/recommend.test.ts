@@ -218,6 +218,23 @@ describe('GET /api/recommend/similar', () => {
     expect((await similarRoute.GET(request('GET', '/api/recommend/similar?clipId=00000000-0000-4000-8000-00000000abcd'), ctx({}))).status).toBe(404);
     expect((await similarRoute.GET(request('GET', '/api/recommend/similar?clipId=nope'), ctx({}))).status).toBe(400);
   });
+
+  it("carries each track's playback gain so /listen can normalise loudness (boost and cut)", async () => {
+    const probe = clips[10];
+    await t.handle.query(`update clips set playback_gain_db = case when artist like 'calm%' or artist = 'Solo Calm' then 7.5 else -4.25 end`);
+    try {
+      const res = await similarRoute.GET(request('GET', `/api/recommend/similar?clipId=${probe.id}&k=10`), ctx({}));
+      const body = await json<RecommendResponse>(res);
+      const artistOf = new Map(clips.map((c) => [c.id, c.artist]));
+      expect(body.results.length).toBe(10);
+      for (const r of body.results) {
+        const artist = artistOf.get(r.clipId)!;
+        expect(r.playbackGainDb).toBe(artist.startsWith('calm') || artist === 'Solo Calm' ? 7.5 : -4.25);
+      }
+    } finally {
+      await t.handle.query(`update clips set playback_gain_db = 0`);
+    }
+  });
 });
 
 describe('listener sessions', () => {
