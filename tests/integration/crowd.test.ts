@@ -358,7 +358,13 @@ describe('full EM job', () => {
     expect(good.reliability).toBeGreaterThan(0.8);
     expect(good.weight).toBe(1);
     expect(good.sensitivityByTag).toHaveLength(T);
-    expect(good.goldTotal).toBeGreaterThanOrEqual(0);
+    // Gold stats by hand: each of its votes on the 20 gold clips checks every tag of the taxonomy.
+    const goodGoldVotes = rows.filter((r) => r.user_id === workers[0].id && clipIds.indexOf(r.clip_id) < 20);
+    expect(goodGoldVotes.length).toBeGreaterThan(0);
+    expect(good.goldTotal).toBe(goodGoldVotes.length * T);
+    expect(good.goldCorrect).toBe(
+      goodGoldVotes.reduce((right, r) => right + TAGS.filter((tag) => r.tags.includes(tag) === truth[clipIds.indexOf(r.clip_id)].has(tag)).length, 0),
+    );
 
     // Agreement per tag + overall for this run; the run itself is the incremental prior.
     const stats = await t.handle.db.select().from(agreementStats);
@@ -375,8 +381,11 @@ describe('full EM job', () => {
     const again = await runFullAggregation(t.handle.db, { trigger: 'manual', force: true });
     expect(again.paused).not.toContain(reviewed);
     expect((await t.handle.db.select().from(users).where(eq(users.id, reviewed)))[0].status).toBe('active');
-    // A scheduled run with no new votes does nothing.
-    expect((await runFullAggregation(t.handle.db, { trigger: 'schedule' })).skipped).toBeDefined();
+    // A scheduled run with no new votes does nothing: it says why and records no fit.
+    const fitsBefore = (await t.handle.db.select().from(crowdFits)).length;
+    const idle = await runFullAggregation(t.handle.db, { trigger: 'schedule' });
+    expect(idle).toMatchObject({ skipped: 'no new votes since the last run', votes: 0, clipsWritten: 0, paused: [] });
+    expect(await t.handle.db.select().from(crowdFits)).toHaveLength(fitsBefore);
   });
 });
 
