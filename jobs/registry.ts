@@ -4,6 +4,7 @@ import { extractPendingJob } from './extract-pending';
 import { reapLeasesJob } from './reap-leases';
 import { applyRetentionJob } from './apply-retention';
 import { aggregateVotesJob } from './aggregate-votes';
+import { drainVotesJob } from './drain-votes';
 import { exportSnapshotJob } from './export-snapshot';
 import { retrainJob } from './retrain';
 import { rescoreJob } from './rescore';
@@ -18,6 +19,7 @@ export const ALL_JOBS = [
   extractFeaturesJob,
   extractPendingJob,
   aggregateVotesJob,
+  drainVotesJob,
   exportSnapshotJob,
   retrainJob,
   rescoreJob,
@@ -33,6 +35,8 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
   { job: extractPendingJob as JobDefinition<unknown>, cron: '* * * * *', data: { limit: 64 } },
   // Full crowd EM; skipped when no vote arrived since the last run (new votes also trigger it).
   { job: aggregateVotesJob as JobDefinition<unknown>, cron: '*/10 * * * *', data: { trigger: 'schedule' } },
+  // The vote drain chains itself every second (jobs/drain-votes.ts); this only restarts a broken chain.
+  { job: drainVotesJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
   // Retrain after N new labels or on the configured interval; cold-start priorities before any model.
   { job: retrainCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
   // Listener feedback older than settings.feedbackRetentionDays (privacy).

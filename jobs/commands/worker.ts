@@ -11,6 +11,9 @@ export const workerCommand: Command = {
     const engine = await startJobEngine(handle, ALL_JOBS);
     await engine.work();
     for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
+    // The first link of the vote-drain chain now, not at the next minute's schedule.
+    const { drainVotesJob } = await import('../drain-votes');
+    await engine.enqueue(drainVotesJob, { windowSeconds: 8 });
     io.stderr.write(`chorus worker: running ${ALL_JOBS.map((j) => j.name).join(', ')} on the ${handle.mode} database\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

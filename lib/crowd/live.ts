@@ -1,11 +1,16 @@
 /**
  * Pure helpers the database-facing crowd code (service, full aggregation, import) shares:
- * a streaming multi-label encoder, gold answers as per-tag checks, and targeted yes/no
- * answers folded into a clip's posterior. No SQL here; see ./service.ts and ./full-aggregation.ts.
+ * a streaming multi-label encoder, gold answers as per-tag checks, targeted yes/no answers
+ * folded into a clip's posterior, and one clip's live update from its answers. No SQL here; see
+ * ./drain.ts and ./full-aggregation.ts.
  */
-import type { BinaryRelevanceModel, EncodedMultiLabelVotes, TagGold } from './binary-relevance';
-import { DEFAULT_BINARY_RELEVANCE_SETTINGS } from './binary-relevance';
+import type { BinaryRelevanceModel, ClipVote, EncodedMultiLabelVotes, TagGold } from './binary-relevance';
+import { DEFAULT_BINARY_RELEVANCE_SETTINGS, updateClipPosterior } from './binary-relevance';
+import { clipAgreement } from './agreement';
+import { decideClipState, supportedLabels, type ClipState } from './clip-state';
 import { logit, safeLog, sigmoid } from './numeric';
+import { clipStateSettings, overlapTargetAfter } from './policy';
+import type { ProjectSettings } from '@/lib/settings/schemas';
 import { dict } from '@/lib/util/dict';
 
 /**
@@ -199,4 +204,76 @@ export function applyTargetedAnswers(
     touched.add(t);
   }
   return posteriors.map((p, t) => (touched.has(t) ? sigmoid(logOdds[t]) : p));
+}
+
+/** One stored answer on a clip as the live update reads it. */
+export interface LiveAnswer {
+  readonly worker: string;
+  readonly kind: 'vote' | 'targeted';
+  readonly tags: readonly string[];
+  readonly questionTag: string | null;
+  readonly answer: boolean | null;
+}
+
+export interface ClipUpdate {
+  readonly tags: { tag: string; posterior: number; label: boolean; yes: number; no: number }[];
+  readonly state: ClipState;
+  /** Answers counted (full votes and targeted answers). */
+  readonly answers: number;
+  /**
+   * The overlap an open clip now asks for (answers + votes wanted, at most maxVotes); the caller
+   * keeps the larger of this and the stored target, since leases already out hold their slots.
+   * Null when the clip left the crowd queue (consensus or disputed).
+   */
+  readonly overlapTarget: number | null;
+}
+
+/**
+ * One clip's live update (the E-step for one clip under the current worker reliabilities): its
+ * per-tag posteriors from all its answers — full votes through {@link updateClipPosterior},
+ * targeted answers through {@link applyTargetedAnswers}, gold-fixed tags clamped — the labels
+ * votes support, and the state and overlap {@link decideClipState} gives them. A function of
+ * the set of answers, so applying it again after more answers (or twice) is safe.
+ * Votes' tags outside the taxonomy are ignored. O(answers · T).
+ */
+export function clipUpdateFor(
+  answers: readonly LiveAnswer[],
+  model: BinaryRelevanceModel,
+  weights: ReadonlyMap<string, number>,
+  gold: TagGold | undefined,
+  settings: ProjectSettings,
+): ClipUpdate {
+  const tags = model.tags;
+  const known = new Set(tags);
+  const full: ClipVote[] = [];
+  const targeted: TargetedAnswer[] = [];
+  for (const a of answers) {
+    const weight = weights.get(a.worker) ?? 1;
+    if (a.kind === 'vote') full.push({ worker: a.worker, tags: a.tags.filter((t) => known.has(t)), weight });
+    else if (a.questionTag && known.has(a.questionTag) && a.answer !== null) {
+      targeted.push({ worker: a.worker, tag: a.questionTag, answer: a.answer, weight });
+    }
+  }
+  const posteriors = applyTargetedAnswers(updateClipPosterior(full, model, gold), targeted, model, gold);
+  const yesVotes = tags.map(
+    (tag) => full.filter((v) => v.tags.includes(tag)).length + targeted.filter((a) => a.tag === tag && a.answer).length,
+  );
+  const noVotes = tags.map(
+    (tag) => full.filter((v) => !v.tags.includes(tag)).length + targeted.filter((a) => a.tag === tag && !a.answer).length,
+  );
+  const fixed = tags.map((tag) => Boolean(gold && Object.hasOwn(gold, tag)));
+  const labels = supportedLabels(posteriors, yesVotes, fixed);
+  const count = full.length + targeted.length;
+  const decision = decideClipState(posteriors, count, clipStateSettings(settings), {
+    agreement: clipAgreement(full, tags, model.prevalence),
+    yesVotes,
+    fixed,
+    tags,
+  });
+  return {
+    tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], yes: yesVotes[t], no: noVotes[t] })),
+    state: decision.state,
+    answers: count,
+    overlapTarget: decision.state === 'open' ? overlapTargetAfter(decision, count, 0, settings) : null,
+  };
 }

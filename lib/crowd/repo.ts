@@ -25,23 +25,6 @@ export async function votesForClip(db: DbOrTx, clipId: string) {
     .where(and(eq(votes.clipId, clipId), eq(votes.kind, 'vote')));
 }
 
-export interface ClipAnswerRow {
-  userId: string;
-  kind: 'vote' | 'targeted';
-  tags: string[];
-  questionTag: string | null;
-  answer: boolean | null;
-}
-
-/** Votes and targeted yes/no answers on one clip under one taxonomy version. O(answers on the clip). */
-export async function answersForClip(db: DbOrTx, clipId: string, taxonomyVersion: number): Promise<ClipAnswerRow[]> {
-  const rows = await db
-    .select({ userId: votes.userId, kind: votes.kind, tags: votes.tags, questionTag: votes.questionTag, answer: votes.answer })
-    .from(votes)
-    .where(and(eq(votes.clipId, clipId), eq(votes.taxonomyVersion, taxonomyVersion), inArray(votes.kind, ['vote', 'targeted'])));
-  return rows as ClipAnswerRow[];
-}
-
 export interface AggregateRow {
   clipId: string;
   tag: string;
@@ -70,36 +53,6 @@ export async function upsertAggregates(db: DbOrTx, rows: AggregateRow[]): Promis
         updatedAt: sql`excluded.updated_at`,
       },
     });
-}
-
-/** The clip row the incremental update needs, locked so concurrent answers on one clip recompute in turn. */
-export async function lockClipForUpdate(db: DbOrTx, clipId: string) {
-  const [row] = await execRows<{ id: string; label_state: LabelState; overlap_target: number; vote_count: number }>(
-    db,
-    // FOR NO KEY UPDATE: a plain FOR UPDATE would conflict with the KEY SHARE locks that concurrent
-    // vote inserts take on the clip (foreign key) and deadlock two votes on one clip.
-    sql`select id, label_state, overlap_target, vote_count from clips where id = ${clipId} for no key update`,
-  );
-  return row;
-}
-
-export async function setClipState(db: DbOrTx, clipId: string, state: LabelState, overlapTarget: number): Promise<void> {
-  await execRows(
-    db,
-    sql`update clips set
-          state_changed_at = case when label_state <> ${state} then now() else state_changed_at end,
-          label_state = ${state},
-          overlap_target = ${overlapTarget}
-        where id = ${clipId} and label_state <> 'expert_resolved'`,
-  );
-}
-
-export async function goldAnswerFor(db: DbOrTx, clipId: string) {
-  const [row] = await db
-    .select({ tags: goldAnswers.tags, tolerated: goldAnswers.tolerated })
-    .from(goldAnswers)
-    .where(eq(goldAnswers.clipId, clipId));
-  return row;
 }
 
 export async function allGoldAnswers(db: DbOrTx) {
@@ -164,6 +117,109 @@ export async function emJobPending(db: DbOrTx, jobName: string): Promise<boolean
 export async function databaseNow(db: DbOrTx): Promise<Date> {
   const [row] = await execRows<{ now: string | Date }>(db, sql`select now() as now`);
   return new Date(row.now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batched aggregator (./drain.ts): pending votes in, clip updates out
+
+/** Drains never overlap: a second one waits for the first to commit (a transaction-scoped lock). */
+export async function lockDrain(tx: DbOrTx): Promise<void> {
+  await execRows(tx, sql`select pg_advisory_xact_lock(hashtext('chorus.drain-votes'))`);
+}
+
+/**
+ * The oldest `limit` pending answers, in arrival order. No row lock: drains are serialised by
+ * {@link lockDrain}, and the vote request never touches a vote row after inserting it. The partial
+ * index `votes_pending_idx` holds only pending rows, so this reads `limit` index entries.
+ */
+export async function claimPendingVotes(tx: DbOrTx, limit: number): Promise<{ id: string; clip_id: string }[]> {
+  return execRows(
+    tx,
+    sql`select id, clip_id from votes where aggregated_at is null
+        order by created_at, id limit ${limit}::int`,
+  );
+}
+
+export interface DrainClipRow {
+  id: string;
+  label_state: LabelState;
+  gold_tags: string[] | null;
+  gold_tolerated: string[] | null;
+  answers: { u: string; k: 'vote' | 'targeted'; t: string[]; q: string | null; a: boolean | null }[];
+}
+
+/** Some clips with their gold answer and every answer under one taxonomy version, in one round trip. */
+export async function clipsWithAnswersFor(db: DbOrTx, clipIds: string[], taxonomyVersion: number): Promise<DrainClipRow[]> {
+  return execRows<DrainClipRow>(
+    db,
+    sql`select c.id, c.label_state, g.tags as gold_tags, g.tolerated as gold_tolerated,
+               coalesce((select json_agg(json_build_object('u', v.user_id, 'k', v.kind, 't', v.tags, 'q', v.question_tag, 'a', v.answer)
+                                         order by v.created_at, v.id)
+                         from votes v
+                         where v.clip_id = c.id and v.taxonomy_version = ${taxonomyVersion}::int and v.kind in ('vote', 'targeted')),
+                        '[]'::json) as answers
+        from clips c left join gold_answers g on g.clip_id = c.id
+        where c.id in (select jsonb_array_elements_text(${JSON.stringify(clipIds)}::jsonb)::uuid)`,
+  );
+}
+
+export interface DrainedClip {
+  clipId: string;
+  state: LabelState;
+  /** Raise the overlap target to at least this (null: keep it). */
+  overlapTarget: number | null;
+  tags: { tag: string; posterior: number; label: boolean; yes: number; no: number }[];
+}
+
+/**
+ * Posteriors, states and overlap targets of many clips in one statement. Clip rows are locked
+ * in id order first (no deadlock against another multi-clip writer that does the same), and
+ * re-checked under the lock: an expert-resolved clip is never written. The target is only ever
+ * raised — leases already out hold their slots. Returns how many clips were written.
+ */
+export async function writeDrainedClips(tx: DbOrTx, rows: DrainedClip[], method: string): Promise<number> {
+  if (rows.length === 0) return 0;
+  const clipsJson = JSON.stringify(rows.map((r) => ({ id: r.clipId, state: r.state, target: r.overlapTarget })));
+  const aggJson = JSON.stringify(
+    rows.flatMap((r) =>
+      r.tags.map((t) => ({ clip_id: r.clipId, tag: t.tag, posterior: t.posterior, label: t.label, yes: t.yes, no: t.no })),
+    ),
+  );
+  const [row] = await execRows<{ n: number }>(
+    tx,
+    sql`with x as (
+          select * from jsonb_to_recordset(${clipsJson}::jsonb) as x(id uuid, state text, target int)
+        ), locked as (
+          select c.id from clips c where c.id in (select id from x) and c.label_state <> 'expert_resolved'
+          order by c.id for no key update
+        ), agg as (
+          insert into aggregates (clip_id, tag, posterior, label, confidence, yes_votes, no_votes, method, updated_at)
+          select a.clip_id, a.tag, a.posterior, a.label, greatest(a.posterior, 1 - a.posterior), a.yes, a.no, ${method}, now()
+          from jsonb_to_recordset(${aggJson}::jsonb) as a(clip_id uuid, tag text, posterior double precision, label boolean, yes int, no int)
+          where a.clip_id in (select id from locked)
+          on conflict (clip_id, tag) do update set
+            posterior = excluded.posterior, label = excluded.label, confidence = excluded.confidence,
+            yes_votes = excluded.yes_votes, no_votes = excluded.no_votes, method = excluded.method, updated_at = excluded.updated_at
+        ), st as (
+          update clips c set
+            state_changed_at = case when c.label_state <> x.state then now() else c.state_changed_at end,
+            label_state = x.state,
+            overlap_target = greatest(c.overlap_target, coalesce(x.target, c.overlap_target))
+          from x where c.id = x.id and c.id in (select id from locked)
+          returning c.id
+        )
+        select count(*)::int as n from st`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Marks claimed answers applied. */
+export async function markVotesAggregated(tx: DbOrTx, voteIds: string[]): Promise<void> {
+  if (voteIds.length === 0) return;
+  await execRows(
+    tx,
+    sql`update votes set aggregated_at = now() where id in (select jsonb_array_elements_text(${JSON.stringify(voteIds)}::jsonb)::uuid)`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,7 +386,15 @@ export async function writeClipResults(db: DbOrTx, results: ClipResult[], method
     );
     const aggJson = JSON.stringify(
       chunk.flatMap((r) =>
-        r.tags.map((t) => ({ clip_id: r.clipId, seen: r.seenVotes, tag: t.tag, posterior: t.posterior, label: t.label, yes: t.yes, no: t.no })),
+        r.tags.map((t) => ({
+          clip_id: r.clipId,
+          seen: r.seenVotes,
+          tag: t.tag,
+          posterior: t.posterior,
+          label: t.label,
+          yes: t.yes,
+          no: t.no,
+        })),
       ),
     );
     await execRows(

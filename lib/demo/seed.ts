@@ -9,6 +9,7 @@ import { countClips, findClipBySha, insertClip } from '@/lib/catalog/repo';
 import { releaseLease } from '@/lib/queue/repo';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { runFullAggregation } from '@/lib/crowd/full-aggregation';
+import { drainVotes } from '@/lib/crowd/drain';
 import { DEFAULT_CROWD, neighboursOf, plantCrowd, simulateAnswer, type CrowdWorker, type CrowdWorkerSpec } from '@/lib/crowd/simulate';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { audioKey, type AudioStore } from '@/lib/storage';
@@ -216,9 +217,13 @@ export async function simulateVotes(db: Db, seed: number, options: SimulationOpt
       }
       if (runEm && ++sinceEm >= settings.emEveryVotes) {
         sinceEm = 0;
+        await drainVotes(db);
         await runFullAggregation(db, { trigger: 'votes' });
       }
     }
+    // The batched aggregator's drain once a round, as the worker's would a second later: a round's
+    // answers are cast without seeing each other's effect on the queue, as in the app.
+    await drainVotes(db);
     if (!progressed) break;
   }
   if (runEm && sinceEm > 0) await runFullAggregation(db, { trigger: 'votes' });

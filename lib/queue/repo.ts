@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
-import { clips, leases, votes } from '@/db/schema';
+import { clips, leases } from '@/db/schema';
 import { AppError } from '@/lib/http/errors';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
@@ -71,7 +71,11 @@ export async function leaseNextClip(db: Db, opts: LeaseOptions): Promise<LeaseRo
  * started, the model pinpoints what is missing). The most uncertain such tag this contributor
  * has not answered yet for the clip; null when the rule does not apply.
  */
-export async function pickQuestionTag(tx: DbOrTx, clipId: string, opts: Pick<LeaseOptions, 'userId' | 'settings' | 'questionTags'>): Promise<string | null> {
+export async function pickQuestionTag(
+  tx: DbOrTx,
+  clipId: string,
+  opts: Pick<LeaseOptions, 'userId' | 'settings' | 'questionTags'>,
+): Promise<string | null> {
   const [row] = await execRows<{ probs: number[]; tag_keys: string[]; vote_count: number; asked: string[] | null }>(
     tx,
     sql`select p.probs, m.tag_keys, c.vote_count,
@@ -101,9 +105,16 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * Records a vote (or skip / flag / targeted answer) against a lease, exactly once.
- * The lease row lock serialises concurrent submits; a replay with the same idempotency
- * key on the same lease returns the first result instead of an error.
+ * Records a vote (or skip / flag / targeted answer) against a lease, exactly once, in one short
+ * transaction of two statements: the lease row locked, then one statement that looks up the
+ * idempotency key and — when the key is new and the lease may take the answer — inserts the vote,
+ * completes the lease and moves the clip's counters. Nothing is aggregated here: the answer is
+ * stored pending (`aggregated_at` null) and the batched aggregator (lib/crowd/drain.ts) applies it
+ * to the clip's posterior, state and overlap within about a second.
+ *
+ * The lease row lock serialises concurrent submits; the key look-up runs after it (a statement of
+ * its own, so it sees a submit that committed while this one waited), and a replay with the same
+ * idempotency key on the same lease returns the first result instead of an error.
  *
  * Only crowd-queue leases take votes: an expert's review lease is settled through
  * /api/review/decisions, and a vote on it would count past the clip's overlap (409
@@ -112,13 +123,7 @@ export function isUniqueViolation(err: unknown): boolean {
  * than silently replaying the old vote — the votes table keeps one key per user, so the new
  * answer cannot be recorded under it.
  */
-export async function recordVote(
-  db: Db,
-  userId: string,
-  input: VoteInput,
-  taxonomy: Taxonomy,
-  afterVote?: (tx: DbOrTx, vote: typeof votes.$inferSelect, taxonomy: Taxonomy) => Promise<void>,
-): Promise<VoteResult> {
+export async function recordVote(db: Db, userId: string, input: VoteInput, taxonomy: Taxonomy): Promise<VoteResult> {
   return db.transaction(async (tx) => {
     const [lease] = await execRows<{
       id: string;
@@ -136,68 +141,106 @@ export async function recordVote(
     );
     if (!lease || lease.user_id !== userId) throw new AppError('NOT_FOUND', 'No such lease for you; ask for the next clip');
     if (lease.queue !== 'crowd') {
-      throw new AppError('WRONG_QUEUE', 'This is a review lease: settle the clip with a review decision (/api/review/decisions), not a vote');
+      throw new AppError(
+        'WRONG_QUEUE',
+        'This is a review lease: settle the clip with a review decision (/api/review/decisions), not a vote',
+      );
     }
-
-    const [previous] = await tx
-      .select()
-      .from(votes)
-      .where(and(eq(votes.userId, userId), eq(votes.idempotencyKey, input.idempotencyKey)))
-      .limit(1);
-    if (previous) {
-      if (previous.leaseId !== lease.id) {
+    // Checked before the write but reported only when the key is new: a replay wins over them.
+    const refusal = voteRefusal(lease, input, taxonomy);
+    const [row] = await execRows<{
+      src: 'new' | 'previous';
+      id: string;
+      lease_id: string | null;
+      clip_id: string;
+      kind: VoteKind;
+    }>(tx, insertVoteStatement(userId, input, taxonomy, lease, refusal === null));
+    if (row?.src === 'previous') {
+      if (row.lease_id !== lease.id) {
         throw new AppError(
           'IDEMPOTENCY_KEY_REUSED',
           'This idempotency key was already used for an answer on another lease; send a new key for each answer',
         );
       }
-      return { voteId: previous.id, clipId: previous.clipId, kind: previous.kind, replayed: true };
+      return { voteId: row.id, clipId: row.clip_id, kind: row.kind, replayed: true };
     }
-
-    if (lease.state === 'completed') throw new AppError('DUPLICATE', 'This clip already has your answer');
-    if (lease.state !== 'active' || lease.expired) {
-      throw new AppError('LEASE_EXPIRED', 'Your lease on this clip expired; it went back to the queue. Ask for the next clip.');
-    }
-    if (input.kind === 'vote') assertKnownTags(taxonomy, input.tags);
-    if (input.kind === 'targeted') {
-      if (!lease.question_tag) throw new AppError('BAD_REQUEST', 'This lease asked no yes/no question');
-    }
-
-    const [vote] = await tx
-      .insert(votes)
-      .values({
-        clipId: lease.clip_id,
-        userId,
-        leaseId: lease.id,
-        kind: input.kind,
-        taxonomyVersion: taxonomy.version,
-        tags: input.kind === 'vote' ? [...new Set(input.tags)] : [],
-        questionTag: input.kind === 'targeted' ? lease.question_tag : null,
-        answer: input.kind === 'targeted' ? input.answer : null,
-        flagReason: input.kind === 'flag' ? input.reason : null,
-        listenedMs: input.listenedMs,
-        idempotencyKey: input.idempotencyKey,
-      })
-      .returning();
-    await tx.update(leases).set({ state: 'completed' }).where(eq(leases.id, lease.id));
-    // Gold leases sit outside the overlap (no slot was taken, none to give back), but their votes
-    // still count. The lease's own flag, as for release and expiry: it says whether a slot was taken.
-    const isGold = lease.is_gold;
-    const countsAsVote = input.kind === 'vote';
-    if (countsAsVote || !isGold) {
-      await tx
-        .update(clips)
-        .set({
-          ...(countsAsVote ? { voteCount: sql`${clips.voteCount} + 1` } : {}),
-          // A vote keeps its slot; a skip, a flag or a targeted yes/no answer gives it back: a
-          // targeted answer adds evidence on one tag and does not stand in for a full vote.
-          ...(!isGold && !countsAsVote ? { assigned: sql`greatest(0, ${clips.assigned} - 1)` } : {}),
-        })
-        .where(eq(clips.id, lease.clip_id));
-    }
-    if (afterVote) await afterVote(tx, vote, taxonomy);
-    return { voteId: vote.id, clipId: vote.clipId, kind: vote.kind, replayed: false };
+    if (refusal) throw refusal;
+    if (!row) throw new Error(`recordVote: lease ${lease.id} took no answer and none was found under the key`);
+    return { voteId: row.id, clipId: row.clip_id, kind: row.kind, replayed: false };
   });
+}
+
+type VoteKind = VoteInput['kind'];
+
+interface LockedLease {
+  id: string;
+  clip_id: string;
+  state: string;
+  expired: boolean;
+  question_tag: string | null;
+  is_gold: boolean;
+}
+
+/** Why this lease cannot take this answer (null: it can). */
+function voteRefusal(lease: LockedLease, input: VoteInput, taxonomy: Taxonomy): AppError | null {
+  if (lease.state === 'completed') return new AppError('DUPLICATE', 'This clip already has your answer');
+  if (lease.state !== 'active' || lease.expired) {
+    return new AppError('LEASE_EXPIRED', 'Your lease on this clip expired; it went back to the queue. Ask for the next clip.');
+  }
+  if (input.kind === 'vote') {
+    try {
+      assertKnownTags(taxonomy, input.tags);
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+  }
+  if (input.kind === 'targeted' && !lease.question_tag) return new AppError('BAD_REQUEST', 'This lease asked no yes/no question');
+  return null;
+}
+
+/**
+ * One statement: the answer already stored under this idempotency key (`previous`), or — when
+ * there is none and `mayInsert` — the new vote (`new`), with the lease completed and the clip's
+ * counters moved in the same statement.
+ */
+function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonomy, lease: LockedLease, mayInsert: boolean) {
+  const tags = input.kind === 'vote' ? [...new Set(input.tags)] : [];
+  // Gold leases sit outside the overlap (no slot was taken, none to give back), but their votes
+  // still count. The lease's own flag, as for release and expiry: it says whether a slot was taken.
+  const countsAsVote = input.kind === 'vote';
+  const counters = [
+    ...(countsAsVote ? [sql`vote_count = vote_count + 1`] : []),
+    // A vote keeps its slot; a skip, a flag or a targeted yes/no answer gives it back: a
+    // targeted answer adds evidence on one tag and does not stand in for a full vote.
+    ...(!lease.is_gold && !countsAsVote ? [sql`assigned = greatest(0, assigned - 1)`] : []),
+  ];
+  // Only answers that move a posterior wait for the aggregator; a skip or a flag has nothing to apply.
+  const pending = input.kind === 'vote' || input.kind === 'targeted';
+  return sql`with previous as (
+      select id, lease_id, clip_id, kind from votes where user_id = ${userId} and idempotency_key = ${input.idempotencyKey} limit 1
+    ), ins as (
+      insert into votes (clip_id, user_id, lease_id, kind, taxonomy_version, tags, question_tag, answer, flag_reason, listened_ms,
+                         idempotency_key, aggregated_at)
+      select ${lease.clip_id}::uuid, ${userId}::uuid, ${lease.id}::uuid, ${input.kind}, ${taxonomy.version}::int,
+             array(select t from jsonb_array_elements_text(${JSON.stringify(tags)}::jsonb) with ordinality as x(t, i) order by i),
+             ${input.kind === 'targeted' ? lease.question_tag : null}, ${input.kind === 'targeted' ? input.answer : null}::boolean,
+             ${input.kind === 'flag' ? input.reason : null}, ${input.listenedMs ?? null}::int, ${input.idempotencyKey},
+             ${pending ? sql`null` : sql`now()`}
+      where ${mayInsert ? sql`true` : sql`false`} and not exists (select 1 from previous)
+      returning id, lease_id, clip_id, kind
+    ), completed as (
+      update leases set state = 'completed' where id = ${lease.id}::uuid and exists (select 1 from ins)
+    )${
+      counters.length > 0
+        ? sql`, counted as (
+      update clips set ${sql.join(counters, sql`, `)} where id = ${lease.clip_id}::uuid and exists (select 1 from ins)
+    )`
+        : sql``
+    }
+    select 'new' as src, id, lease_id, clip_id, kind from ins
+    union all
+    select 'previous' as src, id, lease_id, clip_id, kind from previous`;
 }
 
 /** Releases a lease the contributor gives up without answering (e.g. closing the tab). */
@@ -209,7 +252,10 @@ export async function releaseLease(db: Db, userId: string, leaseId: string): Pro
       .where(and(eq(leases.id, leaseId), eq(leases.userId, userId), eq(leases.state, 'active')))
       .returning({ clipId: leases.clipId, isGold: leases.isGold, queue: leases.queue });
     if (row && !row.isGold && row.queue === 'crowd') {
-      await tx.update(clips).set({ assigned: sql`greatest(0, ${clips.assigned} - 1)` }).where(eq(clips.id, row.clipId));
+      await tx
+        .update(clips)
+        .set({ assigned: sql`greatest(0, ${clips.assigned} - 1)` })
+        .where(eq(clips.id, row.clipId));
     }
   });
 }

@@ -6,7 +6,6 @@ import { pickNextClip } from './pick';
 import { answersSoFar, noteAnswer } from './contributor-cache';
 import { playableClip } from '@/lib/catalog/schemas';
 import type { QueueItem, VoteInput, VoteResult } from './schemas';
-import { onVoteRecorded } from '@/lib/crowd/service';
 import { metrics } from '@/lib/observability/metrics';
 
 /**
@@ -41,9 +40,13 @@ export async function nextClipFor(
   };
 }
 
+/**
+ * Stores an answer (one short transaction, see `recordVote`). Its clip's posterior, state and
+ * overlap follow at the next drain of the batched aggregator (lib/crowd/drain.ts), about a second later.
+ */
 export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
-  const result = await recordVote(db, userId, input, taxonomy, onVoteRecorded);
+  const result = await recordVote(db, userId, input, taxonomy);
   if (!result.replayed) {
     metrics().votes.inc({ kind: result.kind });
     noteAnswer(userId, result.kind);

@@ -15,6 +15,7 @@ import {
 import { execRows } from '@/db/client';
 import { insertClip } from '@/lib/catalog/repo';
 import { runFullAggregation } from '@/lib/crowd/full-aggregation';
+import { drainVotes } from '@/lib/crowd/drain';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { insertFit } from '@/lib/crowd/repo';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
@@ -62,8 +63,8 @@ async function contributor(name = `c-${randomBytes(4).toString('hex')}`): Promis
   return row.id;
 }
 
-/** Leases a given clip for a user and votes through the real vote path (incremental update included). */
-async function voteOn(userId: string, clipId: string, tags: string[], listenedMs = 20_000) {
+/** Leases a given clip for a user and votes through the real vote path; the aggregator has not run yet. */
+async function castVote(userId: string, clipId: string, tags: string[], listenedMs = 20_000) {
   const [lease] = await t.handle.db
     .insert(leases)
     .values({ clipId, userId, queue: 'crowd', expiresAt: new Date(Date.now() + 300_000) })
@@ -73,6 +74,13 @@ async function voteOn(userId: string, clipId: string, tags: string[], listenedMs
     .set({ assigned: sql`${clips.assigned} + 1` })
     .where(eq(clips.id, clipId));
   return submitVote(t.handle.db, userId, { kind: 'vote', leaseId: lease.id, tags, idempotencyKey: `k-${lease.id}`, listenedMs });
+}
+
+/** {@link castVote}, then a drain of the batched aggregator, as the worker runs it a second later. */
+async function voteOn(userId: string, clipId: string, tags: string[], listenedMs = 20_000) {
+  const result = await castVote(userId, clipId, tags, listenedMs);
+  await drainVotes(t.handle.db);
+  return result;
 }
 
 async function posteriorsOf(clipId: string): Promise<Record<string, number>> {
@@ -115,7 +123,7 @@ async function plantModel(workers: { id: string; rate: number }[], prevalence = 
 
 const never = () => 1;
 
-describe('incremental update on each vote', () => {
+describe('incremental update at the drain after each vote', () => {
   beforeEach(async () => {
     await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 7, consensusThreshold: 0.9 });
   });
@@ -204,6 +212,7 @@ describe('incremental update on each vote', () => {
       .values({ clipId, userId: asked, queue: 'crowd', questionTag: 'calm', expiresAt: new Date(Date.now() + 300_000) })
       .returning();
     await submitVote(t.handle.db, asked, { kind: 'targeted', leaseId: lease.id, answer: false, idempotencyKey: `q-${lease.id}` });
+    await drainVotes(t.handle.db);
     const after = await posteriorsOf(clipId);
     expect(after.calm).toBeLessThan(before.calm);
     expect(after.dreamy).toBeCloseTo(before.dreamy, 6);
@@ -227,18 +236,16 @@ describe('incremental update on each vote', () => {
     expect(g.uplifting).toBeLessThan(1);
 
     await t.handle.db.update(clips).set({ labelState: 'expert_resolved' }).where(eq(clips.id, resolved));
-    await t.handle.db
-      .insert(aggregates)
-      .values(
-        TAGS.map((tag) => ({
-          clipId: resolved,
-          tag,
-          posterior: tag === 'dark' ? 1 : 0,
-          label: tag === 'dark',
-          confidence: 1,
-          method: 'expert',
-        })),
-      );
+    await t.handle.db.insert(aggregates).values(
+      TAGS.map((tag) => ({
+        clipId: resolved,
+        tag,
+        posterior: tag === 'dark' ? 1 : 0,
+        label: tag === 'dark',
+        confidence: 1,
+        method: 'expert',
+      })),
+    );
     await voteOn(await contributor(), resolved, ['happy']);
     const r = await posteriorsOf(resolved);
     expect(r.dark).toBe(1);
@@ -363,7 +370,10 @@ describe('full EM job', () => {
     expect(goodGoldVotes.length).toBeGreaterThan(0);
     expect(good.goldTotal).toBe(goodGoldVotes.length * T);
     expect(good.goldCorrect).toBe(
-      goodGoldVotes.reduce((right, r) => right + TAGS.filter((tag) => r.tags.includes(tag) === truth[clipIds.indexOf(r.clip_id)].has(tag)).length, 0),
+      goodGoldVotes.reduce(
+        (right, r) => right + TAGS.filter((tag) => r.tags.includes(tag) === truth[clipIds.indexOf(r.clip_id)].has(tag)).length,
+        0,
+      ),
     );
 
     // Agreement per tag + overall for this run; the run itself is the incremental prior.
@@ -390,27 +400,41 @@ describe('full EM job', () => {
 });
 
 describe('EM trigger after new votes', () => {
-  it('the vote path queues one full EM run once emEveryVotes votes arrived, and the job runs it', async () => {
+  it('the vote drain queues one full EM run once emEveryVotes votes arrived, and the job runs it', async () => {
     const { startJobEngine, stopJobEngine } = await import('@/lib/jobs/runtime');
     const { aggregateVotesJob } = await import('@/jobs/aggregate-votes');
+    const { drainVotesJob } = await import('@/jobs/drain-votes');
     const { jobRuns } = await import('@/db/schema');
     await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 7, emEveryVotes: 3 });
     const ids = await reset(2);
-    const engine = await startJobEngine(t.handle, [aggregateVotesJob as never]);
+    const engine = await startJobEngine(t.handle, [aggregateVotesJob as never, drainVotesJob as never]);
+    const waitFor = async <T>(read: () => Promise<T>, done: (x: T) => boolean): Promise<T> => {
+      const deadline = Date.now() + 20_000;
+      let value = await read();
+      while (!done(value) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        value = await read();
+      }
+      return value;
+    };
+    const pending = async () =>
+      Number(
+        (await execRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from votes where aggregated_at is null`))[0].n,
+      );
     try {
       await engine.work();
+      // One drain per job, chained: the test stops the engine without waiting out a window.
+      await engine.enqueue(drainVotesJob, { windowSeconds: 0 });
       const voters = [await contributor(), await contributor(), await contributor()];
-      await voteOn(voters[0], ids[0], ['happy']);
-      await voteOn(voters[1], ids[0], ['happy']);
+      await castVote(voters[0], ids[0], ['happy']);
+      await castVote(voters[1], ids[0], ['happy']);
+      expect(await waitFor(pending, (n) => n === 0)).toBe(0);
       expect(await t.handle.db.select().from(jobRuns).where(eq(jobRuns.name, 'aggregate-votes'))).toHaveLength(0);
-      await voteOn(voters[2], ids[1], ['sad']);
-      const deadline = Date.now() + 20_000;
-      let fits: (typeof crowdFits.$inferSelect)[] = [];
-      while (Date.now() < deadline) {
-        fits = await t.handle.db.select().from(crowdFits).where(eq(crowdFits.trigger, 'votes'));
-        if (fits.length > 0) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await castVote(voters[2], ids[1], ['sad']);
+      const fits = await waitFor(
+        () => t.handle.db.select().from(crowdFits).where(eq(crowdFits.trigger, 'votes')),
+        (rows) => rows.length > 0,
+      );
       expect(fits).toHaveLength(1);
       expect(fits[0].votes).toBe(3);
       const runs = await t.handle.db.select().from(jobRuns).where(eq(jobRuns.name, 'aggregate-votes'));
