@@ -30,7 +30,9 @@ export const goldCommand: Command = {
       const handle = await getDbHandle();
       try {
         const result = await importGoldCsv(handle.db, null, text);
-        io.stderr.write(`gold: ${result.written} clip${result.written === 1 ? '' : 's'} made gold or changed, ${result.unchanged} already so\n`);
+        io.stderr.write(
+          `gold: ${result.written} clip${result.written === 1 ? '' : 's'} made gold or changed, ${result.unchanged} already so\n`,
+        );
         io.stdout.write(JSON.stringify(result) + '\n');
         return 0;
       } catch (err) {

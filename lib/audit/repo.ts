@@ -94,7 +94,9 @@ export async function* streamAudit(db: DbOrTx, q: AuditFilter, batch = 1000): As
   let before: number | undefined;
   for (;;) {
     const keyset = before !== undefined ? sql`and a.id < ${before}` : sql``;
-    const rows = (await execRows<RawAuditRow>(db, sql`${SELECT} where ${where} ${keyset} order by a.id desc limit ${batch}`)).map(toRow);
+    const rows = (await execRows<RawAuditRow>(db, sql`${SELECT} where ${where} ${keyset} order by a.id desc limit ${batch}`)).map(
+      toRow,
+    );
     if (rows.length === 0) return;
     yield rows;
     before = rows[rows.length - 1].id;
@@ -103,7 +105,9 @@ export async function* streamAudit(db: DbOrTx, q: AuditFilter, batch = 1000): As
 }
 
 /** The filter choices: every action written so far, and every actor who wrote a row. */
-export async function auditFilterChoices(db: DbOrTx): Promise<{ actions: string[]; actors: { id: string; name: string; email: string }[] }> {
+export async function auditFilterChoices(
+  db: DbOrTx,
+): Promise<{ actions: string[]; actors: { id: string; name: string; email: string }[] }> {
   const [actions, actors] = await Promise.all([
     execRows<{ action: string }>(db, sql`select distinct action from audit_log order by action`),
     execRows<{ id: string; name: string; email: string }>(

@@ -6,7 +6,10 @@ import { z } from 'zod';
  */
 const blankIsAbsent = (v: unknown) => (v === '' || v === null ? undefined : v);
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DaySchema = z.string().regex(DAY, 'a day as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a calendar day');
+const DaySchema = z
+  .string()
+  .regex(DAY, 'a day as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a calendar day');
 
 export const AUDIT_SYSTEM_ACTOR = 'system';
 

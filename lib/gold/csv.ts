@@ -31,7 +31,13 @@ const splitTags = (cell: string | undefined) =>
 export function parseGoldCsv(text: string): { rows: GoldCsvRow[]; problems: string[] } {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
   } catch (err) {
     return { rows: [], problems: [`unreadable CSV: ${(err as Error).message}`] };
   }
@@ -74,5 +80,7 @@ export function parseGoldCsv(text: string): { rows: GoldCsvRow[]; problems: stri
 
 /** The export: header plus one row per gold clip, CRLF-terminated (RFC 4180). */
 export function formatGoldCsv(rows: readonly { clip: string; tags: readonly string[]; tolerated: readonly string[] }[]): string {
-  return csvLine(['clip', 'tags', 'tolerated']) + rows.map((r) => csvLine([r.clip, r.tags.join('|'), r.tolerated.join('|')])).join('');
+  return (
+    csvLine(['clip', 'tags', 'tolerated']) + rows.map((r) => csvLine([r.clip, r.tags.join('|'), r.tolerated.join('|')])).join('')
+  );
 }

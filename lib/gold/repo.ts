@@ -22,7 +22,12 @@ end`);
 
 export async function getGold(db: DbOrTx, clipId: string): Promise<GoldAnswer | undefined> {
   const [row] = await db
-    .select({ clipId: goldAnswers.clipId, taxonomyVersion: goldAnswers.taxonomyVersion, tags: goldAnswers.tags, tolerated: goldAnswers.tolerated })
+    .select({
+      clipId: goldAnswers.clipId,
+      taxonomyVersion: goldAnswers.taxonomyVersion,
+      tags: goldAnswers.tags,
+      tolerated: goldAnswers.tolerated,
+    })
     .from(goldAnswers)
     .where(eq(goldAnswers.clipId, clipId));
   return row;
@@ -35,7 +40,13 @@ export async function upsertGold(db: DbOrTx, gold: GoldAnswer, createdBy: string
     .values({ ...gold, createdBy })
     .onConflictDoUpdate({
       target: goldAnswers.clipId,
-      set: { taxonomyVersion: gold.taxonomyVersion, tags: gold.tags, tolerated: gold.tolerated, createdBy, createdAt: sql`now()` },
+      set: {
+        taxonomyVersion: gold.taxonomyVersion,
+        tags: gold.tags,
+        tolerated: gold.tolerated,
+        createdBy,
+        createdAt: sql`now()`,
+      },
     });
 }
 
@@ -76,7 +87,10 @@ export async function allGoldForExport(db: DbOrTx): Promise<{ sha256: string; ta
 }
 
 /** A page of gold clips, newest first, each with how often it was served and answered right. O(gold clips + their answers). */
-export async function listGoldClips(db: DbOrTx, page: { limit: number; offset: number }): Promise<{ gold: GoldClipView[]; total: number }> {
+export async function listGoldClips(
+  db: DbOrTx,
+  page: { limit: number; offset: number },
+): Promise<{ gold: GoldClipView[]; total: number }> {
   const rows = await execRows<{
     clip_id: string;
     taxonomy_version: number;
@@ -161,7 +175,13 @@ export async function goldAccuracyByContributor(db: DbOrTx, limit: number): Prom
         order by (count(*) filter (where m.ok))::float / count(m.ok), count(m.ok) desc, u.id
         limit ${limit}`,
   );
-  return rows.map((r) => ({ userId: r.user_id, name: r.name, answered: r.answered, correct: r.correct, accuracy: r.correct / r.answered }));
+  return rows.map((r) => ({
+    userId: r.user_id,
+    name: r.name,
+    answered: r.answered,
+    correct: r.correct,
+    accuracy: r.correct / r.answered,
+  }));
 }
 
 /**
@@ -169,8 +189,14 @@ export async function goldAccuracyByContributor(db: DbOrTx, limit: number): Prom
  * was made under `version` and names at least one mood (the gold answer it would become).
  * `clipIds` narrows the list to those clips.
  */
-export async function listPromotable(db: DbOrTx, version: number, options: { limit: number; clipIds?: readonly string[] }): Promise<PromotableClip[]> {
-  const only = options.clipIds ? sql`and c.id::text in (select jsonb_array_elements_text(${JSON.stringify(options.clipIds)}::jsonb))` : sql``;
+export async function listPromotable(
+  db: DbOrTx,
+  version: number,
+  options: { limit: number; clipIds?: readonly string[] },
+): Promise<PromotableClip[]> {
+  const only = options.clipIds
+    ? sql`and c.id::text in (select jsonb_array_elements_text(${JSON.stringify(options.clipIds)}::jsonb))`
+    : sql``;
   const rows = await execRows<{ clip_id: string; title: string; artist: string; tags: string[]; decided_at: Date | string }>(
     db,
     sql`select c.id as clip_id, c.title, c.artist, d.tags, d.created_at as decided_at
@@ -186,5 +212,11 @@ export async function listPromotable(db: DbOrTx, version: number, options: { lim
         order by d.created_at desc, c.id
         limit ${options.limit}`,
   );
-  return rows.map((r) => ({ clipId: r.clip_id, title: r.title, artist: r.artist, tags: r.tags, decidedAt: new Date(r.decided_at).toISOString() }));
+  return rows.map((r) => ({
+    clipId: r.clip_id,
+    title: r.title,
+    artist: r.artist,
+    tags: r.tags,
+    decidedAt: new Date(r.decided_at).toISOString(),
+  }));
 }

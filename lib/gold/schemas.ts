@@ -22,7 +22,12 @@ export const GoldAnswerInputSchema = z
   .strict()
   .superRefine((v, ctx) => {
     const both = v.tolerated.filter((t) => v.tags.includes(t));
-    if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['tolerated'], message: `a mood is either required or tolerated, not both: ${both.join(', ')}` });
+    if (both.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tolerated'],
+        message: `a mood is either required or tolerated, not both: ${both.join(', ')}`,
+      });
   });
 export type GoldAnswerInput = z.infer<typeof GoldAnswerInputSchema>;
 
@@ -82,9 +87,7 @@ export const GoldAccuracyRowSchema = z.object({
 export type GoldAccuracyRow = z.infer<typeof GoldAccuracyRowSchema>;
 
 /** Bulk promotion of expert-resolved clips: the given ones, or every candidate when none are given. */
-export const GoldPromoteInputSchema = z
-  .object({ clipIds: z.array(z.string().uuid()).min(1).max(1000).optional() })
-  .strict();
+export const GoldPromoteInputSchema = z.object({ clipIds: z.array(z.string().uuid()).min(1).max(1000).optional() }).strict();
 export type GoldPromoteInput = z.infer<typeof GoldPromoteInputSchema>;
 
 export const GoldPromoteResultSchema = z.object({

@@ -33,7 +33,11 @@ function answerFor(taxonomy: Taxonomy, clipId: string, tags: readonly string[], 
 }
 
 /** Marks a clip as gold with its answer (or replaces its answer); idempotent. 404 for an unknown clip, 422 for an unknown tag. */
-export async function markGold(db: Db, actorId: string | null, input: GoldAnswerInput): Promise<{ gold: GoldAnswer; changed: boolean }> {
+export async function markGold(
+  db: Db,
+  actorId: string | null,
+  input: GoldAnswerInput,
+): Promise<{ gold: GoldAnswer; changed: boolean }> {
   const gold = answerFor(await getActiveTaxonomy(db), input.clipId, input.tags, input.tolerated);
   if (!(await resolveClipRefs(db, [input.clipId])).has(input.clipId)) throw new AppError('NOT_FOUND', `No clip ${input.clipId}`);
   const changed = await db.transaction((tx) => writeGold(tx, actorId, 'gold.mark', gold));
@@ -57,7 +61,10 @@ export async function unmarkGold(db: Db, actorId: string | null, clipId: string)
  */
 export async function promoteResolved(db: Db, actorId: string | null, input: GoldPromoteInput): Promise<GoldPromoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
-  const candidates = await listPromotable(db, taxonomy.version, { limit: input.clipIds?.length ?? 100_000, clipIds: input.clipIds });
+  const candidates = await listPromotable(db, taxonomy.version, {
+    limit: input.clipIds?.length ?? 100_000,
+    clipIds: input.clipIds,
+  });
   const eligible = new Set(candidates.map((c) => c.clipId));
   const refused = (input.clipIds ?? [])
     .filter((id) => !eligible.has(id))
@@ -90,7 +97,10 @@ export async function importGoldCsv(db: Db, actorId: string | null, text: string
   const parsed = parseGoldCsv(text);
   if (parsed.problems.length > 0) throw importError(parsed.problems);
   const taxonomy = await getActiveTaxonomy(db);
-  const ids = await resolveClipRefs(db, parsed.rows.map((r) => r.clip));
+  const ids = await resolveClipRefs(
+    db,
+    parsed.rows.map((r) => r.clip),
+  );
   const problems: string[] = [];
   const byClip = new Map<string, number>();
   const answers: GoldAnswer[] = [];
@@ -122,9 +132,13 @@ export async function importGoldCsv(db: Db, actorId: string | null, text: string
 }
 
 function importError(problems: string[]): AppError {
-  return new AppError('UNPROCESSABLE', `The gold file has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported:\n${problems.join('\n')}`, {
-    problems,
-  });
+  return new AppError(
+    'UNPROCESSABLE',
+    `The gold file has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported:\n${problems.join('\n')}`,
+    {
+      problems,
+    },
+  );
 }
 
 /** Every gold answer as the import reads it back, clips referenced by sha256 (portable between installations). */

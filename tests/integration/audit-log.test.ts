@@ -21,19 +21,30 @@ let expert: { id: string; token: string; email: string };
 async function quickUser(role: Role) {
   const suffix = randomBytes(4).toString('hex');
   const email = `${role}-${suffix}@audit.test`;
-  const [user] = await t.handle.db.insert(users).values({ email, name: `${role} ${suffix}`, role }).returning();
+  const [user] = await t.handle.db
+    .insert(users)
+    .values({ email, name: `${role} ${suffix}`, role })
+    .returning();
   return { id: user.id, email, token: (await createApiToken(t.handle.db, user.id, 'test')).token };
 }
 
 async function get(route: string, query: string, token = admin.token) {
-  const mod = (await import(/* @vite-ignore */ path.join(APP_API, route.slice('/api/'.length), 'route.ts'))) as Record<string, Handler>;
+  const mod = (await import(/* @vite-ignore */ path.join(APP_API, route.slice('/api/'.length), 'route.ts'))) as Record<
+    string,
+    Handler
+  >;
   return mod.GET(request('GET', `${route}${query}`, { token }), { params: Promise.resolve({}) });
 }
 
 async function page(query: string) {
   const res = await get('/api/admin/audit', query);
   expect(res.status, query).toBe(200);
-  return (await res.json()) as { rows: { id: number; action: string; actorId: string | null; actorEmail: string | null; entityId: string; at: string }[]; total: number; page: number; pages: number };
+  return (await res.json()) as {
+    rows: { id: number; action: string; actorId: string | null; actorEmail: string | null; entityId: string; at: string }[];
+    total: number;
+    page: number;
+    pages: number;
+  };
 }
 
 beforeAll(async () => {
@@ -65,7 +76,11 @@ describe('GET /api/admin/audit', () => {
     const all = await page('');
     expect(all.total).toBe(8);
     expect(all.rows.map((r) => r.entityId)).toEqual(['e8', '=HYPERLINK("http://evil")', 'e6', 'e5', 'e4', 'e3', 'e2', 'e1']);
-    expect(all.rows.find((r) => r.entityId === 'e3')).toMatchObject({ actorId: expert.id, actorEmail: expert.email, action: 'gold.mark' });
+    expect(all.rows.find((r) => r.entityId === 'e3')).toMatchObject({
+      actorId: expert.id,
+      actorEmail: expert.email,
+      action: 'gold.mark',
+    });
     expect(all.rows.find((r) => r.entityId === 'e5')).toMatchObject({ actorId: null, actorEmail: null });
   });
 
@@ -76,7 +91,9 @@ describe('GET /api/admin/audit', () => {
     expect((await page('?from=2026-03-02&to=2026-03-02')).rows.map((r) => r.entityId)).toEqual(['e5', 'e4', 'e3']);
     expect((await page('?to=2026-03-01')).rows.map((r) => r.entityId)).toEqual(['e2', 'e1']);
     expect((await page('?from=2026-03-03')).total).toBe(3);
-    expect((await page(`?actor=${expert.id}&action=gold.mark&from=2026-03-02&to=2026-03-02`)).rows.map((r) => r.entityId)).toEqual(['e4', 'e3']);
+    expect(
+      (await page(`?actor=${expert.id}&action=gold.mark&from=2026-03-02&to=2026-03-02`)).rows.map((r) => r.entityId),
+    ).toEqual(['e4', 'e3']);
     // Blank form fields are no filter.
     expect((await page('?actor=&action=&from=&to=')).total).toBe(8);
   });

@@ -28,14 +28,29 @@ let contributor: { id: string; token: string };
 
 async function quickUser(role: Role) {
   const suffix = randomBytes(4).toString('hex');
-  const [user] = await t.handle.db.insert(users).values({ email: `${role}-${suffix}@gold.test`, name: `${role} ${suffix}`, role }).returning();
+  const [user] = await t.handle.db
+    .insert(users)
+    .values({ email: `${role}-${suffix}@gold.test`, name: `${role} ${suffix}`, role })
+    .returning();
   return { id: user.id, token: (await createApiToken(t.handle.db, user.id, 'test')).token };
 }
 
-async function call(route: string, method: string, options: { token: string; url?: string; body?: unknown; params?: Record<string, string> }) {
-  const mod = (await import(/* @vite-ignore */ path.join(APP_API, route.slice('/api/'.length), 'route.ts'))) as Record<string, Handler>;
-  const res = await mod[method](request(method, options.url ?? route, { token: options.token, body: options.body }), { params: Promise.resolve(options.params ?? {}) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
+async function call(
+  route: string,
+  method: string,
+  options: { token: string; url?: string; body?: unknown; params?: Record<string, string> },
+) {
+  const mod = (await import(/* @vite-ignore */ path.join(APP_API, route.slice('/api/'.length), 'route.ts'))) as Record<
+    string,
+    Handler
+  >;
+  const res = await mod[method](request(method, options.url ?? route, { token: options.token, body: options.body }), {
+    params: Promise.resolve(options.params ?? {}),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+  };
 }
 
 async function clip(title: string, labelState: 'open' | 'expert_resolved' = 'open') {
@@ -52,7 +67,10 @@ async function auditRows(action: string, entityId: string) {
 }
 
 async function goldOf(clipId: string) {
-  const rows = await t.handle.query<{ tags: string[]; tolerated: string[] }>(`select tags, tolerated from gold_answers where clip_id = $1`, [clipId]);
+  const rows = await t.handle.query<{ tags: string[]; tolerated: string[] }>(
+    `select tags, tolerated from gold_answers where clip_id = $1`,
+    [clipId],
+  );
   return rows[0];
 }
 
@@ -80,7 +98,10 @@ describe('gold API (experts and admins)', () => {
     const body = { clipId: c.id, tags: [tags[0], tags[1]], tolerated: [tags[2]] };
     const first = await call('/api/gold', 'POST', { token: expert.token, body });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ changed: true, gold: { clipId: c.id, taxonomyVersion: version, tags: [tags[0], tags[1]], tolerated: [tags[2]] } });
+    expect(first.body).toMatchObject({
+      changed: true,
+      gold: { clipId: c.id, taxonomyVersion: version, tags: [tags[0], tags[1]], tolerated: [tags[2]] },
+    });
     expect(await goldOf(c.id)).toEqual({ tags: [tags[0], tags[1]], tolerated: [tags[2]] });
     const again = await call('/api/gold', 'POST', { token: expert.token, body });
     expect(again.status).toBe(200);
@@ -106,28 +127,43 @@ describe('gold API (experts and admins)', () => {
     expect(unknown.status).toBe(422);
     expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_TAG' });
     expect(unknown.body.error!.message).toContain('not-a-mood');
-    const both = await call('/api/gold', 'POST', { token: expert.token, body: { clipId: c.id, tags: [tags[0]], tolerated: [tags[0]] } });
+    const both = await call('/api/gold', 'POST', {
+      token: expert.token,
+      body: { clipId: c.id, tags: [tags[0]], tolerated: [tags[0]] },
+    });
     expect(both.status).toBe(400);
     expect(both.body.error!.message).toContain('either required or tolerated');
     const none = await call('/api/gold', 'POST', { token: expert.token, body: { clipId: c.id, tags: [] } });
     expect(none.status).toBe(400);
-    const missing = await call('/api/gold', 'POST', { token: expert.token, body: { clipId: '00000000-0000-4000-8000-00000000abcd', tags: [tags[0]] } });
+    const missing = await call('/api/gold', 'POST', {
+      token: expert.token,
+      body: { clipId: '00000000-0000-4000-8000-00000000abcd', tags: [tags[0]] },
+    });
     expect(missing.status).toBe(404);
     expect(await goldOf(c.id)).toBeUndefined();
   });
 
   it('a contributor can neither mark, list nor remove gold', async () => {
     const c = await clip('not for contributors');
-    expect((await call('/api/gold', 'POST', { token: contributor.token, body: { clipId: c.id, tags: [tags[0]] } })).status).toBe(403);
+    expect((await call('/api/gold', 'POST', { token: contributor.token, body: { clipId: c.id, tags: [tags[0]] } })).status).toBe(
+      403,
+    );
     expect((await call('/api/gold', 'GET', { token: contributor.token })).status).toBe(403);
-    expect((await call('/api/gold/[id]', 'DELETE', { token: contributor.token, url: `/api/gold/${c.id}`, params: { id: c.id } })).status).toBe(403);
+    expect(
+      (await call('/api/gold/[id]', 'DELETE', { token: contributor.token, url: `/api/gold/${c.id}`, params: { id: c.id } }))
+        .status,
+    ).toBe(403);
     expect(await goldOf(c.id)).toBeUndefined();
   });
 
   it('un-golds a clip (audited with what it was); a clip that is not gold is a 404', async () => {
     const c = await clip('ungold me');
     await call('/api/gold', 'POST', { token: expert.token, body: { clipId: c.id, tags: [tags[0]] } });
-    const removed = await call('/api/gold/[id]', 'DELETE', { token: expert.token, url: `/api/gold/${c.id}`, params: { id: c.id } });
+    const removed = await call('/api/gold/[id]', 'DELETE', {
+      token: expert.token,
+      url: `/api/gold/${c.id}`,
+      params: { id: c.id },
+    });
     expect(removed.status).toBe(200);
     expect(await goldOf(c.id)).toBeUndefined();
     const audit = await auditRows('gold.unmark', c.id);
@@ -143,12 +179,29 @@ describe('gold API (experts and admins)', () => {
     const a = await quickUser('contributor');
     const b = await quickUser('contributor');
     for (const u of [a, b]) {
-      await t.handle.query(`insert into leases (clip_id, user_id, queue, is_gold, state, expires_at) values ($1, $2, 'crowd', true, 'completed', now())`, [c.id, u.id]);
+      await t.handle.query(
+        `insert into leases (clip_id, user_id, queue, is_gold, state, expires_at) values ($1, $2, 'crowd', true, 'completed', now())`,
+        [c.id, u.id],
+      );
     }
     // a: required + tolerated = right; b: required + a mood outside the answer = wrong.
     await t.handle.db.insert(votes).values([
-      { clipId: c.id, userId: a.id, kind: 'vote', taxonomyVersion: version, tags: [tags[0], tags[1]], idempotencyKey: `a-${c.id}` },
-      { clipId: c.id, userId: b.id, kind: 'vote', taxonomyVersion: version, tags: [tags[0], tags[4]], idempotencyKey: `b-${c.id}` },
+      {
+        clipId: c.id,
+        userId: a.id,
+        kind: 'vote',
+        taxonomyVersion: version,
+        tags: [tags[0], tags[1]],
+        idempotencyKey: `a-${c.id}`,
+      },
+      {
+        clipId: c.id,
+        userId: b.id,
+        kind: 'vote',
+        taxonomyVersion: version,
+        tags: [tags[0], tags[4]],
+        idempotencyKey: `b-${c.id}`,
+      },
     ]);
     const list = await call('/api/gold', 'GET', { token: expert.token, url: '/api/gold?limit=500' });
     expect(list.status).toBe(200);
@@ -165,7 +218,9 @@ describe('bulk promotion of expert-resolved clips', () => {
     const empty = await clip('resolved, no mood', 'expert_resolved');
     const open = await clip('still open');
     const decide = (clipId: string, decided: string[], key: string, extra: { isSecondOpinion?: boolean } = {}) =>
-      t.handle.db.insert(expertDecisions).values({ clipId, userId: expert.id, taxonomyVersion: version, tags: decided, idempotencyKey: key, ...extra });
+      t.handle.db
+        .insert(expertDecisions)
+        .values({ clipId, userId: expert.id, taxonomyVersion: version, tags: decided, idempotencyKey: key, ...extra });
     await decide(good.id, [tags[0], tags[2]], `p-${good.id}`);
     // A later second opinion does not replace the first decision as the answer.
     await decide(good.id, [tags[5]], `p2-${good.id}`, { isSecondOpinion: true });
@@ -173,7 +228,10 @@ describe('bulk promotion of expert-resolved clips', () => {
     const before = (await goldCoverage(t.handle.db, version)).promotable;
     expect(before).toBeGreaterThanOrEqual(2);
 
-    const asked = await call('/api/gold/promote', 'POST', { token: expert.token, body: { clipIds: [good.id, empty.id, open.id] } });
+    const asked = await call('/api/gold/promote', 'POST', {
+      token: expert.token,
+      body: { clipIds: [good.id, empty.id, open.id] },
+    });
     expect(asked.status).toBe(200);
     expect(asked.body.promoted).toEqual([good.id]);
     expect((asked.body.refused as { clipId: string }[]).map((r) => r.clipId).sort()).toEqual([empty.id, open.id].sort());
@@ -218,7 +276,10 @@ describe('chorus gold import / export', () => {
     expect(await countGold()).toBe(before);
 
     const shape = path.join(dir, 'shape.csv');
-    fs.writeFileSync(shape, ['clip,tags,tolerated', `${a.id},,`, `,${tags[0]},`, `${b.id},${tags[0]},${tags[0]}`, `${b.sha256},Bad Tag,`].join('\n'));
+    fs.writeFileSync(
+      shape,
+      ['clip,tags,tolerated', `${a.id},,`, `,${tags[0]},`, `${b.id},${tags[0]},${tags[0]}`, `${b.sha256},Bad Tag,`].join('\n'),
+    );
     const bad = await runCli(['gold', 'import', shape]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('line 2 ');
@@ -238,7 +299,10 @@ describe('chorus gold import / export', () => {
     const a = await clip('import a');
     const b = await clip('import b');
     const file = path.join(dir, 'good.csv');
-    fs.writeFileSync(file, ['clip,tags,tolerated', `${a.sha256},${tags[0]}|${tags[1]},${tags[2]}`, `${b.id},${tags[3]}`].join('\r\n'));
+    fs.writeFileSync(
+      file,
+      ['clip,tags,tolerated', `${a.sha256},${tags[0]}|${tags[1]},${tags[2]}`, `${b.id},${tags[3]}`].join('\r\n'),
+    );
     const first = await runCli(['gold', 'import', file]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ written: 2, unchanged: 0 });
@@ -280,7 +344,12 @@ describe('per-contributor gold accuracy', () => {
     ]);
     const good = await quickUser('contributor');
     const poor = await quickUser('contributor');
-    const v = (clipId: string, userId: string, kind: 'vote' | 'targeted', extra: { tags?: string[]; questionTag?: string; answer?: boolean }) => ({
+    const v = (
+      clipId: string,
+      userId: string,
+      kind: 'vote' | 'targeted',
+      extra: { tags?: string[]; questionTag?: string; answer?: boolean },
+    ) => ({
       clipId,
       userId,
       kind,

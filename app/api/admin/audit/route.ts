@@ -7,4 +7,6 @@ import { parseQuery, route } from '@/lib/http/route';
 export const dynamic = 'force-dynamic';
 
 /** One page of the audit log, newest first (query: actor, action, from, to, page, limit). */
-export const GET = route(access('/api/admin/audit', 'GET'), async ({ req }) => listAudit(await getDb(), parseQuery(req, AuditQuerySchema)));
+export const GET = route(access('/api/admin/audit', 'GET'), async ({ req }) =>
+  listAudit(await getDb(), parseQuery(req, AuditQuerySchema)),
+);

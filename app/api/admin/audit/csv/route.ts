@@ -32,7 +32,22 @@ export const GET = route(access('/api/admin/audit/csv', 'GET'), async ({ req }) 
       const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
       controller.enqueue(
         encoder.encode(
-          next.value.map((r) => csvLine([r.id, r.at, r.actorId, r.actorName, r.actorEmail, r.action, r.entity, r.entityId, json(r.before), json(r.after)])).join(''),
+          next.value
+            .map((r) =>
+              csvLine([
+                r.id,
+                r.at,
+                r.actorId,
+                r.actorName,
+                r.actorEmail,
+                r.action,
+                r.entity,
+                r.entityId,
+                json(r.before),
+                json(r.after),
+              ]),
+            )
+            .join(''),
         ),
       );
     },
@@ -42,6 +57,10 @@ export const GET = route(access('/api/admin/audit/csv', 'GET'), async ({ req }) 
   });
   const day = new Date().toISOString().slice(0, 10);
   return new Response(body, {
-    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="chorus-audit-${day}.csv"`, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="chorus-audit-${day}.csv"`,
+      'cache-control': 'no-store',
+    },
   });
 });
