@@ -6,6 +6,7 @@ import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client
 import type { ReviewItem } from '@/lib/review/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, KeyHints } from './work-dialogs';
+import { GoldMark } from './gold-mark';
 import { closeness, crowdSplit, explainPriority, modelUnsure, priorityFormula } from '@/lib/client/explain';
 import { own } from '@/lib/util/dict';
 
@@ -212,6 +213,7 @@ export function Reviewer() {
           </button>
         </div>
         {message && <p className="error">{message}</p>}
+        <GoldMark key={item.lease.id} clipId={item.clip.id} selected={selected} tags={item.taxonomy.tags} />
       </section>
 
       <div className="row" style={{ alignItems: 'flex-start' }}>

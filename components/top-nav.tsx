@@ -5,10 +5,12 @@ import { SignOutButton } from './sign-out-button';
 const LINKS: { href: string; label: string; roles: string[] }[] = [
   { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
   { href: '/review', label: 'Review', roles: ['expert', 'admin'] },
+  { href: '/review/gold', label: 'Gold', roles: ['expert', 'admin'] },
   { href: '/loop', label: 'Loop', roles: ['engineer', 'admin'] },
   { href: '/models', label: 'Models', roles: ['engineer', 'admin'] },
   { href: '/datasets', label: 'Datasets', roles: ['engineer', 'admin'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
+  { href: '/admin/audit', label: 'Audit', roles: ['admin'] },
   { href: '/listen', label: 'Listen', roles: ['contributor', 'expert', 'engineer', 'admin'] },
 ];
 

@@ -29,10 +29,12 @@ const SCREENS: { role: string | null; path: string; ready: string[] }[] = [
   { role: null, path: '/login', ready: ['input[name=email]'] },
   { role: 'contributor', path: '/label', ready: ['[data-testid=clip]', '[data-testid=queue-empty]'] },
   { role: 'expert', path: '/review', ready: ['[data-testid=review]', '[data-testid=review-empty]'] },
+  { role: 'expert', path: '/review/gold', ready: ['main h1'] },
   { role: 'engineer', path: '/loop', ready: ['main h1, main h2'] },
   { role: 'engineer', path: '/models', ready: ['main h1, main h2'] },
   { role: 'engineer', path: '/datasets', ready: ['main h1, main h2'] },
   { role: 'admin', path: '/admin', ready: ['main h1, main h2'] },
+  { role: 'admin', path: '/admin/audit', ready: ['[data-testid=audit-count]'] },
   { role: null, path: '/listen', ready: ['[data-testid=now-playing]', '[data-testid=listen-empty]'] },
 ];
 

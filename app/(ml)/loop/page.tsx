@@ -3,6 +3,7 @@ import { CrowdAggregateButton } from '@/components/crowd-aggregate-button';
 import { CrowdAgreementChart } from '@/components/crowd-agreement-chart';
 import { CrowdReliabilityTable } from '@/components/crowd-reliability-table';
 import { CrowdStateChart } from '@/components/crowd-state-chart';
+import { GoldLoopSection } from '@/components/gold-loop-section';
 import { requirePageRole } from '@/lib/auth/server';
 import { agreementView, reliabilityView, statesView } from '@/lib/crowd/dashboard';
 
@@ -65,6 +66,8 @@ export default async function LoopPage() {
         </p>
         <CrowdReliabilityTable workers={reliability.workers} total={reliability.total} />
       </section>
+
+      <GoldLoopSection db={db} />
     </div>
   );
 }

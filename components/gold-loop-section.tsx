@@ -1,0 +1,57 @@
+import type { Db } from '@/db/client';
+import { goldAccuracyByContributor, goldCoverage } from '@/lib/gold/repo';
+import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/**
+ * /loop's gold section (server component): how much gold there is and how much it is used, and
+ * each contributor's accuracy on it, least accurate first — read from the answers themselves, so
+ * it is current between EM runs (the reliability table's gold column comes from the last run).
+ */
+export async function GoldLoopSection({ db }: { db: Db }) {
+  const taxonomy = await getActiveTaxonomy(db);
+  const [coverage, contributors] = await Promise.all([goldCoverage(db, taxonomy.version), goldAccuracyByContributor(db, 50)]);
+  return (
+    <section className="panel stack" id="gold" data-testid="loop-gold">
+      <h2 style={{ margin: 0 }}>Gold</h2>
+      <p className="muted" style={{ margin: 0 }} data-testid="loop-gold-coverage">
+        {coverage.goldClips} gold clip{coverage.goldClips === 1 ? '' : 's'} ({coverage.neverServed} never served
+        {coverage.olderVersion > 0 ? `, ${coverage.olderVersion} from an earlier taxonomy version` : ''}), served{' '}
+        {coverage.served} times, {coverage.answers} answers. {coverage.promotable} expert-resolved clip
+        {coverage.promotable === 1 ? '' : 's'} could become gold (experts: Gold page).
+        {coverage.goldClips === 0 ? ' Without gold, the gold-based spam checks have nothing to go on.' : ''}
+      </p>
+      {contributors.length === 0 ? (
+        <p className="muted" style={{ margin: 0 }}>
+          No contributor has answered a gold clip yet.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table data-testid="loop-gold-accuracy">
+            <thead>
+              <tr>
+                <th>Contributor</th>
+                <th title="Gold clips answered right: every required mood yes, nothing outside the answer (a yes/no question on a tolerated mood is not counted)">
+                  Gold accuracy
+                </th>
+                <th>Right / answered</th>
+              </tr>
+            </thead>
+            <tbody>
+              {contributors.map((c) => (
+                <tr key={c.userId} data-user-id={c.userId}>
+                  <td>{c.name}</td>
+                  <td className={c.accuracy < 0.6 ? 'error' : undefined}>{pct(c.accuracy)}</td>
+                  <td className="muted">
+                    {c.correct} / {c.answered}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
