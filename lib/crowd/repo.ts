@@ -362,7 +362,7 @@ export async function acknowledgeReactivations(db: DbOrTx): Promise<number> {
 
 export interface ClipResult {
   clipId: string;
-  /** The clip's vote_count when the run started; a clip that got a vote since is left to the incremental update. */
+  /** The clip's vote_count when the run started; a clip that got a vote since is left to the vote drain (./drain.ts). */
   seenVotes: number;
   state: LabelState;
   overlapTarget: number;

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { BinaryRelevanceModel } from '@/lib/crowd/binary-relevance';
+import { clipUpdateFor, type LiveAnswer } from '@/lib/crowd/live';
+import { ProjectSettingsSchema } from '@/lib/settings/schemas';
+
+const TAGS = ['calm', 'sad'];
+const settings = ProjectSettingsSchema.parse({ overlap: 3, minVotes: 3, maxVotes: 7, consensusThreshold: 0.9 });
+/** Every worker right 95 % of the time on every tag, prevalence 0.3. */
+const model: BinaryRelevanceModel = {
+  tags: TAGS,
+  prevalence: [0.3, 0.3],
+  workers: new Map(),
+  fallback: { sensitivity: [0.95, 0.95], specificity: [0.95, 0.95] },
+};
+const vote = (worker: string, tags: string[]): LiveAnswer => ({ worker, kind: 'vote', tags, questionTag: null, answer: null });
+
+describe('clipUpdateFor (one clip at a drain)', () => {
+  it('three agreeing votes: consensus, labels backed by votes, no overlap wanted', () => {
+    const u = clipUpdateFor(
+      [vote('a', ['calm']), vote('b', ['calm']), vote('c', ['calm'])],
+      model,
+      new Map(),
+      undefined,
+      settings,
+    );
+    expect(u.state).toBe('consensus');
+    expect(u.answers).toBe(3);
+    expect(u.overlapTarget).toBeNull();
+    expect(u.tags.map((t) => [t.tag, t.label, t.yes, t.no])).toEqual([
+      ['calm', true, 3, 0],
+      ['sad', false, 0, 3],
+    ]);
+    // 0.3/0.7 · (0.95/0.05)^3 = 2939.6 → 0.99966
+    expect(u.tags[0].posterior).toBeCloseTo(2939.57 / 2940.57, 6);
+  });
+
+  it('a 2–1 split stays open and asks for more votes, never past maxVotes', () => {
+    const u = clipUpdateFor(
+      [vote('a', ['calm']), vote('b', ['calm']), vote('c', ['sad'])],
+      model,
+      new Map(),
+      undefined,
+      settings,
+    );
+    expect(u.state).toBe('open');
+    expect(u.overlapTarget).toBeGreaterThan(3);
+    expect(u.overlapTarget).toBeLessThanOrEqual(7);
+  });
+
+  it('the same answers in another order give the same update', () => {
+    const answers = [
+      vote('a', ['calm', 'sad']),
+      vote('b', ['calm']),
+      vote('c', []),
+      { worker: 'd', kind: 'targeted', tags: [], questionTag: 'sad', answer: false } as LiveAnswer,
+    ];
+    const forward = clipUpdateFor(answers, model, new Map([['c', 0.5]]), undefined, settings);
+    const backward = clipUpdateFor([...answers].reverse(), model, new Map([['c', 0.5]]), undefined, settings);
+    expect(backward.state).toBe(forward.state);
+    expect(backward.overlapTarget).toBe(forward.overlapTarget);
+    backward.tags.forEach((t, i) => {
+      expect(t.posterior).toBeCloseTo(forward.tags[i].posterior, 12);
+      expect([t.yes, t.no]).toEqual([forward.tags[i].yes, forward.tags[i].no]);
+    });
+  });
+});
