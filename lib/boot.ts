@@ -8,10 +8,12 @@ import { startJobEngine } from '@/lib/jobs/runtime';
 import { ALL_JOBS, SCHEDULES } from '@/jobs/registry';
 import { extractPendingJob } from '@/jobs/extract-pending';
 import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
+import { demoHistoryPending, seedDemoHistory } from '@/lib/demo/history';
 
 /**
- * Start-up of a web process: migrate, seed the demo catalog on an empty database, print the
- * demo accounts, and start the job engine (with workers in-process for the embedded database,
+ * Start-up of a web process: migrate, seed the demo catalog on an empty database (and, under
+ * `npm start`, its first hours' history: lib/demo/history.ts), print the demo accounts, and
+ * start the job engine (with workers in-process for the embedded database,
  * where no second process may open the data folder).
  */
 export async function boot(): Promise<void> {
@@ -22,12 +24,22 @@ export async function boot(): Promise<void> {
   console.log(`Chorus: database ready (${handle.mode}).`);
   await ensureTaxonomy(handle.db);
   if (e.CHORUS_DEMO === '1') {
-    if (await needsSeed(handle.db)) {
+    const fresh = await needsSeed(handle.db);
+    if (fresh) {
       console.log(`Chorus: synthesizing ${e.CHORUS_DEMO_CLIPS} demo clips…`);
-      const result = await seedDemo(handle.db, audioStore(), { clips: e.CHORUS_DEMO_CLIPS });
+      const result = await seedDemo(handle.db, audioStore(), {
+        clips: e.CHORUS_DEMO_CLIPS,
+        onProgress: (done, total) => {
+          if (done % 20 === 0 && done < total) console.log(`Chorus: demo clips ${done}/${total}…`);
+        },
+      });
       console.log(`Chorus: demo catalog ready (${result.clips} clips).`);
     }
     const created = await ensureDemoAccounts(handle.db, e.CHORUS_DEMO_PASSWORD);
+    // Only a catalog seeded now (or a history an earlier start left half done): never someone's own data.
+    if (e.CHORUS_DEMO_HISTORY === '1' && (fresh || (await demoHistoryPending(handle)))) {
+      await seedDemoHistory(handle, audioStore(), { log: (line) => console.log(line) });
+    }
     printDemoAccounts(rememberDemoAccounts(created));
   }
   const inProcess = e.CHORUS_WORKERS_INPROCESS ? e.CHORUS_WORKERS_INPROCESS === '1' : handle.mode === 'embedded';

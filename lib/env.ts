@@ -17,6 +17,12 @@ const EnvSchema = z.object({
   CHORUS_DEMO: z.enum(['0', '1']).default('1'),
   CHORUS_DEMO_CLIPS: z.coerce.number().int().min(1).max(10_000).default(64),
   CHORUS_DEMO_PASSWORD: z.string().min(8).optional(),
+  /**
+   * With the demo catalog, also seed a first hours' history (simulated answers, a first model,
+   * a snapshot, listener sessions; lib/demo/history.ts). `npm start` turns it on; the e2e
+   * server and `next start` alone do not.
+   */
+  CHORUS_DEMO_HISTORY: z.enum(['0', '1']).default('0'),
   /** Run job workers inside the web process (always on for the embedded database). */
   CHORUS_WORKERS_INPROCESS: z.enum(['0', '1']).optional(),
   CHORUS_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),

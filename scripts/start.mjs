@@ -11,6 +11,11 @@ import { buildState } from './build-freshness.mjs';
 const root = process.cwd();
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+// A first start shows every role a working project: the demo catalog with its first hours'
+// history (lib/demo/history.ts), on a catalog large enough for a first model and open clips to
+// spare. Only here: the e2e server and a bare `next start` keep the plain catalog.
+env.CHORUS_DEMO_HISTORY ??= '1';
+env.CHORUS_DEMO_CLIPS ??= '80';
 const build = buildState(root);
 const startedAt = Date.now();
 const seconds = () => `${Math.round((Date.now() - startedAt) / 1000)} s`;

@@ -88,3 +88,30 @@ export async function expertQueueComposition(db: DbOrTx, uncertaintyCut: number)
   );
   return { disputed: Number(row.disputed), modelUncertain: Number(row.uncertain), model: Boolean(row.model) };
 }
+
+/** Catalog size, open clips nobody has answered yet (what the demo keeps for real people), disputed clips. */
+export async function demoCatalogState(db: DbOrTx): Promise<{ clips: number; untouched: number; disputed: number }> {
+  const [row] = await execRows<{ clips: number; untouched: number; disputed: number }>(
+    db,
+    sql`select count(*)::int as clips,
+               count(*) filter (where c.label_state = 'open' and not exists (select 1 from votes v where v.clip_id = c.id))::int as untouched,
+               count(*) filter (where c.label_state = 'disputed')::int as disputed
+        from clips c`,
+  );
+  return { clips: Number(row.clips), untouched: Number(row.untouched), disputed: Number(row.disputed) };
+}
+
+/** Answers the simulated crowd (the `sim-…@demo.chorus.local` accounts) has given. */
+export async function simulatedAnswerCount(db: DbOrTx): Promise<number> {
+  const [row] = await execRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from votes v join users u on u.id = v.user_id
+        where u.email like 'sim-%@demo.chorus.local' and v.kind = 'vote'`,
+  );
+  return Number(row.n);
+}
+
+export async function listenerSessionCount(db: DbOrTx): Promise<number> {
+  const [row] = await execRows<{ n: number }>(db, sql`select count(*)::int as n from listener_sessions`);
+  return Number(row.n);
+}
