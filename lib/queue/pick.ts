@@ -92,9 +92,11 @@ export function pickStatement(opts: PickOptions, skipLocked: boolean): SQL {
       select g.clip_id as id from gold_answers g join clips c on c.id = g.clip_id
       where ${opts.wantGold ? sql`true` : sql`false`} and not (select is_full from st) and c.status <> 'failed'
         and not exists (select 1 from votes v where v.clip_id = g.clip_id and v.user_id = ${u})
-        -- Issue 22, finding 5: a gold clip whose answer this user wrote as an expert (a decided
-        -- clip promoted to gold) would score them against themselves; experts are otherwise served
-        -- and scored on gold like anyone, fairly, since no expert route shows a gold answer.
+        -- Issue 22, finding 5 and issue 15: whoever can know a gold answer is not scored on it.
+        -- Experts and admins author gold and read every answer (/review/gold, /api/gold), so they
+        -- are never served gold; anyone else is not served a gold clip whose answer they decided
+        -- as an expert before (a decided clip promoted to gold, by a since-demoted expert).
+        and not exists (select 1 from users r where r.id = ${u} and r.role in ('expert', 'admin'))
         and not exists (select 1 from expert_decisions d where d.clip_id = g.clip_id and d.user_id = ${u})
         and g.clip_id not in (select m.clip_id from mine m) ${notExcluded(sql`g.clip_id`)}
       order by md5(g.clip_id::text || ${opts.userId}::text) limit 1

@@ -369,4 +369,18 @@ describe('finding 5: experts and gold — no gold clip or gold answer on /review
     expect(res.status, JSON.stringify(item)).toBe(200);
     expect(item.clip.id, 'the gold clip the expert decided').not.toBe(disputedId);
   });
+
+  it('finding 5: experts and gold — experts and admins, who can read every gold answer (/api/gold), are never served a gold clip', async () => {
+    await changeProjectSettings(t.handle.db, { goldRate: 1, newContributorGoldRate: 1 });
+    const gold = (await t.handle.query<{ id: string }>(`select clip_id as id from gold_answers`)).map((r) => r.id);
+    for (const role of ['expert', 'admin', 'contributor'] as const) {
+      const { token } = await quickUser(role);
+      const res = await call('/api/queue/next', 'GET', '/api/queue/next', { token });
+      expect(res.status).toBe(200);
+      const item = (await res.json()) as { clip: { id: string } };
+      // With every answer wanted gold, only someone who cannot read the answers gets one.
+      if (role === 'contributor') expect(gold, 'the contributor is served gold at gold rate 1').toContain(item.clip.id);
+      else expect(gold, `${role} served a gold clip`).not.toContain(item.clip.id);
+    }
+  });
 });
