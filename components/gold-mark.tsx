@@ -84,15 +84,17 @@ export function GoldMark({ clipId, selected, tags }: { clipId: string; selected:
           })}
       </div>
       <div className="row">
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => void mark()}
-          disabled={busy || selected.length === 0 || !changed}
-          data-testid="gold-mark-button"
-        >
-          {gold ? 'Update the gold answer' : 'Make this clip gold'}
-        </button>
+        {changed && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void mark()}
+            disabled={busy || selected.length === 0}
+            data-testid="gold-mark-button"
+          >
+            {gold ? 'Update the gold answer' : 'Make this clip gold'}
+          </button>
+        )}
         {gold && (
           <button
             type="button"
