@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
+import { useLeaseRenewal } from '@/lib/client/lease-renewal';
 import type { QueueItem, VoteInput, VoteResult } from '@/lib/queue/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
@@ -70,6 +71,7 @@ export function Labeler() {
   }, [topUp]);
 
   const current = items[0];
+  useLeaseRenewal(items.map((i) => i.lease));
 
   useEffect(() => {
     shownAt.current = Date.now();
@@ -172,6 +174,10 @@ export function Labeler() {
       <div className="panel" data-testid="queue-empty">
         <h2>All caught up</h2>
         <p className="muted">There is nothing left for you to label right now. You answered {done} {done === 1 ? 'clip' : 'clips'} this session.</p>
+        <p className="muted">
+          New clips arrive when an admin uploads or imports audio, and clips the crowd is unsure of come back for more answers: check again
+          later, or reload this page.
+        </p>
       </div>
     );
   }

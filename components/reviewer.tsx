@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
+import { useLeaseRenewal } from '@/lib/client/lease-renewal';
 import type { ReviewItem } from '@/lib/review/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, KeyHints } from './work-dialogs';
@@ -25,6 +26,7 @@ const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round
 /** The expert review screen: everything known about one clip, and the final tags set by keyboard. */
 export function Reviewer() {
   const [item, setItem] = useState<ReviewItem | null>(null);
+  useLeaseRenewal(item ? [item.lease] : []);
   const [state, setState] = useState<'loading' | 'ready' | 'empty' | 'error'>('loading');
   const [selected, setSelected] = useState<string[]>([]);
   const [note, setNote] = useState('');

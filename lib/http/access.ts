@@ -21,6 +21,7 @@ export const ROUTE_ACCESS = {
   '/api/queue/next': { GET: ANY_SIGNED_IN },
   '/api/votes': { POST: ANY_SIGNED_IN },
   '/api/leases/[id]/release': { POST: ANY_SIGNED_IN },
+  '/api/leases/[id]/renew': { POST: ANY_SIGNED_IN },
   '/api/clips/[id]/audio': { GET: ANY_SIGNED_IN },
   '/api/clips/[id]/escalate': { POST: ENGINEERS },
   '/api/clips': { GET: ENGINEERS, POST: ADMINS },

@@ -65,6 +65,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/queue/next': { GET: { summary: 'Lease the next clip to label (query: exclude=id,id)', response: QueueItemSchema, statuses: { '204': 'Nothing left for you to label right now (no body)' } } },
   '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip (crowd leases only: 409 WRONG_QUEUE for a review lease; an idempotency key replays on its own lease and is 409 IDEMPOTENCY_KEY_REUSED on another)', body: VoteInputSchema, response: VoteResultSchema } },
   '/api/leases/{id}/release': { POST: { summary: 'Give a leased clip back to the queue' } },
+  '/api/leases/{id}/renew': { POST: { summary: 'Extend a lease whose clip is still on screen or queued (409 LEASE_EXPIRED once reaped)' } },
   '/api/clips/{id}/audio': { GET: { summary: 'The clip audio (supports Range)' } },
   '/api/clips': { GET: { summary: 'Clips with vote counts and current labels' }, POST: { summary: 'Upload audio (multipart: file…, title, artist, licence, provenance)' } },
   '/api/clips/{id}/escalate': { POST: { summary: 'Send a clip to the expert review queue' } },

@@ -243,6 +243,25 @@ function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonom
     select 'previous' as src, id, lease_id, clip_id, kind from previous`;
 }
 
+/**
+ * Extends a lease its holder still has on screen or queued (the player renews while a clip is
+ * open, so a long listen never ends in "not saved"). Only an `active` lease can be renewed: until
+ * the reaper flips its state the slot is still this person's, even a little past its expiry; once
+ * reaped, the slot may be someone else's and the answer has to start over.
+ */
+export async function renewLease(db: Db, userId: string, leaseId: string, settings: Pick<ProjectSettings, 'leaseSeconds'>): Promise<{ expiresAt: Date }> {
+  const [row] = await db
+    .update(leases)
+    .set({
+      // Expert (review) leases are three times the crowd's (an expert listens longer), as when taken.
+      expiresAt: sql`now() + make_interval(secs => ${settings.leaseSeconds}::int * (case when ${leases.queue} = 'expert' then 3 else 1 end))`,
+    })
+    .where(and(eq(leases.id, leaseId), eq(leases.userId, userId), eq(leases.state, 'active')))
+    .returning({ expiresAt: leases.expiresAt });
+  if (!row) throw new AppError('LEASE_EXPIRED', 'This lease expired or was already used; it went back to the queue. Ask for the next clip.');
+  return { expiresAt: row.expiresAt };
+}
+
 /** Releases a lease the contributor gives up without answering (e.g. closing the tab). */
 export async function releaseLease(db: Db, userId: string, leaseId: string): Promise<void> {
   await db.transaction(async (tx) => {
