@@ -31,7 +31,7 @@ export function JobsPanel() {
     <section className="panel stack" data-testid="jobs-panel">
       <h2 style={{ margin: 0 }}>Background jobs</h2>
       {list.length === 0 ? (
-        <p className="muted">No jobs yet.</p>
+        <p className="muted">No jobs yet: feature extraction after an upload, retrains and snapshot builds run here, with their progress.</p>
       ) : (
         <table>
           <thead>

@@ -3,14 +3,27 @@ import { ModelDashboard, type CurveView, type EmbeddingVersionView, type ModelVi
 import { ModelRetrain } from '@/components/model-retrain';
 import { ModelStrategy } from '@/components/model-strategy';
 import { requirePageRole } from '@/lib/auth/server';
-import { modelsOverview } from '@/lib/model/service';
+import { labelsSinceLastModel } from '@/lib/active/repo';
+import { MIN_TEST_ROWS, MIN_TRAIN_ROWS, modelsOverview } from '@/lib/model/service';
+import { HASH_TEST_PERCENT } from '@/lib/model/training-set';
 
 export const dynamic = 'force-dynamic';
 
 /** The ML engineer's view of the loop: model versions, learning curves, per-tag metrics, calibration, strategy, retraining. */
 export default async function ModelsPage() {
   await requirePageRole(['engineer', 'admin'], '/models');
-  const overview = await modelsOverview(await getDb());
+  const db = await getDb();
+  const overview = await modelsOverview(db);
+  // Before any model, say how far the first one is: a retrain needs MIN_TEST_ROWS settled clips
+  // in the held-out share (HASH_TEST_PERCENT of clips) and MIN_TRAIN_ROWS to fit, so about this many settled.
+  const firstModel =
+    overview.models.length === 0
+      ? await labelsSinceLastModel(db).then((l) => ({
+          settled: l.labels,
+          needed: Math.max(MIN_TRAIN_ROWS, Math.ceil((MIN_TEST_ROWS * 100) / HASH_TEST_PERCENT)),
+          refusal: l.refusal,
+        }))
+      : undefined;
   // Dates → strings, NaN → null: what crosses to the client components is plain JSON.
   const data = JSON.parse(JSON.stringify(overview)) as {
     models: ModelView[];
@@ -26,6 +39,7 @@ export default async function ModelsPage() {
         curves={data.curves}
         embeddingVersions={data.embeddingVersions}
         rollback={data.rollback}
+        firstModel={firstModel}
       />
       <ModelStrategy initial={overview.strategy} />
       {overview.auto && (
