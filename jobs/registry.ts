@@ -42,3 +42,11 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
   // Listener feedback older than settings.feedbackRetentionDays (privacy).
   { job: applyFeedbackRetentionJob as JobDefinition<unknown>, cron: '17 * * * *', data: {} },
 ];
+
+/**
+ * Queued once where workers start (`chorus worker`, or the web process with in-process workers):
+ * the first link of the vote-drain chain, instead of waiting for the next minute's schedule.
+ */
+export const AT_START: { job: JobDefinition<unknown>; data: unknown }[] = [
+  { job: drainVotesJob as JobDefinition<unknown>, data: { windowSeconds: 8 } },
+];

@@ -5,7 +5,7 @@ import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/log';
 import { audioStore } from '@/lib/storage';
 import { startJobEngine } from '@/lib/jobs/runtime';
-import { ALL_JOBS, SCHEDULES } from '@/jobs/registry';
+import { ALL_JOBS, AT_START, SCHEDULES } from '@/jobs/registry';
 import { extractPendingJob } from '@/jobs/extract-pending';
 import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
 import { demoHistoryPending, seedDemoHistory } from '@/lib/demo/history';
@@ -47,6 +47,7 @@ export async function boot(): Promise<void> {
   if (inProcess) {
     await engine.work();
     for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
+    for (const s of AT_START) await engine.enqueue(s.job, s.data);
   }
   // Clips without features (a fresh demo catalog, or an extractor upgrade) are queued at once
   // instead of waiting for the minute sweeper.
