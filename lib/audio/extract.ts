@@ -26,7 +26,7 @@ import { estimateTempo, type TempoResult } from './tempo';
  * algorithms or FEATURE_NAMES must bump it: stored vectors from different
  * versions are not comparable.
  */
-export const EXTRACTOR_VERSION = 'chorus-audio-1.1.0';
+export const EXTRACTOR_VERSION = 'chorus-audio-1.2.0';
 
 const CHROMA_NAMES = ['c', 'cs', 'd', 'ds', 'e', 'f', 'fs', 'g', 'gs', 'a', 'as', 'b'] as const;
 const FRAME_SCALARS = [
@@ -140,8 +140,8 @@ const BLOCK_DIM = N_MFCC + N_CHROMA + 1;
  * equal-gain mono mix → streaming windowed-sinc resampler to 22 050 Hz →
  * framing (2048 Hann, hop 512) → per-frame features ({@link FrameAnalyzer}),
  * streaming HPSS, running moments. Kept per frame: 8 scalar features, onset
- * strength and 12 chroma values (21 floats = 84 bytes per 23 ms, ~13 MB per
- * hour); per ~1 s block: a 26-value excerpt vector. The audio itself is
+ * strength, linear flux and 12 chroma values (22 floats = 88 bytes per 23 ms,
+ * ~14 MB per hour); per ~1 s block: a 26-value excerpt vector. The audio itself is
  * never kept beyond one frame.
  *
  * Complexity: O(samples) over the whole clip; finish() is O(F·lag) for the
@@ -162,6 +162,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
   const mfccMoments = Array.from({ length: N_MFCC }, () => new RunningMoments());
   const chromaMoments = Array.from({ length: N_CHROMA }, () => new RunningMoments());
   const onsetCol = new Float32Column(4096);
+  const magFluxCol = new Float32Column(4096);
   const chromaRawCol = new Float32Column(4096 * N_CHROMA);
   const blockCol = new Float32Column(256 * BLOCK_DIM);
   const blockEnergy = new Float32Column(256);
@@ -198,6 +199,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
       chromaRawCol.push(f.chromaRaw[i]);
     }
     onsetCol.push(f.onset);
+    magFluxCol.push(f.magFlux);
     hpss.push(f.amp);
     for (let i = 0; i < N_MFCC; i++) blockAcc[i] += f.mfcc[i];
     for (let i = 0; i < N_CHROMA; i++) blockAcc[N_MFCC + i] += f.chroma[i];
@@ -284,6 +286,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
         mfccMoments,
         chromaMoments,
         onset: onsetCol.view(),
+        magFlux: magFluxCol.view(),
         chromaRaw: chromaRawCol.view(),
         blocks: blockCol.view(),
         blockEnergy: blockEnergy.view(),
@@ -305,6 +308,7 @@ interface SummaryInput {
   mfccMoments: RunningMoments[];
   chromaMoments: RunningMoments[];
   onset: Float32Array;
+  magFlux: Float32Array;
   chromaRaw: Float32Array;
   blocks: Float32Array;
   blockEnergy: Float32Array;
@@ -369,7 +373,7 @@ function summarise(s: SummaryInput): AudioFeatures {
   for (let i = 1; i < rms.length; i++) accent[i] = Math.max(0, rms[i] - rms[i - 1]);
   // onsetScale 10: ln-power rises summed over 26 mel bands; a drum hit or
   // chord change exceeds it, noise and steady tones stay far below.
-  const tempo = estimateTempo(s.onset, FRAME_RATE, { onsetScale: 10 }, frameTimeS, accent);
+  const tempo = estimateTempo(s.onset, FRAME_RATE, { onsetScale: 10 }, frameTimeS, accent, s.magFlux);
   const { beatStrength, onsetRate } = onsetStats(s.onset, tempo.beatFrames);
   features.tempo_bpm = tempo.bpm;
   features.tempo_confidence = tempo.confidence;

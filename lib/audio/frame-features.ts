@@ -59,6 +59,12 @@ export interface FrameFeatures {
   flux: number;
   /** Onset strength: Σ over mel bands of the rectified rise in log power. */
   onset: number;
+  /**
+   * Linear spectral flux: Σ over mel bands of the rectified rise in band
+   * magnitude (√ mel power). Unlike `onset` it keeps loudness differences,
+   * so a faint hi-hat counts little next to a drum hit or a chord.
+   */
+  magFlux: number;
   /** MFCC 0..12, Meyda's definition (DCT-II ×2 of ln(1 + mel power)). */
   mfcc: Float64Array;
   /** Chroma C..B, Meyda's definition (normalised to max 1). */
@@ -168,6 +174,7 @@ export class FrameAnalyzer {
   private readonly melPower = new Float64Array(N_MEL_BANDS);
   private readonly logMel = new Float64Array(N_MEL_BANDS);
   private readonly prevLogMel = new Float64Array(N_MEL_BANDS);
+  private readonly prevMelMag = new Float64Array(N_MEL_BANDS);
   private readonly meydaArgs: Record<string, unknown>;
   private first = true;
   readonly out: FrameFeatures;
@@ -184,6 +191,7 @@ export class FrameAnalyzer {
       loudness: 0,
       flux: 0,
       onset: 0,
+      magFlux: 0,
       mfcc: new Float64Array(N_MFCC),
       chroma: new Float64Array(N_CHROMA),
       chromaRaw: new Float64Array(N_CHROMA),
@@ -246,13 +254,19 @@ export class FrameAnalyzer {
       o.mfcc[k] = s;
     }
     let onset = 0;
+    let magFlux = 0;
     for (let f = 0; f < N_MEL_BANDS; f++) {
       const l = Math.log(this.melPower[f] + ONSET_FLOOR);
       const d = l - this.prevLogMel[f];
       if (!this.first && d > 0) onset += d;
       this.prevLogMel[f] = l;
+      const m = Math.sqrt(this.melPower[f]);
+      const dm = m - this.prevMelMag[f];
+      if (!this.first && dm > 0) magFlux += dm;
+      this.prevMelMag[f] = m;
     }
     o.onset = onset;
+    o.magFlux = magFlux;
 
     // Chroma (Meyda's bank), raw and max-normalised.
     let cmax = 0;

@@ -166,9 +166,26 @@ describe('other frame features on known spectra', () => {
     expect(fa.analyze(tones([5000], [0.5])).flux).toBeGreaterThan(0.9);
   });
 
+  it('magFlux is linear in the magnitude rise: 0, S, S, 0 for silence → x → 2x → x, and 2S for silence → 2x', () => {
+    // Mel-band magnitude scales with the amplitude, so x → 2x rises by
+    // exactly what silence → x did (√(4p) − √p = √p), and a fall adds nothing.
+    const x = tones([440, 1500], [0.2, 0.1]);
+    const x2 = x.map((v) => 2 * v);
+    const fa = new FrameAnalyzer();
+    const seq = [new Float32Array(N), x, x2, x].map((f) => fa.analyze(f).magFlux);
+    const S = seq[1];
+    expect(S).toBeGreaterThan(0);
+    expect(seq[0]).toBe(0);
+    expect(seq[2] / S).toBeCloseTo(1, 6);
+    expect(seq[3]).toBe(0);
+    const fb = new FrameAnalyzer();
+    fb.analyze(new Float32Array(N));
+    expect(fb.analyze(x2).magFlux / S).toBeCloseTo(2, 6);
+  });
+
   it('a digitally silent frame gives zeros, not NaN', () => {
     const f = new FrameAnalyzer().analyze(new Float32Array(N));
-    for (const v of [f.rms, f.zcr, f.centroidHz, f.spreadHz, f.flatness, f.rolloffHz, f.loudness, f.flux, ...f.mfcc, ...f.chroma]) expect(v).toBe(0);
+    for (const v of [f.rms, f.zcr, f.centroidHz, f.spreadHz, f.flatness, f.rolloffHz, f.loudness, f.flux, f.magFlux, ...f.mfcc, ...f.chroma]) expect(v).toBe(0);
     expect(f.silent).toBe(true);
   });
 });

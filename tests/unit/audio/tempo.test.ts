@@ -90,6 +90,48 @@ describe('estimateTempo on envelopes', () => {
     expect(pulseContrast(env, 40, 2)).toBeGreaterThan(0.9);
   });
 
+  it('takes the faster level when the flux envelope says the in-between beats are real (chords over a bass on 1 and 3)', () => {
+    // Beats every 20 frames. Onset envelope: 1 on beats 1 and 3 (bass + chord),
+    // 0.6 on 2 and 4 (chord), so the 40-frame level has the larger salience.
+    // Energy accent: 1 vs 0.1 (the bass dominates the RMS), below accentRatio
+    // 0.22, so on its own it keeps the half-tempo reading. Flux: 1 vs 0.5
+    // (the chord's bands rise as much as with the bass) ≥ fluxRatio 0.25.
+    const frameRate = 40;
+    const n = 1600;
+    const onset = new Float32Array(n);
+    const energy = new Float32Array(n);
+    const fluxOf = (off: number) => {
+      const f = new Float32Array(n);
+      for (let t = 0; t < n; t += 20) f[t] = t % 40 === 0 ? 1 : off;
+      return f;
+    };
+    for (let t = 0; t < n; t += 20) {
+      onset[t] = t % 40 === 0 ? 1 : 0.6;
+      energy[t] = t % 40 === 0 ? 1 : 0.1;
+    }
+    const slow = (60 * frameRate) / 40; // 60 BPM
+    const fast = (60 * frameRate) / 20; // 120 BPM
+    const near = (bpm: number, want: number) => Math.abs(bpm / want - 1) < 0.02;
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy).bpm, slow)).toBe(true);
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy, fluxOf(0.5)).bpm, fast)).toBe(true);
+    // Faint in-between events in the flux too (hi-hat-like, 0.1): stays at the slow level.
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy, fluxOf(0.1)).bpm, slow)).toBe(true);
+    // The threshold is the option's: at 0.6 the 0.5 contrast no longer qualifies.
+    expect(near(estimateTempo(onset, frameRate, { fluxRatio: 0.6 }, undefined, energy, fluxOf(0.5)).bpm, slow)).toBe(true);
+  });
+
+  it("pulseContrast 'median' ignores a few loud events off the pulse (chord changes at their own pace)", () => {
+    // Beats (1) every 20 frames, faint off-beats (0.1); four of the 50
+    // off-beats also carry a loud unrelated event (5). Mean of the off-beats:
+    // (46·0.1 + 4·5)/50 = 0.492; median: 0.1.
+    const env = new Float32Array(1000);
+    for (let t = 0; t < 1000; t += 20) env[t] = 1;
+    for (let t = 10; t < 1000; t += 20) env[t] = 0.1;
+    for (const t of [110, 330, 550, 770]) env[t] = 5;
+    expect(pulseContrast(env, 20, 2, 'median')).toBeCloseTo(0.1, 6);
+    expect(pulseContrast(env, 20, 2)).toBeCloseTo(0.492, 3);
+  });
+
   it('returns zeros for an envelope too short or flat to judge', () => {
     expect(estimateTempo(new Float32Array(10), 43).bpm).toBe(0);
     expect(estimateTempo(new Float32Array(1000), 43).bpm).toBe(0);
