@@ -269,3 +269,44 @@ describe('overlap with the drain delay', () => {
     expect(await pendingIds()).toEqual([]);
   });
 });
+
+describe('the drain-votes job', () => {
+  it('chains itself: a drain that throws does not end the chain, and a later link applies the votes', async () => {
+    const { startJobEngine, stopJobEngine } = await import('@/lib/jobs/runtime');
+    const { drainVotesJob } = await import('@/jobs/drain-votes');
+    const { jobRuns } = await import('@/db/schema');
+    const waitFor = async <T>(read: () => Promise<T>, done: (x: T) => boolean): Promise<T> => {
+      const deadline = Date.now() + 30_000;
+      let value = await read();
+      while (!done(value) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        value = await read();
+      }
+      return value;
+    };
+    const [clipId] = await newClips(1);
+    await t.handle.exec(`
+      create or replace function drain_test_fail() returns trigger language plpgsql as $$
+      begin raise exception 'simulated drain failure'; end $$;
+      create trigger drain_test_fail before update of aggregated_at on votes for each row execute function drain_test_fail();`);
+    const engine = await startJobEngine(t.handle, [drainVotesJob as never]);
+    try {
+      await engine.work();
+      const { voteId } = await vote(await contributor(), clipId, ['dark']);
+      await engine.enqueue(drainVotesJob, { windowSeconds: 0 });
+      const failed = await waitFor(
+        () => t.handle.db.select().from(jobRuns).where(eq(jobRuns.name, 'drain-votes')),
+        (rows) => rows.some((r) => r.state === 'failed'),
+      );
+      // The job recorded the failing statement (drizzle wraps the trigger's error in it).
+      expect(failed.find((r) => r.state === 'failed')?.error).toMatch(/update votes set aggregated_at/);
+      expect(await pendingIds()).toEqual([voteId]);
+      await t.handle.exec(`drop trigger drain_test_fail on votes; drop function drain_test_fail();`);
+      expect(await waitFor(pendingIds, (ids) => ids.length === 0)).toEqual([]);
+      expect((await tally(clipId)).dark).toMatchObject({ yes: 1, no: 0 });
+    } finally {
+      await t.handle.exec(`drop trigger if exists drain_test_fail on votes; drop function if exists drain_test_fail();`);
+      await stopJobEngine();
+    }
+  });
+});
