@@ -49,6 +49,7 @@ export function CrowdAgreementChart({
       yDomain={[Math.floor(low * 10) / 10, 1]}
       formatX={formatDay}
       testId="crowd-agreement-chart"
+      empty='No agreement figures yet: each full EM run adds a point per tag (it runs after every 200 new votes by default, every ten minutes, or when you press "Re-run EM now").'
     />
   );
 }

@@ -26,6 +26,8 @@ export interface LineChartProps {
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
   testId?: string;
+  /** What the chart shows instead while it has no points: say what adds them. */
+  empty?: string;
 }
 
 const MARGIN = { top: 12, right: 16, bottom: 28, left: 44 };
@@ -43,13 +45,14 @@ export function LineChart({
   formatX = String,
   formatY = (y) => y.toFixed(2),
   testId,
+  empty = 'No data yet.',
 }: LineChartProps) {
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.flatMap((p) => (p.y === null ? [] : [p.y])));
   if (xs.length === 0 || ys.length === 0) {
     return (
       <p className="muted" data-testid={testId}>
-        No data yet.
+        {empty}
       </p>
     );
   }
