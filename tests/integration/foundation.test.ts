@@ -15,6 +15,7 @@ import { GET as exportJsonl } from '@/app/api/export/jsonl/route';
 import { insertClip } from '@/lib/catalog/repo';
 import { randomBytes } from 'node:crypto';
 import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
+import { drainVotes } from '@/lib/crowd/drain';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -134,6 +135,8 @@ describe('vote API', () => {
       ctx({}),
     );
     expect(cast.status).toBe(201);
+    // The labels come from the batched aggregator, which the worker runs about a second later.
+    await drainVotes(t.handle.db);
     const { token } = await makeUser(t.handle, 'engineer');
     const res = await exportJsonl(request('GET', '/api/export/jsonl', { token }), ctx({}));
     const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { title: string; vote_count: number; labels: string[]; votes: string[][]; majority: string[] });
