@@ -112,7 +112,7 @@ export function ModelDashboard(props: {
   curves: CurveView[];
   embeddingVersions: EmbeddingVersionView[];
   rollback: { from: number; to: number } | null;
-  /** Before any model: settled clips so far, about how many a first model needs, and why the last retrain was refused. */
+  /** Given exactly when there is no model yet: settled clips so far, about how many a first model needs, why the last retrain was refused. */
   firstModel?: { settled: number; needed: number; refusal: string | null };
 }) {
   const router = useRouter();
@@ -178,17 +178,15 @@ export function ModelDashboard(props: {
         </div>
         {message && <p data-testid="model-message">{message}</p>}
         {(promote.error || rollback.error) && <p className="error">{(promote.error ?? rollback.error)?.message}</p>}
-        {props.models.length === 0 ? (
+        {props.firstModel ? (
           <div data-testid="no-model">
             <p>
               <strong>No model yet.</strong>{' '}
-              {props.firstModel
-                ? props.firstModel.settled >= props.firstModel.needed
-                  ? `${props.firstModel.settled} clips are settled, about enough for a first model: press "Retrain now" above.`
-                  : `${props.firstModel.needed - props.firstModel.settled} more settled clips until the first model (${props.firstModel.settled} of about ${props.firstModel.needed}: 20 to train on and 5 held out to test it). Clips settle as contributors label them on /label and experts settle disputes on /review.`
-                : 'Retrain once the crowd has settled some clips.'}
+              {props.firstModel.settled >= props.firstModel.needed
+                ? `${props.firstModel.settled} clips are settled, about enough for a first model: press "Retrain now" above.`
+                : `${props.firstModel.needed - props.firstModel.settled} more settled clips until the first model (${props.firstModel.settled} of about ${props.firstModel.needed}: 20 to train on and 5 held out to test it). Clips settle as contributors label them on /label and experts settle disputes on /review.`}
             </p>
-            {props.firstModel?.refusal && <p className="muted">The last retrain was refused: {props.firstModel.refusal}.</p>}
+            {props.firstModel.refusal && <p className="muted">The last retrain was refused: {props.firstModel.refusal}.</p>}
             <p className="muted">Until the first model, the queue ranks clips by cold-start diversity over their features.</p>
           </div>
         ) : (
