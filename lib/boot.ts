@@ -38,7 +38,12 @@ export async function boot(): Promise<void> {
     const created = await ensureDemoAccounts(handle.db, e.CHORUS_DEMO_PASSWORD);
     // Only a catalog seeded now (or a history an earlier start left half done): never someone's own data.
     if (e.CHORUS_DEMO_HISTORY === '1' && (fresh || (await demoHistoryPending(handle)))) {
-      await seedDemoHistory(handle, audioStore(), { log: (line) => console.log(line) });
+      // The history is a demo's garnish: when it fails (say, a second web process started on the
+      // same fresh database and is training at the same time), the app starts without it.
+      await seedDemoHistory(handle, audioStore(), { log: (line) => console.log(line) }).catch((err: unknown) => {
+        console.log(`Chorus: the demo history stopped (${err instanceof Error ? err.message : String(err)}); the next start finishes it.`);
+        logger().warn({ err }, 'demo history failed');
+      });
     }
     printDemoAccounts(rememberDemoAccounts(created));
   }
