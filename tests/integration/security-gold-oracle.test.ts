@@ -214,6 +214,12 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
     const release = async (id: string) => observe(await call('/api/leases/[id]/release', 'POST', `/api/leases/${id}/release`, { token, params: { id } }));
     return [{ label: 'release', gold: await release(gold.leaseId), plain: await release(plain.leaseId) }];
   },
+  'POST /api/leases/[id]/renew': async () => {
+    const { token } = await quickUser('contributor');
+    const [gold, plain] = [await leaseAs(token, true), await leaseAs(token, false)];
+    const renew = async (id: string) => observe(await call('/api/leases/[id]/renew', 'POST', `/api/leases/${id}/renew`, { token, params: { id } }));
+    return [{ label: 'renew', gold: await renew(gold.leaseId), plain: await renew(plain.leaseId) }];
+  },
   'GET /api/clips/[id]/audio': async () => {
     const { token } = await quickUser('contributor');
     const audio = async (id: string, range?: string) =>

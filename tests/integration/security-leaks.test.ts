@@ -176,6 +176,13 @@ const RECIPES: Record<string, () => Promise<Call[]>> = {
     const leaseId = ((await next.json()) as { lease: { id: string } }).lease.id;
     return [{ label: 'release', res: await call('/api/leases/[id]/release', 'POST', { url: `/api/leases/${leaseId}/release`, params: { id: leaseId }, token: fresh.token }) }];
   },
+  'POST /api/leases/[id]/renew': async () => {
+    const fresh = await quickUser('contributor');
+    const next = await call('/api/queue/next', 'GET', { url: '/api/queue/next', token: fresh.token });
+    expect(next.status).toBe(200);
+    const leaseId = ((await next.json()) as { lease: { id: string } }).lease.id;
+    return [{ label: 'renew', res: await call('/api/leases/[id]/renew', 'POST', { url: `/api/leases/${leaseId}/renew`, params: { id: leaseId }, token: fresh.token }) }];
+  },
   'GET /api/clips/[id]/audio': async () => [
     { label: 'audio', res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${audioClipId}/audio`, params: { id: audioClipId } }) },
     { label: 'audio of a gold clip (no audio)', expect: 404, res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${goldClipIds[0]}/audio`, params: { id: goldClipIds[0] } }) },
