@@ -33,7 +33,7 @@ export function ListenKpis() {
       </div>
       {error ? <p className="error">{error instanceof Error ? error.message : String(error)}</p> : null}
       {isLoading ? <p className="muted">Loading…</p> : null}
-      {data && data.versions.length === 0 ? <p className="muted">No listener feedback in this window yet.</p> : null}
+      {data && data.versions.length === 0 ? <p className="muted">No listener feedback in this window yet: plays, likes and skips on <a href="/listen">/listen</a> (or through the recommender API) appear here, per embedding version.</p> : null}
       {data && data.versions.length > 0 ? (
         <table>
           <thead>
