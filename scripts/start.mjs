@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the app when the build is missing or older than the sources, then serves it.
-// Without DATABASE_URL it runs on the embedded database in ./.data and seeds the demo catalog.
+// Without DATABASE_URL it runs on the embedded database in ./.data and seeds the demo catalog with
+// its first hours' history (lib/demo/history.ts: CHORUS_DEMO_HISTORY and CHORUS_DEMO_CLIPS are set below).
 // Every slow step of a first start (build, migrate, seed) says so as it happens: the build prints
 // Next's own progress, the server prints migrate and seed (lib/boot.ts), and this script says when
 // the first page can be opened.
