@@ -116,11 +116,11 @@ export function Reviewer() {
       <div className="panel" data-testid="review-empty">
         <h2>Nothing to review</h2>
         <p className="muted">No disputed or uncertain clips are waiting. You settled {settled} this session.</p>
-      </div>
         <p className="muted">
           Clips come here when the crowd cannot agree on a mood (after the most votes a clip may get) and, once a model is trained, when
           they are among the open clips it is least sure of. Meanwhile, <a href="/label">label clips with the crowd</a>.
         </p>
+      </div>
     );
   }
   if (!item) {
