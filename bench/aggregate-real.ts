@@ -6,7 +6,10 @@
  *   npx tsx bench/aggregate-real.ts [--data ../shared/data/crowd] [--set relevance|adult] [--method glad]
  *
  * Accuracy is over the questions that have both a truth row and at least one answer, as in the
- * paper; truth.csv is read by position (question, label), whatever its header says. The votes go through `aggregateVotes`, the same entry point as `chorus aggregate`.
+ * paper; truth.csv is read by position (question, label), whatever its header says. It must be
+ * the sets' own ground truth (`question,truth`, 4,460 and 1,517 rows): a file with a label and a
+ * confidence for every question is some aggregator's output, and scoring against it measures
+ * agreement with that aggregator — the script warns when it sees one. The votes go through `aggregateVotes`, the same entry point as `chorus aggregate`.
  * Prints a markdown table on stdout.
  */
 import { readFileSync } from 'node:fs';
@@ -38,7 +41,11 @@ console.log('| set | method | accuracy | published | items scored | seconds |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const set of sets) {
   const votes: Vote[] = readRows(path.join(root, set, 'answer.csv')).map(([item, worker, label]) => ({ item, worker, label }));
-  const truth = new Map(readRows(path.join(root, set, 'truth.csv')).map(([item, label]) => [item, label]));
+  const truthFile = path.join(root, set, 'truth.csv');
+  if (readFileSync(truthFile, 'utf8').split('\n', 1)[0].includes('confidence')) {
+    console.error(`${truthFile} has a confidence column: it looks like aggregated labels, not ground truth`);
+  }
+  const truth = new Map(readRows(truthFile).map(([item, label]) => [item, label]));
   for (const method of methods) {
     const started = performance.now();
     const result = aggregateVotes(votes, { method });
