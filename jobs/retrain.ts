@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Db } from '@/db/client';
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { jobEngine } from '@/lib/jobs/runtime';
+import { recordAudit } from '@/lib/audit/repo';
 import { AppError, isAppError } from '@/lib/http/errors';
+import type { RetrainRequestSchema } from '@/lib/model/schemas';
 import { labelsSinceLastModel } from '@/lib/active/repo';
 import { hasActiveModel } from '@/lib/model/repo';
 import { rescoreJob } from './rescore';
@@ -69,12 +71,24 @@ export const retrainJob: JobDefinition<RetrainPayload> = {
   },
 };
 
-/** Queues a retrain (the engineer's button and the periodic trigger). 409 while one trains or when no job engine runs here. */
-export async function requestRetrain(db: Db, payload: Partial<RetrainPayload>): Promise<string> {
+/**
+ * The engineer's button: queues a retrain and records who asked. 409 while one trains or when
+ * no job engine runs here. The queue is not in the app's transaction (pg-boss sends on its own
+ * connection, and on the embedded database a second statement would wait for the open
+ * transaction for ever), so the pair is kept together by compensation: when the audit row cannot
+ * be written, the queued job is cancelled and the error goes to the caller.
+ */
+export async function requestRetrain(db: Db, actorId: string, request: z.infer<typeof RetrainRequestSchema>): Promise<string> {
   if (await isTraining(db)) throw new AppError('CONFLICT', 'A retrain is already running; watch its progress below');
   const engine = await jobEngine();
   if (!engine) throw new AppError('CONFLICT', 'The job engine is not running in this process');
-  const id = await engine.enqueue(retrainJob, RetrainPayload.parse(payload));
+  const id = await engine.enqueue(retrainJob, RetrainPayload.parse({ trigger: 'manual', kinds: request.kinds }));
   if (!id) throw new AppError('CONFLICT', 'A retrain is already queued; it will start when the running one ends');
+  try {
+    await recordAudit(db, { actorId, action: 'model.retrain', entity: 'job', entityId: id, after: request });
+  } catch (err) {
+    await engine.cancel(retrainJob, id, 'cancelled: the request could not be recorded in the audit log');
+    throw err;
+  }
   return id;
 }

@@ -15,6 +15,7 @@ export const UpdateUserSchema = z.object({
   role: RoleSchema.optional(),
   status: z.enum(['active', 'paused', 'disabled']).optional(),
 });
+export type UpdateUserInput = z.infer<typeof UpdateUserSchema>;
 
 export const CreateTokenSchema = z.object({ name: z.string().trim().min(1).max(80) });
 

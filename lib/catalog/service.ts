@@ -1,9 +1,11 @@
 import type { Db } from '@/db/client';
+import { recordAudit } from '@/lib/audit/repo';
 import { isAppError } from '@/lib/http/errors';
 import { jobEngine } from '@/lib/jobs/runtime';
 import type { AudioStore } from '@/lib/storage';
 import { extractFeaturesJob } from '@/jobs/extract-features';
 import { ingestAudio, type IngestInput } from './ingest';
+import { escalateClip } from './repo';
 import type { IngestResult } from './schemas';
 
 export const EXTRACTION_BATCH = 16;
@@ -38,4 +40,13 @@ export async function queueExtraction(clipIds: string[]): Promise<string[]> {
     if (id) jobIds.push(id);
   }
   return jobIds;
+}
+
+/** Sends a clip to the expert review queue by hand; the state change and its audit row are one transaction. */
+export async function escalateClipByHand(db: Db, actorId: string, clipId: string): Promise<{ before: string; after: string }> {
+  return db.transaction(async (tx) => {
+    const made = await escalateClip(tx, clipId);
+    await recordAudit(tx, { actorId, action: 'clip.escalate', entity: 'clip', entityId: clipId, before: { labelState: made.before }, after: { labelState: made.after } });
+    return made;
+  });
 }

@@ -237,6 +237,12 @@ export class JobEngine {
     return id;
   }
 
+  /** Cancels a queued job (a worker that already picked it up finishes it) and says why on its progress row. */
+  async cancel(def: Pick<JobDefinition<unknown>, 'name'>, id: string, reason: string): Promise<void> {
+    await this.boss.cancel(def.name, id);
+    await this.handle.db.update(jobRuns).set({ state: 'failed', error: reason, updatedAt: new Date() }).where(eq(jobRuns.jobId, id));
+  }
+
   async schedule(def: JobDefinition<unknown>, cron: string, data: unknown): Promise<void> {
     await this.boss.schedule(def.name, cron, data as object, def.options);
   }

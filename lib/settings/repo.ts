@@ -19,6 +19,11 @@ export function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {
   });
 }
 
+/** Drops the cached settings: after a transaction that wrote them ends, a read during it may have cached what did not commit (or what is no longer current). */
+export function forgetProjectSettings(): void {
+  cache.clear();
+}
+
 export async function updateProjectSettings(db: DbOrTx, patch: Partial<ProjectSettings>): Promise<ProjectSettings> {
   cache.clear();
   // The merged whole is validated, so a patch cannot make two settings contradict (ZodError → 400).

@@ -1,11 +1,10 @@
 import { getDb } from '@/db';
-import { recordAudit } from '@/lib/audit/repo';
 import { access } from '@/lib/http/access';
 import { parseBody, route } from '@/lib/http/route';
 import { StrategySettingsPatchSchema } from '@/lib/model/schemas';
 import { pickStrategy } from '@/lib/model/service';
 import { getProjectSettings } from '@/lib/settings/repo';
-import { changeProjectSettings } from '@/lib/settings/service';
+import { changeProjectSettingsAudited } from '@/lib/settings/service';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,20 +16,6 @@ export const GET = route(access('/api/models/strategy', 'GET'), async () =>
 /** Changes them (audited like every settings change); the next rescore applies them to the queue. */
 export const PATCH = route(access('/api/models/strategy', 'PATCH'), async ({ req, user }) => {
   const patch = await parseBody(req, StrategySettingsPatchSchema);
-  const db = await getDb();
-  const current = await getProjectSettings(db);
-  const { priorityWeights, ...rest } = patch;
-  const { before, after } = await changeProjectSettings(db, {
-    ...rest,
-    ...(priorityWeights ? { priorityWeights: { ...current.priorityWeights, ...priorityWeights } } : {}),
-  });
-  await recordAudit(db, {
-    actorId: user.id,
-    action: 'settings.strategy',
-    entity: 'settings',
-    entityId: 'project',
-    before: pickStrategy(before),
-    after: pickStrategy(after),
-  });
-  return pickStrategy(after);
+  const { after } = await changeProjectSettingsAudited(await getDb(), { actorId: user.id, action: 'settings.strategy', view: pickStrategy }, patch);
+  return after;
 });
