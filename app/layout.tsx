@@ -1,4 +1,4 @@
-import type { Metadata } from 'next';
+import type { Metadata, Viewport } from 'next';
 import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import './globals.css';
@@ -8,6 +8,7 @@ export const metadata: Metadata = {
   title: 'Chorus',
   description: 'Music mood labeling and active learning',
   // public/: the SVG for browsers that take it, PNG and ICO for the rest (scripts/make-icons.mjs renders them).
+  manifest: '/manifest.webmanifest',
   icons: {
     icon: [
       { url: '/icon.svg', type: 'image/svg+xml' },
@@ -17,6 +18,9 @@ export const metadata: Metadata = {
     apple: [{ url: '/apple-touch-icon.png', sizes: '180x180' }],
   },
 };
+
+/** The browser chrome in the app's background colour (globals.css --bg), as in the web manifest. */
+export const viewport: Viewport = { themeColor: '#0f1115', colorScheme: 'dark' };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // Every page renders per request, so Next can put this response's CSP nonce (proxy.ts) on its scripts;
