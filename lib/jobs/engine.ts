@@ -56,7 +56,7 @@ export function createBoss(handle: DbHandle): PgBoss {
 /**
  * How a dead worker's job is noticed (issue 19): every running job writes a heartbeat
  * (`job_runs.updated_at`) every `heartbeatSeconds`, progress counts as one too; every
- * `sweepSeconds` each working process fails, through pg-boss, the jobs that are `active` but
+ * `sweepSeconds` each process with a started engine (workers and web) fails, through pg-boss, the jobs that are `active` but
  * whose heartbeat is older than `staleAfterSeconds`, so pg-boss retries them (or marks them
  * failed when no retry is left) instead of leaving them `active` until `expireInSeconds`.
  * Defaults: a dead worker's job shows retrying/failed within staleAfter + sweep = 50 s. A job
@@ -102,12 +102,8 @@ export class JobEngine {
       const existing = (await this.boss.getQueue(def.name)) as { policy?: string } | null;
       if (existing && (existing.policy ?? 'standard') !== policy) await this.boss.updateQueue(def.name, { name: def.name, policy });
     }
-    this.started = true;
-  }
-
-  /** Starts consuming jobs in this process, and sweeping the jobs of dead workers. */
-  async work(): Promise<void> {
-    this.sweeper ??= setInterval(() => {
+    // Every process with an engine sweeps, not only workers: a web process notices when all workers died.
+    this.sweeper = setInterval(() => {
       if (this.sweeping) return;
       this.sweeping = true;
       this.reapStale()
@@ -115,6 +111,11 @@ export class JobEngine {
         .finally(() => (this.sweeping = false));
     }, this.liveness.sweepSeconds * 1000);
     this.sweeper.unref();
+    this.started = true;
+  }
+
+  /** Starts consuming jobs in this process. */
+  async work(): Promise<void> {
     for (const def of this.definitions.values()) {
       await this.boss.work(
         def.name,
