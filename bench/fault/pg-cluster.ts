@@ -10,6 +10,15 @@ import path from 'node:path';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface PgCluster {
   adminUrl: string;
   port: number;
@@ -17,6 +26,8 @@ export interface PgCluster {
   start(): void;
   /** Fast shutdown: open connections are cut, as in a crash of the server or a failover. */
   stop(): void;
+  /** SIGKILL to the postmaster and every backend of this instance at once: a crash; the next start runs WAL recovery. */
+  kill(): void;
   destroy(): void;
 }
 
@@ -46,6 +57,31 @@ export function createPrivateCluster(port: number): PgCluster {
     stop() {
       const r = asPostgres(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'stop']);
       if (!r.ok) throw new Error(`pg_ctl stop failed: ${r.out.slice(-500)}`);
+    },
+    kill() {
+      const pidFile = path.join(dir, 'data', 'postmaster.pid');
+      const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (!Number.isInteger(postmaster) || postmaster <= 1) throw new Error(`no postmaster pid in ${pidFile}`);
+      // Only this instance's processes: the postmaster and its children, by pid.
+      const children = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === postmaster;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+      for (const pid of [postmaster, ...children]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      for (let i = 0; i < 100 && [postmaster, ...children].some(alive); i++) spawnSync('sleep', ['0.1']);
     },
     destroy() {
       asPostgres(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);

@@ -1,7 +1,7 @@
 /**
  * Fault suite: scripted, repeatable failures against the production build on loopback.
  *
- *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full] [--repeat N] [--shared-cluster] [--build auto|always|never]
+ *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db] [--repeat N] [--shared-cluster] [--build auto|always|never]
  *
  * `--repeat N` runs the chosen scenarios N times in a row (a suite that passes once is not evidence);
  * a scenario that throws or overruns its time limit is a failure with its reason, and the next
@@ -13,10 +13,18 @@
  *                  reports the outage while it lasts; the app reconnects and serves again
  *                  without a restart; acknowledged votes are stored exactly once.
  * 3. kill-worker — SIGKILL a `chorus worker` in the middle of a feature-extraction job, start
- *                  another: extraction finishes, no duplicate feature rows.
+ *                  another: the killed job shows retrying/failed within 60 s (the new worker's
+ *                  heartbeat sweep), extraction finishes, no duplicate feature rows.
  * 4. disk-full   — the audio folder on a 1 MiB tmpfs: uploads fail with a clear per-file error
  *                  once it is full, everything else keeps working, and uploads work again once
  *                  there is room.
+ * 5. singleton-race — two workers poll the crowd EM queue (stately) while two senders queue it
+ *                  in bursts: every accepted job runs exactly once, never two at a time.
+ * 6. kill-em     — SIGKILL the worker while the crowd EM job writes its clip batches: the job
+ *                  shows retrying within 60 s, its retry completes on a new worker, no vote is
+ *                  lost or changed, one fit for the run, every clip's posteriors written.
+ * 7. kill-db     — as 2, but every PostgreSQL process gets SIGKILL while vote transactions are
+ *                  open (a crash: the restart replays the WAL); private instance only.
  *
  * PostgreSQL: by default a private instance (own data folder and port, started as the
  * `postgres` user) so that stopping it disturbs nobody else's tests; `--shared-cluster` uses the
@@ -28,10 +36,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DbHandle } from '@/db/client';
 import { encodeWav } from '@/lib/audio/wav';
 import { seedDemo } from '@/lib/demo/seed';
 import { createBoss, JobEngine, type JobDefinition } from '@/lib/jobs/engine';
 import { LocalAudioStore } from '@/lib/storage';
+import { aggregateVotesJob } from '@/jobs/aggregate-votes';
 import { extractFeaturesJob } from '@/jobs/extract-features';
 import { ALL_JOBS } from '@/jobs/registry';
 import {
@@ -58,7 +68,7 @@ import { resolveByKey, voteIdOf, voteShape, type VoteShape } from './shapes';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full' },
+    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db' },
     'shared-cluster': { type: 'boolean', default: false },
     build: { type: 'string', default: 'auto' },
     out: { type: 'string', default: path.join('bench', 'results', 'fault.md') },
@@ -78,6 +88,8 @@ let currentScenario = '';
 
 interface Db {
   stop(): void;
+  /** SIGKILL to every server process (a crash, no shutdown); only for the private instance. */
+  kill?(): void;
   start(): void;
   adminUrl: string;
   label: string;
@@ -226,8 +238,17 @@ async function killWeb(pg: Db) {
 
 // ---------------------------------------------------------------- 2. restart PostgreSQL under load
 
-async function restartDb(pg: Db) {
-  section(`2. PostgreSQL stopped under load for 6 s and started again (${pg.label})`);
+async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
+  if (how === 'kill' && !pg.kill) {
+    section('7. PostgreSQL killed (SIGKILL) mid-vote-transaction');
+    report.push('Not run: only on the private instance (the machine’s shared cluster is never killed).', '');
+    return;
+  }
+  section(
+    how === 'stop'
+      ? `2. PostgreSQL stopped under load for 6 s and started again (${pg.label})`
+      : `7. PostgreSQL killed (SIGKILL, every server process) mid-vote-transaction, started again 6 s later with crash recovery (${pg.label})`,
+  );
   const db = await createBenchDb(pg.adminUrl, 'fault_pg', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
   let server: WebServer | undefined;
   try {
@@ -280,7 +301,8 @@ async function restartDb(pg: Db) {
     const chaos = async () => {
       await sleep(6000);
       tDown = at();
-      pg.stop();
+      if (how === 'stop') pg.stop();
+      else pg.kill!();
       await sleep(6000);
       pg.start();
       tUp = at();
@@ -352,6 +374,27 @@ function startWorker(dbUrl: string, audioDir: string, log: string): ChildProcess
   return child;
 }
 
+/** A dead worker's job must show retrying or failed in the jobs panel within this many seconds (issue 19 item 4). */
+const REAP_LIMIT_S = 60;
+
+interface Reaped {
+  seconds: number;
+  /** What the jobs panel shows: 'retrying' (queued again after an attempt) or 'failed'. */
+  shown: string;
+  error: string;
+}
+
+/** The killed job's panel row once it no longer says `active` (the sweep of a live worker changed it), else undefined. */
+async function reapedRun(handle: DbHandle, jobId: string, killedAt: number): Promise<Reaped | undefined> {
+  const [run] = await handle.query<{ state: string; attempts: number; error: string | null }>(`select state, attempts, error from job_runs where job_id = $1`, [jobId]);
+  if (!run || run.state === 'active') return undefined;
+  return { seconds: (performance.now() - killedAt) / 1000, shown: run.state === 'queued' && run.attempts > 0 ? 'retrying' : run.state, error: run.error ?? '' };
+}
+
+function describeReaped(r: Reaped | undefined): string {
+  return r ? `showed **${r.shown}** ${r.seconds.toFixed(1)} s after the kill ("${r.error}")` : `still showed **active** at the end`;
+}
+
 async function killWorker(pg: Db) {
   section('3. Worker killed (SIGKILL) in the middle of a feature-extraction job');
   const db = await createBenchDb(pg.adminUrl, 'fault_worker');
@@ -385,14 +428,16 @@ async function killWorker(pg: Db) {
     await sleep(500);
     worker = startWorker(db.url, audioDir, log);
     let doneAt = NaN;
+    let reaped: Reaped | undefined;
     const deadline = killedAt + 300_000;
     while (performance.now() < deadline) {
+      reaped ??= await reapedRun(db.handle, jobId, killedAt);
       const [c] = await db.handle.query<{ pending: number }>(`select count(*)::int as pending from clips where status = 'pending'`);
-      if (Number(c.pending) === 0) {
+      if (Number(c.pending) === 0 && reaped) {
         doneAt = performance.now();
         break;
       }
-      await sleep(1000);
+      await sleep(reaped ? 1000 : 250);
     }
     const [dupes] = await db.handle.query<{ n: number }>(`select count(*)::int as n from (select clip_id, extractor_version from clip_features group by 1, 2 having count(*) > 1) d`);
     const [states] = await db.handle.query<{ ready: number; failed: number; features: number }>(
@@ -406,10 +451,13 @@ async function killWorker(pg: Db) {
       `- ${CLIPS} demo clips (synthesized WAVs) queued as one extract-features job; the worker was killed at ${Math.round(progressAtKill * 100)} % (${doneAtKill} clips done).`,
       `- a new worker finished the rest ${Number.isFinite(doneAt) ? `${((doneAt - killedAt) / 1000).toFixed(1)} s after the kill` : 'NOT within 5 minutes'}: ${states.ready} ready, ${states.failed} failed, ${states.features} feature rows, ${dupes.n} duplicated (clip, extractor version) rows.`,
       `- job runs afterwards: ${runs.map((r) => `${r.name} ${r.state} (attempt ${r.attempts}, ${Math.round(r.progress * 100)} %)`).join('; ')}.`,
-      `- the killed job in pg-boss: \`${killedJob?.state}\` (retry ${killedJob?.retry_count}); pg-boss only retries it after its expiry (\`expireInSeconds\` = ${extractFeaturesJob.options.expireInSeconds} s) plus up to one maintenance interval (120 s); meanwhile the every-minute \`extract-pending\` sweeper picked up the clips it left.`,
+      `- the killed job ${describeReaped(reaped)} (expiry alone would have taken \`expireInSeconds\` = ${extractFeaturesJob.options.expireInSeconds} s); in pg-boss now: \`${killedJob?.state}\` (retry ${killedJob?.retry_count}).`,
       '',
     );
-    verdict(Number.isFinite(doneAt) && Number(dupes.n) === 0 && Number(states.ready) + Number(states.failed) === CLIPS, 'extraction resumed on a new worker and finished every clip exactly once.');
+    verdict(
+      Number.isFinite(doneAt) && Number(dupes.n) === 0 && Number(states.ready) + Number(states.failed) === CLIPS && !!reaped && reaped.seconds <= REAP_LIMIT_S,
+      `extraction resumed on a new worker and finished every clip exactly once; the killed job showed ${reaped?.shown ?? 'nothing'} ${reaped ? `${reaped.seconds.toFixed(1)} s` : 'never'} after the kill (limit ${REAP_LIMIT_S} s).`,
+    );
   } finally {
     if (worker) signalGroup(worker, 'SIGKILL');
     await engine?.stop().catch(() => {});
@@ -501,6 +549,207 @@ async function diskFull(pg: Db) {
   }
 }
 
+// ---------------------------------------------------------------- 5. two workers racing for a singleton job
+
+/**
+ * Votes for the crowd EM: contributors 1…W, clip g voted by `perClip` consecutive contributors;
+ * each clip-tag has a hidden truth and each vote flips it with 10 % noise (hash-based, so the
+ * same data every run). clips.vote_count is set to match, as the vote path would.
+ */
+async function seedVotes(handle: DbHandle, clips: number, workers: number, perClip: number): Promise<number> {
+  await seedClips(handle, clips);
+  await seedUsers(handle, 'contributor', workers, 'em');
+  await handle.exec(`
+    with c as (select id, row_number() over (order by id) as g from clips),
+         u as (select id, row_number() over (order by email) - 1 as n from users where email like 'em-%'),
+         v as (select max(version) as version from taxonomy_versions where is_active)
+    insert into votes (clip_id, user_id, kind, taxonomy_version, tags, idempotency_key)
+    select c.id, u.id, 'vote', v.version,
+           coalesce((select array_agg(t.key order by t.key) from tags t
+                     where t.taxonomy_version = v.version
+                       and ((abs(hashtext(c.id::text || t.key)) % 4 = 0) <> (abs(hashtext(u.id::text || c.id::text || t.key)) % 10 = 0))), '{}'),
+           'em-' || c.g || '-' || u.n
+    from c cross join v join u on u.n in ((c.g % ${workers}), ((c.g + 1) % ${workers}), ((c.g + 2) % ${workers}), ((c.g + 3) % ${workers}))
+    where (u.n - c.g % ${workers} + ${workers}) % ${workers} < ${perClip};
+    update clips set vote_count = (select count(*) from votes where votes.clip_id = clips.id);
+    analyze votes;`);
+  const [n] = await handle.query<{ n: number }>(`select count(*)::int as n from votes`);
+  return Number(n.n);
+}
+
+/** The crowd EM job (a stately queue: one waiting, one running, per singleton key). */
+const EM_JOB = aggregateVotesJob as JobDefinition<{ trigger: 'manual' }>;
+
+async function singletonRace(pg: Db) {
+  section('5. Two workers racing for the same singleton job (the crowd EM, `aggregate-votes`)');
+  const db = await createBenchDb(pg.adminUrl, 'fault_race', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const workers: ChildProcess[] = [];
+  const senders: JobEngine[] = [];
+  try {
+    const votes = await seedVotes(db.handle, 3000, 30, 3);
+    // Two "web processes" that queue the job, and two workers that race for it.
+    for (let i = 0; i < 2; i++) {
+      const e = new JobEngine(createBoss(db.handle), db.handle);
+      await e.start(ALL_JOBS);
+      senders.push(e);
+    }
+    const logs = [0, 1].map((i) => path.join(work, `race-worker-${i}.log`));
+    for (const log of logs) workers.push(startWorker(db.url, path.join(work, 'race-audio'), log));
+    await waitForLog(logs, /chorus worker: running/, 2, 120_000);
+    const [{ n: fitsBefore }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from crowd_fits`);
+    let maxActive = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [a] = await db.handle.query<{ runs: number; boss: number }>(
+          `select (select count(*)::int from job_runs where name = $1 and state = 'active') as runs,
+                  (select count(*)::int from pgboss.job where name = $1 and state = 'active') as boss`,
+          [EM_JOB.name],
+        );
+        maxActive = Math.max(maxActive, Number(a.runs), Number(a.boss));
+        await sleep(50);
+      }
+    })();
+    const accepted: string[] = [];
+    let refused = 0;
+    const ROUNDS = 6;
+    for (let round = 0; round < ROUNDS; round++) {
+      // Eight requests at once from both senders (a double click on two servers, the schedule, an import).
+      const ids = await Promise.all(Array.from({ length: 8 }, (_, k) => senders[k % 2].enqueue(EM_JOB, { trigger: 'manual' })));
+      for (const id of ids) if (id) accepted.push(id);
+      refused += ids.filter((id) => !id).length;
+      await sleep(round % 2 ? 2000 : 300);
+    }
+    const deadline = performance.now() + 300_000;
+    let runs: { job_id: string; state: string; attempts: number }[] = [];
+    while (performance.now() < deadline) {
+      runs = await db.handle.query(`select job_id, state, attempts from job_runs where name = $1`, [EM_JOB.name]);
+      if (accepted.every((id) => runs.some((r) => r.job_id === id && (r.state === 'completed' || r.state === 'failed')))) break;
+      await sleep(500);
+    }
+    sampling = false;
+    await sampler;
+    const [{ n: fitsAfter }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from crowd_fits`);
+    const ran = runs.filter((r) => accepted.includes(r.job_id));
+    const once = ran.filter((r) => r.state === 'completed' && Number(r.attempts) === 1).length;
+    const foreign = runs.filter((r) => !accepted.includes(r.job_id)).length;
+    const refusedFetches = logs.map((l) => (fs.readFileSync(l, 'utf8').match(/job_i3|duplicate key/g) ?? []).length);
+    report.push(
+      `- ${votes} votes on 3,000 clips; two \`chorus worker\` processes polling; two senders queued the job ${ROUNDS} × 8 times at once: ${accepted.length} accepted, ${refused} refused by the queue policy (one waiting at a time).`,
+      `- runs: ${ran.length} of the ${accepted.length} accepted jobs ran, ${once} of them exactly once (completed on the first attempt); most runs active at the same time: **${maxActive}** (sampled every 50 ms, job_runs and pg-boss); runs not queued by the senders (the 10-minute schedule): ${foreign}.`,
+      `- crowd fits written: ${Number(fitsAfter) - Number(fitsBefore)} (one per completed run: ${once + foreign}); fetches refused by pg-boss's stately index in the worker logs: ${refusedFetches.join(' and ')}.`,
+      '',
+    );
+    verdict(
+      accepted.length > 0 && maxActive <= 1 && once === accepted.length && Number(fitsAfter) - Number(fitsBefore) === once + foreign,
+      `two workers raced for ${accepted.length} singleton jobs: each ran exactly once, never two at the same time (max ${maxActive} active), one crowd fit per run.`,
+    );
+  } finally {
+    for (const w of workers) signalGroup(w, 'SIGKILL');
+    for (const e of senders) await e.stop().catch(() => {});
+    await db.drop();
+  }
+}
+
+/** Waits until `count` of the log files contain `pattern`. */
+async function waitForLog(logs: string[], pattern: RegExp, count: number, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (logs.filter((l) => fs.existsSync(l) && pattern.test(fs.readFileSync(l, 'utf8'))).length < count) {
+    if (performance.now() > deadline) throw new Error(`workers did not start within ${ms / 1000} s (${pattern})`);
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------- 6. the crowd EM job killed mid-batch
+
+async function killEm(pg: Db) {
+  section('6. Worker killed (SIGKILL) while the crowd EM job (`aggregate-votes`) writes its batches');
+  const db = await createBenchDb(pg.adminUrl, 'fault_em', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  let worker: ChildProcess | undefined;
+  let engine: JobEngine | undefined;
+  try {
+    const CLIPS = 30_000;
+    const votes = await seedVotes(db.handle, CLIPS, 40, 4);
+    const snapshot = async () => {
+      const [v] = await db.handle.query<{ n: number; digest: string }>(`select count(*)::int as n, md5(string_agg(id::text || array_to_string(tags, ','), '|' order by id)) as digest from votes`);
+      return v;
+    };
+    const votesBefore = await snapshot();
+    engine = new JobEngine(createBoss(db.handle), db.handle);
+    await engine.start(ALL_JOBS);
+    const log = path.join(work, 'kill-em.log');
+    const audioDir = path.join(work, 'em-audio');
+    worker = startWorker(db.url, audioDir, log);
+    const jobId = (await engine.enqueue(EM_JOB, { trigger: 'manual' }))!;
+    const t0 = performance.now();
+    let atKill = { progress: 0, message: '' };
+    for (;;) {
+      const [run] = await db.handle.query<{ progress: number; state: string; message: string }>(`select progress, state, message from job_runs where job_id = $1`, [jobId]);
+      // 0.7 = "writing posteriors": the clip batches are being written.
+      if (run && run.state === 'active' && run.progress >= 0.7) {
+        atKill = { progress: run.progress, message: run.message };
+        break;
+      }
+      if (run?.state === 'completed' || performance.now() - t0 > 240_000) throw new Error(`the EM job ${run?.state === 'completed' ? 'finished' : 'did not reach its writes'} before the kill`);
+      await sleep(50);
+    }
+    signalGroup(worker, 'SIGKILL');
+    const killedAt = performance.now();
+    // Fits of manual runs only: the 10-minute schedule may add its own run meanwhile.
+    const manualFits = async () => Number((await db.handle.query<{ n: number }>(`select count(*)::int as n from crowd_fits where trigger = 'manual'`))[0].n);
+    const fitsAtKill = await manualFits();
+    await sleep(500);
+    worker = startWorker(db.url, audioDir, log);
+    let reaped: Reaped | undefined;
+    let done: { state: string; attempts: number } | undefined;
+    const deadline = killedAt + 360_000;
+    while (performance.now() < deadline) {
+      reaped ??= await reapedRun(db.handle, jobId, killedAt);
+      const [run] = await db.handle.query<{ state: string; attempts: number }>(`select state, attempts from job_runs where job_id = $1`, [jobId]);
+      if (reaped && run && (run.state === 'completed' || (run.state === 'failed' && run.attempts > 1))) {
+        done = run;
+        break;
+      }
+      await sleep(reaped ? 1000 : 250);
+    }
+    const doneS = (performance.now() - killedAt) / 1000;
+    signalGroup(worker, 'SIGTERM');
+    await sleep(2000);
+    const votesAfter = await snapshot();
+    const fitsAfter = await manualFits();
+    const [agg] = await db.handle.query<{ missing: number; rows: number; stale: number }>(
+      `select (select count(*)::int from clips c where c.vote_count > 0 and not exists (select 1 from aggregates a where a.clip_id = c.id)) as missing,
+              (select count(*)::int from aggregates) as rows,
+              (select count(*)::int from clips c where c.vote_count > 0 and c.label_state = 'open' and c.vote_count >= c.overlap_target and not exists (select 1 from aggregates a where a.clip_id = c.id)) as stale`,
+    );
+    const [{ n: tagsN }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from tags where taxonomy_version = (select max(version) from taxonomy_versions where is_active)`);
+    const [pauses] = await db.handle.query<{ dup: number }>(`select count(*)::int as dup from (select entity_id from audit_log where action like '%pause%' group by entity_id, action having count(*) > 1) d`);
+    const [bossRow] = await db.handle.query<{ state: string; retry_count: number }>(`select state, retry_count from pgboss.job where id = $1`, [jobId]);
+    report.push(
+      `- ${votes} votes on ${CLIPS.toLocaleString('en-US')} clips by 40 contributors; the worker was killed at ${Math.round(atKill.progress * 100)} % ("${atKill.message}"), crowd fits of manual runs at the kill: ${fitsAtKill}.`,
+      `- the killed job ${describeReaped(reaped)}; ${done ? `the retry ${done.state} (attempt ${done.attempts}) ${doneS.toFixed(1)} s after the kill` : 'NO retry finished within 6 minutes'}; pg-boss: \`${bossRow?.state}\` (retry ${bossRow?.retry_count}).`,
+      `- votes: ${votesBefore.n} before, ${votesAfter.n} after, content ${votesBefore.digest === votesAfter.digest ? 'identical' : '**CHANGED**'}; crowd fits of manual runs: ${fitsAfter} (must be one: the run that completed); clips with votes and no posteriors: ${agg.missing}; posterior rows ${agg.rows} for ${CLIPS} clips × ${tagsN} tags; contributors paused twice: ${pauses.dup}.`,
+      '',
+    );
+    verdict(
+      !!reaped &&
+        reaped.seconds <= REAP_LIMIT_S &&
+        done?.state === 'completed' &&
+        votesBefore.n === votesAfter.n &&
+        votesBefore.digest === votesAfter.digest &&
+        Number(fitsAfter) === Number(fitsAtKill) + 1 &&
+        Number(agg.missing) === 0 &&
+        Number(agg.rows) === CLIPS * Number(tagsN) &&
+        Number(pauses.dup) === 0,
+      `the EM job killed mid-batch showed ${reaped?.shown ?? 'active'} within ${REAP_LIMIT_S} s, its retry completed, no vote lost or changed, exactly one fit for the run, every clip's posteriors written once.`,
+    );
+  } finally {
+    if (worker) signalGroup(worker, 'SIGKILL');
+    await engine?.stop().catch(() => {});
+    await db.drop();
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -515,7 +764,13 @@ async function main() {
     pg = { adminUrl: DEFAULT_ADMIN_URL, stop: () => ctl('stop'), start: () => ctl('start'), label: 'the machine’s cluster, pg_ctlcluster 15 main stop/start' };
   } else {
     cluster = createPrivateCluster(await freePort());
-    pg = { adminUrl: cluster.adminUrl, stop: () => cluster!.stop(), start: () => cluster!.start(), label: `a private PostgreSQL 15 instance on port ${cluster.port}, pg_ctl stop -m fast / start` };
+    pg = {
+      adminUrl: cluster.adminUrl,
+      stop: () => cluster!.stop(),
+      kill: () => cluster!.kill(),
+      start: () => cluster!.start(),
+      label: `a private PostgreSQL 15 instance on port ${cluster.port}, pg_ctl stop -m fast (or SIGKILL) / start`,
+    };
   }
   const started = new Date();
   const scenarios: [string, (pg: Db) => Promise<void>][] = [
@@ -523,6 +778,9 @@ async function main() {
     ['restart-db', restartDb],
     ['kill-worker', killWorker],
     ['disk-full', diskFull],
+    ['singleton-race', singletonRace],
+    ['kill-em', killEm],
+    ['kill-db', (pg: Db) => restartDb(pg, 'kill')],
   ];
   try {
     for (let pass = 1; pass <= REPEAT; pass++) {
