@@ -5,6 +5,7 @@ import { apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
 import { useLeaseRenewal } from '@/lib/client/lease-renewal';
 import type { ReviewItem } from '@/lib/review/schemas';
+import { keyLabel, tempoLabel } from '@/lib/audio/confidence';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, KeyHints } from './work-dialogs';
 import { GoldMark } from './gold-mark';
@@ -145,10 +146,8 @@ export function Reviewer() {
         <div className="row muted" data-testid="review-features">
           {item.features ? (
             <>
-              <span>tempo {item.features.tempoBpm?.toFixed(0) ?? '—'} BPM</span>
-              <span>
-                key {item.features.key ?? '—'} {item.features.mode ?? ''}
-              </span>
+              <span>tempo {tempoLabel(item.features.tempoBpm, item.features.tempoConfidence)}</span>
+              <span>key {keyLabel(item.features.key, item.features.mode, item.features.keyConfidence)}</span>
               <span>loudness {item.features.lufs?.toFixed(1) ?? '—'} LUFS</span>
             </>
           ) : (

@@ -18,7 +18,14 @@ export const ReviewItemSchema = z.object({
   }),
   model: z.object({ version: z.number().int(), probs: z.record(z.string(), z.number()), uncertainty: z.number() }).nullable(),
   features: z
-    .object({ tempoBpm: z.number().nullable(), key: z.string().nullable(), mode: z.string().nullable(), lufs: z.number().nullable() })
+    .object({
+      tempoBpm: z.number().nullable(),
+      tempoConfidence: z.number().nullable(),
+      key: z.string().nullable(),
+      mode: z.string().nullable(),
+      keyConfidence: z.number().nullable(),
+      lufs: z.number().nullable(),
+    })
     .nullable(),
   neighbours: z.array(z.object({ clipId: z.string().uuid(), title: z.string(), labels: z.array(z.string()), distance: z.number() })),
 });

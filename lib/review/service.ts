@@ -48,7 +48,14 @@ export async function nextReviewFor(db: Db, expertId: string): Promise<ReviewIte
     },
     model: await modelScores(db, clip.id),
     features: features
-      ? { tempoBpm: features.tempoBpm, key: features.key, mode: features.mode, lufs: features.lufs }
+      ? {
+          tempoBpm: features.tempoBpm,
+          tempoConfidence: features.tempoConfidence,
+          key: features.key,
+          mode: features.mode,
+          keyConfidence: features.keyConfidence,
+          lufs: features.lufs,
+        }
       : null,
     neighbours: features ? await labeledNeighbours(db, clip.id, features.extractorVersion, features.vector) : [],
   };
