@@ -54,9 +54,9 @@ describe('gold authoring and the audit log', () => {
     await tolerated.click();
     await page.getByTestId('gold-mark-button').click();
     await page.getByTestId('gold-badge').waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(SHOTS, 'expert-review-gold-desktop.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'expert-review-gold-panel-desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: path.join(SHOTS, 'expert-review-gold-mobile.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'expert-review-gold-panel-mobile.png'), fullPage: true });
 
     // The expert's gold list shows it; the API agrees on the stored answer.
     await page.goto(`${base}/review/gold`);
@@ -77,14 +77,14 @@ describe('gold authoring and the audit log', () => {
     const entry = apage.locator('[data-testid=audit-table] tr[data-action="gold.mark"]', { hasText: clipId.slice(0, 8) });
     await entry.waitFor({ timeout: 10_000 });
     expect(await entry.textContent()).toContain('expert');
-    await apage.screenshot({ path: path.join(SHOTS, 'admin-audit-gold-desktop.png'), fullPage: true });
+    await apage.screenshot({ path: path.join(SHOTS, 'admin-audit-filtered-desktop.png'), fullPage: true });
     const [download] = await Promise.all([apage.waitForEvent('download'), apage.getByTestId('audit-csv').click()]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('id,at,actor_id,actor_name,actor_email,action,entity,entity_id,before,after');
     expect(csv).toContain(`,gold.mark,clip,${clipId},`);
     expect(csv).not.toContain(',model.promote,');
     await apage.setViewportSize({ width: 390, height: 844 });
-    await apage.screenshot({ path: path.join(SHOTS, 'admin-audit-gold-mobile.png'), fullPage: true });
+    await apage.screenshot({ path: path.join(SHOTS, 'admin-audit-filtered-mobile.png'), fullPage: true });
     await admin.close();
   });
 });
