@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent } from 'react';
-import { ROLES } from '@/db/schema/auth';
+import { RoleSchema } from '@/lib/auth/schemas';
 import { apiFetch } from '@/lib/client/api';
 import { describePauseCheck, PAUSE_CHECK_TITLES, UnpauseSchema, type PauseView } from '@/lib/pause/schemas';
 
@@ -61,7 +61,7 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
         <input name="email" type="email" placeholder="email" aria-label="Email of the new user" required />
         <input name="name" placeholder="name" aria-label="Name of the new user" required />
         <select name="role" defaultValue="contributor" aria-label="Role of the new user">
-          {ROLES.map((r) => (
+          {RoleSchema.options.map((r) => (
             <option key={r}>{r}</option>
           ))}
         </select>
@@ -88,7 +88,7 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
                   <td>{u.name}</td>
                   <td>
                     <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
-                      {ROLES.map((r) => (
+                      {RoleSchema.options.map((r) => (
                         <option key={r}>{r}</option>
                       ))}
                     </select>

@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { ROLES } from '@/db/schema';
+import type { Role } from '@/db/schema/auth';
 
-export const RoleSchema = z.enum(ROLES);
+/**
+ * The roles, in the order screens list them. Spelled out here rather than imported from the
+ * table definitions, so client components (the admin's role picker) do not load the database
+ * schema; `RolesMatchTheColumn` fails to compile if this list and the users.role enum part.
+ */
+export const RoleSchema = z.enum(['contributor', 'expert', 'engineer', 'admin']);
+export type RolesMatchTheColumn = [Role, z.infer<typeof RoleSchema>] extends [z.infer<typeof RoleSchema>, Role] ? true : never;
+const rolesMatch: RolesMatchTheColumn = true;
+void rolesMatch;
 
 export const CreateUserSchema = z.object({
   email: z.string().trim().toLowerCase().email().max(200),
