@@ -86,7 +86,7 @@ export interface SimulationResult {
  * threshold and micro-F1 *fell* as labels were added, so no strategy could be
  * told apart from random by "labels to reach"; with it the curves rise.
  */
-const SIMULATION_MODEL: Partial<TrainOptions> = {
+export const SIMULATION_MODEL: Partial<TrainOptions> = {
   kind: 'logistic',
   epochs: 200,
   batchSize: 4096,
@@ -187,21 +187,14 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   }
 
   const stream = (name: string) => createRng(hashString(`${o.seed}:${name}`));
-  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), stream('split'));
-  const testSize = Math.round(o.testFraction * n);
-  const testIndices = order.slice(0, testSize).sort((a, b) => a - b);
-  const poolRows = order.slice(testSize).sort((a, b) => a - b);
-  if (testSize < 1) throw new Error(`the test split is empty: ${n} items × testFraction ${o.testFraction}`);
+  const { poolRows, testRows: testIndices, poolX, testX, testY, poolY } = simulationSplit(data, o.seed, o.testFraction);
   if (poolRows.length < o.initial) {
     throw new Error(`the pool has ${poolRows.length} items after the test split, fewer than --initial ${o.initial}`);
   }
 
   const P = poolRows.length;
-  const poolX = gatherRows(data.x, d, poolRows);
-  const testX = gatherRows(data.x, d, testIndices);
-  const testY = gatherRows(data.y, t, testIndices);
   const standardization = computeStandardization(poolX, P, d);
-  const observed = simulateAnnotations(gatherRows(data.y, t, poolRows), P, t, o.annotators, o.annotatorAccuracy, stream('annotators'));
+  const observed = simulateAnnotations(poolY, P, t, o.annotators, o.annotatorAccuracy, stream('annotators'));
 
   const isLabeled = new Uint8Array(P);
   const labeled = shuffleInPlace(Array.from({ length: P }, (_, i) => i), stream('initial')).slice(0, o.initial);
@@ -289,6 +282,28 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
     labeledOrder: labeled.map((i) => poolRows[i]),
     testIndices,
     ...(bandit ? { auto: { drawn, rewards, summary: banditSummary(bandit, { horizon }) } } : {}),
+  };
+}
+
+/**
+ * The simulation's split under a seed: a random `testFraction` of the rows (rounded) is the test
+ * set, the rest the pool, both in row order, with their features and labels gathered. The same
+ * rows for every strategy and for bench/classifier-real.ts. O(n·(d + t)).
+ */
+export function simulationSplit(data: SimulationData, seed: number, testFraction: number) {
+  const { n, d, t } = data;
+  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(hashString(`${seed}:split`)));
+  const testSize = Math.round(testFraction * n);
+  if (testSize < 1) throw new Error(`the test split is empty: ${n} items × testFraction ${testFraction}`);
+  const testRows = order.slice(0, testSize).sort((a, b) => a - b);
+  const poolRows = order.slice(testSize).sort((a, b) => a - b);
+  return {
+    poolRows,
+    testRows,
+    poolX: gatherRows(data.x, d, poolRows),
+    poolY: gatherRows(data.y, t, poolRows),
+    testX: gatherRows(data.x, d, testRows),
+    testY: gatherRows(data.y, t, testRows),
   };
 }
 

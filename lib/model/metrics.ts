@@ -33,7 +33,10 @@ export interface ReliabilityBin {
 export interface MultiLabelMetrics {
   n: number;
   t: number;
+  /** The shared decision threshold (when `thresholds` is absent). */
   threshold: number;
+  /** Per-tag decision thresholds, when the model carries them (they replace `threshold`). */
+  thresholds?: number[];
   microPrecision: number;
   microRecall: number;
   microF1: number;
@@ -163,7 +166,8 @@ function eceFromBins(binsOut: ReliabilityBin[], m: number): number {
 }
 
 /**
- * All multi-label metrics at one decision threshold (p ≥ threshold ⇒ tag on).
+ * All multi-label metrics at one decision threshold (p ≥ threshold ⇒ tag on), or at
+ * per-tag thresholds (`thresholds`, length t: p_j ≥ thresholds[j] ⇒ tag j on).
  *
  * Model: micro-F1 pools TP/FP/FN over all tags (dominated by frequent moods);
  * macro-F1 is the unweighted mean of per-tag F1 (every mood counts equally);
@@ -180,11 +184,15 @@ export function evaluateMultiLabel(
   probs: ArrayLike<number>,
   n: number,
   t: number,
-  options: { threshold?: number; tags?: string[]; bins?: number } = {},
+  options: { threshold?: number; thresholds?: ArrayLike<number>; tags?: string[]; bins?: number } = {},
 ): MultiLabelMetrics {
   assertShape(truth.length, n, t, 'truth');
   assertShape(probs.length, n, t, 'probs');
   const threshold = options.threshold ?? 0.5;
+  if (options.thresholds && options.thresholds.length !== t) {
+    throw new Error(`evaluateMultiLabel: ${options.thresholds.length} thresholds for ${t} tags`);
+  }
+  const cut = options.thresholds ? Array.from(options.thresholds) : new Array<number>(t).fill(threshold);
   const bins = options.bins ?? DEFAULT_ECE_BINS;
   for (let i = 0; i < n * t; i++) {
     if (Number.isNaN(truth[i])) throw new Error(`evaluateMultiLabel: truth at row ${Math.floor(i / t)}, tag ${i % t} is missing`);
@@ -199,7 +207,7 @@ export function evaluateMultiLabel(
     let exact = true;
     for (let j = 0; j < t; j++) {
       const y = truth[i * t + j] >= 0.5;
-      const p = probs[i * t + j] >= threshold;
+      const p = probs[i * t + j] >= cut[j];
       if (y !== p) {
         mismatches++;
         exact = false;
@@ -219,7 +227,7 @@ export function evaluateMultiLabel(
       col[i] = probs[i * t + j];
       colY[i] = truth[i * t + j];
       const y = colY[i] >= 0.5;
-      const p = col[i] >= threshold;
+      const p = col[i] >= cut[j];
       if (p && y) tp++;
       else if (p) fp++;
       else if (y) fn++;
@@ -243,6 +251,7 @@ export function evaluateMultiLabel(
     n,
     t,
     threshold,
+    ...(options.thresholds ? { thresholds: cut } : {}),
     microPrecision: micro.precision,
     microRecall: micro.recall,
     microF1: micro.f1,

@@ -15,6 +15,7 @@ import {
   type NetworkParams,
 } from './network';
 import { adamStep, createAdam } from './optimizer';
+import { DEFAULT_THRESHOLD, THRESHOLD_METHODS, chooseThresholds, type ThresholdMethod } from './thresholds';
 import { assertShape, sanitizeStandardization, standardizeRows, type Standardization } from './standardize';
 
 /**
@@ -63,6 +64,13 @@ export interface TrainOptions {
   patience?: number;
   /** Default 'platt'. Needs a validation split; without one the model keeps identity calibration. */
   calibration?: CalibrationMethod;
+  /**
+   * Per-tag decision thresholds chosen on the validation split's calibrated probabilities
+   * (./thresholds): 'micro-f1' maximises the pooled micro-F1, 'tag-f1' each tag's own F1,
+   * 'fixed' keeps 0.5. Without a validation split they stay 0.5 (trainCrossFitted handles
+   * small sets). Default 'micro-f1'.
+   */
+  thresholds?: ThresholdMethod;
   /** Called after every epoch (jobs report progress with it). */
   onEpoch?: (stat: EpochStat & { maxEpochs: number }) => void;
 }
@@ -95,6 +103,8 @@ export interface TrainedModel {
   standardization: Standardization;
   params: NetworkParams;
   calibration: Calibration;
+  /** Per-tag decision thresholds on the calibrated probabilities (tag on when p ≥ τ). */
+  thresholds: Float64Array;
   classWeights: { positive: Float64Array; negative: Float64Array };
   report: TrainingReport;
   /** Resolved hyperparameters, for the model registry. */
@@ -223,7 +233,8 @@ export function trainClassifier(data: TrainingData, options: TrainOptions): Trai
   theta.set(best.theta);
 
   let calibration = identityCalibration(t);
-  if (validation.length && hp.calibration !== 'none') {
+  let thresholds: Float64Array = new Float64Array(t).fill(DEFAULT_THRESHOLD);
+  if (validation.length && (hp.calibration !== 'none' || hp.thresholds !== 'fixed')) {
     const valLogits = logitsFor(params, xs, validation, t);
     const valY = new Float64Array(validation.length * t);
     const valW = new Float64Array(validation.length);
@@ -231,7 +242,12 @@ export function trainClassifier(data: TrainingData, options: TrainOptions): Trai
       valW[r] = weights[validation[r]];
       for (let j = 0; j < t; j++) valY[r * t + j] = data.y[validation[r] * t + j];
     }
-    calibration = fitCalibration(hp.calibration, valLogits, valY, valW, validation.length, t);
+    if (hp.calibration !== 'none') calibration = fitCalibration(hp.calibration, valLogits, valY, valW, validation.length, t);
+    if (hp.thresholds !== 'fixed') {
+      const valProbs = new Float64Array(validation.length * t);
+      applyCalibration(calibration, valLogits, validation.length, t, valProbs);
+      thresholds = chooseThresholds(hp.thresholds, valProbs, valY, validation.length, t, valW);
+    }
   }
 
   return {
@@ -243,6 +259,7 @@ export function trainClassifier(data: TrainingData, options: TrainOptions): Trai
     standardization,
     params,
     calibration,
+    thresholds,
     classWeights,
     report: {
       epochs,
@@ -269,6 +286,7 @@ function resolveOptions(o: TrainOptions): TrainedModel['hyperparameters'] {
     validationFraction: o.validationFraction ?? 0.2,
     patience: o.patience ?? 5,
     calibration: o.calibration ?? 'platt',
+    thresholds: o.thresholds ?? 'micro-f1',
   };
   if (hp.kind !== 'logistic' && hp.kind !== 'mlp') throw new Error(`trainClassifier: unknown kind "${hp.kind}"`);
   if (!Number.isFinite(hp.seed)) throw new Error('trainClassifier: seed must be a number');
@@ -289,6 +307,7 @@ function resolveOptions(o: TrainOptions): TrainedModel['hyperparameters'] {
   if (!['platt', 'temperature', 'none'].includes(hp.calibration)) {
     throw new Error(`trainClassifier: unknown calibration "${hp.calibration}"`);
   }
+  if (!THRESHOLD_METHODS.includes(hp.thresholds)) throw new Error(`trainClassifier: unknown thresholds "${hp.thresholds}"`);
   return hp;
 }
 
