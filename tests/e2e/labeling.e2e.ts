@@ -43,7 +43,16 @@ describe('the first labeling loop', () => {
     expect(new URL(page.url()).pathname).toBe('/label');
 
     const voted: { id: string; tags: string[] }[] = [];
-    let spinnerSeen = false;
+    // From the first clip on, every DOM change is watched for the loading state, so a spinner that
+    // flashes between two checks is still caught (sampling at two instants could miss it).
+    await page.getByTestId('clip').waitFor({ timeout: 20_000 });
+    await page.evaluate(() => {
+      const w = window as unknown as { spinnerSeen: boolean };
+      w.spinnerSeen = document.querySelector('[data-testid=queue-loading]') !== null;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid=queue-loading]')) w.spinnerSeen = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     for (let i = 0; i < 3; i++) {
       const clip = page.getByTestId('clip');
       await clip.waitFor({ timeout: 20_000 });
@@ -56,14 +65,10 @@ describe('the first labeling loop', () => {
       expect(tags).toHaveLength(2);
       await page.keyboard.press('Enter');
       voted.push({ id, tags });
-      // The next clip is on screen at once: no loading state in between.
-      spinnerSeen ||= (await page.getByTestId('queue-loading').count()) > 0;
-      await page.waitForFunction((prev) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') !== prev, id, {
-        timeout: 2_000,
-      });
-      spinnerSeen ||= (await page.getByTestId('queue-loading').count()) > 0;
+      // The next clip replaces this one with no loading state in between (the observer would see one).
+      await page.waitForFunction((prev) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') !== prev, id);
     }
-    expect(spinnerSeen).toBe(false);
+    expect(await page.evaluate(() => (window as unknown as { spinnerSeen: boolean }).spinnerSeen)).toBe(false);
     expect(new Set(voted.map((v) => v.id)).size).toBe(3);
     await expect.poll(async () => (await page.getByTestId('done-count').textContent())?.trim(), { timeout: 10_000 }).toBe('3 done this session');
     await contributor.close();
@@ -78,7 +83,11 @@ describe('the first labeling loop', () => {
       // once the reliability model (EM) has run, so they are not compared here.
       const sorted = (tags: string[][]) => tags.map((t) => [...t].sort().join('|')).sort();
       expect(sorted(row!.votes)).toEqual(sorted([...(before?.votes ?? []), v.tags]));
-      if (!before) expect(row!.majority).toEqual([...v.tags].sort());
+      // The majority, counted by hand: the tags on more than half of the clip's votes (this one's alone on a fresh clip).
+      const counts = new Map<string, number>();
+      for (const tags of row!.votes) for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      const majority = [...counts].filter(([, n]) => n * 2 > row!.votes.length).map(([tag]) => tag).sort();
+      expect(row!.majority).toEqual(before ? majority : [...v.tags].sort());
     }
     await engineer.close();
   });
