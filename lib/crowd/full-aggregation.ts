@@ -262,7 +262,9 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     const targeted = (targetedByClip.get(clipId) ?? []).map((a) => ({ ...a, weight: weights.get(a.worker) ?? 1 }));
     const posteriors = applyTargetedAnswers(base, targeted, model, clipGold);
     const votesOn = byClip.get(clipId) ?? [];
-    const count = votesOn.length + targeted.length;
+    // State and overlap count full votes only (as the drain does, ./live.ts): a targeted answer is
+    // evidence on its tag, not a vote.
+    const count = votesOn.length;
     const counts = tags.map((tag) => {
       const ticked = votesOn.filter((v) => v.tags.includes(tag)).length;
       const said = targeted.filter((a) => a.tag === tag);

@@ -218,10 +218,10 @@ export interface LiveAnswer {
 export interface ClipUpdate {
   readonly tags: { tag: string; posterior: number; label: boolean; yes: number; no: number }[];
   readonly state: ClipState;
-  /** Answers counted (full votes and targeted answers). */
+  /** Answers applied (full votes and targeted answers); state decisions count full votes only. */
   readonly answers: number;
   /**
-   * The overlap an open clip now asks for (answers + votes wanted, at most maxVotes); the caller
+   * The overlap an open clip now asks for (full votes + votes wanted, at most maxVotes); the caller
    * keeps the larger of this and the stored target, since leases already out hold their slots.
    * Null when the clip left the crowd queue (consensus or disputed).
    */
@@ -263,8 +263,10 @@ export function clipUpdateFor(
   );
   const fixed = tags.map((tag) => Boolean(gold && Object.hasOwn(gold, tag)));
   const labels = supportedLabels(posteriors, yesVotes, fixed);
-  const count = full.length + targeted.length;
-  const decision = decideClipState(posteriors, count, clipStateSettings(settings), {
+  // minVotes / maxVotes / overlap count full votes only: a targeted answer is evidence on its one
+  // tag (in the posterior above) and gives its queue slot back, so counting it here would settle
+  // a clip on two votes and one yes/no, and ask for a target that `assigned` never reaches.
+  const decision = decideClipState(posteriors, full.length, clipStateSettings(settings), {
     agreement: clipAgreement(full, tags, model.prevalence),
     yesVotes,
     fixed,
@@ -273,7 +275,7 @@ export function clipUpdateFor(
   return {
     tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], yes: yesVotes[t], no: noVotes[t] })),
     state: decision.state,
-    answers: count,
-    overlapTarget: decision.state === 'open' ? overlapTargetAfter(decision, count, 0, settings) : null,
+    answers: full.length + targeted.length,
+    overlapTarget: decision.state === 'open' ? overlapTargetAfter(decision, full.length, 0, settings) : null,
   };
 }

@@ -47,6 +47,33 @@ describe('clipUpdateFor (one clip at a drain)', () => {
     expect(u.overlapTarget).toBeLessThanOrEqual(7);
   });
 
+  it('a targeted answer is evidence on its tag, not a vote: 2 votes + 1 yes/no with minVotes 3 stays open', () => {
+    const u = clipUpdateFor(
+      [
+        vote('a', ['calm']),
+        vote('b', ['calm']),
+        { worker: 'c', kind: 'targeted', tags: [], questionTag: 'calm', answer: true },
+      ],
+      model,
+      new Map(),
+      undefined,
+      settings,
+    );
+    // Hand-worked: calm 0.3/0.7 · 19³ → 0.99966, sad 0.3/0.7 · (1/19)² → 0.00119: both settled past
+    // τ = 0.9, so only the vote count keeps the clip open — 2 full votes < minVotes 3. Counting the
+    // yes/no as a vote would have given consensus.
+    expect(u.tags[0].posterior).toBeCloseTo(2939.57 / 2940.57, 6);
+    expect(u.tags[1].posterior).toBeCloseTo((0.3 / 0.7 / 361) / (1 + 0.3 / 0.7 / 361), 6);
+    expect(u.state).toBe('open');
+    // One more full vote wanted on top of the 2: target 3 (the targeted answer gave its slot back).
+    expect(u.overlapTarget).toBe(3);
+    expect(u.answers).toBe(3);
+    expect(u.tags.map((t) => [t.tag, t.yes, t.no])).toEqual([
+      ['calm', 3, 0],
+      ['sad', 0, 2],
+    ]);
+  });
+
   it('the same answers in another order give the same update', () => {
     const answers = [
       vote('a', ['calm', 'sad']),
