@@ -103,6 +103,9 @@ export function exportOnnx(model: TrainedModel, options: ExportOptions = {}): Ui
     'chorus.embedding_dim': String(h),
     'chorus.embedding': params.kind === 'mlp' ? 'hidden_tanh' : 'calibrated_logits',
     'chorus.calibration': calibration.method,
+    // Decision thresholds are not part of the graph (probs stay calibrated probabilities):
+    // the scorer reads them from here (onnx-runtime's `thresholds`).
+    'chorus.thresholds': JSON.stringify(Array.from(model.thresholds)),
     [CHECKSUM_KEY]: crc32(onnx.GraphProto.encode(graph).finish()).toString(16).padStart(8, '0'),
   };
   const proto = onnx.ModelProto.create({

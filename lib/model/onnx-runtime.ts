@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { EMBEDDING_NAME, INPUT_NAME, OnnxModelError, PROBS_NAME, inspectOnnx } from './onnx-export';
+import { parseThresholds } from './thresholds';
 
 export { OnnxModelError } from './onnx-export';
 
@@ -32,6 +33,8 @@ export interface OnnxScorer {
   readonly metadata: Record<string, string>;
   /** Tag names from the model's metadata, when it carries them. */
   readonly tags: string[] | null;
+  /** Per-tag decision thresholds from the model's `chorus.thresholds` (null for a model exported before them). */
+  readonly thresholds: Float64Array | null;
   /** Scores an n×d row-major matrix in batches of `batchSize` rows (default 4096). */
   score(features: Float32Array, n: number, d: number, options?: { batchSize?: number }): Promise<ScoreResult>;
   release(): Promise<void>;
@@ -82,7 +85,16 @@ export async function loadScorer(source: Uint8Array | string, options: LoadOptio
     const shapes = checkInterface(session, label);
     const tags = parseTags(info.metadata['chorus.tags'], label);
     checkExpectations(shapes, tags, options.expect ?? {}, label);
-    return createScorer(session, shapes, info.metadata, tags);
+    const raw = info.metadata['chorus.thresholds'];
+    let thresholds: Float64Array | null = null;
+    if (raw !== undefined) {
+      try {
+        thresholds = parseThresholds(JSON.parse(raw), shapes.tagCount, label);
+      } catch (cause) {
+        throw new OnnxModelError(`${label} has unreadable chorus.thresholds: ${(cause as Error).message}`, { cause });
+      }
+    }
+    return createScorer(session, shapes, info.metadata, tags, thresholds);
   } catch (error) {
     await session.release();
     throw error;
@@ -157,12 +169,14 @@ function createScorer(
   shapes: Shapes,
   metadata: Record<string, string>,
   tags: string[] | null,
+  thresholds: Float64Array | null,
 ): OnnxScorer {
   const { inputDim, tagCount, embeddingDim } = shapes;
   return {
     ...shapes,
     metadata,
     tags,
+    thresholds,
     async score(features, n, d, options = {}) {
       if (d !== inputDim) throw new OnnxModelError(`score: features have ${d} columns, the model expects ${inputDim}`);
       if (!Number.isInteger(n) || n < 0 || features.length !== n * d) {

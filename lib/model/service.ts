@@ -225,8 +225,8 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
           'chorus.taxonomy_version': String(taxonomy.version),
         },
       });
-      const probs = await scoreBytes(onnx, set.test.x, set.test.n, set.d, tags);
-      const metrics = evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags });
+      const { probs, thresholds } = await scoreBytes(onnx, set.test.x, set.test.n, set.d, tags);
+      const metrics = evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags, ...thresholds });
       trained.push({ id, kind, model, onnx, metrics, probs, trainMs });
       lap(`evaluate_${kind}`);
     }
@@ -385,10 +385,20 @@ function describeSplit(catalog: CatalogMatrix, set: TrainingSet) {
   };
 }
 
-async function scoreBytes(bytes: Uint8Array, x: Float32Array, n: number, d: number, tags: string[]): Promise<Float32Array> {
+/**
+ * Scores through onnxruntime, with the decision thresholds the file itself carries (a model
+ * exported before per-tag thresholds is judged at 0.5), so a model is evaluated as it is served.
+ */
+async function scoreBytes(
+  bytes: Uint8Array,
+  x: Float32Array,
+  n: number,
+  d: number,
+  tags: string[],
+): Promise<{ probs: Float32Array; thresholds: { thresholds?: Float64Array } }> {
   const scorer = await loadScorer(bytes, { expect: { inputDim: d, tags } });
   try {
-    return (await scorer.score(x, n, d)).probs;
+    return { probs: (await scorer.score(x, n, d)).probs, thresholds: scorer.thresholds ? { thresholds: scorer.thresholds } : {} };
   } finally {
     await scorer.release();
   }
@@ -432,8 +442,8 @@ async function evaluateActiveOnSplit(
     return { metrics: null, problem: `it predicts taxonomy v${active.taxonomyVersion}'s tags` };
   try {
     await verifyModelOnnx(active, set.d);
-    const probs = await scoreBytes(active.onnx as Uint8Array, set.test.x, set.test.n, set.d, tags);
-    return { metrics: evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags }), problem: null };
+    const { probs, thresholds } = await scoreBytes(active.onnx as Uint8Array, set.test.x, set.test.n, set.d, tags);
+    return { metrics: evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags, ...thresholds }), problem: null };
   } catch (err) {
     return { metrics: null, problem: err instanceof Error ? err.message : String(err) };
   }

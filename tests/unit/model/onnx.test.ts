@@ -49,6 +49,9 @@ describe.each(['logistic', 'mlp'] as const)('ONNX export of the %s model', (kind
       expect(maxAbsDiff(out.embedding, ref.embedding)).toBeLessThan(1e-5);
       // Calibration is not the identity, so the test would catch a graph without it.
       expect(Array.from(model.calibration.scale).some((a) => Math.abs(a - 1) > 0.01)).toBe(true);
+      // The decision thresholds travel in the metadata, exactly, and are not all 0.5.
+      expect(Array.from(scorer.thresholds ?? [])).toEqual(Array.from(model.thresholds));
+      expect(Array.from(model.thresholds).some((v) => v !== 0.5)).toBe(true);
     } finally {
       await scorer.release();
     }
@@ -95,6 +98,14 @@ describe('ONNX loading', () => {
     expect(weightsAt).toBeGreaterThan(0);
     flipped[weightsAt] ^= 0x40;
     await expect(loadScorer(flipped)).rejects.toThrow(/checksum/);
+  });
+
+  it('refuses thresholds in the metadata that are not t numbers in (0, 1)', async () => {
+    const bytes = exportOnnx(models.logistic, { metadata: {} });
+    const proto = onnxProto.onnx.ModelProto.decode(bytes);
+    for (const entry of proto.metadataProps) if (entry.key === 'chorus.thresholds') entry.value = '[0.5]';
+    const broken = new Uint8Array(onnxProto.onnx.ModelProto.encode(proto).finish());
+    await expect(loadScorer(broken)).rejects.toThrow(/unreadable chorus.thresholds: .*thresholds must be \d+ numbers in \(0, 1\)/);
   });
 
   it('refuses a file that does not match what the caller expects', async () => {
