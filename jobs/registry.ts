@@ -11,6 +11,7 @@ import { rescoreJob } from './rescore';
 import { pushEmbeddingsJob } from './push-embeddings';
 import { retrainCheckJob } from './retrain-check';
 import { applyFeedbackRetentionJob } from './apply-feedback-retention';
+import { canaryCheckJob } from './canary-check';
 
 /** Every job the workers run; `chorus worker` and the in-process runner register these. */
 export const ALL_JOBS = [
@@ -26,6 +27,7 @@ export const ALL_JOBS = [
   pushEmbeddingsJob,
   retrainCheckJob,
   applyFeedbackRetentionJob,
+  canaryCheckJob,
 ] as JobDefinition<unknown>[];
 
 /** Periodic jobs (cron, UTC). */
@@ -41,6 +43,8 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
   { job: retrainCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
   // Listener feedback older than settings.feedbackRetentionDays (privacy).
   { job: applyFeedbackRetentionJob as JobDefinition<unknown>, cron: '17 * * * *', data: {} },
+  // The running embedding canary: promote, roll back or keep going.
+  { job: canaryCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
 ];
 
 /**

@@ -5,3 +5,4 @@ export * from './crowd';
 export * from './model';
 export * from './ops';
 export * from './pauses';
+export * from './experiments';

@@ -337,14 +337,24 @@ export async function activateEmbeddingVersion(db: Db, versionId: number, expect
       sql`select v.status, (select count(*)::int from clip_embeddings e where e.version_id = v.id) as n
           from embedding_versions v where v.id = ${versionId} for update`,
     );
-    if (!row || row.status !== 'building')
-      throw new Error(`embedding version ${versionId} is not building (${row?.status ?? 'missing'})`);
+    // 'ready': a version built earlier without activation, e.g. a canary being promoted.
+    if (!row || (row.status !== 'building' && row.status !== 'ready'))
+      throw new Error(`embedding version ${versionId} is neither building nor ready (${row?.status ?? 'missing'})`);
     if (Number(row.n) !== expected) throw new Error(`embedding version ${versionId} has ${row.n} rows, expected ${expected}`);
     await tx.execute(sql`update embedding_versions set status = 'retired' where status = 'active'`);
     await tx.execute(
       sql`update embedding_versions set status = 'active', count = ${expected}, activated_at = now() where id = ${versionId}`,
     );
   });
+}
+
+/** Retires a 'ready' (never activated) version, e.g. a canary rolled back; false when it was not ready. */
+export async function retireReadyEmbeddingVersion(db: DbOrTx, versionId: number): Promise<boolean> {
+  const rows = await execRows<{ id: number }>(
+    db,
+    sql`update embedding_versions set status = 'retired' where id = ${versionId} and status = 'ready' returning id`,
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -24,6 +24,9 @@ export class IndexRegistry {
   private current: AnnIndex | null = null;
   /** Kept versions in activation order, most recent last. */
   private readonly kept = new Map<number, AnnIndex>();
+  /** Versions served beside the active one (canaries), never active. */
+  private readonly held = new Map<number, AnnIndex>();
+  private readonly holding = new Map<number, Promise<AnnIndex>>();
   private switching: Promise<unknown> = Promise.resolve();
   private readonly keep: number;
   private readonly onEvict?: (index: AnnIndex) => void | Promise<void>;
@@ -54,7 +57,8 @@ export class IndexRegistry {
    */
   switchTo(versionId: number, build: () => Promise<AnnIndex>): Promise<AnnIndex> {
     const next = this.switching.then(async () => {
-      const index = this.kept.get(versionId) ?? (await build());
+      const index = this.kept.get(versionId) ?? this.held.get(versionId) ?? (await build());
+      this.held.delete(versionId);
       if (index.versionId !== versionId) {
         throw new Error(`built index reports version ${index.versionId}, expected ${versionId}`);
       }
@@ -63,6 +67,42 @@ export class IndexRegistry {
     });
     this.switching = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * A version served beside the active one without becoming active (a canary): built once, kept
+   * until {@link release}; a later `switchTo` it (promotion) reuses it. A failed build is not
+   * kept, so the next call tries again.
+   */
+  hold(versionId: number, build: () => Promise<AnnIndex>): Promise<AnnIndex> {
+    const ready = this.held.get(versionId) ?? (this.current?.versionId === versionId ? this.current : undefined);
+    if (ready) return Promise.resolve(ready);
+    let pending = this.holding.get(versionId);
+    if (!pending) {
+      pending = build().then(
+        (index) => {
+          if (index.versionId !== versionId) throw new Error(`built index reports version ${index.versionId}, expected ${versionId}`);
+          this.held.set(versionId, index);
+          return index;
+        },
+      ).finally(() => this.holding.delete(versionId));
+      this.holding.set(versionId, pending);
+    }
+    return pending;
+  }
+
+  /** Versions held beside the active one. */
+  heldVersions(): number[] {
+    return [...this.held.keys()];
+  }
+
+  /** Drops held versions other than `keep` (a canary that ended). */
+  async release(keep: readonly number[] = []): Promise<void> {
+    for (const [version, index] of this.held) {
+      if (keep.includes(version)) continue;
+      this.held.delete(version);
+      await this.onEvict?.(index);
+    }
   }
 
   /** Re-activate a kept version without rebuilding (default: the one before the active). */

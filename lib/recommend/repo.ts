@@ -72,6 +72,15 @@ export async function activeEmbeddingVersion(sql: SqlRunner): Promise<ActiveVers
   return row ? { id: Number(row.id), dim: Number(row.dim), source: row.source, count: Number(row.count), createdAt: new Date(row.created_at) } : null;
 }
 
+/** One embedding version by id, whatever its status (a canary's is 'ready'). */
+export async function embeddingVersionById(sql: SqlRunner, id: number): Promise<ActiveVersion | null> {
+  const [row] = await sql.query<{ id: number; dim: number; source: string; count: number; created_at: Date }>(
+    `select id, dim, source, count, created_at from embedding_versions where id = $1`,
+    [id],
+  );
+  return row ? { id: Number(row.id), dim: Number(row.dim), source: row.source, count: Number(row.count), createdAt: new Date(row.created_at) } : null;
+}
+
 export async function embeddingVersionExists(sql: SqlRunner, id: number): Promise<boolean> {
   const rows = await sql.query(`select 1 from embedding_versions where id = $1`, [id]);
   return rows.length > 0;
@@ -456,25 +465,29 @@ export interface SessionRow {
   id: string;
   personalization: boolean;
   state: unknown;
+  /** When the session began: a canary serves only sessions created after it started. */
+  createdAt: Date;
   updatedAt: Date;
 }
 
 /** A new anonymous session: 18 random bytes as url-safe base64, nothing else about the listener. */
 export async function createListenerSession(sql: SqlRunner, personalization: boolean): Promise<SessionRow> {
   const id = randomBytes(18).toString('base64url');
-  const [row] = await sql.query<{ id: string; personalization: boolean; state: unknown; updated_at: Date }>(
-    `insert into listener_sessions (id, personalization, state) values ($1, $2, '{}'::jsonb) returning id, personalization, state, updated_at`,
+  const [row] = await sql.query<{ id: string; personalization: boolean; state: unknown; created_at: Date; updated_at: Date }>(
+    `insert into listener_sessions (id, personalization, state) values ($1, $2, '{}'::jsonb) returning id, personalization, state, created_at, updated_at`,
     [id, personalization],
   );
-  return { id: row.id, personalization: row.personalization, state: row.state, updatedAt: new Date(row.updated_at) };
+  return { id: row.id, personalization: row.personalization, state: row.state, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
 }
 
 export async function getListenerSession(sql: SqlRunner, id: string, forUpdate = false): Promise<SessionRow | null> {
-  const [row] = await sql.query<{ id: string; personalization: boolean; state: unknown; updated_at: Date }>(
-    `select id, personalization, state, updated_at from listener_sessions where id = $1 ${forUpdate ? 'for update' : ''}`,
+  const [row] = await sql.query<{ id: string; personalization: boolean; state: unknown; created_at: Date; updated_at: Date }>(
+    `select id, personalization, state, created_at, updated_at from listener_sessions where id = $1 ${forUpdate ? 'for update' : ''}`,
     [id],
   );
-  return row ? { id: row.id, personalization: row.personalization, state: row.state, updatedAt: new Date(row.updated_at) } : null;
+  return row
+    ? { id: row.id, personalization: row.personalization, state: row.state, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) }
+    : null;
 }
 
 export async function saveSessionState(sql: SqlRunner, id: string, state: unknown): Promise<void> {

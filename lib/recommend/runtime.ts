@@ -23,8 +23,10 @@ import type { AnnBackend, AnnIndex, SqlRunner } from './ann-index';
 import { InProcessHnswIndex } from './hnsw-index';
 import { IndexRegistry } from './index-registry';
 import { detectPgVector, PgVectorIndex, readEmbeddingBatches } from './pgvector-index';
+import { runningCanary, sessionInCanary } from './canary';
 import {
   activeEmbeddingVersion,
+  embeddingVersionById,
   ensureFeatureEmbeddings,
   lufsQuantiles,
   moodDirections,
@@ -129,6 +131,33 @@ export class Recommender {
       else this.checking.catch(() => {});
     }
     return this.registry.active;
+  }
+
+  /**
+   * The index to serve one listener session with: the running canary's version when the session
+   * is in its arm (sticky: see {@link sessionInCanary}), else the active one. The canary is
+   * re-read at most once per `checkIntervalMs`; once it ends, its sessions fall back to the
+   * active version (after a promotion that is the canary's). A canary that cannot be built is
+   * logged and its sessions are served by the active version.
+   */
+  async indexFor(session: { id: string; createdAt: Date }): Promise<AnnIndex | null> {
+    const active = await this.index();
+    const canary = await this.cached('canary', this.opts.checkIntervalMs, () => runningCanary(this.handle.db));
+    if (!canary) {
+      if (this.registry.heldVersions().length > 0) await this.registry.release();
+      return active;
+    }
+    if (!sessionInCanary(canary, session) || active?.versionId === canary.canaryVersion) return active;
+    try {
+      return await this.registry.hold(canary.canaryVersion, async () => {
+        const version = await embeddingVersionById(this.sql, canary.canaryVersion);
+        if (!version) throw new Error(`canary embedding version ${canary.canaryVersion} is gone`);
+        return this.build(version);
+      });
+    } catch (err) {
+      this.fail(`building canary embedding version ${canary.canaryVersion}`, err);
+      return active;
+    }
   }
 
   /** Looks at the database now and waits until its active version is served (tests, health). */

@@ -391,7 +391,7 @@ export async function recordListenerEvent(
   sessionId: string,
   input: ListenEventInput,
 ): Promise<{ sessionId: string; embeddingVersion: number | null; events: number; likes: number }> {
-  const index = await rec.index();
+  const index = await rec.indexFor(await requireSession(rec.sql, sessionId));
   const run = async (tx: SqlRunner) => {
     // Inside the transaction every read goes through `tx`: on PGlite another query would wait for it forever.
     const session = await requireSession(tx, sessionId, true);
@@ -445,7 +445,7 @@ export async function nextTracks(
   const personalization = q.personalization ?? session.personalization;
   const blend = await validBlend(rec, q.mood);
   const filters = rangesOf(q);
-  const index = await rec.index();
+  const index = await rec.indexFor(session);
   if (!index) return emptyResponse(personalization, { sessionId });
   if (!personalization) {
     return rankForContext(rec, index, { personalization: false, moodBlend: blend, ...filters }, { k: q.k, excludeIds: [], sessionId, audience });

@@ -1,0 +1,172 @@
+/**
+ * Canary rollouts of embedding versions end to end (issue 20, items 1 and 5), on both databases:
+ * simulated listeners (lib/experiments/simulate) with a planted mood as taste listen through the
+ * recommender's service functions. A deliberately worse version (the good vectors shuffled
+ * between clips: no mood structure) is rolled back by the decision, and an equal one (the good
+ * vectors with a little noise) is promoted through the ordinary activation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '@/lib/audit/repo';
+import { DEFAULT_LISTENER, simulateListener, type ListenerDriver } from '@/lib/experiments/simulate';
+import { decideCanary, recentCanaries, runningCanary, sessionInCanary, startCanary, stopCanary, type Canary } from '@/lib/recommend/canary';
+import { getListenerSession } from '@/lib/recommend/repo';
+import { resetRecommender, type Recommender } from '@/lib/recommend/runtime';
+import { ListenEventSchema, NextQuerySchema } from '@/lib/recommend/schemas';
+import { nextTracks, recordListenerEvent, startListenerSession } from '@/lib/recommend/service';
+import { normalize } from '@/lib/recommend/vector-math';
+import { createRng, gaussian, shuffleInPlace } from '@/lib/util/random';
+import { createTestDb, makeUser, type TestDb } from '../helpers/db';
+
+const DIM = 16;
+const MOODS = 6;
+const PER = 30;
+const BATCH = 10;
+const MAX_SESSIONS = 1000;
+
+let t: TestDb;
+let rec: Recommender;
+let engineerId: string;
+const moodOf = new Map<string, number>();
+let good: number;
+let worse: number;
+let equal: number;
+/** Per session: the embedding versions its recommendations came from. */
+const servedBy = new Map<string, Set<number>>();
+
+const rng = createRng(2020);
+const unit = (v: number[]) => Array.from(normalize(v));
+
+async function insertVersion(rows: { id: string; vector: number[] }[], status: 'active' | 'ready'): Promise<number> {
+  const [{ id }] = await t.handle.query<{ id: number }>(
+    `insert into embedding_versions (source, dim, status, count, activated_at) values ('test', $1, $2, $3, case when $2 = 'active' then now() end) returning id`,
+    [DIM, status, rows.length],
+  );
+  await t.handle.query(
+    `insert into clip_embeddings (version_id, clip_id, embedding)
+     select $1, u.id, (select array_agg(x::real) from jsonb_array_elements_text(u.v) x)
+       from unnest($2::uuid[], $3::jsonb[]) u(id, v)`,
+    [Number(id), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.vector))],
+  );
+  return Number(id);
+}
+
+const driver: ListenerDriver = {
+  start: async () => (await startListenerSession(rec, { personalization: true })).sessionId,
+  next: async (sessionId, k) => {
+    const res = await nextTracks(rec, sessionId, NextQuerySchema.parse({ k }));
+    if (res.embeddingVersion !== null) servedBy.set(sessionId, (servedBy.get(sessionId) ?? new Set()).add(res.embeddingVersion));
+    return res.results.map((r) => r.clipId);
+  },
+  react: async (sessionId, clipId, kind) => {
+    await recordListenerEvent(rec, sessionId, ListenEventSchema.parse({ type: kind, clipId }));
+  },
+};
+
+/** Simulated listeners in batches, one decision after each batch, until the canary is decided. */
+async function runUntilDecided(canary: Canary): Promise<{ sessions: number; decided: Canary; ids: string[] }> {
+  const ids: string[] = [];
+  while (ids.length < MAX_SESSIONS) {
+    for (let i = 0; i < BATCH; i++) ids.push((await simulateListener(driver, (id) => moodOf.get(id), Math.floor(rng() * MOODS), rng, DEFAULT_LISTENER)).sessionId);
+    const out = await decideCanary(t.handle.db);
+    expect(out?.canary.id).toBe(canary.id);
+    if (out!.canary.status !== 'running') return { sessions: ids.length, decided: out!.canary, ids };
+  }
+  throw new Error(`canary ${canary.id} undecided after ${MAX_SESSIONS} sessions`);
+}
+
+/** Every session was served by one version: the canary's when it is in the canary arm, else the control's. */
+async function expectSticky(canary: Canary, ids: string[]): Promise<number> {
+  let inArm = 0;
+  for (const id of ids) {
+    const session = (await getListenerSession(rec.sql, id))!;
+    const expected = sessionInCanary(canary, session) ? canary.canaryVersion : canary.controlVersion;
+    if (expected === canary.canaryVersion) inArm++;
+    expect([...servedBy.get(id)!]).toEqual([expected]);
+    const versions = await t.handle.query<{ v: number }>(`select distinct embedding_version as v from listener_events where session_id = $1`, [id]);
+    expect(versions.map((r) => Number(r.v))).toEqual([expected]);
+  }
+  return inArm;
+}
+
+beforeAll(async () => {
+  t = await createTestDb();
+  engineerId = (await makeUser(t.handle, 'engineer')).user.id;
+  const centres = Array.from({ length: MOODS }, () => unit(Array.from({ length: DIM }, () => gaussian(rng))));
+  const titles = Array.from({ length: MOODS * PER }, (_, i) => `mood ${i % MOODS} clip ${i}`);
+  const inserted = await t.handle.query<{ id: string; title: string }>(
+    `insert into clips (sha256, title, artist, status, duration_s, label_state)
+     select md5(u.title) || md5('x' || u.title), u.title, 'artist ' || u.title, 'ready', 30, 'open' from unnest($1::text[]) u(title)
+     returning id::text as id, title`,
+    [titles],
+  );
+  const rows = inserted.map((r) => {
+    const mood = Number(r.title.split(' ')[1]);
+    moodOf.set(r.id, mood);
+    return { id: r.id, vector: centres[mood].map((x) => x + 0.15 * gaussian(rng)) };
+  });
+  good = await insertVersion(rows, 'active');
+  const shuffled = shuffleInPlace(rows.map((r) => r.vector), rng);
+  worse = await insertVersion(rows.map((r, i) => ({ id: r.id, vector: shuffled[i] })), 'ready');
+  equal = await insertVersion(rows.map((r) => ({ id: r.id, vector: r.vector.map((x) => x + 0.03 * gaussian(rng)) })), 'ready');
+  rec = resetRecommender(t.handle, { checkIntervalMs: 0, limits: {} });
+  await rec.sync();
+}, 120_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('embedding canary', () => {
+  it('refuses a version that is not ready, a second running canary, and stopping one that is not running', async () => {
+    await expect(startCanary(t.handle.db, { canaryVersion: good, share: 0.1, margin: 0.02, minSessions: 200 }, engineerId)).rejects.toThrow(/only a ready version/);
+    const c = await startCanary(t.handle.db, { canaryVersion: equal, share: 0.1, margin: 0.02, minSessions: 200 }, engineerId);
+    await expect(startCanary(t.handle.db, { canaryVersion: worse, share: 0.1, margin: 0.02, minSessions: 200 }, engineerId)).rejects.toThrow(/already running/);
+    expect((await stopCanary(t.handle.db, c.id, engineerId)).status).toBe('stopped');
+    await expect(stopCanary(t.handle.db, c.id, engineerId)).rejects.toThrow(/not running/);
+    expect(await runningCanary(t.handle.db)).toBeNull();
+    expect((await auditTrail(t.handle.db, 'embedding_canary', String(c.id))).map((a) => a.action).sort()).toEqual(['canary.start', 'canary.stopped']);
+  });
+
+  it('rolls a worse version (shuffled vectors) back automatically; its sessions fall back to the active one', async () => {
+    const canary = await startCanary(t.handle.db, { canaryVersion: worse, share: 0.5, margin: 0.05, minSessions: 40 }, engineerId);
+    const { sessions, decided, ids } = await runUntilDecided(canary);
+    expect(decided.status, decided.reason ?? '').toBe('rolled_back');
+    expect(decided.reason).toMatch(/canary worse/);
+    const inArm = await expectSticky(canary, ids);
+    expect(inArm).toBeGreaterThan(0);
+    expect(inArm).toBeLessThan(ids.length);
+    console.log(`[canary] ${engine()}: worse version rolled back after ${sessions} sessions (${inArm} in the canary arm): ${decided.reason}`);
+    const [v] = await t.handle.query<{ status: string }>(`select status from embedding_versions where id = $1`, [worse]);
+    expect(v.status).toBe('retired');
+    const audit = await auditTrail(t.handle.db, 'embedding_canary', String(canary.id));
+    const rolled = audit.find((a) => a.action === 'canary.rolled_back')!;
+    expect((rolled.after as { numbers: { result: { upper: number } } }).numbers.result.upper).toBeLessThan(0);
+    // After the rollback every session, whatever its hash, is served by the active version.
+    servedBy.clear();
+    const after = await simulateListener(driver, (id) => moodOf.get(id), 0, rng, { ...DEFAULT_LISTENER, rounds: 1 });
+    expect([...servedBy.get(after.sessionId)!]).toEqual([good]);
+  }, 300_000);
+
+  it('promotes an equal version through the ordinary activation', async () => {
+    const canary = await startCanary(t.handle.db, { canaryVersion: equal, share: 0.5, margin: 0.1, minSessions: 60 }, engineerId);
+    servedBy.clear();
+    const { sessions, decided, ids } = await runUntilDecided(canary);
+    expect(decided.status, decided.reason ?? '').toBe('promoted');
+    await expectSticky(canary, ids);
+    console.log(`[canary] ${engine()}: equal version promoted after ${sessions} sessions: ${decided.reason}`);
+    const versions = await t.handle.query<{ id: number; status: string }>(`select id, status from embedding_versions where id in ($1, $2) order by id`, [good, equal]);
+    expect(versions.map((r) => [Number(r.id), r.status])).toEqual([
+      [good, 'retired'],
+      [equal, 'active'],
+    ]);
+    await rec.sync();
+    servedBy.clear();
+    const after = await simulateListener(driver, (id) => moodOf.get(id), 0, rng, { ...DEFAULT_LISTENER, rounds: 1 });
+    expect([...servedBy.get(after.sessionId)!]).toEqual([equal]);
+    expect((await recentCanaries(t.handle.db)).map((c) => c.status)).toEqual(['promoted', 'rolled_back', 'stopped']);
+  }, 300_000);
+});
+
+function engine(): string {
+  return process.env.CHORUS_TEST_DB ?? 'embedded';
+}
