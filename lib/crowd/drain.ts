@@ -1,7 +1,9 @@
-import type { Db } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
 import { getProjectSettings } from '@/lib/settings/repo';
-import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
-import { clipUpdateFor, tagGoldFor } from './live';
+import { AppError } from '@/lib/http/errors';
+import { mapLabels, type TagMapping } from '@/lib/taxonomy/mapping';
+import { getActiveTaxonomy, loadMapping } from '@/lib/taxonomy/repo';
+import { clipUpdateFor, tagGoldFor, type LiveAnswer } from './live';
 import { currentFit, liveModelFor } from './model-store';
 import {
   claimPendingVotes,
@@ -11,6 +13,7 @@ import {
   lockDrain,
   markVotesAggregated,
   writeDrainedClips,
+  type DrainClipRow,
   type DrainedClip,
 } from './repo';
 import { AGGREGATE_VOTES_JOB } from './schemas';
@@ -30,6 +33,11 @@ import { AGGREGATE_VOTES_JOB } from './schemas';
  * pending for the next drain; and a clip's update is recomputed from the set of its answers, never
  * incremented, so applying a clip again (an answer that arrived while its clip was being read is
  * in the read but only marked by a later batch) gives the same numbers.
+ *
+ * Votes cast under an older taxonomy version are carried through the tag mapping (evidence on
+ * the active tags the mapping reaches) and still count as votes, so the vote count the state
+ * decision and overlap target use matches the `assigned` / `vote_count` counters the queue pick
+ * compares, across a taxonomy edit.
  *
  * Answers are claimed in arrival order, so under a backlog none waits behind newer ones.
  * Round trips per batch: a constant (lock, claim, clips, reliabilities, write, mark), whatever N.
@@ -93,9 +101,18 @@ async function drainBatch(db: Db, batchSize: number): Promise<{ votes: number; c
     );
     const voters = [...new Set(rows.flatMap((c) => c.answers.map((a) => a.u)))];
     const { model, weights } = await liveModelFor(tx, tags, taxonomy.version, voters);
+    const mappings = await mappingsFrom(tx, rows, taxonomy.version);
     const updates: DrainedClip[] = rows.map((c) => {
       const gold = c.gold_tags ? tagGoldFor({ tags: c.gold_tags, tolerated: c.gold_tolerated ?? [] }, tags) : undefined;
-      const answers = c.answers.map((a) => ({ worker: a.u, kind: a.k, tags: a.t ?? [], questionTag: a.q, answer: a.a }));
+      const answers = c.answers.flatMap((a): LiveAnswer[] => {
+        const answer = { worker: a.u, kind: a.k, tags: a.t ?? [], questionTag: a.q, answer: a.a };
+        if (a.v === taxonomy.version) return [answer];
+        // An old targeted answer gave its slot back and is dropped: a yes/no on a merged tag says
+        // nothing about the merged whole. An old vote is carried through the mapping.
+        if (a.k !== 'vote') return [];
+        const mapping = mappings.get(a.v)!;
+        return [{ ...answer, tags: mapLabels(answer.tags, mapping), covers: mapLabels(Object.keys(mapping), mapping) }];
+      });
       const update = clipUpdateFor(answers, model, weights, gold, settings);
       return { clipId: c.id, state: update.state, overlapTarget: update.overlapTarget, tags: update.tags };
     });
@@ -106,6 +123,24 @@ async function drainBatch(db: Db, batchSize: number): Promise<{ votes: number; c
     );
     return { votes: claimed.length, clips: written };
   });
+}
+
+/**
+ * The mapping from each older taxonomy version these clips have votes under to the active one;
+ * a version no chain of mappings reaches maps to nothing (its votes then only hold their slots).
+ */
+async function mappingsFrom(tx: DbOrTx, rows: DrainClipRow[], active: number): Promise<Map<number, TagMapping>> {
+  const versions = new Set(rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== active));
+  const out = new Map<number, TagMapping>();
+  for (const v of versions) {
+    try {
+      out.set(v, await loadMapping(tx, v, active));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'UNPROCESSABLE') throw err;
+      out.set(v, {});
+    }
+  }
+  return out;
 }
 
 /** Whether the full EM is due: `emEveryVotes` answers since its last run, and no run queued or active. */

@@ -213,12 +213,19 @@ export interface LiveAnswer {
   readonly tags: readonly string[];
   readonly questionTag: string | null;
   readonly answer: boolean | null;
+  /**
+   * Set on a full vote cast under an older taxonomy version, whose `tags` are already carried
+   * through the tag mapping: the active tags the mapping reaches. Such a vote is evidence on
+   * those tags only (a tag added since was never asked), one yes/no per covered tag; it counts
+   * as a vote when it covers a tag, and otherwise only holds its queue slot.
+   */
+  readonly covers?: readonly string[];
 }
 
 export interface ClipUpdate {
   readonly tags: { tag: string; posterior: number; label: boolean; yes: number; no: number }[];
   readonly state: ClipState;
-  /** Answers applied (full votes and targeted answers); state decisions count full votes only. */
+  /** Answers given (full votes of any version and targeted answers); state decisions count votes only. */
   readonly answers: number;
   /**
    * The overlap an open clip now asks for (full votes + votes wanted, at most maxVotes); the caller
@@ -247,9 +254,18 @@ export function clipUpdateFor(
   const known = new Set(tags);
   const full: ClipVote[] = [];
   const targeted: TargetedAnswer[] = [];
+  // Old-version votes: `carried` cover some active tag and count as votes; `slotsOnly` cover none
+  // but still hold the slot `assigned` counted for them.
+  let carried = 0;
+  let slotsOnly = 0;
   for (const a of answers) {
     const weight = weights.get(a.worker) ?? 1;
-    if (a.kind === 'vote') full.push({ worker: a.worker, tags: a.tags.filter((t) => known.has(t)), weight });
+    if (a.kind === 'vote' && a.covers) {
+      const covered = a.covers.filter((t) => known.has(t));
+      for (const tag of covered) targeted.push({ worker: a.worker, tag, answer: a.tags.includes(tag), weight });
+      if (covered.length > 0) carried++;
+      else slotsOnly++;
+    } else if (a.kind === 'vote') full.push({ worker: a.worker, tags: a.tags.filter((t) => known.has(t)), weight });
     else if (a.questionTag && known.has(a.questionTag) && a.answer !== null) {
       targeted.push({ worker: a.worker, tag: a.questionTag, answer: a.answer, weight });
     }
@@ -266,7 +282,8 @@ export function clipUpdateFor(
   // minVotes / maxVotes / overlap count full votes only: a targeted answer is evidence on its one
   // tag (in the posterior above) and gives its queue slot back, so counting it here would settle
   // a clip on two votes and one yes/no, and ask for a target that `assigned` never reaches.
-  const decision = decideClipState(posteriors, full.length, clipStateSettings(settings), {
+  const votes = full.length + carried;
+  const decision = decideClipState(posteriors, votes, clipStateSettings(settings), {
     agreement: clipAgreement(full, tags, model.prevalence),
     yesVotes,
     fixed,
@@ -275,7 +292,10 @@ export function clipUpdateFor(
   return {
     tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], yes: yesVotes[t], no: noVotes[t] })),
     state: decision.state,
-    answers: full.length + targeted.length,
-    overlapTarget: decision.state === 'open' ? overlapTargetAfter(decision, full.length, 0, settings) : null,
+    answers: answers.length,
+    // Slots held by votes that count for nothing are on top: the pick compares the target with
+    // `assigned`, which counts every vote, so without them an open clip could sit at
+    // assigned = target and never be leased again.
+    overlapTarget: decision.state === 'open' ? overlapTargetAfter(decision, votes, 0, settings) + slotsOnly : null,
   };
 }

@@ -145,18 +145,23 @@ export interface DrainClipRow {
   label_state: LabelState;
   gold_tags: string[] | null;
   gold_tolerated: string[] | null;
-  answers: { u: string; k: 'vote' | 'targeted'; t: string[]; q: string | null; a: boolean | null }[];
+  /** `v`: the taxonomy version the answer was cast under. */
+  answers: { u: string; k: 'vote' | 'targeted'; t: string[]; q: string | null; a: boolean | null; v: number }[];
 }
 
-/** Some clips with their gold answer and every answer under one taxonomy version, in one round trip. */
+/**
+ * Some clips with their gold answer and every answer cast under this taxonomy version or an
+ * older one (older answers are carried through the mapping by the caller), in one round trip.
+ */
 export async function clipsWithAnswersFor(db: DbOrTx, clipIds: string[], taxonomyVersion: number): Promise<DrainClipRow[]> {
   return execRows<DrainClipRow>(
     db,
     sql`select c.id, c.label_state, g.tags as gold_tags, g.tolerated as gold_tolerated,
-               coalesce((select json_agg(json_build_object('u', v.user_id, 'k', v.kind, 't', v.tags, 'q', v.question_tag, 'a', v.answer)
+               coalesce((select json_agg(json_build_object('u', v.user_id, 'k', v.kind, 't', v.tags, 'q', v.question_tag, 'a', v.answer,
+                                                           'v', v.taxonomy_version)
                                          order by v.created_at, v.id)
                          from votes v
-                         where v.clip_id = c.id and v.taxonomy_version = ${taxonomyVersion}::int and v.kind in ('vote', 'targeted')),
+                         where v.clip_id = c.id and v.taxonomy_version <= ${taxonomyVersion}::int and v.kind in ('vote', 'targeted')),
                         '[]'::json) as answers
         from clips c left join gold_answers g on g.clip_id = c.id
         where c.id in (select jsonb_array_elements_text(${JSON.stringify(clipIds)}::jsonb)::uuid)`,

@@ -6,6 +6,7 @@ import { insertClip } from '@/lib/catalog/repo';
 import { drainVotes } from '@/lib/crowd/drain';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { changeProjectSettings } from '@/lib/settings/service';
+import { createTaxonomyVersionFromEdits, getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { GET as next } from '@/app/api/queue/next/route';
 import { POST as vote } from '@/app/api/votes/route';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
@@ -13,7 +14,8 @@ import { ctx, request } from '../helpers/http';
 
 /**
  * The slot and vote counters the queue pick checks (`assigned < overlap_target`) against the
- * votes the aggregator counts: a targeted yes/no answer is evidence on its tag, not a vote.
+ * votes the aggregator counts: a targeted yes/no answer is evidence on its tag, not a vote, and
+ * votes cast before a taxonomy edit are carried through the mapping, so no clip is stranded.
  */
 
 let t: TestDb;
@@ -95,5 +97,34 @@ describe('targeted answers are evidence on their tag, not votes, for state decis
     expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', voteCount: 2, assigned: 2, overlapTarget: 3 });
     await voteThroughQueue(clipId, ['calm']);
     expect(await clipRow(clipId)).toMatchObject({ voteCount: 3, assigned: 3 });
+  });
+});
+
+describe('a taxonomy edit does not strand clips', () => {
+  it('2 old-version votes, target 3, one new vote: the clip is leased again and reaches a state', async () => {
+    const clipId = await newClip();
+    await voteThroughQueue(clipId, ['calm']);
+    await voteThroughQueue(clipId, ['calm']);
+    await drainVotes(t.handle.db);
+    expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', voteCount: 2, assigned: 2, overlapTarget: 3 });
+
+    // A new tag: the old votes were never asked about it, so they cannot settle the clip alone.
+    const base = (await getActiveTaxonomy(t.handle.db)).version;
+    await createTaxonomyVersionFromEdits(t.handle.db, base, [{ op: 'add', key: 'brooding', label: 'Brooding', description: '' }], 'test');
+    await voteThroughQueue(clipId, ['calm']);
+    await drainVotes(t.handle.db);
+    // Before the fix: posteriors from 1 vote, target 1 + 2 = 3 = assigned, open, never leased again.
+    const after = await clipRow(clipId);
+    expect(after).toMatchObject({ labelState: 'open', voteCount: 3, assigned: 3 });
+    expect(after.overlapTarget).toBeGreaterThan(3);
+
+    // Voted on through the queue until it leaves it, within maxVotes (5).
+    for (let i = 0; i < 2 && (await clipRow(clipId)).labelState === 'open'; i++) {
+      await voteThroughQueue(clipId, ['calm']);
+      await drainVotes(t.handle.db);
+    }
+    const settled = await clipRow(clipId);
+    expect(['consensus', 'disputed']).toContain(settled.labelState);
+    expect(settled.voteCount).toBeLessThanOrEqual(5);
   });
 });

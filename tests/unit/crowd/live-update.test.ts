@@ -74,6 +74,31 @@ describe('clipUpdateFor (one clip at a drain)', () => {
     ]);
   });
 
+  it('an old-version vote carried through the mapping is evidence on the tags it covers, and counts as a vote', () => {
+    // Cast when the taxonomy had only calm: sad was added since, so these votes say nothing on it.
+    const old = (worker: string): LiveAnswer => ({ ...vote(worker, ['calm']), covers: ['calm'] });
+    const u = clipUpdateFor([old('a'), old('b'), vote('c', ['calm'])], model, new Map(), undefined, settings);
+    // calm: 3 yes → 0.3/0.7 · 19³ → 0.99966; sad: only c's vote says no → 0.3/0.7 / 19 → 0.02205.
+    expect(u.tags[0].posterior).toBeCloseTo(2939.57 / 2940.57, 6);
+    expect(u.tags[1].posterior).toBeCloseTo(0.3 / 0.7 / 19 / (1 + 0.3 / 0.7 / 19), 6);
+    expect(u.tags.map((t) => [t.tag, t.yes, t.no])).toEqual([
+      ['calm', 3, 0],
+      ['sad', 0, 1],
+    ]);
+    // Three votes ≥ minVotes, every tag settled.
+    expect(u.state).toBe('consensus');
+  });
+
+  it('an old-version vote the mapping carries nowhere holds its slot on top of the overlap target', () => {
+    const gone = (worker: string): LiveAnswer => ({ ...vote(worker, ['mellow']), covers: [] });
+    const fresh = clipUpdateFor([vote('c', ['calm'])], model, new Map(), undefined, settings);
+    const u = clipUpdateFor([gone('a'), gone('b'), vote('c', ['calm'])], model, new Map(), undefined, settings);
+    expect(u.state).toBe('open');
+    expect(u.tags).toEqual(fresh.tags);
+    expect(fresh.overlapTarget).toBeGreaterThan(1);
+    expect(u.overlapTarget).toBe(fresh.overlapTarget! + 2);
+  });
+
   it('the same answers in another order give the same update', () => {
     const answers = [
       vote('a', ['calm', 'sad']),
