@@ -45,7 +45,12 @@ beforeEach(async () => {
 });
 
 async function newClip(): Promise<string> {
-  const row = await insertClip(t.handle.db, { sha256: randomBytes(32).toString('hex'), title: 'c', status: 'ready', durationS: 30 });
+  const row = await insertClip(t.handle.db, {
+    sha256: randomBytes(32).toString('hex'),
+    title: 'c',
+    status: 'ready',
+    durationS: 30,
+  });
   return row.id;
 }
 
@@ -61,7 +66,10 @@ async function lease(token: string): Promise<{ clipId: string; leaseId: string }
 }
 
 async function answer(token: string, body: Record<string, unknown>): Promise<void> {
-  const res = await vote(request('POST', '/api/votes', { token, body: { idempotencyKey: `k-${randomBytes(6).toString('hex')}`, ...body } }), ctx({}));
+  const res = await vote(
+    request('POST', '/api/votes', { token, body: { idempotencyKey: `k-${randomBytes(6).toString('hex')}`, ...body } }),
+    ctx({}),
+  );
   expect(res.status).toBe(201);
 }
 
@@ -110,7 +118,12 @@ describe('a taxonomy edit does not strand clips', () => {
 
     // A new tag: the old votes were never asked about it, so they cannot settle the clip alone.
     const base = (await getActiveTaxonomy(t.handle.db)).version;
-    await createTaxonomyVersionFromEdits(t.handle.db, base, [{ op: 'add', key: 'brooding', label: 'Brooding', description: '' }], 'test');
+    await createTaxonomyVersionFromEdits(
+      t.handle.db,
+      base,
+      [{ op: 'add', key: 'brooding', label: 'Brooding', description: '' }],
+      'test',
+    );
     await voteThroughQueue(clipId, ['calm']);
     await drainVotes(t.handle.db);
     // Before the fix: posteriors from 1 vote, target 1 + 2 = 3 = assigned, open, never leased again.

@@ -49,11 +49,7 @@ describe('clipUpdateFor (one clip at a drain)', () => {
 
   it('a targeted answer is evidence on its tag, not a vote: 2 votes + 1 yes/no with minVotes 3 stays open', () => {
     const u = clipUpdateFor(
-      [
-        vote('a', ['calm']),
-        vote('b', ['calm']),
-        { worker: 'c', kind: 'targeted', tags: [], questionTag: 'calm', answer: true },
-      ],
+      [vote('a', ['calm']), vote('b', ['calm']), { worker: 'c', kind: 'targeted', tags: [], questionTag: 'calm', answer: true }],
       model,
       new Map(),
       undefined,
@@ -63,7 +59,7 @@ describe('clipUpdateFor (one clip at a drain)', () => {
     // τ = 0.9, so only the vote count keeps the clip open — 2 full votes < minVotes 3. Counting the
     // yes/no as a vote would have given consensus.
     expect(u.tags[0].posterior).toBeCloseTo(2939.57 / 2940.57, 6);
-    expect(u.tags[1].posterior).toBeCloseTo((0.3 / 0.7 / 361) / (1 + 0.3 / 0.7 / 361), 6);
+    expect(u.tags[1].posterior).toBeCloseTo(0.3 / 0.7 / 361 / (1 + 0.3 / 0.7 / 361), 6);
     expect(u.state).toBe('open');
     // One more full vote wanted on top of the 2: target 3 (the targeted answer gave its slot back).
     expect(u.overlapTarget).toBe(3);
