@@ -54,6 +54,8 @@ export const ROUTE_ACCESS = {
   '/api/models': { GET: ENGINEERS },
   '/api/models/retrain': { POST: ENGINEERS },
   '/api/models/rollback': { POST: ENGINEERS },
+  '/api/models/canary': { GET: ENGINEERS, POST: ENGINEERS },
+  '/api/models/canary/[id]/stop': { POST: ENGINEERS },
   '/api/models/strategy': { GET: ENGINEERS, PATCH: ENGINEERS },
   '/api/models/[id]/promote': { POST: ENGINEERS },
   '/api/models/[id]/onnx': { GET: ENGINEERS },

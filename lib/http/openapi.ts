@@ -41,6 +41,7 @@ import {
   RecommendResponseSchema,
   SessionCreatedSchema,
   SimilarQuerySchema,
+  StartCanarySchema,
 } from '@/lib/recommend/schemas';
 import { ROUTE_ACCESS } from './access';
 import { bodyRule } from './guard';
@@ -95,6 +96,11 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   },
   '/api/models/retrain': { POST: { summary: 'Queue a retrain → register → promote-if-better → rescore → push embeddings job (202, job id; 409 while one trains)', body: RetrainRequestSchema } },
   '/api/models/rollback': { POST: { summary: 'Re-activate the model the active one replaced (audited) and queue a rescore' } },
+  '/api/models/canary': {
+    GET: { summary: 'The running embedding canary (arms: sessions, like and skip rates; difference with its always-valid interval, p-value, decision so far) and recent ones' },
+    POST: { summary: 'Start a canary of a ready embedding version (share, margin, minSessions; audited; 409 while one runs)', body: StartCanarySchema },
+  },
+  '/api/models/canary/{id}/stop': { POST: { summary: 'Stop the running canary without a decision (audited); its sessions fall back to the active version' } },
   '/api/models/strategy': {
     GET: { summary: 'Query strategy, priority weights, retraining and targeted-question settings', response: StrategySettingsSchema },
     PATCH: { summary: 'Change them (audited)', body: StrategySettingsPatchSchema, response: StrategySettingsSchema },

@@ -225,3 +225,9 @@ export async function decideCanary(db: Db): Promise<{ canary: Canary; report: Ca
   });
   return { canary, report };
 }
+
+/** What /models shows: the running canary with its arms so far, and the last few decided ones. */
+export async function canaryOverview(db: DbOrTx): Promise<{ running: CanaryReport | null; recent: Canary[] }> {
+  const running = await runningCanary(db);
+  return { running: running ? await canaryReport(db, running) : null, recent: await recentCanaries(db) };
+}

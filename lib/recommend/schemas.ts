@@ -177,3 +177,19 @@ export const KpiRowSchema = z.object({
 });
 export const KpiResponseSchema = z.object({ days: z.number().int(), versions: z.array(KpiRowSchema) });
 export type KpiResponse = z.infer<typeof KpiResponseSchema>;
+
+/** Starting a canary rollout of a ready embedding version (issue 20, item 1). */
+export const StartCanarySchema = z
+  .object({
+    canaryVersion: z.number().int().positive(),
+    /** Share of new listener sessions served from the canary. */
+    share: z.number().gt(0).max(0.5).default(0.1),
+    /** How much worse (like rate, absolute) the canary may be and still be promoted. */
+    margin: z.number().gt(0).max(0.5).default(0.02),
+    /** Sessions per arm before a promotion. */
+    minSessions: z.number().int().min(10).max(1_000_000).default(200),
+  })
+  .strict();
+export type StartCanaryBody = z.infer<typeof StartCanarySchema>;
+
+export const CanaryIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });

@@ -15,7 +15,10 @@ import { ListenEventSchema, NextQuerySchema } from '@/lib/recommend/schemas';
 import { nextTracks, recordListenerEvent, startListenerSession } from '@/lib/recommend/service';
 import { normalize } from '@/lib/recommend/vector-math';
 import { createRng, gaussian, shuffleInPlace } from '@/lib/util/random';
+import * as canaryRoute from '@/app/api/models/canary/route';
+import * as stopRoute from '@/app/api/models/canary/[id]/stop/route';
 import { createTestDb, makeUser, type TestDb } from '../helpers/db';
+import { ctx, request } from '../helpers/http';
 
 const DIM = 16;
 const MOODS = 6;
@@ -26,6 +29,7 @@ const MAX_SESSIONS = 1000;
 let t: TestDb;
 let rec: Recommender;
 let engineerId: string;
+let engineerToken: string;
 const moodOf = new Map<string, number>();
 let good: number;
 let worse: number;
@@ -90,7 +94,9 @@ async function expectSticky(canary: Canary, ids: string[]): Promise<number> {
 
 beforeAll(async () => {
   t = await createTestDb();
-  engineerId = (await makeUser(t.handle, 'engineer')).user.id;
+  const engineer = await makeUser(t.handle, 'engineer');
+  engineerId = engineer.user.id;
+  engineerToken = engineer.token;
   const centres = Array.from({ length: MOODS }, () => unit(Array.from({ length: DIM }, () => gaussian(rng))));
   const titles = Array.from({ length: MOODS * PER }, (_, i) => `mood ${i % MOODS} clip ${i}`);
   const inserted = await t.handle.query<{ id: string; title: string }>(
@@ -125,6 +131,26 @@ describe('embedding canary', () => {
     await expect(stopCanary(t.handle.db, c.id, engineerId)).rejects.toThrow(/not running/);
     expect(await runningCanary(t.handle.db)).toBeNull();
     expect((await auditTrail(t.handle.db, 'embedding_canary', String(c.id))).map((a) => a.action).sort()).toEqual(['canary.start', 'canary.stopped']);
+  });
+
+  it('API: an engineer starts a canary with the defaults, sees it with its arms, and stops it; bad input is a 400', async () => {
+    const bad = await canaryRoute.POST(request('POST', '/api/models/canary', { token: engineerToken, body: { canaryVersion: equal, share: 0.9 } }), ctx({}));
+    expect(bad.status).toBe(400);
+    const created = await canaryRoute.POST(request('POST', '/api/models/canary', { token: engineerToken, body: { canaryVersion: equal } }), ctx({}));
+    expect(created.status).toBe(201);
+    const c = (await created.json()) as { id: number; share: number; margin: number; minSessions: number; controlVersion: number };
+    expect([c.share, c.margin, c.minSessions, c.controlVersion]).toEqual([0.1, 0.02, 200, good]);
+    const seen = (await (await canaryRoute.GET(request('GET', '/api/models/canary', { token: engineerToken }), ctx({}))).json()) as {
+      running: { canary: { id: number }; control: { version: number; sessions: number }; treatment: { version: number }; decision: { action: string } };
+    };
+    expect(seen.running.canary.id).toBe(c.id);
+    expect([seen.running.control.version, seen.running.treatment.version, seen.running.control.sessions]).toEqual([good, equal, 0]);
+    expect(seen.running.decision.action).toBe('continue');
+    const stopped = await stopRoute.POST(request('POST', `/api/models/canary/${c.id}/stop`, { token: engineerToken }), ctx({ id: String(c.id) }));
+    expect(stopped.status).toBe(200);
+    expect(((await stopped.json()) as { status: string }).status).toBe('stopped');
+    const again = await stopRoute.POST(request('POST', `/api/models/canary/${c.id}/stop`, { token: engineerToken }), ctx({ id: String(c.id) }));
+    expect(again.status).toBe(409);
   });
 
   it('rolls a worse version (shuffled vectors) back automatically; its sessions fall back to the active one', async () => {
@@ -163,7 +189,7 @@ describe('embedding canary', () => {
     servedBy.clear();
     const after = await simulateListener(driver, (id) => moodOf.get(id), 0, rng, { ...DEFAULT_LISTENER, rounds: 1 });
     expect([...servedBy.get(after.sessionId)!]).toEqual([equal]);
-    expect((await recentCanaries(t.handle.db)).map((c) => c.status)).toEqual(['promoted', 'rolled_back', 'stopped']);
+    expect((await recentCanaries(t.handle.db)).map((c) => c.status)).toEqual(['promoted', 'rolled_back', 'stopped', 'stopped']);
   }, 300_000);
 });
 
