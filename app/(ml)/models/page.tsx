@@ -1,4 +1,6 @@
 import { getDb } from '@/db';
+import { EmbeddingCanary } from '@/components/embedding-canary';
+import { ListenKpis } from '@/components/listen-kpis';
 import { ModelDashboard, type CurveView, type EmbeddingVersionView, type ModelView } from '@/components/model-dashboard';
 import { ModelRetrain } from '@/components/model-retrain';
 import { ModelStrategy } from '@/components/model-strategy';
@@ -41,6 +43,8 @@ export default async function ModelsPage() {
         rollback={data.rollback}
         firstModel={firstModel}
       />
+      <ListenKpis />
+      <EmbeddingCanary />
       <ModelStrategy initial={overview.strategy} />
       {overview.auto && (
         <section className="panel" data-testid="auto-strategy">

@@ -1,0 +1,149 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { apiFetch } from '@/lib/client/api';
+import type { Canary, CanaryReport } from '@/lib/recommend/canary';
+
+/** Dates arrive as strings: what the JSON of /api/models/canary holds. */
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] extends object ? Json<T[K]> : T[K] };
+interface Overview {
+  running: Json<CanaryReport> | null;
+  recent: Json<Canary>[];
+}
+
+const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pts`;
+
+/**
+ * Canary rollout of an embedding version: start one for a ready version, watch its arms (like and
+ * skip rate per session, the difference with its always-valid interval and p-value, the decision
+ * so far), stop it. The canary-check job promotes or rolls back on its own.
+ */
+export function EmbeddingCanary() {
+  const [form, setForm] = useState({ canaryVersion: '', share: '0.1', margin: '0.02', minSessions: '200' });
+  const overview = useQuery({ queryKey: ['canary'], queryFn: () => apiFetch<Overview>('/api/models/canary'), refetchInterval: 10_000 });
+  const start = useMutation({
+    mutationFn: () =>
+      apiFetch('/api/models/canary', {
+        method: 'POST',
+        body: JSON.stringify({
+          canaryVersion: Number(form.canaryVersion),
+          share: Number(form.share),
+          margin: Number(form.margin),
+          minSessions: Number(form.minSessions),
+        }),
+      }),
+    onSuccess: () => void overview.refetch(),
+  });
+  const stop = useMutation({
+    mutationFn: (id: number) => apiFetch(`/api/models/canary/${id}/stop`, { method: 'POST', body: '{}' }),
+    onSuccess: () => void overview.refetch(),
+  });
+  const running = overview.data?.running ?? null;
+  const error = overview.error ?? start.error ?? stop.error;
+  return (
+    <section className="panel stack" data-testid="embedding-canary">
+      <h2 style={{ margin: 0 }}>Canary rollout of an embedding version</h2>
+      {error ? <p className="error">{error instanceof Error ? error.message : String(error)}</p> : null}
+      {running ? (
+        <>
+          <p style={{ margin: 0 }}>
+            Version <strong>{running.canary.canaryVersion}</strong> serves {pct(running.canary.share)} of new sessions against version{' '}
+            {running.canary.controlVersion}; promoted when not worse than −{pct(running.canary.margin)} like rate after {running.canary.minSessions} sessions
+            per arm, rolled back when worse.{' '}
+            <button type="button" data-testid="canary-stop" disabled={stop.isPending} onClick={() => stop.mutate(running.canary.id)}>
+              Stop
+            </button>
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>arm</th>
+                <th>version</th>
+                <th>sessions</th>
+                <th>like rate</th>
+                <th>skip rate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(
+                [
+                  ['control', running.control],
+                  ['canary', running.treatment],
+                ] as const
+              ).map(([name, arm]) => (
+                <tr key={name}>
+                  <td>{name}</td>
+                  <td>{arm.version}</td>
+                  <td>{arm.sessions}</td>
+                  <td>{pct(arm.likeRate)}</td>
+                  <td>{pct(arm.skipRate)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p style={{ margin: 0 }} data-testid="canary-result">
+            Like rate difference {pts(running.result.difference)} (always-valid 95 % interval {pts(running.result.lower)} to {pts(running.result.upper)}), p ={' '}
+            {running.result.pValue.toFixed(3)}. Decision so far: <strong>{running.decision.action}</strong> — {running.decision.reason}.
+          </p>
+        </>
+      ) : (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            start.mutate();
+          }}
+        >
+          {(
+            [
+              ['canaryVersion', 'ready version'],
+              ['share', 'share'],
+              ['margin', 'margin'],
+              ['minSessions', 'min sessions'],
+            ] as const
+          ).map(([key, label]) => (
+            <label key={key} className="row" style={{ gap: '0.3rem' }}>
+              {label}
+              <input
+                name={key}
+                inputMode="decimal"
+                size={6}
+                value={form[key]}
+                onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+              />
+            </label>
+          ))}
+          <button type="submit" data-testid="canary-start" disabled={start.isPending || form.canaryVersion === ''}>
+            Start canary
+          </button>
+        </form>
+      )}
+      {overview.data && overview.data.recent.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th>canary</th>
+              <th>version vs control</th>
+              <th>status</th>
+              <th>reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {overview.data.recent.map((c) => (
+              <tr key={c.id}>
+                <td>{c.id}</td>
+                <td>
+                  {c.canaryVersion} vs {c.controlVersion}
+                </td>
+                <td>{c.status}</td>
+                <td>{c.reason ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
