@@ -119,4 +119,29 @@ describe('IndexRegistry', () => {
   it('refuses to search before any version is active', async () => {
     await expect(new IndexRegistry().search(randomVector(dim, rng), 3)).rejects.toThrow(/no embedding version/);
   });
+  it('holds a canary version beside the active one: built once, not active, reused by a promotion, dropped on release', async () => {
+    const evicted: number[] = [];
+    const registry = new IndexRegistry({ keep: 2, onEvict: (i) => void evicted.push(i.versionId) });
+    await registry.switchTo(1, () => buildVersion(1, 50));
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      return buildVersion(2, 50);
+    };
+    const [a, b] = await Promise.all([registry.hold(2, build), registry.hold(2, build)]);
+    expect(a).toBe(b);
+    expect(builds).toBe(1);
+    expect(registry.activeVersion).toBe(1);
+    expect(registry.heldVersions()).toEqual([2]);
+    await expect(registry.hold(3, async () => buildVersion(4, 10))).rejects.toThrow(/reports version 4, expected 3/);
+    expect(registry.heldVersions()).toEqual([2]);
+    // Promotion: switching to the held version uses it without building.
+    const promoted = await registry.switchTo(2, () => Promise.reject(new Error('should not build')));
+    expect(promoted).toBe(a);
+    expect([registry.activeVersion, registry.heldVersions().length]).toEqual([2, 0]);
+    // A held version that ends without promotion is released (and evicted).
+    await registry.hold(5, async () => buildVersion(5, 10));
+    await registry.release();
+    expect([registry.heldVersions().length, evicted]).toEqual([0, [5]]);
+  });
 });
