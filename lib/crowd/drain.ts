@@ -1,8 +1,7 @@
-import type { Db, DbOrTx } from '@/db/client';
+import type { Db } from '@/db/client';
 import { getProjectSettings } from '@/lib/settings/repo';
-import { AppError } from '@/lib/http/errors';
-import { mapLabels, type TagMapping } from '@/lib/taxonomy/mapping';
-import { getActiveTaxonomy, loadMapping } from '@/lib/taxonomy/repo';
+import { mapLabels } from '@/lib/taxonomy/mapping';
+import { getActiveTaxonomy, loadMappingsTo } from '@/lib/taxonomy/repo';
 import { clipUpdateFor, tagGoldFor, type LiveAnswer } from './live';
 import { currentFit, liveModelFor } from './model-store';
 import {
@@ -13,7 +12,6 @@ import {
   lockDrain,
   markVotesAggregated,
   writeDrainedClips,
-  type DrainClipRow,
   type DrainedClip,
 } from './repo';
 import { AGGREGATE_VOTES_JOB } from './schemas';
@@ -101,7 +99,11 @@ async function drainBatch(db: Db, batchSize: number): Promise<{ votes: number; c
     );
     const voters = [...new Set(rows.flatMap((c) => c.answers.map((a) => a.u)))];
     const { model, weights } = await liveModelFor(tx, tags, taxonomy.version, voters);
-    const mappings = await mappingsFrom(tx, rows, taxonomy.version);
+    const mappings = await loadMappingsTo(
+      tx,
+      rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== taxonomy.version),
+      taxonomy.version,
+    );
     const updates: DrainedClip[] = rows.map((c) => {
       const gold = c.gold_tags ? tagGoldFor({ tags: c.gold_tags, tolerated: c.gold_tolerated ?? [] }, tags) : undefined;
       const answers = c.answers.flatMap((a): LiveAnswer[] => {
@@ -123,24 +125,6 @@ async function drainBatch(db: Db, batchSize: number): Promise<{ votes: number; c
     );
     return { votes: claimed.length, clips: written };
   });
-}
-
-/**
- * The mapping from each older taxonomy version these clips have votes under to the active one;
- * a version no chain of mappings reaches maps to nothing (its votes then only hold their slots).
- */
-async function mappingsFrom(tx: DbOrTx, rows: DrainClipRow[], active: number): Promise<Map<number, TagMapping>> {
-  const versions = new Set(rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== active));
-  const out = new Map<number, TagMapping>();
-  for (const v of versions) {
-    try {
-      out.set(v, await loadMapping(tx, v, active));
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'UNPROCESSABLE') throw err;
-      out.set(v, {});
-    }
-  }
-  return out;
 }
 
 /** Whether the full EM is due: `emEveryVotes` answers since its last run, and no run queued or active. */

@@ -4,7 +4,8 @@ import { recordAudit } from '@/lib/audit/repo';
 import { pauseReasonFrom } from '@/lib/pause/reason';
 import { recordPause } from '@/lib/pause/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
-import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import { mapLabels, type TagMapping } from '@/lib/taxonomy/mapping';
+import { getActiveTaxonomy, loadMappingsTo } from '@/lib/taxonomy/repo';
 import { clipAgreement, tagAgreement, type TagAgreement } from './agreement';
 import {
   binaryRelevance,
@@ -208,6 +209,28 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
       `read ${all.length + targetedCount} votes`,
     );
   }
+
+  // Votes cast under an older taxonomy version, carried through the tag mapping as the drain does
+  // (./drain.ts): evidence on the active tags the mapping reaches, counted as votes; a vote the
+  // mapping carries nowhere only holds its slot. They do not enter the fit, gold or spam checks.
+  const carriedByClip = new Map<string, { answers: TargetedAnswer[]; votes: number; slotsOnly: number }>();
+  const mappings = new Map<number, TagMapping>();
+  for await (const page of streamVotes(db, taxonomy.version, options.pageSize, 'older')) {
+    for (const row of page) {
+      if (row.kind !== 'vote') continue;
+      if (!mappings.has(row.taxonomy_version)) {
+        for (const [v, m] of await loadMappingsTo(db, [row.taxonomy_version], taxonomy.version)) mappings.set(v, m);
+      }
+      const mapping = mappings.get(row.taxonomy_version)!;
+      const yes = mapLabels(row.tags, mapping);
+      const covered = mapLabels(Object.keys(mapping), mapping).filter((t) => known.has(t));
+      let carried = carriedByClip.get(row.clip_id);
+      if (!carried) carriedByClip.set(row.clip_id, (carried = { answers: [], votes: 0, slotsOnly: 0 }));
+      for (const tag of covered) carried.answers.push({ worker: row.user_id, tag, answer: yes.includes(tag) });
+      if (covered.length > 0) carried.votes++;
+      else carried.slotsOnly++;
+    }
+  }
   const encoded = encoder.finish();
   const readMs = performance.now() - started;
   if (encoded.item.length === 0) return empty('no votes under the active taxonomy');
@@ -252,19 +275,23 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
   const itemIndex = new Map(encoded.items.map((id, i) => [id, i]));
   const results: ClipResult[] = [];
   const states = EMPTY_STATES();
-  for (const clipId of new Set([...encoded.items, ...targetedByClip.keys()])) {
+  for (const clipId of new Set([...encoded.items, ...targetedByClip.keys(), ...carriedByClip.keys()])) {
     const snap = snapshot.get(clipId);
     if (!snap || snap.labelState === 'expert_resolved') continue;
     const i = itemIndex.get(clipId);
     const clipGold = gold.get(clipId);
     const base =
       i !== undefined ? Array.from(fit.posterior.subarray(i * T, (i + 1) * T)) : updateClipPosterior([], model, clipGold);
-    const targeted = (targetedByClip.get(clipId) ?? []).map((a) => ({ ...a, weight: weights.get(a.worker) ?? 1 }));
+    const carried = carriedByClip.get(clipId);
+    const targeted = [...(targetedByClip.get(clipId) ?? []), ...(carried?.answers ?? [])].map((a) => ({
+      ...a,
+      weight: weights.get(a.worker) ?? 1,
+    }));
     const posteriors = applyTargetedAnswers(base, targeted, model, clipGold);
     const votesOn = byClip.get(clipId) ?? [];
     // State and overlap count full votes only (as the drain does, ./live.ts): a targeted answer is
-    // evidence on its tag, not a vote.
-    const count = votesOn.length;
+    // evidence on its tag, not a vote; carried older votes count.
+    const count = votesOn.length + (carried?.votes ?? 0);
     const counts = tags.map((tag) => {
       const ticked = votesOn.filter((v) => v.tags.includes(tag)).length;
       const said = targeted.filter((a) => a.tag === tag);
@@ -285,7 +312,11 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
       clipId,
       seenVotes: snap.voteCount,
       state: decision.state,
-      overlapTarget: overlapTargetAfter(decision, count, snap.overlapTarget, settings),
+      // Slots of votes that count for nothing go on top, as in the drain (never compounding).
+      overlapTarget: Math.max(
+        snap.overlapTarget,
+        overlapTargetAfter(decision, count, 0, settings) + (decision.state === 'open' ? (carried?.slotsOnly ?? 0) : 0),
+      ),
       tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], ...counts[t] })),
     });
   }

@@ -278,16 +278,26 @@ export interface StreamedVote {
   answer: boolean | null;
   listened_ms: number | null;
   created_at: string | Date;
+  taxonomy_version: number;
 }
 
-/** Votes and targeted answers of one taxonomy version, a page at a time in id order (keyset pagination). */
-export async function* streamVotes(db: DbOrTx, taxonomyVersion: number, pageSize = 5000): AsyncGenerator<StreamedVote[]> {
+/**
+ * Votes and targeted answers of one taxonomy version (`scope` 'older': of every version before
+ * it), a page at a time in id order (keyset pagination).
+ */
+export async function* streamVotes(
+  db: DbOrTx,
+  taxonomyVersion: number,
+  pageSize = 5000,
+  scope: 'this' | 'older' = 'this',
+): AsyncGenerator<StreamedVote[]> {
+  const version = scope === 'this' ? sql`taxonomy_version = ${taxonomyVersion}` : sql`taxonomy_version < ${taxonomyVersion}`;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const page = await execRows<StreamedVote>(
       db,
-      sql`select id, clip_id, user_id, kind, tags, question_tag, answer, listened_ms, created_at from votes
-          where kind in ('vote', 'targeted') and taxonomy_version = ${taxonomyVersion} and id > ${after}::uuid
+      sql`select id, clip_id, user_id, kind, tags, question_tag, answer, listened_ms, created_at, taxonomy_version from votes
+          where kind in ('vote', 'targeted') and ${version} and id > ${after}::uuid
           order by id limit ${pageSize}`,
     );
     if (page.length === 0) return;

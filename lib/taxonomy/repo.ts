@@ -5,7 +5,7 @@ import { recordAudit } from '@/lib/audit/repo';
 import { AppError } from '@/lib/http/errors';
 import { TtlCache } from '@/lib/util/ttl-cache';
 import { applyTaxonomyEdits } from './edit';
-import { composeMappings, identityMapping, mappingFromRows } from './mapping';
+import { composeMappings, identityMapping, mappingFromRows, type TagMapping } from './mapping';
 import type { CreatedTaxonomyVersion, Tag, Taxonomy, TaxonomyAdminView, TaxonomyEditOp, TaxonomyVersionSummary } from './schemas';
 
 const activeCache = new TtlCache<object, Taxonomy>(2000);
@@ -229,4 +229,25 @@ export async function loadMapping(db: DbOrTx, fromVersion: number, toVersion: nu
     );
   });
   return composeMappings(...steps);
+}
+
+/**
+ * {@link loadMapping} from each of some older versions to `toVersion`, for carrying their votes
+ * forward; a version no chain of mappings reaches maps to nothing (its votes carry no evidence).
+ */
+export async function loadMappingsTo(
+  db: DbOrTx,
+  fromVersions: Iterable<number>,
+  toVersion: number,
+): Promise<Map<number, TagMapping>> {
+  const out = new Map<number, TagMapping>();
+  for (const v of new Set(fromVersions)) {
+    try {
+      out.set(v, await loadMapping(db, v, toVersion));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'UNPROCESSABLE') throw err;
+      out.set(v, {});
+    }
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
-import { clips, leases } from '@/db/schema';
+import { and, eq, sql } from 'drizzle-orm';
+import { aggregates, clips, leases } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
 import { drainVotes } from '@/lib/crowd/drain';
+import { runFullAggregation } from '@/lib/crowd/full-aggregation';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { changeProjectSettings } from '@/lib/settings/service';
 import { createTaxonomyVersionFromEdits, getActiveTaxonomy } from '@/lib/taxonomy/repo';
@@ -130,6 +131,19 @@ describe('a taxonomy edit does not strand clips', () => {
     const after = await clipRow(clipId);
     expect(after).toMatchObject({ labelState: 'open', voteCount: 3, assigned: 3 });
     expect(after.overlapTarget).toBeGreaterThan(3);
+    const calmTally = async () =>
+      (
+        await t.handle.db
+          .select()
+          .from(aggregates)
+          .where(and(eq(aggregates.clipId, clipId), eq(aggregates.tag, 'calm')))
+      )[0];
+    // The old votes are carried into the posterior through the mapping (calm → calm).
+    expect(await calmTally()).toMatchObject({ yesVotes: 3, noVotes: 0, method: 'br-incremental' });
+    // The full EM carries them too: it neither drops their evidence nor lowers the target.
+    await runFullAggregation(t.handle.db, { trigger: 'manual', force: true });
+    expect(await calmTally()).toMatchObject({ yesVotes: 3, noVotes: 0, method: 'br-em' });
+    expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', overlapTarget: after.overlapTarget });
 
     // Voted on through the queue until it leaves it, within maxVotes (5).
     for (let i = 0; i < 2 && (await clipRow(clipId)).labelState === 'open'; i++) {
