@@ -279,6 +279,9 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     const snap = snapshot.get(clipId);
     if (!snap || snap.labelState === 'expert_resolved') continue;
     const i = itemIndex.get(clipId);
+    // A clip settled under an older taxonomy, with no answer since, keeps its state: a tag added
+    // since would otherwise reopen (or, at maxVotes, dispute) every settled clip at once.
+    if (i === undefined && !targetedByClip.has(clipId) && snap.labelState !== 'open') continue;
     const clipGold = gold.get(clipId);
     const base =
       i !== undefined ? Array.from(fit.posterior.subarray(i * T, (i + 1) * T)) : updateClipPosterior([], model, clipGold);

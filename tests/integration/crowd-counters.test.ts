@@ -116,6 +116,11 @@ describe('a taxonomy edit does not strand clips', () => {
     await voteThroughQueue(clipId, ['calm']);
     await drainVotes(t.handle.db);
     expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', voteCount: 2, assigned: 2, overlapTarget: 3 });
+    // A clip settled before the edit (set directly: settling takes more votes than the test needs).
+    const settledBefore = await newClip();
+    await voteThroughQueue(settledBefore, ['calm']);
+    await drainVotes(t.handle.db);
+    await t.handle.db.update(clips).set({ labelState: 'consensus' }).where(eq(clips.id, settledBefore));
 
     // A new tag: the old votes were never asked about it, so they cannot settle the clip alone.
     const base = (await getActiveTaxonomy(t.handle.db)).version;
@@ -144,6 +149,8 @@ describe('a taxonomy edit does not strand clips', () => {
     await runFullAggregation(t.handle.db, { trigger: 'manual', force: true });
     expect(await calmTally()).toMatchObject({ yesVotes: 3, noVotes: 0, method: 'br-em' });
     expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', overlapTarget: after.overlapTarget });
+    // The new tag was never asked on the settled clip; the EM does not reopen it.
+    expect(await clipRow(settledBefore)).toMatchObject({ labelState: 'consensus' });
 
     // Voted on through the queue until it leaves it, within maxVotes (5).
     for (let i = 0; i < 2 && (await clipRow(clipId)).labelState === 'open'; i++) {
