@@ -47,9 +47,9 @@ export async function expertUncertaintyCut(db: DbOrTx, settings: ProjectSettings
 }
 
 /**
- * Leases the next clip for an expert, in this order: decisions sampled for a second opinion
- * (never the expert's own), then disputed clips, then open clips the active model is most unsure
- * of — each by queue priority. One expert holds a clip at a time (unique partial index).
+ * Leases the next clip for an expert, in this order: clips someone sent here by hand (an explicit
+ * request outranks any sampling), decisions sampled for a second opinion (never the expert's own),
+ * then crowd disputes, then open clips the active model is most unsure of — each by queue priority. One expert holds a clip at a time (unique partial index).
  *
  * Gold clips never enter the expert queue (issue 22, finding 5): their answer is known, so a
  * decision adds nothing (and would overwrite the gold-clamped labels), and the review item shows
@@ -72,7 +72,11 @@ export async function leaseNextReview(db: Db, expertId: string, settings: Projec
             select d.clip_id as id, true as second, 3 as rank, c.priority from expert_decisions d join clips c on c.id = d.clip_id
             where d.second_opinion_wanted and d.user_id <> ${expertId}
           ), disputed as (
-            select c.id, false as second, 2 as rank, c.priority from clips c where c.label_state = 'disputed'
+            select c.id, false as second,
+                   case when exists (select 1 from audit_log a where a.entity = 'clip' and a.entity_id = c.id::text and a.action = 'clip.escalate')
+                        then 4 else 2 end as rank,
+                   c.priority
+            from clips c where c.label_state = 'disputed'
           ), uncertain as (
             select c.id, false as second, 1 as rank, p.uncertainty as priority
             from predictions p join models m on m.id = p.model_id and m.status = 'active' join clips c on c.id = p.clip_id

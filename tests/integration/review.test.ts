@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { aggregates, auditLog, clips, expertDecisions, votes } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
 import { decide, nextReviewFor } from '@/lib/review/service';
+import { escalateClipByHand } from '@/lib/catalog/service';
 import { GET as agreement } from '@/app/api/review/agreement/route';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
@@ -123,5 +124,26 @@ describe('expert review', () => {
     expect(body.pairs).toBe(1);
     // 8 tags, the experts differ only on "dark": 7/8 agree.
     expect(body.percentAgreement).toBeCloseTo(7 / 8, 10);
+  });
+
+  it('a clip sent here by hand comes before crowd disputes and sampled second opinions, whatever their priority', async () => {
+    await t.handle.exec(`update leases set state = 'released' where queue = 'expert'; update clips set label_state = 'consensus' where label_state = 'disputed';`);
+    const { clip: sampled } = await disputedClip('sampled for a second opinion');
+    const first = await makeUser(t.handle, 'expert');
+    const item = (await nextReviewFor(t.handle.db, first.user.id))!;
+    await decide(t.handle.db, first.user.id, { leaseId: item.lease.id, tags: ['sad'], note: '', idempotencyKey: 'hand-first-1' }, () => 0);
+    const { clip: dispute } = await disputedClip('high-priority dispute');
+    await t.handle.db.update(clips).set({ priority: 100 }).where(eq(clips.id, dispute.id));
+    const low = await insertClip(t.handle.db, { sha256: randomBytes(32).toString('hex'), title: 'sent by hand', status: 'ready', labelState: 'open', priority: 0 });
+    const engineer = await makeUser(t.handle, 'engineer');
+    await escalateClipByHand(t.handle.db, engineer.user.id, low.id);
+
+    const expert = await makeUser(t.handle, 'expert');
+    const next = (await nextReviewFor(t.handle.db, expert.user.id))!;
+    expect(next.clip.id).toBe(low.id);
+    expect(next.why.reasons.join(' ')).toMatch(/engineer/i);
+    await decide(t.handle.db, expert.user.id, { leaseId: next.lease.id, tags: ['calm'], note: '', idempotencyKey: 'hand-first-2' });
+    // Without the hand escalation the usual order holds: the sampled second opinion, then the dispute.
+    expect((await nextReviewFor(t.handle.db, expert.user.id))!.clip.id).toBe(sampled.id);
   });
 });
