@@ -18,7 +18,7 @@ import {
 import { decideClipState, supportedLabels } from './clip-state';
 import { applyTargetedAnswers, goldTagChecks, MultiLabelVoteEncoder, tagGoldFor, type TargetedAnswer } from './live';
 import { forgetCurrentFit } from './model-store';
-import { clipStateSettings, overlapTargetAfter } from './policy';
+import { clipStateSettings, overlapTargetAfter, qualitySettingsFor } from './policy';
 import {
   assessContributor,
   goldAccuracyMultiLabel,
@@ -242,16 +242,21 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     const g = goldAccuracyMultiLabel(votes, gold);
     return g.total > 0 ? g : undefined;
   };
+  // The admin's spam limits: the same numbers judge, and explain, a pause.
+  const quality = qualitySettingsFor(settings);
   const assess = (worker: string, reliability?: Estimate): ContributorAssessment => {
     const tally = tallies.get(worker)!;
     const reviewed = judgedFrom.has(worker);
     // After an admin's review, only later answers count for another pause, and the all-time
     // reliability (dominated by the reviewed history) no longer lowers the weight.
-    return assessContributor({
-      votes: reviewed ? tally.judged : tally.events,
-      gold: goldEstimate(reviewed ? tally.judgedGoldVotes : tally.goldVotes),
-      reliability: reviewed ? undefined : reliability,
-    });
+    return assessContributor(
+      {
+        votes: reviewed ? tally.judged : tally.events,
+        gold: goldEstimate(reviewed ? tally.judgedGoldVotes : tally.goldVotes),
+        reliability: reviewed ? undefined : reliability,
+      },
+      quality,
+    );
   };
   const first = new Map(encoded.workers.map((w) => [w, assess(w).weight]));
   const fitStarted = performance.now();
@@ -395,12 +400,15 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
       const goldVotes = reviewed ? tally.judgedGoldVotes : tally.goldVotes;
       await recordPause(tx, {
         userId: row.userId,
-        reason: pauseReasonFrom({
-          flags: a.flags,
-          votes: reviewed ? tally.judged : tally.events,
-          reliability: reviewed ? undefined : { mean: row.reliability, std: row.uncertainty },
-          gold: goldVotes.length > 0 ? goldAccuracyMultiLabel(goldVotes, gold) : undefined,
-        }),
+        reason: pauseReasonFrom(
+          {
+            flags: a.flags,
+            votes: reviewed ? tally.judged : tally.events,
+            reliability: reviewed ? undefined : { mean: row.reliability, std: row.uncertainty },
+            gold: goldVotes.length > 0 ? goldAccuracyMultiLabel(goldVotes, gold) : undefined,
+          },
+          quality,
+        ),
       });
       await recordAudit(tx, {
         actorId: null,

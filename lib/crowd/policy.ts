@@ -1,5 +1,6 @@
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import type { ClipDecision, ClipStateSettings } from './clip-state';
+import { DEFAULT_QUALITY_SETTINGS, type QualitySettings } from './quality';
 
 /** The clip life-cycle thresholds from project settings (maxVotes never below minVotes). */
 export function clipStateSettings(settings: ProjectSettings): Partial<ClipStateSettings> {
@@ -7,6 +8,22 @@ export function clipStateSettings(settings: ProjectSettings): Partial<ClipStateS
     consensusThreshold: settings.consensusThreshold,
     minVotes: settings.minVotes,
     maxVotes: Math.max(settings.maxVotes, settings.minVotes),
+    disputeAlpha: settings.disputeAlpha,
+  };
+}
+
+/** The spam checks' limits from project settings (the admin's `spam*` fields). */
+export function qualitySettingsFor(settings: ProjectSettings): QualitySettings {
+  return {
+    ...DEFAULT_QUALITY_SETTINGS,
+    minListenMs: settings.spamMinListenMs,
+    minListenFraction: settings.spamMinListenFraction,
+    tooFastPauseShare: settings.spamTooFastShare,
+    tooFastWindow: settings.spamTooFastWindow,
+    sameAnswerShare: settings.spamSameAnswerShare,
+    minVotesForJudgement: settings.spamMinAnswers,
+    reliabilityFloor: settings.spamReliabilityFloor,
+    goldAccuracyFloor: settings.spamGoldAccuracyFloor,
   };
 }
 

@@ -56,6 +56,69 @@ export const ProjectSettingsFields = z.object({
    * absolute threshold: without a relative lane the expert queue held disputes only (issue 11).
    */
   expertUncertainShare: z.number().min(0).max(1).default(0.02),
+  /**
+   * A clip whose agreement (lib/crowd/agreement.ts `clipAgreement`: 1 = unanimous, 0 = as split as
+   * chance) is below this once it has minVotes, with too few votes left under maxVotes to settle
+   * it, goes to the experts early. 0 = only crowds that disagree more than chance.
+   */
+  disputeAlpha: z
+    .number({ error: 'disputeAlpha must be a number' })
+    .min(-1, { error: 'disputeAlpha must be at least −1' })
+    .max(1, { error: 'disputeAlpha must be at most 1' })
+    .default(0),
+  /**
+   * Spam checks of the full EM (lib/crowd/quality.ts). An answer is too fast before
+   * min(spamMinListenMs, spamMinListenFraction × the playable clip) of listening; 3 s: people
+   * name a mood within seconds, so only quicker answers cannot have heard the clip.
+   */
+  spamMinListenMs: z
+    .number()
+    .int()
+    .min(0, { error: 'spamMinListenMs must be 0 or more' })
+    .max(60_000, { error: 'spamMinListenMs must be at most 60000 (a minute)' })
+    .default(3_000),
+  spamMinListenFraction: z
+    .number()
+    .min(0, { error: 'spamMinListenFraction must be between 0 and 1' })
+    .max(1, { error: 'spamMinListenFraction must be between 0 and 1' })
+    .default(0.2),
+  /** Pause when at least this share of the latest spamTooFastWindow answers were too fast. */
+  spamTooFastShare: z
+    .number()
+    .min(0.05, { error: 'spamTooFastShare must be at least 0.05 (below that one quick answer pauses)' })
+    .max(1, { error: 'spamTooFastShare must be at most 1' })
+    .default(0.5),
+  spamTooFastWindow: z
+    .number()
+    .int()
+    .min(1, { error: 'spamTooFastWindow must be at least 1 answer' })
+    .max(1000, { error: 'spamTooFastWindow must be at most 1000 answers' })
+    .default(30),
+  /** Pause when one answer makes up at least this share of a contributor's answers. */
+  spamSameAnswerShare: z
+    .number()
+    .min(0.5, { error: 'spamSameAnswerShare must be at least 0.5 (below that every contributor has a "same answer")' })
+    .max(1, { error: 'spamSameAnswerShare must be at most 1' })
+    .default(0.9),
+  /** No too-fast or same-answer judgement before a contributor has this many answers. */
+  spamMinAnswers: z
+    .number()
+    .int()
+    .min(1, { error: 'spamMinAnswers must be at least 1' })
+    .max(1000, { error: 'spamMinAnswers must be at most 1000' })
+    .default(10),
+  /** Pause when reliability (balanced accuracy, 0.5 = guessing) is surely below this (mean + 1.645 sd). */
+  spamReliabilityFloor: z
+    .number()
+    .min(0, { error: 'spamReliabilityFloor must be between 0 and 1' })
+    .max(1, { error: 'spamReliabilityFloor must be between 0 and 1' })
+    .default(0.6),
+  /** Pause when gold accuracy is surely below this (mean + 1.645 sd). */
+  spamGoldAccuracyFloor: z
+    .number()
+    .min(0, { error: 'spamGoldAccuracyFloor must be between 0 and 1' })
+    .max(1, { error: 'spamGoldAccuracyFloor must be between 0 and 1' })
+    .default(0.6),
   /** Delete raw audio once a clip is extracted and labeled (features and metadata stay). */
   retainAudio: z.boolean().default(true),
   /** Days to keep listener feedback events. */
