@@ -326,3 +326,110 @@ export function clipAgreement(votes: readonly ClipVote[], tags: readonly string[
   });
   return expected > 0 ? 1 - observed / expected : Number.NaN;
 }
+
+export interface CrowdAgreement {
+  /**
+   * P̄_w: over the units this annotator rated together with at least one other rater, the mean
+   * share of the other raters who gave the same answer.
+   */
+  readonly observedAgreement: number;
+  /** P_e over the same units: Fleiss' chance agreement Σ_j p_j² of each unit's question. */
+  readonly expectedAgreement: number;
+  /** (P̄_w − P_e) / (1 − P_e): 1 = always with the crowd, 0 = as often as chance, < 0 = against it. NaN when P_e = 1. */
+  readonly kappa: number;
+  /** Items (clips) this annotator shared with at least one other rater. */
+  readonly items: number;
+  /** Units scored (items × questions; a multi-label clip is one unit per tag). */
+  readonly units: number;
+}
+
+type Rating = { readonly item: string; readonly worker: string; readonly value: NominalValue };
+
+/**
+ * Each annotator's agreement with the rest of the crowd: Fleiss' kappa taken apart by rater.
+ *
+ * Per question q (a tag as a yes/no question, or one categorical question), over items with
+ * m_i ≥ 2 ratings: p_qj = share of ratings in category j, P_e,q = Σ_j p_qj² (as in
+ * {@link fleissKappa}). A rating r of annotator w on item i agrees with
+ *   a_r = (n_ij − 1) / (m_i − 1)   of the other raters (j = r's category),
+ * and per annotator, over all their rated units,
+ *   P̄_w = mean_r a_r,  P_e,w = mean_r P_e,q(r),  κ_w = (P̄_w − P_e,w) / (1 − P_e,w).
+ * Fleiss' P_i = (Σ_j n_ij² − m_i) / (m_i (m_i − 1)) is the mean of a_r over the item's raters, so
+ * when every annotator rates every item the mean of P̄_w over annotators is Fleiss' P̄, and
+ * (mean_w P̄_w − P_e) / (1 − P_e) is Fleiss' κ: each κ_w says who pulls the crowd's κ up or down.
+ * Unlike {@link annotatorAgreement} the annotator is compared with the others only (their own
+ * answer is not part of what they are compared with). O(ratings).
+ */
+function crowdAgreementOf(questions: readonly (readonly Rating[])[]): Map<string, CrowdAgreement> {
+  const sums = new Map<string, { observed: number; expected: number; units: number; items: Set<string> }>();
+  for (const ratings of questions) {
+    const byItem = new Map<string, Rating[]>();
+    for (const r of ratings) {
+      let list = byItem.get(r.item);
+      if (!list) byItem.set(r.item, (list = []));
+      list.push(r);
+    }
+    const totals = new Map<NominalValue, number>();
+    let n = 0;
+    for (const list of byItem.values()) {
+      if (list.length < 2) continue;
+      for (const r of list) totals.set(r.value, (totals.get(r.value) ?? 0) + 1);
+      n += list.length;
+    }
+    if (n === 0) continue;
+    let chance = 0;
+    for (const count of totals.values()) chance += (count / n) ** 2;
+    for (const [item, list] of byItem) {
+      const m = list.length;
+      if (m < 2) continue;
+      const counts = new Map<NominalValue, number>();
+      for (const r of list) counts.set(r.value, (counts.get(r.value) ?? 0) + 1);
+      for (const r of list) {
+        let s = sums.get(r.worker);
+        if (!s) sums.set(r.worker, (s = { observed: 0, expected: 0, units: 0, items: new Set() }));
+        s.observed += (counts.get(r.value)! - 1) / (m - 1);
+        s.expected += chance;
+        s.units++;
+        s.items.add(item);
+      }
+    }
+  }
+  const out = new Map<string, CrowdAgreement>();
+  for (const [worker, s] of sums) {
+    const observedAgreement = s.observed / s.units;
+    const expectedAgreement = s.expected / s.units;
+    out.set(worker, {
+      observedAgreement,
+      expectedAgreement,
+      kappa: expectedAgreement < 1 ? (observedAgreement - expectedAgreement) / (1 - expectedAgreement) : Number.NaN,
+      items: s.items.size,
+      units: s.units,
+    });
+  }
+  return out;
+}
+
+/**
+ * {@link crowdAgreementOf} for categorical votes (one question, the label is the category). O(V).
+ *
+ * @example
+ * // Fleiss' worked example rated by 14 annotators: their P̄_w average to Fleiss' P̄ = 0.378.
+ * annotatorCrowdAgreement(votes).get('rater-1')!.kappa
+ */
+export function annotatorCrowdAgreement(votes: readonly Vote[]): Map<string, CrowdAgreement> {
+  return crowdAgreementOf([votes.map((v) => ({ item: v.item, worker: v.worker, value: v.label }))]);
+}
+
+/**
+ * {@link crowdAgreementOf} for multi-label votes: each tag a yes/no question with its own chance
+ * agreement p_t² + (1 − p_t)², as in the per-tag Fleiss' kappa of {@link tagAgreement};
+ * an empty tag set ("none of these") is a "no" on every tag. O(V·T).
+ *
+ * @example
+ * // calm: clip 1 a✓ b✓ c✗, clip 2 a✗ b✗ c✗, clip 3 a✓ b✓ → p = 4/8, P_e = 0.5;
+ * // a agrees with 1/2, 2/2, 1/1 of the others → P̄_a = 5/6, κ_a = 2/3; c: 0/2, 2/2 → κ_c = 0
+ * annotatorTagCrowdAgreement(votes, ['calm']).get('a')!.kappa // 0.667
+ */
+export function annotatorTagCrowdAgreement(votes: readonly MultiLabelVote[], tags: readonly string[]): Map<string, CrowdAgreement> {
+  return crowdAgreementOf(tags.map((tag) => votes.map((v) => ({ item: v.item, worker: v.worker, value: v.tags.includes(tag) }))));
+}
