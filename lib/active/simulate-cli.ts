@@ -90,13 +90,23 @@ export async function runSimulateCli(argv: string[], io: CliIo): Promise<number>
     } catch (cause) {
       throw new Error(`cannot read --data ${args.data}: ${(cause as Error).message}`);
     }
+    // Progress goes to stderr: stdout carries the summary (and --save's line) that scripts read.
+    const started = performance.now();
+    const progress = (line: string) => void io.stderr.write(`${line} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
     const { data, features } = parseSimulationCsv(text, labels, args.data as string);
+    progress(`read ${data.n} rows, ${features.length} features, ${labels.length} labels from ${args.data}`);
+    progress(
+      `simulating strategy ${options.strategy}: ${options.initial} initial labels, then up to ${options.rounds} rounds of ${options.batch}, ` +
+        `one model trained per round (${Math.round(options.testFraction * 100)} % of the rows held out)`,
+    );
     const { curve, auto } = simulateLoop(data, options);
+    progress(`simulated ${curve.length - 1} rounds`);
     try {
       await writeFile(args.out as string, JSON.stringify(curve, null, 2) + '\n');
     } catch (cause) {
       throw new Error(`cannot write --out ${args.out}: ${(cause as Error).message}`);
     }
+    progress(`wrote ${curve.length} curve points to ${args.out}`);
     const last = curve[curve.length - 1];
     io.stdout.write(
       `simulate: ${data.n} items, ${features.length} features, ${labels.length} labels, strategy ${options.strategy}: ` +

@@ -3,7 +3,10 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { aggregateVotes, CATEGORICAL_METHODS } from './aggregate';
 import { itemRows, workerRows } from './encode';
-import type { CategoricalMethod, Vote } from './types';
+import type { CategoricalMethod, IterationReport, Vote } from './types';
+
+/** Least time between two EM iteration lines on stderr. */
+const PROGRESS_INTERVAL_MS = 1000;
 
 /** Where the command writes; process.stdout / process.stderr in the real CLI, buffers in tests. */
 export interface CliIo {
@@ -120,27 +123,43 @@ export async function runAggregateCli(argv: readonly string[], io: CliIo): Promi
       io.stdout.write(AGGREGATE_USAGE);
       return 0;
     }
+    // Progress goes to stderr (stdout is left to the caller); a million votes take seconds to read
+    // and EM iterations can take long, so each step says what it did and when.
+    const started = performance.now();
+    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    const progress = (line: string) => void io.stderr.write(`${line} (${elapsed()})\n`);
     const votes: Vote[] = await readTable(args.votes, ['item', 'worker', 'label'] as const);
+    progress(`read ${votes.length} votes from ${args.votes}`);
     let gold: Map<string, string[]> | undefined;
     if (args.gold) {
       gold = new Map();
-      for (const { item, label } of await readTable(args.gold, ['item', 'label'] as const)) {
+      const rows = await readTable(args.gold, ['item', 'label'] as const);
+      for (const { item, label } of rows) {
         const accepted = gold.get(item) ?? [];
         if (!accepted.includes(label)) accepted.push(label);
         gold.set(item, accepted);
       }
+      progress(`read ${rows.length} gold answers for ${gold.size} items from ${args.gold}`);
     }
-    const result = aggregateVotes(votes, { method: args.method, gold });
+    progress(`aggregating with ${args.method}`);
+    // The first EM iteration, then at most one line a second: visible without flooding the terminal.
+    let lastLine = -Infinity;
+    const onIteration = (r: IterationReport) => {
+      if (r.iteration > 1 && performance.now() - lastLine < PROGRESS_INTERVAL_MS) return;
+      lastLine = performance.now();
+      progress(`${args.method} iteration ${r.iteration}: largest posterior change ${r.maxChange.toExponential(2)}`);
+    };
+    const result = aggregateVotes(votes, { method: args.method, gold, onIteration });
     const items = itemRows(result).map((r) => [r.item, r.label, formatNumber(r.confidence)]);
     await writeOutput(args.out, stringify(items, { header: true, columns: ['item', 'label', 'confidence'] }));
+    progress(`wrote ${items.length} items to ${args.out}`);
     if (args.workersOut) {
       const workers = workerRows(result).map((r) => [r.worker, formatNumber(r.reliability), formatNumber(r.reliabilityStd), r.votes]);
       await writeOutput(args.workersOut, stringify(workers, { header: true, columns: ['worker', 'reliability', 'reliability_std', 'votes'] }));
+      progress(`wrote ${workers.length} workers to ${args.workersOut}`);
     }
     const fit = result.iterations > 0 ? ` (${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations)` : '';
-    io.stderr.write(
-      `aggregated ${votes.length} votes on ${result.items.length} items by ${result.workers.length} workers with ${result.method}${fit}\n`,
-    );
+    progress(`aggregated ${votes.length} votes on ${result.items.length} items by ${result.workers.length} workers with ${result.method}${fit}`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
