@@ -77,3 +77,23 @@ export async function withRetry<T>(run: () => PromiseLike<T>, readOnly: boolean,
     return await run();
   }
 }
+
+/** Why the database cannot take a request right now: a connection problem, or a full disk / exhausted resource. */
+export type Unavailable = 'connection' | 'disk-full' | 'resources';
+
+/**
+ * Whether a failure means "the database is unavailable" (the client should try again later: HTTP
+ * 503) rather than a bug (500). Looks through wrappers (`cause`, as drizzle's DrizzleQueryError
+ * wraps the driver's error). SQLSTATE class 53 is PostgreSQL's "insufficient resources": 53100 a
+ * full disk (`could not extend file`), 53200 out of memory, 53300 too many connections; a statement
+ * that failed with one of them was rolled back, so nothing of it was written.
+ */
+export function unavailableReason(err: unknown): Unavailable | null {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '53100') return 'disk-full';
+    if (typeof code === 'string' && code.startsWith('53')) return 'resources';
+    if (classifyFailure(e) !== 'other') return 'connection';
+  }
+  return null;
+}

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'UNKNOWN_TAG'
   | 'RATE_LIMITED'
   | 'QUEUE_EMPTY'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -36,6 +37,8 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_TAG: 422,
   RATE_LIMITED: 429,
   QUEUE_EMPTY: 404,
+  /** The database is unreachable or out of space (db/retry.ts unavailableReason): try again later. */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

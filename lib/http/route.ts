@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
+import { unavailableReason } from '@/db/retry';
 import { AppError, badRequest } from './errors';
 import { guardRequest } from './guard';
 import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
@@ -118,9 +119,24 @@ export function errorResponse(err: unknown, requestId: string): Response {
   if (err instanceof AppError) {
     return json(err.status, { code: err.code, message: err.message, details: err.details }, requestId, err.headers);
   }
+  const unavailable = unavailableReason(err);
+  if (unavailable) {
+    // Not a bug but the database's state: a clear 503 the client can retry (a vote with the same
+    // idempotency key), logged as a warning with the cause.
+    logger().warn({ err, requestId, unavailable }, 'database unavailable');
+    return json(503, { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE[unavailable] }, requestId, { 'retry-after': '5' });
+  }
   logger().error({ err, requestId }, 'unhandled error in route');
   return json(500, { code: 'INTERNAL', message: `Internal error (request ${requestId})` }, requestId);
 }
+
+const UNAVAILABLE_MESSAGE = {
+  // The statement may have reached the server before the connection died: do not claim it was not saved.
+  connection: 'The database is not reachable right now; try again in a few seconds (resending a vote with the same idempotency key is safe)',
+  // Class 53 errors roll the statement's transaction back: nothing of the request was written.
+  'disk-full': 'The database is out of disk space; nothing was saved. Try again later',
+  resources: 'The database is out of resources right now; nothing was saved. Try again in a few seconds',
+} as const;
 
 function json(status: number, error: Record<string, unknown>, requestId: string, headers?: Record<string, string>) {
   return Response.json({ error }, { status, headers: { 'x-request-id': requestId, ...headers } });

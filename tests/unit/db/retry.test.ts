@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, isReadOnlySql, mayRetry, withRetry } from '@/db/retry';
+import { classifyFailure, isReadOnlySql, mayRetry, unavailableReason, withRetry } from '@/db/retry';
+import { errorResponse } from '@/lib/http/route';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 
@@ -52,5 +53,26 @@ describe('connection-error retry classifier (issue 19)', () => {
     let calls = 0;
     await expect(withRetry(async () => { calls++; throw err('CONNECTION_CLOSED'); }, false)).rejects.toThrow('CONNECTION_CLOSED');
     expect(calls).toBe(1);
+  });
+
+  it('names a database that cannot take a request: connection, full disk, other resources; through wrappers', () => {
+    // drizzle wraps the driver's error in DrizzleQueryError with `cause`.
+    const wrapped = (e: unknown) => Object.assign(new Error('Failed query: insert into votes …'), { cause: e });
+    expect(unavailableReason(err('CONNECT_TIMEOUT'))).toBe('connection');
+    expect(unavailableReason(wrapped(err('ECONNRESET')))).toBe('connection');
+    expect(unavailableReason(wrapped(err('53100')))).toBe('disk-full');
+    expect(unavailableReason(err('53200'))).toBe('resources');
+    for (const e of [err('23505'), wrapped(err('40P01')), new Error('boom'), null, 'x']) expect(unavailableReason(e)).toBeNull();
+  });
+
+  it('a route answers 503 UNAVAILABLE for such a failure and 500 for a bug', async () => {
+    const full = errorResponse(Object.assign(new Error('Failed query'), { cause: err('53100') }), 'r1');
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('5');
+    expect(((await full.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/out of disk space; nothing was saved/) });
+    const down = errorResponse(err('ECONNREFUSED'), 'r2');
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { error: { message: string } }).error.message).toMatch(/not reachable/);
+    expect(errorResponse(err('23505'), 'r3').status).toBe(500);
   });
 });
