@@ -204,14 +204,36 @@ async function switchActive(
 }
 
 /**
+ * The corrupt-ONNX guard's last step, inside the switching transaction with the model's row
+ * locked: the stored bytes must still be the ones the caller verified through onnxruntime
+ * (`verifiedSha256`). Verification runs before the transaction (loading a model takes a while);
+ * without this, bytes replaced in between would become active unchecked. With the row locked,
+ * nothing can change them again before the commit.
+ */
+async function assertOnnxUnchanged(tx: DbOrTx, id: number, verifiedSha256: string): Promise<void> {
+  const [row] = await execRows<{ actual: string | null; registered: string | null }>(
+    tx,
+    sql`select encode(sha256(onnx), 'hex') as actual, onnx_sha256 as registered from models where id = ${id}`,
+  );
+  if (!row || row.actual !== verifiedSha256 || row.registered !== verifiedSha256) {
+    throw new AppError(
+      'UNPROCESSABLE',
+      `Model ${id}'s ONNX file changed after it was verified (sha256 now ${row?.actual?.slice(0, 12) ?? 'missing'}…, verified ${verifiedSha256.slice(0, 12)}…); the active model was not changed`,
+    );
+  }
+}
+
+/**
  * Activates a registered model by an engineer's explicit action (whatever its metrics), in one
- * transaction with an audit row. The caller has verified the ONNX bytes first.
+ * transaction with an audit row. The caller has verified the ONNX bytes first and passes their
+ * sha256; the switch is refused if the stored bytes are no longer those.
  */
 export async function promoteModelExplicitly(
   db: Db,
   id: number,
   actorId: string | null,
   note: string,
+  verifiedSha256: string,
 ): Promise<{ before: number | null }> {
   return db.transaction(async (tx) => {
     // The registry lock first, then the target row: the same order as rollback (no deadlock).
@@ -225,6 +247,7 @@ export async function promoteModelExplicitly(
     if (target.status !== 'ready' && target.status !== 'retired') {
       throw new AppError('CONFLICT', `Model ${id} is ${target.status}; only a ready or retired model can be promoted`);
     }
+    await assertOnnxUnchanged(tx, id, verifiedSha256);
     await switchActive(tx, active?.id ?? null, id);
     await recordAudit(tx, {
       actorId,
@@ -256,12 +279,14 @@ export async function hasActiveModel(db: DbOrTx): Promise<boolean> {
 /**
  * One-click rollback: retires the active model and re-activates the one it replaced, in one
  * transaction, audited. The re-activated model keeps its own `previous_model_id`, so rolling
- * back again walks further back through the promotions.
+ * back again walks further back through the promotions. `verifiedSha256`: as for
+ * {@link promoteModelExplicitly}, the re-activated model's bytes the caller verified.
  */
 export async function rollbackActiveModel(
   db: Db,
   expected: { active: number; previous: number },
   actorId: string | null,
+  verifiedSha256: string,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const active = await lockActive(tx);
@@ -275,6 +300,7 @@ export async function rollbackActiveModel(
     if (!previous || (previous.status !== 'retired' && previous.status !== 'ready')) {
       throw new AppError('CONFLICT', `Model ${expected.previous} is ${previous?.status ?? 'gone'} and cannot be re-activated`);
     }
+    await assertOnnxUnchanged(tx, expected.previous, verifiedSha256);
     await switchActive(tx, active.id, expected.previous, { rememberPrevious: false });
     await recordAudit(tx, {
       actorId,

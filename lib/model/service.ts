@@ -407,12 +407,13 @@ async function scoreBytes(
 /**
  * Checks a registry row's ONNX before anything trusts it: present, sha256 equal to the stored
  * one, and accepted by onnxruntime with the expected interface. Throws AppError UNPROCESSABLE
- * naming the problem (a corrupted file never becomes active, and is never scored).
+ * naming the problem (a corrupted file never becomes active, and is never scored). Returns the
+ * verified sha256, which a promotion re-checks inside its transaction.
  */
 export async function verifyModelOnnx(
   model: Pick<ModelRow, 'id' | 'onnx' | 'onnxSha256' | 'tagKeys'>,
   inputDim?: number,
-): Promise<void> {
+): Promise<string> {
   if (!model.onnx || !model.onnxSha256) throw new AppError('UNPROCESSABLE', `Model ${model.id} has no ONNX file`);
   const actual = onnxSha256(model.onnx);
   if (actual !== model.onnxSha256) {
@@ -429,6 +430,7 @@ export async function verifyModelOnnx(
       throw new AppError('UNPROCESSABLE', `Model ${model.id}'s ONNX file is refused: ${err.message}`);
     throw err;
   }
+  return actual;
 }
 
 async function evaluateActiveOnSplit(
@@ -457,8 +459,8 @@ export async function promoteModel(
 ): Promise<{ promoted: number; replaced: number | null }> {
   const model = await getModel(db, id);
   if (model.status === 'active') throw new AppError('CONFLICT', `Model ${id} is already active`);
-  await verifyModelOnnx(model);
-  const { before } = await promoteModelExplicitly(db, id, actorId, 'promoted by an engineer');
+  const verified = await verifyModelOnnx(model);
+  const { before } = await promoteModelExplicitly(db, id, actorId, 'promoted by an engineer', verified);
   return { promoted: id, replaced: before };
 }
 
@@ -466,8 +468,8 @@ export async function promoteModel(
 export async function rollbackModel(db: Db, actorId: string | null): Promise<{ active: number; retired: number }> {
   const target = await rollbackTarget(db);
   if (!target) throw new AppError('CONFLICT', 'Nothing to roll back to: the active model replaced no earlier model');
-  await verifyModelOnnx(await getModel(db, target.previous));
-  await rollbackActiveModel(db, target, actorId);
+  const verified = await verifyModelOnnx(await getModel(db, target.previous));
+  await rollbackActiveModel(db, target, actorId, verified);
   return { active: target.previous, retired: target.active };
 }
 

@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { execRows } from '@/db/client';
 import { aggregates, auditLog, jobRuns, learningCurves, models, predictions } from '@/db/schema';
 import { loadScorer } from '@/lib/model/onnx-runtime';
-import { getActiveModel, getModel, setModelOnnx } from '@/lib/model/repo';
+import { getActiveModel, getModel, promoteModelExplicitly, setModelOnnx } from '@/lib/model/repo';
 import { automaticTrigger, promoteModel, retrain, rollbackModel, STALE_TRAINING_MS } from '@/lib/model/service';
 import { splitOf } from '@/lib/model/training-set';
 import { rescoreCatalog } from '@/lib/active/service';
@@ -203,6 +203,37 @@ describe('model registry and retraining', () => {
     } finally {
       await setModelOnnx(t.handle.db, activeId, activeBytes);
       await setModelOnnx(t.handle.db, victimId, good, sha(good));
+    }
+  });
+
+  it('ONNX bytes replaced between verification and the switch are refused inside the transaction: nothing half-switched (issue 19)', async () => {
+    const activeId = first.candidateId;
+    const victimId = Number(
+      Object.entries(await statuses()).find(([id, s]) => (s === 'ready' || s === 'retired') && Number(id) !== activeId)![0],
+    );
+    const good = (await getModel(t.handle.db, victimId)).onnx!;
+    const verified = sha(good);
+    const swapped = Uint8Array.from(good);
+    swapped[swapped.length >> 1] ^= 0xff;
+    const statusBefore = await statuses();
+    const auditsBefore = (await t.handle.db.select().from(auditLog)).length;
+    try {
+      // 1. The bytes and their registered sha256 replaced after promoteModel verified the good file.
+      await setModelOnnx(t.handle.db, victimId, swapped, sha(swapped));
+      await expect(promoteModelExplicitly(t.handle.db, victimId, engineer.user.id, 'test', verified)).rejects.toThrow(
+        /changed after it was verified/,
+      );
+      // 2. The bytes alone replaced (the registered sha256 still the verified one).
+      await setModelOnnx(t.handle.db, victimId, swapped, verified);
+      await expect(promoteModelExplicitly(t.handle.db, victimId, engineer.user.id, 'test', verified)).rejects.toThrow(
+        /changed after it was verified/,
+      );
+      // Nothing switched, nothing audited: the same statuses, the same active model.
+      expect(await statuses()).toEqual(statusBefore);
+      expect((await getActiveModel(t.handle.db))!.id).toBe(activeId);
+      expect(await t.handle.db.select().from(auditLog)).toHaveLength(auditsBefore);
+    } finally {
+      await setModelOnnx(t.handle.db, victimId, good, verified);
     }
   });
 
