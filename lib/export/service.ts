@@ -30,7 +30,6 @@ import {
   startInlineRun,
   taxonomyContext,
   updateRun,
-  votersOf,
   type ClipSelection,
   type SnapshotRow,
   type SnapshotWithJob,
@@ -220,7 +219,6 @@ async function writeRows(db: Db, row: SnapshotRow, dir: string, options: BuildOp
   let votes = 0;
   for await (const page of iterateSplitCandidates(db, selectAny)) {
     options.signal?.throwIfAborted();
-    const pageIds: string[] = [];
     for (const c of page) {
       const plan = planFor(c.labelVersion);
       if (plan === null) {
@@ -233,12 +231,11 @@ async function writeRows(db: Db, row: SnapshotRow, dir: string, options: BuildOp
       let labels = interned.get(key);
       if (!labels) interned.set(key, (labels = tags));
       items.push({ id: c.id, labels });
-      pageIds.push(c.id);
+      for (const v of c.voters) voters.add(v);
       if (c.existingSplit) existing.set(c.id, c.existingSplit);
       votes += c.voteCount;
       if (c.method) methods.set(c.method, (methods.get(c.method) ?? 0) + 1);
     }
-    for (const id of await votersOf(db, pageIds)) voters.add(id);
     report(0.05, `selected ${items.length.toLocaleString('en-US')} clips`);
   }
 

@@ -2,8 +2,18 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '@/db/client';
 import { dateBounds } from './schemas';
-import { clipConditions, exportRecordFromSql, selectionSql, type ClipExportRecord, type ClipSelection, type ExportSqlRow, type SplitCandidate, type VectorSources } from './repo';
-import type { Split } from './row';
+import {
+  clipConditions,
+  exportRecordFromSql,
+  selectionSql,
+  splitCandidateFromSql,
+  votersColumn,
+  type ClipExportRecord,
+  type ClipSelection,
+  type ExportSqlRow,
+  type SplitCandidate,
+  type VectorSources,
+} from './repo';
 
 /**
  * Snapshot reads from PostgreSQL through one server-side cursor per pass (postgres.js
@@ -56,7 +66,27 @@ async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number, s
     await conn.unsafe('begin read only');
     open = true;
     if (streaming) await conn.unsafe(STREAM_SETTINGS);
-    for await (const rows of conn.unsafe(text, params).cursor(batch)) yield rows as T[];
+    // Read one batch ahead: the next fetch runs in the database while the caller works on this
+    // one (postgres.js sends the next Execute as soon as `next()` is called), so database and
+    // writers overlap instead of taking turns.
+    const batches = conn.unsafe(text, params).cursor(batch)[Symbol.asyncIterator]();
+    let ahead: Promise<IteratorResult<unknown[]>> | null = batches.next();
+    try {
+      for (;;) {
+        const result: IteratorResult<unknown[]> = await ahead;
+        if (result.done) break;
+        ahead = batches.next();
+        yield result.value as T[];
+      }
+      ahead = null;
+    } finally {
+      // Stopped early: let the fetch in flight land, then close the portal, so the connection is
+      // free for the rollback below.
+      if (ahead) {
+        const last = await ahead.catch(() => ({ done: true }) as const);
+        if (!last.done) await batches.return?.();
+      }
+    }
     await conn.unsafe('commit');
     open = false;
   } finally {
@@ -112,27 +142,24 @@ function streamSelection(sel: ClipSelection, joins: SQL = sql``): SQL {
 const splitColumn = (sel: ClipSelection) =>
   !setBased(sel) ? sql`(select ds.split from dataset_splits ds where ds.clip_id = c.id)` : sql`ds.split`;
 
+/**
+ * Pass 1 in no particular order: the stratifier sorts by id itself (lib/export/splits.ts), so an
+ * `order by` here only made the database sort the whole selection (spilled to disk at 100k clips)
+ * before the first row.
+ */
 export async function* streamSplitCandidates(client: CursorClient, sel: ClipSelection, batch: number): AsyncGenerator<SplitCandidate[]> {
-  const query = sql`select c.id, lv.version, ag.labels, c.vote_count, ag.method, ${splitColumn(sel)} as split
-    ${streamSelection(sel)}
-    order by c.id`;
-  for await (const rows of cursorRows<{ id: string; version: number; labels: string[] | null; vote_count: number; method: string | null; split: Split | null }>(
+  const query = sql`select c.id, lv.version, ag.labels, c.vote_count, ag.method, ${splitColumn(sel)} as split, ${votersColumn} as voters
+    ${streamSelection(sel)}`;
+  for await (const rows of cursorRows<Parameters<typeof splitCandidateFromSql>[0]>(
     client,
     query,
     batch,
     // Pass 1 reads little per row and the writers are idle meanwhile: the planner's own plan (hash
-    // joins and one sort) measured faster here than the streaming one (111 s vs 187 s at 1M clips
-    // on the busy machine, bench/RESULTS.md).
+    // joins) measured faster here than the streaming one (111 s vs 187 s at 1M clips on the busy
+    // machine, bench/RESULTS.md).
     false,
   )) {
-    yield rows.map((r) => ({
-      id: r.id,
-      labelVersion: Number(r.version),
-      labels: r.labels ?? [],
-      voteCount: Number(r.vote_count),
-      method: r.method,
-      existingSplit: r.split,
-    }));
+    yield rows.map(splitCandidateFromSql);
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { aggregates, clipFeatures, clips, datasetSplits } from '@/db/schema';
-import { iterateExportRecords, iterateSplitCandidates, type ClipSelection } from '@/lib/export/repo';
+import { aggregates, clipFeatures, clips, datasetSplits, users, votes } from '@/db/schema';
+import { iterateExportRecords, iterateSplitCandidates, type ClipSelection, type SplitCandidate } from '@/lib/export/repo';
 import { cursorClient } from '@/lib/export/stream';
 import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
 
@@ -11,12 +11,18 @@ import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
  */
 
 let t: TestDb;
+/** clip id → the users with a vote or targeted answer on it (skips are not votes). */
+const votersByClip = new Map<string, string[]>();
 const TAGS = ['happy', 'sad', 'calm', 'energetic', 'tense', 'dreamy', 'dark', 'uplifting'];
 const STATES = ['consensus', 'expert_resolved', 'open', 'disputed'] as const;
 
 beforeAll(async () => {
   t = await createTestDb();
   await ensureTaxonomy(t.handle.db);
+  const voters = await t.handle.db
+    .insert(users)
+    .values([0, 1, 2].map((u) => ({ email: `voter-${u}-${randomBytes(4).toString('hex')}@export.test`, name: `voter ${u}`, role: 'contributor' as const })))
+    .returning({ id: users.id });
   for (let i = 0; i < 57; i++) {
     const [c] = await t.handle.db
       .insert(clips)
@@ -32,6 +38,11 @@ beforeAll(async () => {
         provenance: { row: i },
       })
       .returning({ id: clips.id });
+    // Clip i: voter 0 votes when i is even, voter 1 gives a targeted answer when i % 3 == 0, voter 2 only skips.
+    const kinds = [i % 2 === 0 ? 'vote' : null, i % 3 === 0 ? 'targeted' : null, 'skip'] as const;
+    const cast = kinds.flatMap((kind, u) => (kind ? [{ clipId: c.id, userId: voters[u].id, kind, taxonomyVersion: 1, idempotencyKey: `k-${i}-${u}` }] : []));
+    await t.handle.db.insert(votes).values(cast);
+    votersByClip.set(c.id, cast.filter((v) => v.kind !== 'skip').map((v) => v.userId));
     if (i % 7 === 6) continue; // no aggregates: never selected
     await t.handle.db.insert(aggregates).values(
       TAGS.map((tag, j) => {
@@ -90,7 +101,11 @@ describe('snapshot readers', () => {
         await collect(iterateExportRecords(tx, sel, vectors, 5)),
       ]);
       expect(streamed.length).toBeGreaterThan(5);
-      expect(streamed).toEqual(paged);
+      // The cursor's pass 1 comes in no particular order (the stratifier sorts by id); the voters too.
+      const byId = (cs: SplitCandidate[]) => cs.map((c) => ({ ...c, voters: [...c.voters].sort() })).sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(byId(streamed)).toEqual(byId(paged));
+      for (const c of streamed) expect([...c.voters].sort()).toEqual([...votersByClip.get(c.id)!].sort());
+      expect(streamed.some((c) => c.voters.length > 0) && streamed.some((c) => c.voters.length === 0)).toBe(true);
       expect(streamedRows).toEqual(pagedRows);
       expect(streamedRows.map((r) => r.id)).toEqual([...streamedRows.map((r) => r.id)].sort());
       if (!('licences' in extra)) {
