@@ -1,9 +1,21 @@
+import type { AnnotatorSummary } from '@/lib/crowd/dashboard';
 import type { ReliabilityRow } from '@/lib/crowd/schemas';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-/** Annotators, least reliable first: reliability ± its standard deviation, gold record, vote weight and spam flags. */
-export function CrowdReliabilityTable({ workers, total }: { workers: readonly ReliabilityRow[]; total: number }) {
+/**
+ * Annotators, least reliable first: reliability ± its standard deviation, agreement with the rest
+ * of the crowd, median answer time, gold record, vote weight and spam flags.
+ */
+export function CrowdReliabilityTable({
+  workers,
+  total,
+  annotators = {},
+}: {
+  workers: readonly ReliabilityRow[];
+  total: number;
+  annotators?: Readonly<Record<string, AnnotatorSummary>>;
+}) {
   if (workers.length === 0) return <p className="muted">No reliabilities yet: they appear after the first full EM run.</p>;
   return (
     <>
@@ -13,6 +25,10 @@ export function CrowdReliabilityTable({ workers, total }: { workers: readonly Re
             <th>Annotator</th>
             <th title="Balanced accuracy (sensitivity + specificity) / 2, averaged over tags; 50% = guessing">Reliability</th>
             <th title="Sensitivity / specificity averaged over tags">Se / Sp</th>
+            <th title="Fleiss' kappa of this annotator against the other raters of the same clips (each tag a yes/no question); 0 = chance">
+              Agreement κ
+            </th>
+            <th title="Median seconds from the clip on screen to the answer">Median time</th>
             <th>Votes</th>
             <th title="Gold clips answered right (every tag the gold fixes)">Gold</th>
             <th title="Multiplier of this annotator's votes in aggregation">Weight</th>
@@ -38,6 +54,27 @@ export function CrowdReliabilityTable({ workers, total }: { workers: readonly Re
               </td>
               <td className="muted">
                 {pct(w.sensitivity)} / {pct(w.specificity)}
+              </td>
+              <td data-testid="annotator-kappa">
+                {annotators[w.userId]?.kappa == null ? (
+                  <span className="muted">—</span>
+                ) : (
+                  <>
+                    <span className={annotators[w.userId].kappa! < 0.2 ? 'error' : undefined}>
+                      {annotators[w.userId].kappa!.toFixed(2)}
+                    </span>
+                    <div className="muted" style={{ fontSize: '0.8em' }}>
+                      {pct(annotators[w.userId].observedAgreement ?? 0)} agree · {annotators[w.userId].sharedClips} clips
+                    </div>
+                  </>
+                )}
+              </td>
+              <td data-testid="annotator-median-time">
+                {annotators[w.userId]?.medianAnswerS == null ? (
+                  <span className="muted">—</span>
+                ) : (
+                  `${annotators[w.userId].medianAnswerS!.toFixed(1)} s`
+                )}
               </td>
               <td>{w.votes}</td>
               <td>

@@ -11,8 +11,12 @@ import {
   EXTERNAL_EMAIL_DOMAIN,
   latestFit,
   listWorkerReliability,
+  medianAnswerMs,
+  recentSharedVotes,
   type CrowdFitRow,
 } from './repo';
+import { annotatorTagCrowdAgreement } from './agreement';
+import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import type { AgreementPoint, ClipStatesResponse, CrowdFit, ReliabilityRow } from './schemas';
 
 /** Who may see annotators' names next to their reliability (the rest see an opaque id only). */
@@ -95,6 +99,54 @@ export async function statesView(db: DbOrTx): Promise<ClipStatesResponse> {
     emEveryVotes: settings.emEveryVotes,
     lastFit: fit ? fitView(fit) : null,
   };
+}
+
+/** Clips (with two or more votes, most recently answered first) the per-annotator agreement reads. */
+export const AGREEMENT_WINDOW_CLIPS = 2000;
+
+/** One annotator on /loop beside their reliability: agreement with the rest of the crowd and answer time. */
+export interface AnnotatorSummary {
+  /** Fleiss' kappa taken apart by rater (lib/crowd/agreement.ts `annotatorTagCrowdAgreement`); null without a shared clip. */
+  kappa: number | null;
+  /** Share of the other raters' yes/no answers per tag this annotator agreed with. */
+  observedAgreement: number | null;
+  /** Clips shared with at least one other rater in the window. */
+  sharedClips: number;
+  /** Median seconds from a clip on screen to the answer (votes and yes/no answers); null without a timed answer. */
+  medianAnswerS: number | null;
+}
+
+/**
+ * Per annotator: agreement with the rest of the crowd over the latest {@link AGREEMENT_WINDOW_CLIPS}
+ * clips that two or more answered (active taxonomy), and median answer time. Engineers and admins
+ * only (the page and its layout check the role); contributors never see others' figures.
+ */
+export async function annotatorSummaries(
+  db: DbOrTx,
+  userIds: string[],
+): Promise<{ window: { clips: number; votes: number }; annotators: Map<string, AnnotatorSummary> }> {
+  const taxonomy = await getActiveTaxonomy(db);
+  const [votes, times] = await Promise.all([
+    recentSharedVotes(db, taxonomy.version, AGREEMENT_WINDOW_CLIPS),
+    medianAnswerMs(db, userIds),
+  ]);
+  const agreement = annotatorTagCrowdAgreement(
+    votes,
+    taxonomy.tags.map((t) => t.key),
+  );
+  const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
+  const annotators = new Map<string, AnnotatorSummary>();
+  for (const id of new Set([...userIds, ...agreement.keys()])) {
+    const a = agreement.get(id);
+    const t = times.get(id);
+    annotators.set(id, {
+      kappa: finite(a?.kappa),
+      observedAgreement: finite(a?.observedAgreement),
+      sharedClips: a?.items ?? 0,
+      medianAnswerS: t ? t.medianMs / 1000 : null,
+    });
+  }
+  return { window: { clips: new Set(votes.map((v) => v.item)).size, votes: votes.length }, annotators };
 }
 
 /**

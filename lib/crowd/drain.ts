@@ -1,4 +1,4 @@
-import type { Db } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { mapLabels } from '@/lib/taxonomy/mapping';
 import { getActiveTaxonomy, loadMappingsTo } from '@/lib/taxonomy/repo';
@@ -91,40 +91,48 @@ async function drainBatch(db: Db, batchSize: number): Promise<{ votes: number; c
     await lockDrain(tx);
     const claimed = await claimPendingVotes(tx, batchSize);
     if (claimed.length === 0) return { votes: 0, clips: 0 };
-    const [settings, taxonomy] = await Promise.all([getProjectSettings(tx), getActiveTaxonomy(tx)]);
-    const tags = taxonomy.tags.map((t) => t.key);
-    // Expert-resolved clips are final: their answers are marked applied and nothing else.
-    const rows = (await clipsWithAnswersFor(tx, [...new Set(claimed.map((v) => v.clip_id))], taxonomy.version)).filter(
-      (c) => c.label_state !== 'expert_resolved',
-    );
-    const voters = [...new Set(rows.flatMap((c) => c.answers.map((a) => a.u)))];
-    const { model, weights } = await liveModelFor(tx, tags, taxonomy.version, voters);
-    const mappings = await loadMappingsTo(
-      tx,
-      rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== taxonomy.version),
-      taxonomy.version,
-    );
-    const updates: DrainedClip[] = rows.map((c) => {
-      const gold = c.gold_tags ? tagGoldFor({ tags: c.gold_tags, tolerated: c.gold_tolerated ?? [] }, tags) : undefined;
-      const answers = c.answers.flatMap((a): LiveAnswer[] => {
-        const answer = { worker: a.u, kind: a.k, tags: a.t ?? [], questionTag: a.q, answer: a.a };
-        if (a.v === taxonomy.version) return [answer];
-        // An old targeted answer gave its slot back and is dropped: a yes/no on a merged tag says
-        // nothing about the merged whole. An old vote is carried through the mapping.
-        if (a.k !== 'vote') return [];
-        const mapping = mappings.get(a.v)!;
-        return [{ ...answer, tags: mapLabels(answer.tags, mapping), covers: mapLabels(Object.keys(mapping), mapping) }];
-      });
-      const update = clipUpdateFor(answers, model, weights, gold, settings);
-      return { clipId: c.id, state: update.state, overlapTarget: update.overlapTarget, tags: update.tags };
-    });
-    const written = await writeDrainedClips(tx, updates, 'br-incremental');
+    const written = await reaggregateClips(tx, [...new Set(claimed.map((v) => v.clip_id))]);
     await markVotesAggregated(
       tx,
       claimed.map((v) => v.id),
     );
     return { votes: claimed.length, clips: written };
   });
+}
+
+/**
+ * Recomputes these clips from all their answers (posteriors, labels, state, overlap) and writes
+ * them, in the caller's transaction, which must hold the drain lock ({@link lockDrain}). The drain
+ * applies a batch with it; an undone answer the drain had already applied (lib/queue/undo.ts) is
+ * reversed with it, from the answers that remain. Returns the clips written.
+ */
+export async function reaggregateClips(tx: DbOrTx, clipIds: string[]): Promise<number> {
+  const [settings, taxonomy] = await Promise.all([getProjectSettings(tx), getActiveTaxonomy(tx)]);
+  const tags = taxonomy.tags.map((t) => t.key);
+  // Expert-resolved clips are final: their answers are marked applied and nothing else.
+  const rows = (await clipsWithAnswersFor(tx, clipIds, taxonomy.version)).filter((c) => c.label_state !== 'expert_resolved');
+  const voters = [...new Set(rows.flatMap((c) => c.answers.map((a) => a.u)))];
+  const { model, weights } = await liveModelFor(tx, tags, taxonomy.version, voters);
+  const mappings = await loadMappingsTo(
+    tx,
+    rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== taxonomy.version),
+    taxonomy.version,
+  );
+  const updates: DrainedClip[] = rows.map((c) => {
+    const gold = c.gold_tags ? tagGoldFor({ tags: c.gold_tags, tolerated: c.gold_tolerated ?? [] }, tags) : undefined;
+    const answers = c.answers.flatMap((a): LiveAnswer[] => {
+      const answer = { worker: a.u, kind: a.k, tags: a.t ?? [], questionTag: a.q, answer: a.a };
+      if (a.v === taxonomy.version) return [answer];
+      // An old targeted answer gave its slot back and is dropped: a yes/no on a merged tag says
+      // nothing about the merged whole. An old vote is carried through the mapping.
+      if (a.k !== 'vote') return [];
+      const mapping = mappings.get(a.v)!;
+      return [{ ...answer, tags: mapLabels(answer.tags, mapping), covers: mapLabels(Object.keys(mapping), mapping) }];
+    });
+    const update = clipUpdateFor(answers, model, weights, gold, settings);
+    return { clipId: c.id, state: update.state, overlapTarget: update.overlapTarget, tags: update.tags };
+  });
+  return writeDrainedClips(tx, updates, 'br-incremental');
 }
 
 /** Whether the full EM is due: `emEveryVotes` answers since its last run, and no run queued or active. */

@@ -596,21 +596,69 @@ export interface GoldHistoryRow {
 
 /**
  * One contributor's answers on gold clips, each with its position among all their answers
- * (1-based, in time order), plus the number of answers. O(the contributor's answers).
+ * (1-based, in time order), plus the number of answers; only answers older than `settledSeconds`
+ * (the undo window: a contributor's figures never move on an answer they can still take back).
+ * O(the contributor's answers).
  */
-export async function goldHistoryOf(db: DbOrTx, userId: string): Promise<{ total: number; gold: GoldHistoryRow[] }> {
+export async function goldHistoryOf(
+  db: DbOrTx,
+  userId: string,
+  settledSeconds = 0,
+): Promise<{ total: number; gold: GoldHistoryRow[] }> {
+  const settled = sql`created_at < now() - make_interval(secs => ${settledSeconds}::int)`;
   const [{ n }] = await execRows<{ n: number }>(
     db,
-    sql`select count(*)::int as n from votes where user_id = ${userId} and kind in ('vote', 'targeted')`,
+    sql`select count(*)::int as n from votes where user_id = ${userId} and kind in ('vote', 'targeted') and ${settled}`,
   );
   const gold = await execRows<GoldHistoryRow>(
     db,
     sql`select m.n::int as n, m.kind, m.tags, m.question_tag, m.answer, g.tags as gold_tags, g.tolerated
         from (
           select v.clip_id, v.kind, v.tags, v.question_tag, v.answer, row_number() over (order by v.created_at, v.id) as n
-          from votes v where v.user_id = ${userId} and v.kind in ('vote', 'targeted')
+          from votes v where v.user_id = ${userId} and v.kind in ('vote', 'targeted') and v.${settled}
         ) m join gold_answers g on g.clip_id = m.clip_id
         order by m.n`,
   );
   return { total: Number(n), gold: gold.map((g) => ({ ...g, n: Number(g.n) })) };
+}
+
+/**
+ * Full votes of one taxonomy version on the `clipLimit` clips with at least two of them that were
+ * answered most recently: what /loop's per-annotator agreement reads, bounded whatever the size of
+ * the catalog. An empty tag set is a "none of these" vote (no to every tag).
+ */
+export async function recentSharedVotes(
+  db: DbOrTx,
+  taxonomyVersion: number,
+  clipLimit: number,
+): Promise<{ item: string; worker: string; tags: string[] }[]> {
+  const rows = await execRows<{ clip_id: string; user_id: string; tags: string[] }>(
+    db,
+    sql`with recent as (
+          select clip_id from votes where kind = 'vote' and taxonomy_version = ${taxonomyVersion}::int
+          group by clip_id having count(*) >= 2
+          order by max(created_at) desc limit ${clipLimit}::int
+        )
+        select v.clip_id, v.user_id, v.tags from votes v join recent r on r.clip_id = v.clip_id
+        where v.kind = 'vote' and v.taxonomy_version = ${taxonomyVersion}::int`,
+  );
+  return rows.map((r) => ({ item: r.clip_id, worker: r.user_id, tags: r.tags ?? [] }));
+}
+
+/**
+ * Median answer time (ms from the clip on screen to the answer, as the labeler sends it in
+ * `listenedMs`) per contributor, over their votes and yes/no answers that carry one (skips and
+ * flags are not answers). Users without a timed answer are absent.
+ */
+export async function medianAnswerMs(db: DbOrTx, userIds: string[]): Promise<Map<string, { medianMs: number; answers: number }>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await execRows<{ user_id: string; median_ms: number; answers: number }>(
+    db,
+    sql`select user_id, percentile_cont(0.5) within group (order by listened_ms) as median_ms, count(*)::int as answers
+        from votes
+        where user_id in (select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb)::uuid)
+          and kind in ('vote', 'targeted') and listened_ms is not null
+        group by user_id`,
+  );
+  return new Map(rows.map((r) => [r.user_id, { medianMs: Number(r.median_ms), answers: Number(r.answers) }]));
 }

@@ -4,7 +4,8 @@ import { LABEL_STATES } from '@/db/schema/catalog';
 /**
  * What a contributor sees about their own work. Deliberately aggregate only: no clip ids, no
  * per-answer correctness, no gold answers. Gold answers are counted in blocks of
- * {@link QUALITY_REVEAL_BLOCK} answers, so a number that moves never pins down which clip was gold.
+ * {@link QUALITY_REVEAL_BLOCK} answers, so a number that moves never pins down which clip was gold,
+ * and only answers past the undo window count, so none that moved a number can still be undone.
  */
 export const ContributorQualitySchema = z.object({
   /** Gold clips answered (among the counted answers). */
@@ -24,6 +25,8 @@ export const ContributorQualitySchema = z.object({
   countedVotes: z.number().int(),
   /** Answers still to give before the gold figures next update. */
   nextUpdateIn: z.number().int(),
+  /** Median seconds from a clip on screen to your answer (votes and yes/no answers); null before the first. */
+  medianAnswerS: z.number().nullable(),
 });
 export type ContributorQuality = z.infer<typeof ContributorQualitySchema>;
 

@@ -1,19 +1,26 @@
 import type { DbOrTx } from '@/db/client';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { goldTagChecks, tagGoldFor } from './live';
-import { goldHistoryOf } from './repo';
+import { UNDO_WINDOW_SECONDS } from '@/lib/queue/schemas';
+import { goldHistoryOf, medianAnswerMs } from './repo';
 import { QUALITY_REVEAL_BLOCK, type ContributorQuality } from './schemas';
 
 /**
  * A contributor's own record on gold clips: how many they answered, how many entirely right,
  * their accuracy per tag check (every tag the gold fixes is one check, tolerated tags are free —
  * so a contributor right on 95 % of tags reads about 95 %), and their current streak of entirely
- * right answers. Answers are counted in blocks of QUALITY_REVEAL_BLOCK, so watching the numbers
- * after each answer cannot tell which clip was a honeypot; nothing per-clip is returned.
+ * right answers. Answers are counted in blocks of QUALITY_REVEAL_BLOCK, and only once past the
+ * undo window, so watching the numbers after each answer (and undoing) cannot tell which clip was
+ * a honeypot; nothing per-clip is returned. Also the median time per answer.
  * O(the contributor's answers).
  */
 export async function contributorQuality(db: DbOrTx, userId: string): Promise<ContributorQuality> {
-  const [{ total, gold }, taxonomy] = await Promise.all([goldHistoryOf(db, userId), getActiveTaxonomy(db)]);
+  const [{ total, gold }, taxonomy, times] = await Promise.all([
+    // Past the undo window only: otherwise answer → watch the figures → undo would tell gold apart.
+    goldHistoryOf(db, userId, UNDO_WINDOW_SECONDS),
+    getActiveTaxonomy(db),
+    medianAnswerMs(db, [userId]),
+  ]);
   const tags = taxonomy.tags.map((t) => t.key);
   const counted = Math.floor(total / QUALITY_REVEAL_BLOCK) * QUALITY_REVEAL_BLOCK;
   const outcomes: boolean[] = [];
@@ -46,5 +53,6 @@ export async function contributorQuality(db: DbOrTx, userId: string): Promise<Co
     votes: total,
     countedVotes: counted,
     nextUpdateIn: counted + QUALITY_REVEAL_BLOCK - total,
+    medianAnswerS: times.has(userId) ? times.get(userId)!.medianMs / 1000 : null,
   };
 }

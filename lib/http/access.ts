@@ -20,6 +20,8 @@ export const ROUTE_ACCESS = {
   '/api/taxonomy': { GET: ANY_SIGNED_IN },
   '/api/queue/next': { GET: ANY_SIGNED_IN },
   '/api/votes': { POST: ANY_SIGNED_IN },
+  /** The caller's own last answer only (lib/queue/undo.ts). */
+  '/api/votes/undo': { POST: ANY_SIGNED_IN },
   '/api/leases/[id]/release': { POST: ANY_SIGNED_IN },
   '/api/leases/[id]/renew': { POST: ANY_SIGNED_IN },
   '/api/clips/[id]/audio': { GET: ANY_SIGNED_IN },

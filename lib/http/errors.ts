@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'WRONG_QUEUE'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DUPLICATE'
+  | 'UNDO_EXPIRED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNPROCESSABLE'
   | 'UNKNOWN_TAG'
@@ -32,6 +33,8 @@ const STATUS: Record<ErrorCode, number> = {
   /** An idempotency key sent again for a different lease: not a replay, and not recordable under that key. */
   IDEMPOTENCY_KEY_REUSED: 409,
   DUPLICATE: 409,
+  /** An undo asked for after its window (lib/queue/schemas.ts UNDO_WINDOW_SECONDS): the answer stays. */
+  UNDO_EXPIRED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,
   UNKNOWN_TAG: 422,

@@ -1,6 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/auth/schemas';
-import { QueueItemSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
+import { QueueItemSchema, UndoInputSchema, UndoResultSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
 import {
   CreatedTaxonomyVersionSchema,
@@ -65,6 +65,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/taxonomy': { GET: { summary: 'The active mood taxonomy', response: TaxonomySchema } },
   '/api/queue/next': { GET: { summary: 'Lease the next clip to label (query: exclude=id,id)', response: QueueItemSchema, statuses: { '204': 'Nothing left for you to label right now (no body)' } } },
   '/api/votes': { POST: { summary: 'Vote, skip, flag or answer a yes/no question on a leased clip (crowd leases only: 409 WRONG_QUEUE for a review lease; an idempotency key replays on its own lease and is 409 IDEMPOTENCY_KEY_REUSED on another)', body: VoteInputSchema, response: VoteResultSchema } },
+  '/api/votes/undo': { POST: { summary: 'Undo your own last answer within 10 s (kind "none" = none of these moods is a vote too): the answer is removed (its clip re-aggregated when the aggregator had applied it) and the clip comes back under a fresh lease; replays return the first result; 404 for an answer not yours, 409 CONFLICT when a later answer exists, 409 UNDO_EXPIRED after the window', body: UndoInputSchema, response: UndoResultSchema } },
   '/api/leases/{id}/release': { POST: { summary: 'Give a leased clip back to the queue' } },
   '/api/leases/{id}/renew': { POST: { summary: 'Extend a lease whose clip is still on screen or queued (409 LEASE_EXPIRED once reaped)' } },
   '/api/clips/{id}/audio': { GET: { summary: 'The clip audio (supports Range)' } },

@@ -6,6 +6,9 @@ import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
 import { binaryEntropy } from '@/lib/active/uncertainty';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
+import { recordAudit } from '@/lib/audit/repo';
+import { reaggregateClips } from '@/lib/crowd/drain';
+import { lockDrain } from '@/lib/crowd/repo';
 import type { VoteInput, VoteResult } from './schemas';
 import { pickNextClip } from './pick';
 
@@ -170,7 +173,8 @@ export async function recordVote(db: Db, userId: string, input: VoteInput, taxon
   });
 }
 
-type VoteKind = VoteInput['kind'];
+/** What the votes table stores (an input 'none' is stored as a 'vote' with no tag). */
+type VoteKind = Exclude<VoteInput['kind'], 'none'>;
 
 interface LockedLease {
   id: string;
@@ -206,9 +210,13 @@ function voteRefusal(lease: LockedLease, input: VoteInput, taxonomy: Taxonomy): 
  */
 function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonomy, lease: LockedLease, mayInsert: boolean) {
   const tags = input.kind === 'vote' ? [...new Set(input.tags)] : [];
+  // "None of these" is stored as what it means: a full vote with no tag, i.e. "no" to every tag
+  // of its taxonomy version — the one meaning an empty tag set has in the drain, the full EM, gold
+  // checks, agreement and exports. The API refuses an empty 'vote', so only this answer makes one.
+  const kind = input.kind === 'none' ? 'vote' : input.kind;
   // Gold leases sit outside the overlap (no slot was taken, none to give back), but their votes
   // still count. The lease's own flag, as for release and expiry: it says whether a slot was taken.
-  const countsAsVote = input.kind === 'vote';
+  const countsAsVote = kind === 'vote';
   const counters = [
     ...(countsAsVote ? [sql`vote_count = vote_count + 1`] : []),
     // A vote keeps its slot; a skip, a flag or a targeted yes/no answer gives it back: a
@@ -216,13 +224,13 @@ function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonom
     ...(!lease.is_gold && !countsAsVote ? [sql`assigned = greatest(0, assigned - 1)`] : []),
   ];
   // Only answers that move a posterior wait for the aggregator; a skip or a flag has nothing to apply.
-  const pending = input.kind === 'vote' || input.kind === 'targeted';
+  const pending = kind === 'vote' || kind === 'targeted';
   return sql`with previous as (
       select id, lease_id, clip_id, kind from votes where user_id = ${userId} and idempotency_key = ${input.idempotencyKey} limit 1
     ), ins as (
       insert into votes (clip_id, user_id, lease_id, kind, taxonomy_version, tags, question_tag, answer, flag_reason, listened_ms,
                          idempotency_key, aggregated_at)
-      select ${lease.clip_id}::uuid, ${userId}::uuid, ${lease.id}::uuid, ${input.kind}, ${taxonomy.version}::int,
+      select ${lease.clip_id}::uuid, ${userId}::uuid, ${lease.id}::uuid, ${kind}, ${taxonomy.version}::int,
              array(select t from jsonb_array_elements_text(${JSON.stringify(tags)}::jsonb) with ordinality as x(t, i) order by i),
              ${input.kind === 'targeted' ? lease.question_tag : null}, ${input.kind === 'targeted' ? input.answer : null}::boolean,
              ${input.kind === 'flag' ? input.reason : null}, ${input.listenedMs ?? null}::int, ${input.idempotencyKey},
@@ -277,4 +285,133 @@ export async function releaseLease(db: Db, userId: string, leaseId: string): Pro
         .where(eq(clips.id, row.clipId));
     }
   });
+}
+
+export interface UndoneVote {
+  voteId: string;
+  clipId: string;
+  /** The contributor's lease on the clip again (the clip is back in front of them), or null. */
+  leaseId: string | null;
+  /** An earlier undo of the same answer: nothing changed now. */
+  replayed: boolean;
+}
+
+/**
+ * Undoes a contributor's last answer within `windowSeconds` of it, in one transaction:
+ *
+ *   take the drain lock (a drain never runs halfway through an undo, and the answer cannot be
+ *   applied between the check and the delete) → lock the answer and check it is the caller's,
+ *   their latest, and young enough (database clock) → delete it → give the clip back: the lease
+ *   active again for leaseSeconds (a vote kept its slot; a skip, flag or yes/no answer gave it
+ *   back, so it is taken again only while the clip has a free slot) → move the counters back →
+ *   when the drain had already applied the answer, recompute the clip from the answers that
+ *   remain (lib/crowd/drain.ts `reaggregateClips`) → audit row `vote.undo`.
+ *
+ * Idempotent: the same answer undone again returns the first result (found by its audit row),
+ * with the lease if it is still active. Someone else's answer is "not found" (its existence is
+ * not revealed); an answer that is not the caller's latest, or older than the window, is refused.
+ */
+export async function undoVote(
+  db: Db,
+  userId: string,
+  voteId: string,
+  opts: { windowSeconds: number; leaseSeconds: number },
+): Promise<UndoneVote> {
+  return db.transaction(async (tx) => {
+    await lockDrain(tx);
+    const [vote] = await execRows<{
+      id: string;
+      clip_id: string;
+      user_id: string;
+      lease_id: string | null;
+      kind: VoteKind;
+      tags: string[];
+      question_tag: string | null;
+      answer: boolean | null;
+      aggregated: boolean;
+      expired: boolean;
+      superseded: boolean;
+      created_at: string | Date;
+    }>(
+      tx,
+      sql`select v.id, v.clip_id, v.user_id, v.lease_id, v.kind, v.tags, v.question_tag, v.answer, v.created_at,
+                 v.aggregated_at is not null as aggregated,
+                 v.created_at < now() - make_interval(secs => ${opts.windowSeconds}::int) as expired,
+                 exists (select 1 from votes l where l.user_id = v.user_id and l.external_worker is null
+                         and (l.created_at, l.id) > (v.created_at, v.id)) as superseded
+          from votes v where v.id = ${voteId}::uuid for update of v`,
+    );
+    if (!vote || vote.user_id !== userId) return earlierUndo(tx, userId, voteId);
+    if (vote.lease_id === null) throw new AppError('BAD_REQUEST', 'This answer was imported, not given on a lease: it cannot be undone');
+    if (vote.superseded) throw new AppError('CONFLICT', 'Only your last answer can be undone; this one has a later answer after it');
+    if (vote.expired) {
+      throw new AppError(
+        'UNDO_EXPIRED',
+        `The ${opts.windowSeconds} s to undo this answer have passed; it stays saved. Flag the clip next time it comes up if it needs another look.`,
+      );
+    }
+    const [lease] = await execRows<{ id: string; is_gold: boolean }>(
+      tx,
+      sql`select id, is_gold from leases where id = ${vote.lease_id}::uuid for update`,
+    );
+    await execRows(tx, sql`delete from votes where id = ${vote.id}::uuid`);
+    const keptSlot = vote.kind === 'vote';
+    const gold = lease?.is_gold ?? false;
+    // Back in front of the contributor unless an expert has settled the clip, they hold it again
+    // already, or (an answer that gave its slot back) the slot went to someone else meanwhile.
+    const [relet] = lease
+      ? await execRows<{ id: string }>(
+          tx,
+          sql`update leases l set state = 'active', expires_at = now() + make_interval(secs => ${opts.leaseSeconds}::int)
+              from clips c
+              where l.id = ${lease.id}::uuid and c.id = l.clip_id and c.label_state <> 'expert_resolved'
+                and not exists (select 1 from leases o where o.clip_id = l.clip_id and o.user_id = l.user_id and o.state = 'active')
+                and (${keptSlot || gold}::boolean or c.assigned < c.overlap_target)
+              returning l.id`,
+        )
+      : [];
+    if (!relet && lease) await execRows(tx, sql`update leases set state = 'released' where id = ${lease.id}::uuid`);
+    // A vote counted once and held a slot; the slot stays only with the lease back in hand.
+    // Any other answer gave its slot back; the lease back in hand takes one again.
+    const slot = gold ? 0 : keptSlot ? (relet ? 0 : -1) : relet ? 1 : 0;
+    await execRows(
+      tx,
+      sql`update clips set vote_count = greatest(0, vote_count - ${keptSlot ? 1 : 0}::int),
+                           assigned = greatest(0, assigned + ${slot}::int)
+          where id = ${vote.clip_id}::uuid`,
+    );
+    if (vote.aggregated) await reaggregateClips(tx, [vote.clip_id]);
+    await recordAudit(tx, {
+      actorId: userId,
+      action: 'vote.undo',
+      entity: 'vote',
+      entityId: vote.id,
+      before: {
+        clipId: vote.clip_id,
+        kind: vote.kind,
+        tags: vote.tags,
+        questionTag: vote.question_tag,
+        answer: vote.answer,
+        createdAt: new Date(vote.created_at).toISOString(),
+        aggregated: vote.aggregated,
+      },
+      after: { leaseId: relet?.id ?? null, reaggregated: vote.aggregated },
+    });
+    return { voteId: vote.id, clipId: vote.clip_id, leaseId: relet?.id ?? null, replayed: false };
+  });
+}
+
+/** The result of this contributor's earlier undo of `voteId`, or "not found". */
+async function earlierUndo(tx: DbOrTx, userId: string, voteId: string): Promise<UndoneVote> {
+  const [row] = await execRows<{ clip_id: string; lease_id: string | null; active: boolean }>(
+    tx,
+    sql`select a.before->>'clipId' as clip_id, a.after->>'leaseId' as lease_id,
+               exists (select 1 from leases l where l.id = (a.after->>'leaseId')::uuid and l.user_id = ${userId}::uuid
+                       and l.state = 'active' and l.expires_at > now()) as active
+        from audit_log a
+        where a.action = 'vote.undo' and a.entity = 'vote' and a.entity_id = ${voteId} and a.actor_id = ${userId}::uuid
+        order by a.id limit 1`,
+  );
+  if (!row) throw new AppError('NOT_FOUND', 'No such answer of yours');
+  return { voteId, clipId: row.clip_id, leaseId: row.active ? row.lease_id : null, replayed: true };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import { clips, crowdFits, goldAnswers, leases, users, votes } from '@/db/schema';
+import { execRows } from '@/db/client';
 import { insertClip } from '@/lib/catalog/repo';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { submitVote } from '@/lib/queue/service';
@@ -62,6 +63,11 @@ async function answer(userId: string, clipId: string, tags: string[], isGold = f
   });
 }
 
+/** Moves this contributor's answers past the undo window (their figures count only settled answers). */
+async function settle(userId: string) {
+  await execRows(t.handle.db, sql`update votes set created_at = created_at - interval '11 seconds' where user_id = ${userId}`);
+}
+
 async function quality(token: string) {
   const res = await qualityRoute.GET(request('GET', '/api/me/quality', { token }));
   expect(res.status).toBe(200);
@@ -85,6 +91,7 @@ describe('GET /api/me/quality', () => {
     await answer(contributorId, gold[1].id, ['sad', 'dark'], true); // wrong: dark must not be ticked
     for (const c of plain.slice(0, 6)) await answer(contributorId, c.id, ['energetic']);
     await answer(contributorId, gold[2].id, ['calm'], true); // right
+    await settle(contributorId);
 
     const early = (await quality(tokens.contributor)).body;
     // Nine answers: nothing is revealed yet, so no single answer can be told apart as gold.
@@ -98,9 +105,14 @@ describe('GET /api/me/quality', () => {
       votes: 9,
       countedVotes: 0,
       nextUpdateIn: 1,
+      medianAnswerS: 20,
     });
 
     await answer(contributorId, plain[6].id, ['energetic']);
+    // The tenth answer can still be undone: it moves nothing until its undo window has passed
+    // (else answer → look → undo would tell whether the block's last clip was gold).
+    expect((await quality(tokens.contributor)).body).toMatchObject({ votes: 9, countedVotes: 0, goldAnswered: 0 });
+    await settle(contributorId);
     const res = await qualityRoute.GET(request('GET', '/api/me/quality', { token: tokens.contributor }));
     const text = await res.text();
     const body = JSON.parse(text);
@@ -115,6 +127,7 @@ describe('GET /api/me/quality', () => {
       votes: 10,
       countedVotes: 10,
       nextUpdateIn: 10,
+      medianAnswerS: 20,
     });
     for (const c of [...gold, ...plain]) {
       expect(text).not.toContain(c.id);

@@ -208,6 +208,19 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
     }
     return out;
   },
+  /** Undo answers the same for a gold clip: the same fields, the clip back under a lease. */
+  'POST /api/votes/undo': async () => {
+    const { token } = await quickUser('contributor');
+    const undoAfterVote = async (leaseId: string) => {
+      const voted = (await (
+        await call('/api/votes', 'POST', '/api/votes', { token, body: { kind: 'vote', leaseId, tags: [tagKeys[1]], idempotencyKey: `k-${leaseId}` } })
+      ).json()) as { voteId: string };
+      return observe(await call('/api/votes/undo', 'POST', '/api/votes/undo', { token, body: { voteId: voted.voteId } }));
+    };
+    const gold = await undoAfterVote((await leaseAs(token, true)).leaseId);
+    const plain = await undoAfterVote((await leaseAs(token, false)).leaseId);
+    return [{ label: 'undo of a vote', gold, plain }];
+  },
   'POST /api/leases/[id]/release': async () => {
     const { token } = await quickUser('contributor');
     const [gold, plain] = [await leaseAs(token, true), await leaseAs(token, false)];

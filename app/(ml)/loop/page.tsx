@@ -1,11 +1,12 @@
 import { getDb } from '@/db';
 import { CrowdAggregateButton } from '@/components/crowd-aggregate-button';
 import { CrowdAgreementChart } from '@/components/crowd-agreement-chart';
+import { CrowdAgreementTable } from '@/components/crowd-agreement-table';
 import { CrowdReliabilityTable } from '@/components/crowd-reliability-table';
 import { CrowdStateChart } from '@/components/crowd-state-chart';
 import { GoldLoopSection } from '@/components/gold-loop-section';
 import { requirePageRole } from '@/lib/auth/server';
-import { agreementView, reliabilityView, statesView } from '@/lib/crowd/dashboard';
+import { AGREEMENT_WINDOW_CLIPS, agreementView, annotatorSummaries, reliabilityView, statesView } from '@/lib/crowd/dashboard';
 
 export const dynamic = 'force-dynamic';
 
@@ -23,6 +24,10 @@ export default async function LoopPage() {
     reliabilityView(db, { limit: 100, offset: 0, sort: 'reliability', flagged: false }, user.role),
   ]);
   const fit = states.lastFit;
+  const summaries = await annotatorSummaries(
+    db,
+    reliability.workers.map((w) => w.userId),
+  );
   return (
     <div className="stack">
       <h1 style={{ margin: '0 0 0.5rem' }}>The loop</h1>
@@ -55,6 +60,12 @@ export default async function LoopPage() {
           run.
         </p>
         <CrowdAgreementChart points={agreement.points} />
+        <p className="muted" style={{ margin: 0 }}>
+          Fleiss&apos; kappa of the same votes (each tag a yes/no question: the share of agreeing rater pairs beyond what the
+          tag&apos;s prevalence gives by chance); below 0.2 is slight agreement (Landis &amp; Koch).
+        </p>
+        <CrowdAgreementChart points={agreement.points} measure="kappa" />
+        <CrowdAgreementTable points={agreement.points} />
       </section>
 
       <section className="panel stack" id="crowd-reliability">
@@ -64,7 +75,16 @@ export default async function LoopPage() {
           accuracy surely below the floor) lower an annotator&apos;s weight; past the limit the contributor is paused for an admin
           to review.
         </p>
-        <CrowdReliabilityTable workers={reliability.workers} total={reliability.total} />
+        <p className="muted" style={{ margin: 0 }}>
+          Agreement κ: each annotator&apos;s answers against the other raters of the same clips (Fleiss&apos; kappa taken apart by
+          rater; 0 = chance), over the {summaries.window.clips} latest clips with two or more votes (at most{' '}
+          {AGREEMENT_WINDOW_CLIPS}). Median time: from the clip on screen to the answer.
+        </p>
+        <CrowdReliabilityTable
+          workers={reliability.workers}
+          total={reliability.total}
+          annotators={Object.fromEntries(summaries.annotators)}
+        />
       </section>
 
       <GoldLoopSection db={db} />
