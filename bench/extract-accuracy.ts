@@ -15,7 +15,9 @@
  * - bpm-tools: `sox FILE -t raw -r 44100 -e float -c 1 - | bpm -m 40 -x 240`
  *   (the same 40–240 BPM search range as Chorus) and with bpm's own default
  *   range 84–146 (`bpm`), which folds slow and fast tempi into one octave.
- * Scores: MIREX acc1/acc2 and the weighted key score (lib/audio/mirex.ts).
+ * Scores: MIREX acc1/acc2 and the weighted key score (lib/audio/mirex.ts),
+ * per texture, on the whole set and on its two halves by seed parity (even:
+ * where estimator constants are chosen; odd: held out).
  * CPU time of Chorus's analysis is measured with process.cpuUsage.
  */
 import { spawnSync } from 'node:child_process';
@@ -45,6 +47,8 @@ const keepDir = opt('--wav-dir', '');
 interface Row {
   id: string;
   group: string;
+  /** Clip seed: piano spec seed, demo catalog index; its parity splits the set in halves. */
+  seed: number;
   refBpm: number;
   ref: KeyLabel;
   bpm: number;
@@ -74,15 +78,16 @@ async function main(): Promise<void> {
   const dir = keepDir || mkdtempSync(join(os.tmpdir(), 'chorus-acc-'));
   mkdirSync(dir, { recursive: true });
   const piano = await PianoSampler.load(SR);
-  const clips: { id: string; group: string; refBpm: number; ref: KeyLabel; render: () => Float32Array }[] = [];
+  const clips: { id: string; group: string; seed: number; refBpm: number; ref: KeyLabel; render: () => Float32Array }[] = [];
   for (const s of devSet(seconds)) {
-    clips.push({ id: s.id, group: s.texture, refBpm: s.bpm, ref: { tonic: s.tonic, mode: s.mode }, render: () => renderDevClip(s, piano) });
+    clips.push({ id: s.id, group: s.texture, seed: s.seed, refBpm: s.bpm, ref: { tonic: s.tonic, mode: s.mode }, render: () => renderDevClip(s, piano) });
   }
   for (const spec of demoCatalog(demoCount, 17)) {
     const r = spec.recipe;
     clips.push({
       id: `demo-${spec.index}-${r.id}`,
       group: 'demo synth',
+      seed: spec.index,
       refBpm: r.tempoBpm,
       ref: { tonic: r.tonicPc, mode: r.mode },
       render: () => renderClip(spec, SR),
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
     rows.push({
       id: c.id,
       group: c.group,
+      seed: c.seed,
       refBpm: c.refBpm,
       ref: c.ref,
       bpm: a.tempo.bpm,
@@ -124,6 +130,9 @@ async function main(): Promise<void> {
   const sets: [string, Row[]][] = [
     ...groups.map((g) => [g, rows.filter((r) => r.group === g)] as [string, Row[]]),
     ['all piano', rows.filter((r) => r.group !== 'demo synth')],
+    // Constants are chosen on the even-seed half and reported on the odd one.
+    ['even seeds (selection half)', rows.filter((r) => r.seed % 2 === 0)],
+    ['odd seeds (held-out half)', rows.filter((r) => r.seed % 2 === 1)],
     ['all', rows],
   ];
   const lines: string[] = [];

@@ -26,7 +26,7 @@ import { estimateTempo, type TempoResult } from './tempo';
  * algorithms or FEATURE_NAMES must bump it: stored vectors from different
  * versions are not comparable.
  */
-export const EXTRACTOR_VERSION = 'chorus-audio-1.2.0';
+export const EXTRACTOR_VERSION = 'chorus-audio-1.3.0';
 
 const CHROMA_NAMES = ['c', 'cs', 'd', 'ds', 'e', 'f', 'fs', 'g', 'gs', 'a', 'as', 'b'] as const;
 const FRAME_SCALARS = [

@@ -101,7 +101,7 @@ export {
 } from './extract';
 export { ANALYSIS_SAMPLE_RATE, FRAME_SIZE, FrameAnalyzer, frameTimeS, HOP_SIZE, PITCH_CLASSES, type FrameFeatures } from './frame-features';
 export { estimateTempo, pulseContrast, trackBeats, type TempoOptions, type TempoResult } from './tempo';
-export { estimateKey, estimateKeyFromFrames, KRUMHANSL_KESSLER, TEMPERLEY, type KeyOptions, type KeyResult, type Mode } from './key';
+export { ALBRECHT_SHANAHAN, estimateKey, estimateKeyFromFrames, KRUMHANSL_KESSLER, TEMPERLEY, TEMPERLEY_KOSTKA_PAYNE, type KeyOptions, type KeyResult, type Mode } from './key';
 export { integratedLoudness, kWeightingFilters, LoudnessMeter, type LoudnessResult } from './loudness';
 export { StreamingHpss, type HpssResult } from './hpss';
 export { selectExcerpt, type ExcerptResult } from './excerpt';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractFeatures } from '@/lib/audio/extract';
 import { FRAME_SIZE, FrameAnalyzer, HOP_SIZE } from '@/lib/audio/frame-features';
-import { estimateKey, estimateKeyFromFrames, KRUMHANSL_KESSLER, TEMPERLEY, type KeyOptions } from '@/lib/audio/key';
+import { ALBRECHT_SHANAHAN, estimateKey, estimateKeyFromFrames, KRUMHANSL_KESSLER, TEMPERLEY, TEMPERLEY_KOSTKA_PAYNE, type KeyOptions } from '@/lib/audio/key';
 import { cadence, midiToHz, NOTE_NAMES } from './helpers';
 
 const SR = 22050;
@@ -61,8 +61,9 @@ function score(chords: Record<'major' | 'minor', number[][]>, decay: number, bas
 
 describe('plain triads with rich partials (the relative-key trap)', () => {
   const triads = { major: [[0, 4, 7]], minor: [[0, 3, 7]] };
-  it('partial-aware Temperley templates (the default) get all 24; bare Krumhansl–Kessler does not', () => {
+  it('the default (Albrecht–Shanahan profiles on contrast frames) and partial-aware Temperley templates get all 24; bare Krumhansl–Kessler does not', () => {
     const ours = score(triads, 0.5, false, {});
+    expect(score(triads, 0.5, false, { profiles: 'temperley', harmonics: 4, contrastTemplates: true })).toBe(24);
     const bareKK = score(triads, 0.5, false, { profiles: 'krumhansl', harmonics: 1 });
     expect(ours).toBe(24);
     // Bare profiles read the major third that every note's 5th partial adds.
@@ -79,6 +80,8 @@ describe('estimateKey', () => {
     for (const [name, prof] of [
       ['krumhansl', KRUMHANSL_KESSLER],
       ['temperley', TEMPERLEY],
+      ['albrecht', ALBRECHT_SHANAHAN],
+      ['kostka', TEMPERLEY_KOSTKA_PAYNE],
     ] as const) {
       for (let tonic = 0; tonic < 12; tonic++) {
         for (const mode of ['major', 'minor'] as const) {
