@@ -139,9 +139,10 @@ export function gainReward(gain: number, sumAbsGain: number, rounds: number): { 
 }
 
 /**
- * Micro-F1 from importance-weighted counts: TP = Σ_i W_i·#{j: y_ij = 1, p_ij ≥ ½}, FP and FN
+ * Micro-F1 from importance-weighted counts: TP = Σ_i W_i·#{j: y_ij = 1, p_ij ≥ τ_j}, FP and FN
  * alike; 2TP / (2TP + FP + FN), 1 when there is nothing to find and nothing predicted.
- * `rows` index the n×t matrices. O(|rows|·t).
+ * `rows` index the n×t matrices; τ = the model's own per-tag thresholds (default ½ each), so a
+ * model is rewarded as it predicts. O(|rows|·t).
  */
 export function iwMicroF1(
   truth: ArrayLike<number>,
@@ -149,7 +150,9 @@ export function iwMicroF1(
   t: number,
   rows: readonly number[],
   weights: readonly number[],
+  thresholds?: ArrayLike<number>,
 ): number {
+  if (thresholds && thresholds.length !== t) throw new Error(`iwMicroF1: ${thresholds.length} thresholds for ${t} tags`);
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -157,7 +160,7 @@ export function iwMicroF1(
     const w = weights[k];
     for (let j = 0; j < t; j++) {
       const y = truth[i * t + j] >= 0.5;
-      const yhat = probs[i * t + j] >= 0.5;
+      const yhat = probs[i * t + j] >= (thresholds ? thresholds[j] : 0.5);
       if (y && yhat) tp += w;
       else if (yhat) fp += w;
       else if (y) fn += w;

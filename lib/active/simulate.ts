@@ -7,6 +7,8 @@ import { predictCommittee, trainBootstrapCommittee } from '@/lib/model/ensemble'
 import { evaluateMultiLabel } from '@/lib/model/metrics';
 import { computeStandardization, assertShape } from '@/lib/model/standardize';
 import { predict, trainClassifier, type TrainOptions } from '@/lib/model/train';
+import { liveTrainOptions } from '@/lib/model/live-train';
+import { splitOf } from '@/lib/model/training-set';
 import { ProjectSettingsFields } from '@/lib/settings/schemas';
 import type { Rng } from '@/lib/util/random';
 import type { PriorityWeights } from './priority';
@@ -52,7 +54,7 @@ export interface SimulationOptions {
   testFraction?: number;
   /** Committee size for 'disagreement' and 'hybrid'. Default 5. */
   committeeSize?: number;
-  /** Overrides for the classifier (kind, epochs, l2, …). */
+  /** Overrides of the live trainer's options (kind, epochs, l2, …). */
   model?: Partial<Omit<TrainOptions, 'standardization' | 'seed'>>;
   /** Blend weights; default the product's (a new project's settings.priorityWeights). */
   weights?: Partial<PriorityWeights>;
@@ -77,14 +79,9 @@ export interface SimulationResult {
 }
 
 /**
- * The simulation's classifier: logistic, full-batch Adam for a fixed number
- * of epochs (labelled sets here are tiny, too small to spare a validation
- * split, and full batches make each round's model a smooth function of its
- * labels rather than of batch order), so no calibration; class weighting is
- * 'balanced' as in the live trainer's default. Without it, on real data
- * (CAL500 emotion, issue 13) rare tags are rarely predicted at the 0.5
- * threshold and micro-F1 *fell* as labels were added, so no strategy could be
- * told apart from random by "labels to reach"; with it the curves rise.
+ * The fixed recipe the simulation trained with before it ran the live trainer (logistic, 200
+ * full-batch Adam epochs, λ = 1e-3, balanced class weights, no calibration, threshold 0.5):
+ * bench/classifier-real.ts's base configuration, kept so its figures stay reproducible.
  */
 export const SIMULATION_MODEL: Partial<TrainOptions> = {
   kind: 'logistic',
@@ -97,9 +94,24 @@ export const SIMULATION_MODEL: Partial<TrainOptions> = {
   classWeighting: 'balanced',
 };
 
+/** The product's defaults (what a new project starts with). */
+function productSettings() {
+  return ProjectSettingsFields.parse({});
+}
+
 /** The product's default blend weights (what a new project starts with). */
 export function productPriorityWeights(): PriorityWeights {
-  return ProjectSettingsFields.shape.priorityWeights.parse(undefined) as PriorityWeights;
+  return productSettings().priorityWeights as PriorityWeights;
+}
+
+/**
+ * The live split rule on the simulated pool: row r is a validation clip when
+ * lib/model/training-set.ts `splitOf` puts a clip named `${seed}:${r}` there (a hash, 15 % of
+ * rows), fixed per seed and the same for every strategy. The live rule's test bucket is not
+ * held out again: the simulation's held-out third plays that role. O(P).
+ */
+export function simulationValidationSplit(P: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: P }, (_, r) => (splitOf(`${seed}:${r}`, null) === 'validation' ? 1 : 0));
 }
 
 /** One round's view of the simulated pool, in the live queue's terms. */
@@ -200,12 +212,18 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   const labeled = shuffleInPlace(Array.from({ length: P }, (_, i) => i), stream('initial')).slice(0, o.initial);
   for (const i of labeled) isLabeled[i] = 1;
   const selectionRng = stream('strategy');
-  const trainOptions = (seed: number): TrainOptions => ({
-    ...SIMULATION_MODEL,
+  const validation = simulationValidationSplit(P, o.seed);
+  // The live trainer's recipe (lib/model/live-train.ts) at the product's epochs, on the labelled
+  // rows with the live split rule's validation rows; `model` overrides it (kind, …).
+  const trainOptions = (seed: number, rows: readonly number[]): TrainOptions => ({
+    ...liveTrainOptions({
+      kind: 'logistic',
+      standardization,
+      seed,
+      epochs: productSettings().trainEpochs,
+      validationIndices: rows.flatMap((row, k) => (validation[row] ? [k] : [])),
+    }),
     ...o.model,
-    kind: o.model?.kind ?? 'logistic',
-    standardization,
-    seed,
   });
 
   // 'auto' (./albl): the bandit, the clips it queried with their importance weights 1/π (the
@@ -214,7 +232,7 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   let bandit: BanditState | null = o.strategy === 'auto' ? initBandit(AUTO_EXPERTS) : null;
   const queried: number[] = o.strategy === 'auto' ? labeled.slice() : [];
   const queriedWeights: number[] = queried.map(() => P / o.initial);
-  let previousPoolProbs: ArrayLike<number> | null = null;
+  let previousPoolProbs: { probs: ArrayLike<number>; thresholds: ArrayLike<number> } | null = null;
   const drawn: string[] = [];
   const rewards: number[] = [];
 
@@ -228,8 +246,10 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       t,
     };
     const roundSeed = hashString(`${o.seed}:train:${round}`);
-    const model = trainClassifier(trainSet, trainOptions(roundSeed));
-    const m = evaluateMultiLabel(testY, predict(model, testX, testIndices.length).probs, testIndices.length, t);
+    const model = trainClassifier(trainSet, trainOptions(roundSeed, labeled));
+    const m = evaluateMultiLabel(testY, predict(model, testX, testIndices.length).probs, testIndices.length, t, {
+      thresholds: model.thresholds,
+    });
     curve.push({
       labels_used: labeled.length,
       micro_f1: m.microF1,
@@ -242,7 +262,7 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
 
     const needsCommittee = o.strategy === 'disagreement';
     const committee = needsCommittee
-      ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed), o.committeeSize), poolX, P)
+      ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed, labeled), o.committeeSize), poolX, P)
       : undefined;
     const scored = predict(model, poolX, P);
     const roundView = { P, t, isLabeled, probs: scored.probs, embedding: scored.embedding, h: model.h, committee };
@@ -252,8 +272,8 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       // Reward the last draw with the gain in importance-weighted micro-F1 on every queried clip.
       if (bandit.pending && previousPoolProbs) {
         const gain =
-          iwMicroF1(observed, scored.probs, t, queried, queriedWeights) -
-          iwMicroF1(observed, previousPoolProbs, t, queried, queriedWeights);
+          iwMicroF1(observed, scored.probs, t, queried, queriedWeights, model.thresholds) -
+          iwMicroF1(observed, previousPoolProbs.probs, t, queried, queriedWeights, previousPoolProbs.thresholds);
         const r = gainReward(gain, bandit.sumAbsGain, bandit.rounds);
         bandit = updateBandit({ ...bandit, sumAbsGain: r.sumAbsGain }, r.reward, { horizon });
         rewards.push(r.reward);
@@ -268,7 +288,7 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
         queriedWeights.push(1 / pi[k]);
       });
       drawn.push(AUTO_EXPERTS[draw.expert]);
-      previousPoolProbs = scored.probs;
+      previousPoolProbs = { probs: scored.probs, thresholds: model.thresholds };
     } else {
       picked = simulationPicks(roundView, o.strategy as QueueStrategy, o.weights, size, selectionRng);
     }

@@ -42,6 +42,7 @@ import {
 import { comparePromotion, evaluateMultiLabel, type MultiLabelMetrics } from './metrics';
 import { exportOnnx } from './onnx-export';
 import { loadScorer, OnnxModelError } from './onnx-runtime';
+import { liveTrainOptions } from './live-train';
 import { trainClassifier, type TrainedModel } from './train';
 import { buildTrainingSet, tagConfusion, type TrainingSet } from './training-set';
 import { AUTO_EXPERTS, banditSummary, gainReward, initBandit, LIVE_AUTO_HORIZON, parseBanditState, updateBandit } from '@/lib/active/albl';
@@ -203,16 +204,16 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
       await heartbeatModels(db, ids);
       const model = trainClassifier(
         { x: set.x, n: set.n, d: set.d, y: set.y, t: set.t, weights: set.weights },
-        {
+        liveTrainOptions({
           kind,
           standardization: { mean: stats.mean, std: stats.std },
           seed: id,
           tags,
           epochs,
-          patience: options.patience ?? 5,
-          hidden: options.hidden ?? 64,
-          ...(set.validationIndices.length >= 5 ? { validationIndices: set.validationIndices } : {}),
-        },
+          ...(options.patience !== undefined ? { patience: options.patience } : {}),
+          ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
+          validationIndices: set.validationIndices,
+        }),
       );
       const trainMs = performance.now() - started;
       lap(`train_${kind}`);

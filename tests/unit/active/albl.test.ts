@@ -86,6 +86,10 @@ describe('the ALBL reward', () => {
     expect(iwMicroF1([1, 0, 1, 1], [0.9, 0.6, 0.2, 0.7], 2, [0, 1], [2, 1])).toBeCloseTo(6 / 9, 12);
     // Unweighted: TP 2, FP 1, FN 1 → 4/6.
     expect(iwMicroF1([1, 0, 1, 1], [0.9, 0.6, 0.2, 0.7], 2, [0, 1], [1, 1])).toBeCloseTo(4 / 6, 12);
+    // At the model's own thresholds τ = [0.1, 0.65]: row 1's tag 0 (0.2) is now on and row 0's
+    // tag 1 (0.6) off → TP 2 + 1 + 1 = 4, FP 0, FN 0 → 1.
+    expect(iwMicroF1([1, 0, 1, 1], [0.9, 0.6, 0.2, 0.7], 2, [0, 1], [2, 1], [0.1, 0.65])).toBe(1);
+    expect(() => iwMicroF1([1, 0], [0.9, 0.6], 2, [0], [1], [0.5])).toThrow(/1 thresholds for 2 tags/);
   });
 
   it('π of a queried clip sums the probabilities of the strategies whose batch held it', () => {
