@@ -63,6 +63,11 @@ export interface BinaryRelevanceOptions {
   readonly gold?: MultiLabelGold;
   /** Per-worker vote weight in [0, ∞) (default 1), e.g. from {@link assessContributor}. */
   readonly workerWeights?: ReadonlyMap<string, number>;
+  /**
+   * N × T log-likelihood ratios of outside evidence on each clip and tag (e.g. a model's
+   * prediction, ./crowdlab.ts), added to every E-step's log-odds; 0 = none.
+   */
+  readonly evidence?: Float64Array;
   readonly onIteration?: (report: IterationReport) => void;
 }
 
@@ -225,6 +230,9 @@ export function binaryRelevance(
   const { item, worker, yes } = data;
   const clamp = encodeTagGold(data.items, data.tags, options.gold);
   const weight = encodeWorkerWeights(data.workers, options.workerWeights);
+  const evidence = options.evidence ?? null;
+  if (evidence && evidence.length !== N * T)
+    throw new RangeError(`binaryRelevance: evidence has ${evidence.length} cells, want ${N * T}`);
   const { correct: aSe, wrong: bSe } = settings.sensitivityPrior;
   const { correct: aSp, wrong: bSp } = settings.specificityPrior;
   const c = settings.prevalencePseudoCount;
@@ -306,7 +314,7 @@ export function binaryRelevance(
     // next accumulates log-odds of "applies"; logNo accumulates log P(votes, does not apply).
     for (let i = 0; i < N; i++) {
       for (let t = 0; t < T; t++) {
-        next[i * T + t] = logit(prevalence[t]);
+        next[i * T + t] = logit(prevalence[t]) + (evidence ? evidence[i * T + t] : 0);
         logNo[i * T + t] = safeLog(1 - prevalence[t]);
       }
     }

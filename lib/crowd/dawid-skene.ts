@@ -36,6 +36,11 @@ export interface DawidSkeneOptions {
   readonly gold?: CategoricalGold;
   /** Per-worker vote weight in [0, ∞) (default 1), e.g. from spam signals. */
   readonly workerWeights?: ReadonlyMap<string, number>;
+  /**
+   * N × K log-likelihoods of outside evidence per item and class (e.g. a model's prediction,
+   * ./crowdlab.ts), added to every E-step; 0 = none.
+   */
+  readonly evidence?: Float64Array;
   /** Called after every iteration (progress for jobs, sampling for benches). */
   readonly onIteration?: (report: IterationReport) => void;
 }
@@ -98,6 +103,9 @@ export function dawidSkene(
   const { item, worker, label } = data;
   const gold = encodeGold(data, options.gold);
   const weight = encodeWorkerWeights(data.workers, options.workerWeights);
+  const evidence = options.evidence ?? null;
+  if (evidence && evidence.length !== N * K)
+    throw new RangeError(`dawidSkene: evidence has ${evidence.length} cells, want ${N * K}`);
 
   const offPseudo = K > 1 ? settings.errorPseudoCount / (K - 1) : 0;
   const rowPseudo = settings.correctPseudoCount + (K - 1) * offPseudo;
@@ -145,6 +153,7 @@ export function dawidSkene(
   /** E-step into `next`; returns the log-likelihood and the largest posterior change. */
   const expect = (): { logLikelihood: number; maxChange: number } => {
     for (let i = 0; i < N; i++) next.set(logClassPrior, i * K);
+    if (evidence) for (let x = 0; x < N * K; x++) next[x] += evidence[x];
     for (let v = 0; v < V; v++) {
       const row = item[v] * K;
       const cell = worker[v] * K * K + label[v];

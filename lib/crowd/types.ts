@@ -30,7 +30,8 @@ export interface EncodedVotes {
  */
 export type CategoricalGold = ReadonlyMap<string, readonly string[]>;
 
-export type CategoricalMethod = 'mv' | 'wmv' | 'wawa' | 'ds' | 'glad' | 'mace';
+/** The crowd-only methods, and 'crowdlab' (crowd + a model's predictions, ./crowdlab.ts). */
+export type CategoricalMethod = 'mv' | 'wmv' | 'wawa' | 'ds' | 'glad' | 'mace' | 'crowdlab';
 
 /**
  * What every categorical method returns. Per item i and label k,
