@@ -44,7 +44,8 @@ describe('the simulation trains as the live trainer does', () => {
     const P = split.poolRows.length;
     const poolIndex = new Map(split.poolRows.map((row, k) => [row, k]));
     const labelled = run.labeledOrder.map((row) => poolIndex.get(row)!);
-    const gather = (m: ArrayLike<number>, w: number) => Float32Array.from({ length: labelled.length * w }, (_, k) => m[labelled[Math.floor(k / w)] * w + (k % w)]);
+    const gather = (m: ArrayLike<number>, w: number) =>
+      Float32Array.from({ length: labelled.length * w }, (_, k) => m[labelled[Math.floor(k / w)] * w + (k % w)]);
     const validation = simulationValidationSplit(P, seed);
     const validationIndices = labelled.flatMap((row, k) => (validation[row] ? [k] : []));
     expect(validationIndices.length).toBeGreaterThanOrEqual(MIN_VALIDATION_ROWS);
