@@ -75,6 +75,28 @@ describe('plain triads with rich partials (the relative-key trap)', () => {
   });
 });
 
+describe('a lone tone reads as its own pitch class (the extract CLI fixture sine440 is "A")', () => {
+  function sineChroma(hz: number): { frames: number[]; count: number } {
+    const x = new Float32Array(SR);
+    for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * hz * i) / SR);
+    const fa = new FrameAnalyzer();
+    const frames: number[] = [];
+    let count = 0;
+    for (let p = 0; p + FRAME_SIZE <= x.length; p += HOP_SIZE, count++) frames.push(...fa.analyze(x.subarray(p, p + FRAME_SIZE)).chromaRaw);
+    return { frames, count };
+  }
+  it('all 12 pitch classes with the default templates', () => {
+    for (let k = 0; k < 12; k++) {
+      const { frames, count } = sineChroma(440 * 2 ** (k / 12));
+      expect(estimateKeyFromFrames(frames, count).tonic).toBe((9 + k) % 12);
+    }
+  });
+  it('Kostka–Payne profiles would call a lone A the fifth of D (why they are not the default)', () => {
+    const { frames, count } = sineChroma(440);
+    expect(estimateKeyFromFrames(frames, count, { profiles: 'kostka' }).key).toBe('D');
+  });
+});
+
 describe('estimateKey', () => {
   it('recovers the key of an ideal profile-shaped chroma, bare templates', () => {
     for (const [name, prof] of [
