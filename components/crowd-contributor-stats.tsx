@@ -5,8 +5,9 @@ import { apiFetch } from '@/lib/client/api';
 import type { ContributorQuality } from '@/lib/crowd/schemas';
 
 /**
- * The contributor's own accuracy on gold (honeypot) clips and current streak. The server
- * counts answers in blocks of ten, so the figures never reveal which clip was gold.
+ * The contributor's own accuracy on gold (honeypot) clips, current streak and median time per
+ * answer. The server counts answers in blocks of ten, once past the undo window, so the figures
+ * never reveal which clip was gold.
  */
 export function ContributorStats({ answered }: { answered: number }) {
   const quality = useQuery({
@@ -17,17 +18,26 @@ export function ContributorStats({ answered }: { answered: number }) {
   const q = quality.data;
   if (!q) return null;
   const hint = `Checked on hidden test clips; updated every 10 answers (next in ${q.nextUpdateIn}).`;
+  const pace =
+    q.medianAnswerS === null ? null : (
+      <span title="Median time from a clip on screen to your answer" data-testid="median-answer-time">
+        {' · '}
+        <strong style={{ color: 'var(--text)' }}>{q.medianAnswerS.toFixed(1)} s</strong> per answer
+      </span>
+    );
   if (q.goldAnswered === 0) {
     return (
       <span className="muted" title={hint} data-testid="contributor-stats">
-        Accuracy: not checked yet
+        Accuracy: not checked yet{pace}
       </span>
     );
   }
   return (
     <span className="muted" title={hint} data-testid="contributor-stats">
       Accuracy <strong style={{ color: 'var(--text)' }}>{Math.round((q.accuracy ?? 0) * 100)}%</strong> ({q.tagChecksRight}/
-      {q.tagChecks} tag checks on {q.goldAnswered} test clips){' · '}streak <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
+      {q.tagChecks} tag checks on {q.goldAnswered} test clips){' · '}streak{' '}
+      <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
+      {pace}
     </span>
   );
 }

@@ -4,12 +4,18 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client/hotkeys';
 import { useLeaseRenewal } from '@/lib/client/lease-renewal';
-import type { QueueItem, VoteInput, VoteResult } from '@/lib/queue/schemas';
+import { UNDO_WINDOW_SECONDS, type QueueItem, type UndoResult, type VoteInput, type VoteResult } from '@/lib/queue/schemas';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
 import { FlagDialog, KeyHints } from './work-dialogs';
 
 type Pending = { input: VoteInput; title: string };
+
+/** The answer that can still be undone: its save in flight (the vote id once stored) and when it was given. */
+type LastAnswer = { saved: Promise<VoteResult | null>; title: string; counted: boolean; at: number };
+
+/** The toast offers undo a little less long than the server allows, so a late press still lands in time. */
+const UNDO_OFFER_MS = UNDO_WINDOW_SECONDS * 1000 - 1500;
 
 /** How many clips the page holds: the one on screen plus the preloaded next one. */
 const HELD = 2;
@@ -29,6 +35,9 @@ export function Labeler() {
   const [flagging, setFlagging] = useState(false);
   const [help, setHelp] = useState(false);
   const [done, setDone] = useState(0);
+  /** The undo toast: 'saving' until the answer is stored, then 'saved' until the window closes. */
+  const [toast, setToast] = useState<{ state: 'saving' | 'saved' | 'undoing'; title: string } | null>(null);
+  const last = useRef<LastAnswer | null>(null);
   const workArea = useRef<HTMLDivElement>(null);
   const player = useRef<PlayerControl>(null);
   const refocus = useRefocus(workArea);
@@ -81,12 +90,12 @@ export function Labeler() {
     focusWorkArea(workArea);
   }, [current?.lease.id]);
 
-  const send = useCallback(async ({ input, title }: Pending) => {
+  const send = useCallback(async ({ input, title }: Pending): Promise<VoteResult | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await apiFetch<VoteResult>('/api/votes', { method: 'POST', body: JSON.stringify(input) });
+        const result = await apiFetch<VoteResult>('/api/votes', { method: 'POST', body: JSON.stringify(input) });
         setDone((n) => n + (input.kind === 'skip' ? 0 : 1));
-        return;
+        return result;
       } catch (err) {
         const retryable = !(err instanceof ApiError) || err.status >= 500;
         if (retryable && attempt < 4) {
@@ -94,10 +103,18 @@ export function Labeler() {
           continue;
         }
         setMessage(`Your answer on “${title}” was not saved: ${err instanceof Error ? err.message : String(err)}`);
-        return;
+        return null;
       }
     }
   }, []);
+
+  // The toast closes when the undo window does (a newer answer replaces it and its timer).
+  useEffect(() => {
+    if (!toast || toast.state === 'undoing') return;
+    const at = last.current?.at ?? Date.now();
+    const timer = setTimeout(() => setToast(null), Math.max(0, at + UNDO_OFFER_MS - Date.now()));
+    return () => clearTimeout(timer);
+  }, [toast]);
 
   const advance = useCallback(
     (build: (item: QueueItem, base: { leaseId: string; idempotencyKey: string; listenedMs: number }) => VoteInput) => {
@@ -112,7 +129,18 @@ export function Labeler() {
       itemsRef.current = itemsRef.current.slice(1);
       setItems(itemsRef.current);
       if (itemsRef.current.length === 0) setState('loading');
-      void send({ input, title: item.clip.title });
+      const saved = send({ input, title: item.clip.title });
+      const answer: LastAnswer = { saved, title: item.clip.title, counted: input.kind !== 'skip', at: Date.now() };
+      last.current = answer;
+      setToast({ state: 'saving', title: item.clip.title });
+      void saved.then((result) => {
+        if (last.current !== answer) return;
+        if (result) setToast({ state: 'saved', title: answer.title });
+        else {
+          last.current = null;
+          setToast(null);
+        }
+      });
       void topUp();
     },
     [send, topUp],
@@ -122,7 +150,7 @@ export function Labeler() {
     if (!current) return;
     if (current.question) return;
     if (selected.length === 0) {
-      setHint('Pick at least one mood (keys 1–9), or skip with S.');
+      setHint('Pick at least one mood (keys 1–9), None of these (0), or skip with S.');
       return;
     }
     setHint(null);
@@ -136,6 +164,43 @@ export function Labeler() {
   }, []);
 
   const skip = useCallback(() => advance((_item, base) => ({ kind: 'skip', ...base })), [advance]);
+  /** "None of these moods fit": a vote that says no to every mood. */
+  const none = useCallback(() => {
+    if (!current || current.question) return;
+    setHint(null);
+    advance((_item, base) => ({ kind: 'none', ...base }));
+  }, [advance, current]);
+
+  /**
+   * Takes the last answer back (within the undo window): the server removes it and hands the
+   * clip back under a fresh lease, which goes in front again with the moods cleared.
+   */
+  const undo = useCallback(async () => {
+    const answer = last.current;
+    if (!answer || Date.now() - answer.at > UNDO_OFFER_MS) return;
+    last.current = null;
+    setToast({ state: 'undoing', title: answer.title });
+    try {
+      const saved = await answer.saved;
+      if (!saved) return;
+      const result = await apiFetch<UndoResult>('/api/votes/undo', {
+        method: 'POST',
+        body: JSON.stringify({ voteId: saved.voteId }),
+      });
+      if (!result.replayed && answer.counted) setDone((n) => Math.max(0, n - 1));
+      const back = result.item;
+      if (back && !itemsRef.current.some((i) => i.lease.id === back.lease.id)) {
+        itemsRef.current = [back, ...itemsRef.current];
+        setItems(itemsRef.current);
+        setState('ready');
+      }
+      setMessage(back ? null : `Your answer on “${answer.title}” was undone; the clip went back to the queue.`);
+    } catch (err) {
+      setMessage(`Could not undo your answer on “${answer.title}”: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setToast(null);
+    }
+  }, []);
   const answer = useCallback((yes: boolean) => advance((_item, base) => ({ kind: 'targeted', answer: yes, ...base })), [advance]);
   const flag = useCallback(
     (reason: string) => {
@@ -145,6 +210,15 @@ export function Labeler() {
     [advance],
   );
 
+  const undoKey = useMemo<Hotkey>(
+    () => ({
+      keys: ['u', 'mod+z'],
+      label: `Undo your last answer (for ${UNDO_WINDOW_SECONDS} s)`,
+      display: 'U / Ctrl+Z',
+      run: () => void undo(),
+    }),
+    [undo],
+  );
   const question = !!current?.question;
   const tags = current?.taxonomy.tags;
   const bindings = useMemo<Hotkey[]>(() => {
@@ -160,24 +234,64 @@ export function Labeler() {
       { keys: 'space', label: 'Play / pause', run: () => player.current?.toggle() },
       ...moods,
       { keys: 'enter', label: 'Submit the moods', enabled: !question, run: submit },
+      { keys: ['0', 'n'], label: 'None of these moods fit', display: '0 / N', enabled: !question, run: none },
       { keys: 'y', label: 'Yes (a yes/no question)', enabled: question, run: () => answer(true) },
       { keys: 'n', label: 'No (a yes/no question)', enabled: question, run: () => answer(false) },
       { keys: 's', label: 'Skip this clip', run: skip },
+      undoKey,
       { keys: 'f', label: 'Flag a problem (asks why)', keepFocus: true, run: () => setFlagging(true) },
       { keys: '?', label: 'Show these keys', keepFocus: true, run: () => setHelp(true) },
     ];
-  }, [answer, question, skip, submit, tags, toggle]);
-  useHotkeys(current ? bindings : [], { workArea });
+  }, [answer, none, question, skip, submit, tags, toggle, undoKey]);
+  // Undo stays on the keyboard when the queue ran out after the last answer.
+  useHotkeys(current ? bindings : [undoKey], { workArea });
+
+  const undoToast = toast && (
+    <div
+      className="panel row"
+      role="status"
+      data-testid="undo-toast"
+      style={{
+        position: 'fixed',
+        bottom: '1rem',
+        left: '50%',
+        transform: 'translateX(-50%)',
+        zIndex: 20,
+        padding: '0.5rem 0.75rem',
+        gap: '0.75rem',
+        boxShadow: '0 4px 16px rgba(0, 0, 0, 0.45)',
+        whiteSpace: 'nowrap',
+      }}
+    >
+      <span>{toast.state === 'saving' ? 'Saving your answer…' : toast.state === 'undoing' ? 'Undoing…' : 'Answer saved'}</span>
+      {toast.state !== 'undoing' && (
+        <button
+          type="button"
+          className="secondary"
+          data-testid="undo"
+          onClick={() => {
+            void undo();
+            refocus();
+          }}
+        >
+          Undo <kbd>U</kbd>
+        </button>
+      )}
+    </div>
+  );
 
   if (state === 'empty' && !current) {
     return (
       <div className="panel" data-testid="queue-empty">
         <h2>All caught up</h2>
-        <p className="muted">There is nothing left for you to label right now. You answered {done} {done === 1 ? 'clip' : 'clips'} this session.</p>
         <p className="muted">
-          New clips arrive when an admin uploads or imports audio, and clips the crowd is unsure of come back for more answers: check again
-          later, or reload this page.
+          There is nothing left for you to label right now. You answered {done} {done === 1 ? 'clip' : 'clips'} this session.
         </p>
+        <p className="muted">
+          New clips arrive when an admin uploads or imports audio, and clips the crowd is unsure of come back for more answers:
+          check again later, or reload this page.
+        </p>
+        {undoToast}
       </div>
     );
   }
@@ -185,6 +299,7 @@ export function Labeler() {
     return (
       <div className="panel" data-testid="queue-loading">
         {state === 'error' ? <p className="error">{message}</p> : <p className="muted">Finding the most useful clip for you…</p>}
+        {undoToast}
       </div>
     );
   }
@@ -252,6 +367,9 @@ export function Labeler() {
               <button type="button" onClick={submit} disabled={selected.length === 0} data-testid="submit">
                 Submit <kbd>Enter</kbd>
               </button>
+              <button type="button" className="secondary" onClick={none} data-testid="none-of-these">
+                None of these <kbd>0</kbd>
+              </button>
               <button type="button" className="secondary" onClick={skip}>
                 Skip <kbd>S</kbd>
               </button>
@@ -283,8 +401,10 @@ export function Labeler() {
           refocus();
         }}
       >
-        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>S</kbd> skip · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
+        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>0</kbd> none · <kbd>S</kbd> skip · <kbd>U</kbd>{' '}
+        undo · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
       </KeyHints>
+      {undoToast}
       <FlagDialog
         open={flagging}
         onCancel={() => {

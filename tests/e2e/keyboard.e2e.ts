@@ -104,6 +104,65 @@ describe('one keyboard model on /label, /review and /listen', () => {
     await context.close();
   });
 
+  it('/label: 0 and N answer "none of these"; U and Ctrl+Z undo it and bring the clip back', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, base, 'contributor');
+    await page.goto(`${base}/label`);
+    await page.getByTestId('clip').waitFor({ timeout: 20_000 });
+    for (let i = 0; i < 5 && (await page.locator('[data-testid=clip] .chip').count()) === 0; i++) {
+      const id = await page.getByTestId('clip').getAttribute('data-clip-id');
+      await page.keyboard.press('s');
+      await page.waitForFunction((prev) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') !== prev, id);
+    }
+    const clipId = (await page.getByTestId('clip').getAttribute('data-clip-id'))!;
+    expect(await page.getByTestId('none-of-these').count(), 'a "None of these" button beside Submit').toBe(1);
+    const undone: string[] = [];
+    for (const [noneKey, undoKey] of [
+      ['0', 'u'],
+      ['n', 'Control+z'],
+    ] as const) {
+      // The answer: a vote of kind "none", sent at once; the next clip comes and the toast offers undo.
+      const sent = page.waitForResponse((r) => r.url().endsWith('/api/votes') && r.request().method() === 'POST');
+      await page.keyboard.press(noneKey);
+      const response = await sent;
+      expect(response.request().postDataJSON()).toMatchObject({ kind: 'none' });
+      expect(response.status()).toBe(201);
+      const { voteId } = (await response.json()) as { voteId: string };
+      await page.waitForFunction((prev) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') !== prev, clipId);
+      await page.getByTestId('undo-toast').getByText('Answer saved').waitFor();
+      // Undo: the server takes the answer back and the same clip is in front again, moods cleared.
+      const undoing = page.waitForResponse((r) => r.url().endsWith('/api/votes/undo'));
+      await page.keyboard.press(undoKey);
+      const undoResponse = await undoing;
+      expect(undoResponse.status()).toBe(200);
+      expect(undoResponse.request().postDataJSON()).toEqual({ voteId });
+      await page.waitForFunction((id) => document.querySelector('[data-testid=clip]')?.getAttribute('data-clip-id') === id, clipId);
+      await page.getByTestId('undo-toast').waitFor({ state: 'detached' });
+      expect(await page.locator('[data-testid=clip] .chip[aria-pressed="true"]').count()).toBe(0);
+      undone.push(voteId);
+    }
+    // ? lists both keys.
+    await page.keyboard.press('?');
+    const helpText = (await page.getByTestId('hotkey-help').textContent()) ?? '';
+    expect(helpText).toContain('None of these moods fit');
+    expect(helpText).toContain('Undo your last answer');
+    await page.keyboard.press('Escape');
+    await context.close();
+
+    // Both undos are in the audit log, by this contributor, for exactly those answers.
+    const admin = await browser.newContext();
+    const apage = await admin.newPage();
+    await signIn(apage, base, 'admin');
+    const audit = (await (await apage.request.get(`${base}/api/admin/audit?action=vote.undo&limit=200`)).json()) as {
+      rows: { entityId: string; actorEmail: string | null }[];
+    };
+    for (const id of undone) {
+      expect(audit.rows.find((r) => r.entityId === id)?.actorEmail, `undo of ${id} audited`).toBe('contributor@demo.chorus.local');
+    }
+    await admin.close();
+  });
+
   it('/review: Ctrl+Enter in the note settles and the next keys go to the next clip; Enter with every mood "no" asks first', async () => {
     const engineer = await browser.newContext();
     const epage = await engineer.newPage();
