@@ -6,7 +6,11 @@ import { recommenderFor } from '@/lib/recommend/runtime';
 
 export const dynamic = 'force-dynamic';
 
-/** A database that does not answer within this is reported down, rather than the check hanging with it. */
+/**
+ * A database that does not answer within this is reported down, rather than the check hanging
+ * with it. The deadline covers every query of the check (the migrations, the job engine, the
+ * recommender's status): one that goes out just before a network partition hangs until the heal.
+ */
 const DATABASE_TIMEOUT_MS = 2000;
 
 /** Who may read the raw errors (database, recommender): operators. Everyone else gets a generic word. */
@@ -15,24 +19,26 @@ const canSeeDetail = (role: string) => role === 'admin' || role === 'engineer';
 export const GET = route(access('/api/health', 'GET'), async ({ user, log }) => {
   const detail = canSeeDetail(user.role);
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${DATABASE_TIMEOUT_MS / 1000} s`)), DATABASE_TIMEOUT_MS);
+  });
   try {
-    const handle = await getDbHandle();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the database did not answer within ${DATABASE_TIMEOUT_MS / 1000} s`)), DATABASE_TIMEOUT_MS);
-    });
-    const migrations = await Promise.race([migrationVersion(handle), timeout]).finally(() => clearTimeout(timer));
-    const engine = await jobEngine()?.catch(() => undefined);
+    const handle = await Promise.race([getDbHandle(), deadline]);
+    const migrations = await Promise.race([migrationVersion(handle), deadline]);
+    const latencyMs = Math.round(performance.now() - started);
+    const engine = await Promise.race([jobEngine()?.catch(() => undefined), deadline]);
     // The ANN back-end and the embedding version served (cheap: no index is built here).
-    const recommender = await recommenderFor(handle)
+    const status = recommenderFor(handle)
       .status()
       .catch((err: unknown) => {
         log.warn({ err }, 'health: recommender status failed');
         return { error: detail ? messageOf(err) : 'unavailable' };
       });
+    const recommender = await Promise.race([status, deadline]);
     return {
       status: 'ok',
-      database: { mode: handle.mode, reachable: true, latencyMs: Math.round(performance.now() - started), migrations },
+      database: { mode: handle.mode, reachable: true, latencyMs, migrations },
       jobs: { state: engine?.state ?? 'stopped' },
       recommender,
     };
@@ -43,6 +49,8 @@ export const GET = route(access('/api/health', 'GET'), async ({ user, log }) => 
       { status: 'degraded', database: { reachable: false, error: detail ? messageOf(err) : 'The database is not reachable' } },
       { status: 503, headers: { 'cache-control': 'no-store' } },
     );
+  } finally {
+    clearTimeout(timer);
   }
 });
 
