@@ -104,7 +104,7 @@ describe('chorus aggregate', () => {
   it('rejects an unknown method and other command-line mistakes with exit code 2 and the usage', async () => {
     const cap = captureIo();
     expect(await runAggregateCli(['--votes', path('votes.csv'), '--method', 'em', '--out', path('x.csv')], cap.io)).toBe(2);
-    expect(cap.stderr()).toContain('unknown method "em" (use mv, wmv, wawa, ds, glad, mace)');
+    expect(cap.stderr()).toContain('unknown method "em" (use mv, wmv, wawa, ds, glad, mace, crowdlab)');
     expect(cap.stderr()).toContain('usage: chorus aggregate');
     for (const argv of [['--out', path('x.csv')], ['--votes', path('votes.csv')], ['--votes'], ['--frobnicate', '1']]) {
       expect(await runAggregateCli(argv, captureIo().io)).toBe(2);
