@@ -13,7 +13,7 @@ export interface JobContext {
   /** Reports progress in [0, 1] with a short message; the UI polls it. */
   progress(fraction: number, message?: string): Promise<void>;
   /** Queues a follow-up job (a chain step) on the same engine; null when its queue policy refused it (one already waiting). */
-  enqueue?<T>(def: JobDefinition<T>, data: T): Promise<string | null>;
+  enqueue?<T>(spec: JobSpec<T>, data: T): Promise<string | null>;
 }
 
 /**
@@ -23,12 +23,22 @@ export interface JobContext {
  */
 export type QueuePolicy = 'standard' | 'short' | 'singleton' | 'stately';
 
-export interface JobDefinition<T> {
+/**
+ * What a job is, apart from what runs it: its queue name, payload schema, send options and
+ * queue policy. Each area declares its specs in `lib/<area>/jobs.ts`, so `lib/` and routes can
+ * queue a job without importing `jobs/`; pg-boss queues persist in the database, so a name or
+ * policy is a stored contract.
+ */
+export interface JobSpec<T> {
   name: string;
   schema: ZodType<T>;
   options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number; singletonKey?: string };
   /** The queue's policy; default 'stately' when options.singletonKey is set, else 'standard'. */
   policy?: QueuePolicy;
+}
+
+/** A spec bound to the handler that runs it (`jobs/<verb-noun>.ts`); only workers need these. */
+export interface JobDefinition<T> extends JobSpec<T> {
   /** How many of this job one worker process runs at once. */
   concurrency?: number;
   handler(data: T, ctx: JobContext): Promise<unknown>;
@@ -229,7 +239,7 @@ export class JobEngine {
   }
 
   /** Queues a job; the returned id finds its progress in `job_runs`. */
-  async enqueue<T>(def: JobDefinition<T>, data: T, overrides: Partial<JobDefinition<T>['options']> = {}): Promise<string | null> {
+  async enqueue<T>(def: JobSpec<T>, data: T, overrides: Partial<JobSpec<T>['options']> = {}): Promise<string | null> {
     const payload = def.schema.parse(data);
     const id = await this.boss.send(def.name, payload as object, { ...def.options, ...overrides });
     if (id) {
@@ -239,12 +249,12 @@ export class JobEngine {
   }
 
   /** Cancels a queued job (a worker that already picked it up finishes it) and says why on its progress row. */
-  async cancel(def: Pick<JobDefinition<unknown>, 'name'>, id: string, reason: string): Promise<void> {
+  async cancel(def: Pick<JobSpec<unknown>, 'name'>, id: string, reason: string): Promise<void> {
     await this.boss.cancel(def.name, id);
     await this.handle.db.update(jobRuns).set({ state: 'failed', error: reason, updatedAt: new Date() }).where(eq(jobRuns.jobId, id));
   }
 
-  async schedule(def: JobDefinition<unknown>, cron: string, data: unknown): Promise<void> {
+  async schedule(def: JobSpec<unknown>, cron: string, data: unknown): Promise<void> {
     await this.boss.schedule(def.name, cron, data as object, def.options);
   }
 
@@ -258,7 +268,7 @@ export class JobEngine {
 }
 
 /** The policy a job's queue is created with (see {@link QueuePolicy}). */
-export function queuePolicy(def: Pick<JobDefinition<unknown>, 'policy' | 'options'>): QueuePolicy {
+export function queuePolicy(def: Pick<JobSpec<unknown>, 'policy' | 'options'>): QueuePolicy {
   return def.policy ?? (def.options.singletonKey ? 'stately' : 'standard');
 }
 

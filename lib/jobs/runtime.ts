@@ -1,5 +1,16 @@
 import type { DbHandle } from '@/db/client';
-import { createBoss, JobEngine, type JobDefinition } from './engine';
+import { createBoss, JobEngine, type JobDefinition, type JobSpec } from './engine';
+
+/**
+ * The jobs a process registers: every definition (spec + handler, from jobs/registry.ts), the
+ * cron schedules and the jobs queued once where workers start. Handed in by the entry points
+ * (instrumentation.ts, `chorus worker`) so that lib/ never imports jobs/.
+ */
+export interface JobSet {
+  all: JobDefinition<unknown>[];
+  schedules: { job: JobSpec<unknown>; cron: string; data: unknown }[];
+  atStart: { job: JobSpec<unknown>; data: unknown }[];
+}
 
 const holder = globalThis as unknown as { __chorusJobs?: Promise<JobEngine> };
 
@@ -14,6 +25,13 @@ export function startJobEngine(handle: DbHandle, definitions: JobDefinition<unkn
     throw err;
   });
   return holder.__chorusJobs;
+}
+
+/** Consumes jobs in this process, installs the cron schedules and queues the start-up jobs. */
+export async function runWorkers(engine: JobEngine, jobs: JobSet): Promise<void> {
+  await engine.work();
+  for (const s of jobs.schedules) await engine.schedule(s.job, s.cron, s.data);
+  for (const s of jobs.atStart) await engine.enqueue(s.job, s.data);
 }
 
 export function jobEngine(): Promise<JobEngine> | undefined {
