@@ -1,14 +1,12 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { env } from '@/lib/env';
+import { extractFeaturesSpec } from '@/lib/features/jobs';
 import { extractClips } from '@/lib/features/service';
 import { audioStore } from '@/lib/storage';
 
 /** Extracts features for a batch of clips (ingest queues batches of up to 16). */
 export const extractFeaturesJob: JobDefinition<{ clipIds: string[] }> = {
-  name: 'extract-features',
-  schema: z.object({ clipIds: z.array(z.string().uuid()).min(1).max(256) }),
-  options: { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 30 * 60 },
+  ...extractFeaturesSpec,
   concurrency: 1,
   async handler({ clipIds }, ctx) {
     const outcomes = await extractClips(ctx.db, audioStore(), clipIds, {

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import { env } from '@/lib/env';
+import { extractPendingSpec } from '@/lib/features/jobs';
 import { clipsNeedingFeatures } from '@/lib/features/repo';
 import { extractClips } from '@/lib/features/service';
 import { audioStore } from '@/lib/storage';
@@ -11,9 +11,7 @@ import { audioStore } from '@/lib/storage';
  * whose job was lost, and every clip after an extractor upgrade (old vectors stay until then).
  */
 export const extractPendingJob: JobDefinition<{ limit: number }> = {
-  name: 'extract-pending',
-  schema: z.object({ limit: z.number().int().min(1).max(1000).default(64) }),
-  options: { retryLimit: 1, retryDelay: 30, retryBackoff: false, expireInSeconds: 30 * 60, singletonKey: 'extract-pending' },
+  ...extractPendingSpec,
   async handler({ limit }, ctx) {
     const ids = await clipsNeedingFeatures(ctx.db, EXTRACTOR_VERSION, limit);
     const outcomes = await extractClips(ctx.db, audioStore(), ids, {

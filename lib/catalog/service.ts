@@ -2,8 +2,8 @@ import type { Db } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
 import { isAppError } from '@/lib/http/errors';
 import { jobEngine } from '@/lib/jobs/runtime';
+import { extractFeaturesSpec } from '@/lib/features/jobs';
 import type { AudioStore } from '@/lib/storage';
-import { extractFeaturesJob } from '@/jobs/extract-features';
 import { ingestAudio, type IngestInput } from './ingest';
 import { escalateClip } from './repo';
 import type { IngestResult } from './schemas';
@@ -36,7 +36,7 @@ export async function queueExtraction(clipIds: string[]): Promise<string[]> {
   if (!engine || clipIds.length === 0) return [];
   const jobIds: string[] = [];
   for (let i = 0; i < clipIds.length; i += EXTRACTION_BATCH) {
-    const id = await engine.enqueue(extractFeaturesJob, { clipIds: clipIds.slice(i, i + EXTRACTION_BATCH) });
+    const id = await engine.enqueue(extractFeaturesSpec, { clipIds: clipIds.slice(i, i + EXTRACTION_BATCH) });
     if (id) jobIds.push(id);
   }
   return jobIds;
