@@ -1,7 +1,6 @@
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { drainVotes } from '@/lib/crowd/drain';
-import { DRAIN_INTERVAL_SECONDS, DRAIN_VOTES_JOB, DrainVotesPayloadSchema, type DrainVotesPayload } from '@/lib/crowd/schemas';
-import { aggregateVotesJob } from './aggregate-votes';
+import { aggregateVotesSpec, DRAIN_INTERVAL_SECONDS, drainVotesSpec, type DrainVotesPayload } from '@/lib/crowd/jobs';
 
 /**
  * The batched vote aggregator, about every second. A chain of jobs: each one first queues its
@@ -13,14 +12,10 @@ import { aggregateVotesJob } from './aggregate-votes';
  * link at start. Queues the full EM when `emEveryVotes` answers arrived since its last run.
  */
 export const drainVotesJob: JobDefinition<DrainVotesPayload> = {
-  name: DRAIN_VOTES_JOB,
-  schema: DrainVotesPayloadSchema as never,
-  // No retries: the successor is already queued and retries the pending answers a second later.
-  options: { retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds: 60, singletonKey: DRAIN_VOTES_JOB },
-  policy: 'stately',
+  ...drainVotesSpec,
   concurrency: 1,
   async handler(data, ctx) {
-    await ctx.enqueue?.(drainVotesJob, data);
+    await ctx.enqueue?.(drainVotesSpec, data);
     const until = Date.now() + data.windowSeconds * 1000;
     const total = { votes: 0, clips: 0, batches: 0, emQueued: false };
     for (;;) {
@@ -30,7 +25,7 @@ export const drainVotesJob: JobDefinition<DrainVotesPayload> = {
       total.clips += result.clips;
       total.batches += result.batches;
       if (result.emDue && !total.emQueued)
-        total.emQueued = (await ctx.enqueue?.(aggregateVotesJob, { trigger: 'votes' })) != null;
+        total.emQueued = (await ctx.enqueue?.(aggregateVotesSpec, { trigger: 'votes' })) != null;
       const next = result.more ? Date.now() : started + DRAIN_INTERVAL_SECONDS * 1000;
       if (next >= until) return total;
       await new Promise((resolve) => setTimeout(resolve, next - Date.now()));

@@ -1,9 +1,9 @@
 import type { Db, DbOrTx } from '@/db/client';
 import type { Role } from '@/db/schema';
-import { aggregateVotesJob } from '@/jobs/aggregate-votes';
 import { jobEngine } from '@/lib/jobs/runtime';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { runFullAggregation } from './full-aggregation';
+import { aggregateVotesSpec } from './jobs';
 import {
   agreementSeries,
   clipStateCounts,
@@ -155,6 +155,6 @@ export async function annotatorSummaries(
  */
 export async function requestAggregation(db: Db): Promise<{ jobId: string | null; result?: unknown }> {
   const engine = await jobEngine()?.catch(() => undefined);
-  if (engine) return { jobId: await engine.enqueue(aggregateVotesJob, { trigger: 'manual' }) };
+  if (engine) return { jobId: await engine.enqueue(aggregateVotesSpec, { trigger: 'manual' }) };
   return { jobId: null, result: await runFullAggregation(db, { trigger: 'manual', force: true }) };
 }

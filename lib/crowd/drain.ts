@@ -14,7 +14,7 @@ import {
   writeDrainedClips,
   type DrainedClip,
 } from './repo';
-import { AGGREGATE_VOTES_JOB } from './schemas';
+import { aggregateVotesSpec } from './jobs';
 
 /**
  * The batched vote aggregator. The vote request only stores an answer (pending: `aggregated_at`
@@ -139,5 +139,5 @@ export async function reaggregateClips(tx: DbOrTx, clipIds: string[]): Promise<n
 async function fullRunDue(db: Db): Promise<boolean> {
   const [settings, fit] = await Promise.all([getProjectSettings(db), currentFit(db)]);
   if ((await countVotesSince(db, fit?.votesUntil ?? new Date(0), settings.emEveryVotes)) < settings.emEveryVotes) return false;
-  return !(await emJobPending(db, AGGREGATE_VOTES_JOB));
+  return !(await emJobPending(db, aggregateVotesSpec.name));
 }

@@ -126,21 +126,3 @@ export const AggregateResponseSchema = z.object({
   jobId: z.string().nullable(),
   result: z.unknown().optional(),
 });
-
-/** The full EM job (lib/crowd/full-aggregation.ts; bound in jobs/aggregate-votes.ts). */
-export const AGGREGATE_VOTES_JOB = 'aggregate-votes';
-/** The batched vote aggregator's job (lib/crowd/drain.ts; bound in jobs/drain-votes.ts). */
-export const DRAIN_VOTES_JOB = 'drain-votes';
-/** Seconds between two drains. */
-export const DRAIN_INTERVAL_SECONDS = 1;
-export const DrainVotesPayloadSchema = z
-  .object({
-    /**
-     * How long one job keeps draining (every DRAIN_INTERVAL_SECONDS) before its successor takes
-     * over: one progress-list row per window instead of one per second. At most 8, so a graceful
-     * shutdown (which waits 10 s for running jobs) never cuts a window short. 0 = one drain.
-     */
-    windowSeconds: z.number().int().min(0).max(8).default(8),
-  })
-  .strict();
-export type DrainVotesPayload = z.infer<typeof DrainVotesPayloadSchema>;
