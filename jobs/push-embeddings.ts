@@ -1,9 +1,6 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
+import { pushEmbeddingsSpec, type PushPayload } from '@/lib/active/jobs';
 import { pushActiveEmbeddings } from '@/lib/active/service';
-
-const PushPayload = z.object({ reason: z.string().max(100).default('manual') });
-export type PushPayload = z.infer<typeof PushPayload>;
 
 /**
  * Last step of retrain → rescore → push: pushes the active model's embeddings to the
@@ -11,10 +8,7 @@ export type PushPayload = z.infer<typeof PushPayload>;
  * are not the active version already). Stately: one waiting, one running.
  */
 export const pushEmbeddingsJob: JobDefinition<PushPayload> = {
-  name: 'push-embeddings',
-  schema: PushPayload as z.ZodType<PushPayload>,
-  options: { retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 60 * 60 },
-  policy: 'stately',
+  ...pushEmbeddingsSpec,
   concurrency: 1,
   async handler(_data, ctx) {
     const result = await pushActiveEmbeddings(ctx.db, { onProgress: (f, m) => ctx.progress(f, m) });

@@ -1,11 +1,6 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
-import { jobEngine } from '@/lib/jobs/runtime';
+import { pushEmbeddingsSpec, rescoreSpec, type RescorePayload } from '@/lib/active/jobs';
 import { embeddingsStale, rescoreCatalog } from '@/lib/active/service';
-import { pushEmbeddingsJob } from './push-embeddings';
-
-const RescorePayload = z.object({ reason: z.string().max(100).default('manual') });
-export type RescorePayload = z.infer<typeof RescorePayload>;
 
 /**
  * Rescores every clip with the active model (predictions, queue priorities), or ranks the
@@ -15,16 +10,13 @@ export type RescorePayload = z.infer<typeof RescorePayload>;
  * periodic check before the first model. Stately queue: one waiting, one running; safe to run twice.
  */
 export const rescoreJob: JobDefinition<RescorePayload> = {
-  name: 'rescore',
-  schema: RescorePayload as z.ZodType<RescorePayload>,
-  options: { retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 60 * 60 },
-  policy: 'stately',
+  ...rescoreSpec,
   concurrency: 1,
   async handler(data, ctx) {
     const result = await rescoreCatalog(ctx.db, { pushEmbeddings: false, onProgress: (f, m) => ctx.progress(f, m) });
     const push =
       result.modelId !== null && (await embeddingsStale(ctx.db, result.modelId))
-        ? ((await ctx.enqueue?.(pushEmbeddingsJob, { reason: `model ${result.modelId} (${data.reason})`.slice(0, 100) })) ?? null)
+        ? ((await ctx.enqueue?.(pushEmbeddingsSpec, { reason: `model ${result.modelId} (${data.reason})`.slice(0, 100) })) ?? null)
         : null;
     return {
       mode: result.mode,
@@ -34,10 +26,3 @@ export const rescoreJob: JobDefinition<RescorePayload> = {
     };
   },
 };
-
-/** Queues a rescore when a job engine runs in this process; returns its id or null (one already waiting). */
-export async function requestRescore(reason: string): Promise<string | null> {
-  const engine = await jobEngine();
-  if (!engine) return null;
-  return engine.enqueue(rescoreJob, { reason });
-}

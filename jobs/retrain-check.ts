@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { jobEngine } from '@/lib/jobs/runtime';
+import { rescoreSpec } from '@/lib/active/jobs';
+import { retrainCheckSpec, retrainSpec } from '@/lib/model/jobs';
 import { automaticTrigger } from '@/lib/model/service';
-import { rescoreJob } from './rescore';
-import { retrainJob } from './retrain';
 
 /**
  * Every minute: starts a retrain after settings.retrainEveryLabels new settled labels or on
@@ -11,9 +10,7 @@ import { retrainJob } from './retrain';
  * cold-start diversity before the first model (see `automaticTrigger`).
  */
 export const retrainCheckJob: JobDefinition<Record<string, never>> = {
-  name: 'retrain-check',
-  schema: z.object({}).strict() as never,
-  options: { retryLimit: 0, retryDelay: 60, retryBackoff: false, expireInSeconds: 120 },
+  ...retrainCheckSpec,
   async handler(_data, ctx) {
     const trigger = await automaticTrigger(ctx.db);
     if (!trigger) return { started: null };
@@ -21,8 +18,8 @@ export const retrainCheckJob: JobDefinition<Record<string, never>> = {
     if (!engine) return { started: null, reason: 'no job engine' };
     const jobId =
       trigger.kind === 'rescore'
-        ? await engine.enqueue(rescoreJob, { reason: trigger.reason })
-        : await engine.enqueue(retrainJob, { trigger: trigger.kind });
+        ? await engine.enqueue(rescoreSpec, { reason: trigger.reason })
+        : await engine.enqueue(retrainSpec, { trigger: trigger.kind });
     return { started: trigger, jobId };
   },
 };

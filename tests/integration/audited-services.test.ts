@@ -9,7 +9,8 @@ import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
 import { pickStrategy } from '@/lib/model/service';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { changeProjectSettings, changeProjectSettingsAudited } from '@/lib/settings/service';
-import { requestRetrain, retrainJob } from '@/jobs/retrain';
+import { retrainJob } from '@/jobs/retrain';
+import { requestRetrain } from '@/lib/model/jobs';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 
 /**

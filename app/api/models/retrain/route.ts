@@ -1,7 +1,7 @@
 import { getDb } from '@/db';
-import { requestRetrain } from '@/jobs/retrain';
 import { access } from '@/lib/http/access';
 import { parseBody, route } from '@/lib/http/route';
+import { requestRetrain } from '@/lib/model/jobs';
 import { RetrainRequestSchema } from '@/lib/model/schemas';
 
 /** Queues a retrain now (the engineer's button; audited); progress under GET /api/jobs. 409 while one is training. */

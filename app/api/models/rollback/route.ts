@@ -1,5 +1,5 @@
 import { getDb } from '@/db';
-import { requestRescore } from '@/jobs/rescore';
+import { requestRescore } from '@/lib/active/jobs';
 import { access } from '@/lib/http/access';
 import { route } from '@/lib/http/route';
 import { rollbackModel } from '@/lib/model/service';
