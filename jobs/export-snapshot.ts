@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { JobDefinition } from '@/lib/jobs/engine';
+import { exportSnapshotSpec } from '@/lib/export/jobs';
 import { buildSnapshot } from '@/lib/export/service';
 import { isAppError } from '@/lib/http/errors';
 
@@ -9,10 +9,7 @@ import { isAppError } from '@/lib/http/errors';
  * after a failure reopens the snapshot unless another build of its name has started.
  */
 export const exportSnapshotJob: JobDefinition<{ snapshotId: string }> = {
-  name: 'export-snapshot',
-  schema: z.object({ snapshotId: z.string().uuid() }),
-  // A million rows take minutes, not hours; the long expiry only bounds a worker that hangs.
-  options: { retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 6 * 60 * 60 },
+  ...exportSnapshotSpec,
   // Builds are I/O- and CPU-heavy; one at a time per worker keeps the web process responsive.
   concurrency: 1,
   async handler({ snapshotId }, ctx) {

@@ -1,11 +1,9 @@
 import { getDb } from '@/db';
-import { exportSnapshotJob } from '@/jobs/export-snapshot';
+import { queueSnapshotBuild } from '@/lib/export/jobs';
 import { CreateSnapshotSchema, ListSnapshotsQuerySchema } from '@/lib/export/schemas';
 import { createSnapshot, listSnapshots } from '@/lib/export/service';
 import { access } from '@/lib/http/access';
-import { AppError } from '@/lib/http/errors';
 import { parseBody, parseQuery, route } from '@/lib/http/route';
-import { jobEngine } from '@/lib/jobs/runtime';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,11 +22,7 @@ export const POST = route(access('/api/datasets', 'POST'), async ({ req, user })
   const db = await getDb();
   const result = await createSnapshot(db, input, {
     userId: user.id,
-    enqueue: async (snapshotId) => {
-      const engine = await jobEngine();
-      if (!engine) throw new AppError('INTERNAL', 'The job engine is not running');
-      return engine.enqueue(exportSnapshotJob, { snapshotId });
-    },
+    enqueue: queueSnapshotBuild,
   });
   return Response.json(result, { status: 202, headers: { location: `/api/datasets/${result.snapshot.id}` } });
 });
