@@ -4,5 +4,6 @@ export async function register() {
   const { installPeerStamp } = await import('./lib/http/peer');
   installPeerStamp();
   const { boot } = await import('./lib/boot');
-  await boot();
+  const { JOBS } = await import('./jobs/registry');
+  await boot(JOBS);
 }

@@ -1,4 +1,5 @@
 import type { JobDefinition } from '@/lib/jobs/engine';
+import type { JobSet } from '@/lib/jobs/runtime';
 import { extractFeaturesJob } from './extract-features';
 import { extractPendingJob } from './extract-pending';
 import { reapLeasesJob } from './reap-leases';
@@ -54,3 +55,6 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
 export const AT_START: { job: JobDefinition<unknown>; data: unknown }[] = [
   { job: drainVotesJob as JobDefinition<unknown>, data: { windowSeconds: 8 } },
 ];
+
+/** What the entry points hand to lib/boot.ts and `chorus worker`. */
+export const JOBS: JobSet = { all: ALL_JOBS, schedules: SCHEDULES, atStart: AT_START };

@@ -4,9 +4,8 @@ import { getDbHandle } from '@/db';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/log';
 import { audioStore } from '@/lib/storage';
-import { startJobEngine } from '@/lib/jobs/runtime';
-import { ALL_JOBS, AT_START, SCHEDULES } from '@/jobs/registry';
-import { extractPendingJob } from '@/jobs/extract-pending';
+import { extractPendingSpec } from '@/lib/features/jobs';
+import { runWorkers, startJobEngine, type JobSet } from '@/lib/jobs/runtime';
 import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
 import { demoHistoryPending, seedDemoHistory } from '@/lib/demo/history';
 
@@ -14,9 +13,10 @@ import { demoHistoryPending, seedDemoHistory } from '@/lib/demo/history';
  * Start-up of a web process: migrate, seed the demo catalog on an empty database (and, under
  * `npm start`, its first hours' history: lib/demo/history.ts), print the demo accounts, and
  * start the job engine (with workers in-process for the embedded database,
- * where no second process may open the data folder).
+ * where no second process may open the data folder). `jobs` comes from jobs/registry.ts through
+ * instrumentation.ts: lib/ does not import jobs/.
  */
-export async function boot(): Promise<void> {
+export async function boot(jobs: JobSet): Promise<void> {
   const e = env();
   // First-start progress, printed as it happens (scripts/start.mjs prints the build and "ready").
   console.log('Chorus: applying database migrations…');
@@ -48,15 +48,11 @@ export async function boot(): Promise<void> {
     printDemoAccounts(rememberDemoAccounts(created));
   }
   const inProcess = e.CHORUS_WORKERS_INPROCESS ? e.CHORUS_WORKERS_INPROCESS === '1' : handle.mode === 'embedded';
-  const engine = await startJobEngine(handle, ALL_JOBS);
-  if (inProcess) {
-    await engine.work();
-    for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
-    for (const s of AT_START) await engine.enqueue(s.job, s.data);
-  }
+  const engine = await startJobEngine(handle, jobs.all);
+  if (inProcess) await runWorkers(engine, jobs);
   // Clips without features (a fresh demo catalog, or an extractor upgrade) are queued at once
   // instead of waiting for the minute sweeper.
-  await engine.enqueue(extractPendingJob, { limit: 1000 });
+  await engine.enqueue(extractPendingSpec, { limit: 1000 });
   logger().info({ db: handle.mode, workers: inProcess ? 'in-process' : 'external' }, 'chorus booted');
 }
 

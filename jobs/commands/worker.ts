@@ -5,14 +5,12 @@ export const workerCommand: Command = {
   summary: 'Run background job workers until interrupted',
   usage: 'chorus worker',
   async run(_argv, io) {
-    const { startJobEngine, stopJobEngine } = await import('@/lib/jobs/runtime');
-    const { ALL_JOBS, AT_START, SCHEDULES } = await import('../registry');
+    const { runWorkers, startJobEngine, stopJobEngine } = await import('@/lib/jobs/runtime');
+    const { JOBS } = await import('../registry');
     const handle = await getDbHandle();
-    const engine = await startJobEngine(handle, ALL_JOBS);
-    await engine.work();
-    for (const s of SCHEDULES) await engine.schedule(s.job, s.cron, s.data);
-    for (const s of AT_START) await engine.enqueue(s.job, s.data);
-    io.stderr.write(`chorus worker: running ${ALL_JOBS.map((j) => j.name).join(', ')} on the ${handle.mode} database\n`);
+    const engine = await startJobEngine(handle, JOBS.all);
+    await runWorkers(engine, JOBS);
+    io.stderr.write(`chorus worker: running ${JOBS.all.map((j) => j.name).join(', ')} on the ${handle.mode} database\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
