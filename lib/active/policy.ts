@@ -34,7 +34,10 @@ export const NOVELTY_REFERENCES = 128;
  * Strategy name → scoring config, the single mapping (before issue 13 the CLI and the live queue
  * each had one, and they disagreed):
  * - uncertainty: least confidence, max over tags (the one mood the model is least sure of);
- * - margin: distance to the 0.5 threshold, mean over tags;
+ * - margin: distance to the model's own per-tag decision thresholds (0.5 without them), mean over
+ *   tags — the boundary the model decides at: with calibrated probabilities and thresholds
+ *   chosen for micro-F1, a rare tag's boundary sits far below 0.5, and |p − 0.5| asks about
+ *   clips the model has already decided on (Scheffer, Decomain & Wrobel 2001);
  * - entropy: binary entropy, mean over tags;
  * - disagreement: a model committee's mean KL when one exists (the simulation trains a bootstrap
  *   committee; the live queue keeps none yet), else the crowd's posterior entropy;
@@ -43,7 +46,7 @@ export const NOVELTY_REFERENCES = 128;
 export function strategyConfigFor(
   strategy: QueueStrategy,
   weights: Partial<PriorityWeights> | undefined,
-  options: { committee?: boolean } = {},
+  options: { committee?: boolean; thresholds?: ArrayLike<number> } = {},
 ): StrategyConfig {
   const w = weights ? { weights: { ...weights } } : {};
   switch (strategy) {
@@ -52,7 +55,7 @@ export function strategyConfigFor(
     case 'uncertainty':
       return { strategy: 'least-confidence', aggregate: 'max', ...w };
     case 'margin':
-      return { strategy: 'margin', aggregate: 'mean', ...w };
+      return { strategy: 'margin', aggregate: 'mean', ...(options.thresholds ? { thresholds: options.thresholds } : {}), ...w };
     case 'entropy':
       return { strategy: 'entropy', aggregate: 'mean', ...w };
     case 'disagreement':
@@ -74,6 +77,8 @@ export interface QueueState {
   labelled: number[];
   /** Model probabilities n×t. */
   probs: ArrayLike<number>;
+  /** The model's per-tag decision thresholds (length t; the ONNX file's chorus.thresholds). */
+  thresholds?: ArrayLike<number>;
   /** Model embeddings n×h. */
   embedding?: ArrayLike<number>;
   h?: number;
@@ -124,7 +129,11 @@ export function queuePriorities(
   rng: Rng,
 ): QueuePriorities {
   const { n, t, candidates } = state;
-  const config = strategyConfigFor(strategy, weights, { committee: Boolean(state.committee?.length) });
+  if (state.thresholds && state.thresholds.length !== t) throw new Error(`queuePriorities: ${state.thresholds.length} thresholds for ${t} tags`);
+  const config = strategyConfigFor(strategy, weights, {
+    committee: Boolean(state.committee?.length),
+    ...(state.thresholds ? { thresholds: state.thresholds } : {}),
+  });
   const h = state.h ?? 0;
   const hasEmbedding = Boolean(state.embedding && h > 0);
   const cover =

@@ -148,6 +148,9 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
     await scorer.release();
   }
   const h = scorer.embeddingDim;
+  // Margin asks about the boundary the model decides at (a model exported before per-tag
+  // thresholds decides at 0.5).
+  const thresholds = scorer.thresholds ?? undefined;
   const push =
     options.pushEmbeddings === true ||
     ((options.pushEmbeddings ?? 'if-changed') === 'if-changed' && (await embeddingsStale(db, model.id)));
@@ -158,7 +161,7 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
   const rng = createRng(options.seed ?? Date.now() >>> 0);
   // 'auto': the strategy the bandit drew for this round of labels (drawn once per retrain round).
   const strategy = settings.strategy === 'auto' ? await autoStrategy(db, rng) : settings.strategy;
-  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, { ...settings, strategy }, rng);
+  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, { ...settings, strategy }, rng, thresholds);
   lap('priority');
 
   // The three write streams go out concurrently: on PostgreSQL each runs on its own pooled
@@ -294,7 +297,8 @@ export async function pushEmbeddings(
  * Queue priority of the clips still in a queue (open: the crowd's; disputed: the experts')
  * under the project strategy, through the one implementation `chorus simulate` uses too
  * ({@link queuePriorities} in ./policy: scoring, blend, voted/unvoted pools, novelty against a
- * k-center cover, batch diversity at the head of the queue). Settled clips keep whatever they
+ * k-center cover, batch diversity at the head of the queue). `thresholds` are the model's per-tag
+ * decision thresholds ('margin' measures the distance to them). Settled clips keep whatever they
  * had — no queue reads it.
  */
 export function modelPriorities(
@@ -304,6 +308,7 @@ export function modelPriorities(
   h: number,
   settings: { strategy: QueueStrategy | ProjectSettings['strategy']; priorityWeights: ProjectSettings['priorityWeights'] },
   rng: Rng,
+  thresholds?: ArrayLike<number>,
 ): { rows: number[]; priority: Float64Array; terms: Record<string, number>[] } {
   if (settings.strategy === 'auto') throw new Error("modelPriorities: resolve 'auto' to the drawn strategy first (autoStrategy)");
   const { n } = catalog;
@@ -323,6 +328,7 @@ export function modelPriorities(
       hasVotes: catalog.hasAggregates,
       votesNeeded: votesNeededSignal(catalog),
       groups: catalog.artist,
+      ...(thresholds ? { thresholds } : {}),
     },
     strategy,
     { ...settings.priorityWeights },

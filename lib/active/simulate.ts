@@ -124,6 +124,8 @@ export interface SimulationRound {
   probs: ArrayLike<number>;
   embedding: ArrayLike<number>;
   h: number;
+  /** The model's per-tag decision thresholds. */
+  thresholds?: ArrayLike<number>;
   committee?: ArrayLike<number>[];
   /** Artist per pool row, when the data have one (the live queue's artist quota). */
   groups?: ArrayLike<string | number | null | undefined>;
@@ -163,6 +165,7 @@ export function simulationPicks(
       votesNeeded,
       ...(round.committee ? { committee: round.committee } : {}),
       ...(round.groups ? { groups: round.groups } : {}),
+      ...(round.thresholds ? { thresholds: round.thresholds } : {}),
     },
     strategy,
     weights,
@@ -265,7 +268,16 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed, labeled), o.committeeSize), poolX, P)
       : undefined;
     const scored = predict(model, poolX, P);
-    const roundView = { P, t, isLabeled, probs: scored.probs, embedding: scored.embedding, h: model.h, committee };
+    const roundView = {
+      P,
+      t,
+      isLabeled,
+      probs: scored.probs,
+      embedding: scored.embedding,
+      h: model.h,
+      thresholds: model.thresholds,
+      committee,
+    };
     const size = Math.min(o.batch, remaining);
     let picked: number[];
     if (bandit) {

@@ -14,7 +14,9 @@ function fixture(n: number, t: number, h: number, settled: number, seed: number)
   const rng = createRng(seed);
   const probs = Float32Array.from({ length: n * t }, () => rng());
   const embedding = Float32Array.from({ length: n * h }, () => rng() * 4 - 2);
-  const labelState = Array.from({ length: n }, (_, i) => (i % Math.ceil(n / settled) === 0 ? 'consensus' : 'open')) as CatalogMatrix['labelState'];
+  const labelState = Array.from({ length: n }, (_, i) =>
+    i % Math.ceil(n / settled) === 0 ? 'consensus' : 'open',
+  ) as CatalogMatrix['labelState'];
   const posteriors = new Float32Array(n * t).fill(NaN);
   const hasAggregates = new Uint8Array(n);
   labelState.forEach((s, i) => {
@@ -49,23 +51,34 @@ function liveOrder(rows: number[], priority: Float64Array): number[] {
 }
 
 describe('one queue policy for the live queue and chorus simulate', () => {
-  it.each(QUEUE_STRATEGIES.map((s) => [s]))('%s: the simulation labels exactly the clips the live queue serves next, in order', (strategy) => {
-    const n = 400;
-    const { catalog, probs, embedding } = fixture(n, 5, 5, 150, 3);
-    const weights = productPriorityWeights();
-    const live = modelPriorities(catalog, probs, embedding, 5, { strategy, priorityWeights: weights }, createRng(42));
-    const order = liveOrder(live.rows, live.priority);
-    const isLabeled = Uint8Array.from(catalog.labelState, (s) => (s === 'consensus' ? 1 : 0));
-    const round = { P: n, t: 5, isLabeled, probs, embedding, h: 5, groups: catalog.artist };
-    const sim = simulationPicks(round, strategy as QueueStrategy, weights, n, createRng(42));
-    expect(sim).toEqual(order);
-    expect(sim.length).toBe(catalog.labelState.filter((s) => s === 'open').length);
-    expect(sim.length).toBeGreaterThan(200);
-    // The batch the simulation labels is the head of that order.
-    expect(simulationPicks(round, strategy as QueueStrategy, weights, 20, createRng(42))).toEqual(
-      order.slice(0, 20),
-    );
-  });
+  it.each(QUEUE_STRATEGIES.map((s) => [s]))(
+    '%s: the simulation labels exactly the clips the live queue serves next, in order',
+    (strategy) => {
+      const n = 400;
+      const { catalog, probs, embedding } = fixture(n, 5, 5, 150, 3);
+      const weights = productPriorityWeights();
+      // The model's per-tag decision thresholds (margin measures the distance to them).
+      const thresholds = [0.2, 0.35, 0.5, 0.65, 0.1];
+      const live = modelPriorities(
+        catalog,
+        probs,
+        embedding,
+        5,
+        { strategy, priorityWeights: weights },
+        createRng(42),
+        thresholds,
+      );
+      const order = liveOrder(live.rows, live.priority);
+      const isLabeled = Uint8Array.from(catalog.labelState, (s) => (s === 'consensus' ? 1 : 0));
+      const round = { P: n, t: 5, isLabeled, probs, embedding, h: 5, groups: catalog.artist, thresholds };
+      const sim = simulationPicks(round, strategy as QueueStrategy, weights, n, createRng(42));
+      expect(sim).toEqual(order);
+      expect(sim.length).toBe(catalog.labelState.filter((s) => s === 'open').length);
+      expect(sim.length).toBeGreaterThan(200);
+      // The batch the simulation labels is the head of that order.
+      expect(simulationPicks(round, strategy as QueueStrategy, weights, 20, createRng(42))).toEqual(order.slice(0, 20));
+    },
+  );
 
   it('strategies are told apart: uncertainty takes the max over tags, margin and entropy the mean (hand-worked)', () => {
     // Clip 0: one coin-flip tag, two sure ones → least confidence per tag [1, 0.02, 0.02]: max 1, mean 0.347.
@@ -80,6 +93,27 @@ describe('one queue policy for the live queue and chorus simulate', () => {
     expect(u[1]).toBeCloseTo(0.6, 6);
     const m = queuePriorities(state, 'margin', undefined, rng).priority;
     expect(m[0]).toBeCloseTo((1 + 0.02 + 0.02) / 3, 6);
+  });
+
+  it('margin measures the distance to the model’s own thresholds (hand-worked)', () => {
+    // One tag, τ = 0.25: margin uncertainty 1 − |p − τ| / max(τ, 1 − τ) →
+    // clip 0 (p 0.3): 1 − 0.05/0.75 = 0.9333; clip 1 (p 0.6): 1 − 0.35/0.75 = 0.5333.
+    // At τ = 0.5 the order flips: clip 0: 1 − 0.2/0.5 = 0.6; clip 1: 1 − 0.1/0.5 = 0.8.
+    const state = { n: 2, t: 1, candidates: [0, 1], labelled: [], probs: [0.3, 0.6] };
+    const atTau = queuePriorities({ ...state, thresholds: [0.25] }, 'margin', undefined, createRng(1));
+    expect(atTau.order).toEqual([0, 1]);
+    expect(atTau.priority[0]).toBeCloseTo(1 - 0.05 / 0.75, 6);
+    expect(atTau.priority[1]).toBeCloseTo(1 - 0.35 / 0.75, 6);
+    const atHalf = queuePriorities(state, 'margin', undefined, createRng(1));
+    expect(atHalf.order).toEqual([1, 0]);
+    expect(atHalf.priority[0]).toBeCloseTo(0.6, 6);
+    // Entropy is about the probability, not the decision: the thresholds leave it alone.
+    expect(queuePriorities({ ...state, thresholds: [0.25] }, 'entropy', undefined, createRng(1)).priority).toEqual(
+      queuePriorities(state, 'entropy', undefined, createRng(1)).priority,
+    );
+    expect(() => queuePriorities({ ...state, thresholds: [0.25, 0.5] }, 'margin', undefined, createRng(1))).toThrow(
+      /2 thresholds for 1 tags/,
+    );
   });
 
   it('artist quota: no artist takes more than a quarter of the next batch, whatever the scores', () => {
@@ -111,11 +145,21 @@ describe('one queue policy for the live queue and chorus simulate', () => {
       const i = Math.floor(k / 2);
       return i < 5 ? 0 : k % 2 === 0 ? Math.cos(i) * 3 : Math.sin(i) * 3;
     });
-    const r = queuePriorities({ n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs, embedding, h: 2 }, 'hybrid', undefined, createRng(1));
+    const r = queuePriorities(
+      { n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs, embedding, h: 2 },
+      'hybrid',
+      undefined,
+      createRng(1),
+    );
     const batch = r.order.slice(0, Math.min(QUEUE_BATCH, n));
     expect(batch.filter((i) => i < 5)).toHaveLength(1);
     // Without diversity (uncertainty alone) the five copies lead.
-    const plain = queuePriorities({ n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs }, 'entropy', undefined, createRng(1));
+    const plain = queuePriorities(
+      { n, t, candidates: Array.from({ length: n }, (_, i) => i), labelled: [], probs },
+      'entropy',
+      undefined,
+      createRng(1),
+    );
     expect(plain.order.slice(0, 5).sort()).toEqual([0, 1, 2, 3, 4]);
     // Serving by priority gives that order: priorities strictly decrease along it in the head.
     const at = new Map(r.rows.map((row, k) => [row, r.priority[k]]));
