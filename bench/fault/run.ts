@@ -1,7 +1,7 @@
 /**
  * Fault suite: scripted, repeatable failures against the production build on loopback.
  *
- *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db] [--repeat N] [--shared-cluster] [--build auto|always|never]
+ *   npm run bench:fault -- [--only kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db,partition,corrupt-onnx,db-disk-full] [--repeat N] [--shared-cluster] [--build auto|always|never]
  *
  * `--repeat N` runs the chosen scenarios N times in a row (a suite that passes once is not evidence);
  * a scenario that throws or overruns its time limit is a failure with its reason, and the next
@@ -25,6 +25,16 @@
  *                  lost or changed, one fit for the run, every clip's posteriors written.
  * 7. kill-db     — as 2, but every PostgreSQL process gets SIGKILL while vote transactions are
  *                  open (a crash: the restart replays the WAL); private instance only.
+ * 8. partition   — web ↔ PostgreSQL through a TCP proxy (./proxy.ts): 200 ms round-trip latency,
+ *                  then a 10 s partition, then healed: every answer a success or a clear 503,
+ *                  health 503 while partitioned, requests succeed within 5 s of the heal,
+ *                  acknowledged votes stored once, refused ones not at all.
+ * 9. corrupt-onnx — promote (and roll back to) models whose stored ONNX is corrupt in several ways
+ *                  in the running app: refused with a clear 422, the active model keeps serving,
+ *                  nothing half-switched; an intact file is promoted.
+ * 10. db-disk-full — the votes table in a tablespace on a 16 MiB tmpfs, filled up: votes refused
+ *                  with a clear 503 and nothing half-written; voting works again once space is
+ *                  freed. Private instance only.
  *
  * PostgreSQL: by default a private instance (own data folder and port, started as the
  * `postgres` user) so that stopping it disturbs nobody else's tests; `--shared-cluster` uses the
@@ -36,6 +46,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import type { DbHandle } from '@/db/client';
 import { encodeWav } from '@/lib/audio/wav';
 import { seedDemo } from '@/lib/demo/seed';
@@ -43,6 +54,10 @@ import { createBoss, JobEngine, type JobDefinition } from '@/lib/jobs/engine';
 import { LocalAudioStore } from '@/lib/storage';
 import { aggregateVotesJob } from '@/jobs/aggregate-votes';
 import { extractFeaturesJob } from '@/jobs/extract-features';
+import { rescoreCatalog } from '@/lib/active/service';
+import { getModel, setModelOnnx } from '@/lib/model/repo';
+import { onnxSha256, retrain } from '@/lib/model/service';
+import { buildTestCatalog } from '../../tests/integration/model-catalog';
 import { ALL_JOBS } from '@/jobs/registry';
 import {
   checkIntegrity,
@@ -64,11 +79,12 @@ import {
   type WebServer,
 } from '../load/harness';
 import { createPrivateCluster, type PgCluster } from './pg-cluster';
+import { startProxy } from './proxy';
 import { resolveByKey, voteIdOf, voteShape, type VoteShape } from './shapes';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db' },
+    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db,partition,corrupt-onnx,db-disk-full' },
     'shared-cluster': { type: 'boolean', default: false },
     build: { type: 'string', default: 'auto' },
     out: { type: 'string', default: path.join('bench', 'results', 'fault.md') },
@@ -97,7 +113,9 @@ interface Db {
 
 function section(title: string) {
   console.error(`\nfault: ── ${title}`);
-  report.push(`### ${title}`, '');
+  // The machine is shared: the load when the scenario started goes beside its figures.
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+  report.push(`### ${title}`, '', `Load average at the start: ${load} (1/5/15 min); started ${new Date().toISOString().slice(11, 19)} UTC.`, '');
 }
 
 function verdict(ok: boolean, text: string) {
@@ -117,7 +135,7 @@ const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const json = (token: string) => ({ ...auth(token), 'content-type': 'application/json' });
 
 /**
- * Causes of the 500s a server logged (pino lines: the error carries the request id, the request
+ * Causes of the 500s and database-unavailable 503s a server logged (pino lines: the error carries the request id, the request
  * line its duration), for requests that started at or after `since` (epoch ms).
  */
 function serverErrorCauses(logFile: string, since: number): Map<string, number> {
@@ -132,7 +150,8 @@ function serverErrorCauses(logFile: string, since: number): Map<string, number> 
       continue;
     }
     if (e.msg === 'request' && e.requestId && e.time) starts.set(e.requestId, e.time - (e.ms ?? 0));
-    if (e.level === 50 && e.err) {
+    // 500s, and the 503s a database failure now answers (lib/http/route.ts logs those as warnings).
+    if ((e.level === 50 || (e.level === 40 && e.msg === 'database unavailable')) && e.err) {
       const cause = /caused by: (\w*Error): ([^\n]*)/.exec(e.err.stack ?? '');
       const key = (cause ? `${cause[1]}: ${cause[2]}` : (e.err.message ?? '?')).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').replace(/127\.0\.0\.1:\d+/g, 'db').slice(0, 90);
       errors.push({ requestId: e.requestId, time: e.time ?? 0, key });
@@ -276,7 +295,7 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
           continue;
         }
         const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
-        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `pg-${i}-${n++}` });
+        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `restart-${i}-${n++}` });
         for (let attempt = 0; attempt < 40 && running(); attempt++) {
           const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body, timeoutMs: 10_000 });
           events.push({ t: at(), route: 'vote', status: v.status });
@@ -750,6 +769,382 @@ async function killEm(pg: Db) {
   }
 }
 
+// ---------------------------------------------------------------- 8. latency, then a partition between web and PostgreSQL
+
+/** What a vote request ended with, by when it started (seconds since the scenario began). */
+interface Answer {
+  start: number;
+  end: number;
+  route: 'next' | 'vote' | 'health';
+  status: number;
+  code?: string;
+}
+
+const codeOf = (r: { body: unknown }) => ((r.body as { error?: { code?: string } } | null)?.error?.code ?? undefined);
+
+async function partition(pg: Db) {
+  section('8. Web ↔ PostgreSQL through a TCP proxy: 200 ms round-trip latency for 10 s, then a 10 s partition, then healed');
+  const db = await createBenchDb(pg.adminUrl, 'fault_net', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const proxy = await startProxy(Number(new URL(pg.adminUrl).port));
+  let server: WebServer | undefined;
+  try {
+    await seedClips(db.handle, 3000);
+    const users = await seedUsers(db.handle, 'contributor', 12);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    server = await startServer({ databaseUrl: viaProxy.toString(), logFile: path.join(work, 'partition.log') });
+    const base = server.base;
+    const began = performance.now();
+    const at = () => (performance.now() - began) / 1000;
+    const answers: Answer[] = [];
+    const acked: Acked[] = [];
+    const PHASES = { latency: 5, partition: 15, heal: 25, end: 45 };
+    const running = () => at() < PHASES.end;
+    // A client with patience (30 s): every request gets the server's own answer, none is cut off by the client.
+    const call = async (route: Answer['route'], url: string, init: RequestInit = {}) => {
+      const start = at();
+      const r = await timedFetch(url, { ...init, timeoutMs: 30_000 });
+      answers.push({ start, end: at(), route, status: r.status, code: codeOf(r) });
+      return r;
+    };
+    const contributor = async (u: { id: string; token: string }, i: number) => {
+      let n = 0;
+      while (running()) {
+        const next = await call('next', `${base}/api/queue/next`, { headers: auth(u.token) });
+        if (next.status !== 200) {
+          await sleep(500);
+          continue;
+        }
+        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
+        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `partition-${i}-${n++}` });
+        // A refused vote (503) is sent again with its key after a pause, as the answer's Retry-After asks.
+        while (running()) {
+          const v = await call('vote', `${base}/api/votes`, { method: 'POST', headers: json(u.token), body });
+          if (v.status === 200 || v.status === 201) {
+            acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: voteIdOf(v) ?? '' });
+            break;
+          }
+          if (v.status !== 503) break;
+          await sleep(1000);
+        }
+        await sleep(50);
+      }
+    };
+    const poller = async () => {
+      while (running()) {
+        await call('health', `${base}/api/health`);
+        await sleep(250);
+      }
+    };
+    const chaos = async () => {
+      await sleep(PHASES.latency * 1000);
+      proxy.set({ kind: 'delay', ms: 100 }); // each way: 200 ms more per round trip
+      await sleep((PHASES.partition - PHASES.latency) * 1000);
+      proxy.set({ kind: 'partition' });
+      await sleep((PHASES.heal - PHASES.partition) * 1000);
+      proxy.set({ kind: 'pass' });
+    };
+    await Promise.all([...users.map((u, i) => contributor(u, i)), poller(), chaos()]);
+    const alive = server.child.exitCode === null && server.child.signalCode === null;
+    await server.stop();
+    server = undefined;
+
+    const started = (from: number, to: number, route?: Answer['route']) => answers.filter((a) => a.start >= from && a.start < to && (!route || a.route === route));
+    const ok = (a: Answer) => a.status === 200 || a.status === 201;
+    const clear503 = (a: Answer) => a.status === 503 && (a.route === 'health' || a.code === 'UNAVAILABLE');
+    const bad = (list: Answer[]) => list.filter((a) => !ok(a) && !clear503(a) && !(a.route === 'next' && a.status === 404));
+    const describe = (list: Answer[]) => {
+      const by = new Map<string, number>();
+      for (const a of list) by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
+      return [...by.entries()].map(([k, n]) => `${n}× ${k}`).join(', ') || '–';
+    };
+    // Under latency alone: requests that started and ended before the partition.
+    const latencyOnly = answers.filter((a) => a.start >= PHASES.latency && a.end < PHASES.partition);
+    // Health while partitioned: checks that started 0.5 s in and ended before the heal.
+    const healthDuring = answers.filter((a) => a.route === 'health' && a.start >= PHASES.partition + 0.5 && a.end < PHASES.heal);
+    const firstOkHealth = answers.find((a) => a.route === 'health' && a.start >= PHASES.heal && a.status === 200);
+    const firstOkVote = answers.filter((a) => a.route === 'vote' && a.start >= PHASES.heal && ok(a)).sort((a, b) => a.end - b.end)[0];
+    const recovered = Math.max(firstOkHealth?.end ?? Infinity, firstOkVote?.end ?? Infinity) - PHASES.heal;
+    const after = started(PHASES.heal + 5, Infinity);
+    const causes = serverErrorCauses(path.join(work, 'partition.log'), 0);
+    await resolveByKey(db.handle, acked);
+    const { checks, unacked } = await checkIntegrity(db.handle, acked);
+    const rows = [
+      ['before', 0, PHASES.latency],
+      ['200 ms latency', PHASES.latency, PHASES.partition],
+      ['partitioned', PHASES.partition, PHASES.heal],
+      ['healed, first 5 s', PHASES.heal, PHASES.heal + 5],
+      ['healed, afterwards', PHASES.heal + 5, Infinity],
+    ] as const;
+    report.push(
+      '| phase (by request start) | seconds | votes: answers | queue/next: answers | health: answers | neither success nor a clear 503 |',
+      '|---|---:|---|---|---|---:|',
+      ...rows.map(([name, from, to]) => `| ${name} | ${(Math.min(to, PHASES.end) - from).toFixed(0)} | ${describe(started(from, to, 'vote'))} | ${describe(started(from, to, 'next'))} | ${describe(started(from, to, 'health'))} | ${bad(started(from, to)).length} |`),
+      '',
+      `Requests that ran under latency alone: ${latencyOnly.length}, ${describe(latencyOnly)}. /api/health while partitioned: ${healthDuring.length} checks, statuses ${describe(healthDuring)}; after the heal the first good health check and vote came ${recovered.toFixed(1)} s later; web process ${alive ? 'the same one throughout' : 'DIED'}; proxy connections accepted: ${proxy.accepted}.`,
+      '',
+      `Server-logged causes (500s and database-unavailable 503s): ${describeCauses(causes)}.`,
+      '',
+      `Acknowledged votes: ${acked.length}; votes stored without an acknowledgement: ${unacked} (a refused vote must not be stored).`,
+      '',
+      ...checksTable(checks),
+      '',
+    );
+    verdict(
+      alive &&
+        bad(answers).length === 0 &&
+        latencyOnly.length > 0 &&
+        latencyOnly.every(ok) &&
+        healthDuring.length > 0 &&
+        healthDuring.every((a) => a.status === 503) &&
+        recovered <= 5 &&
+        after.length > 0 &&
+        after.every(ok) &&
+        unacked === 0 &&
+        checks.every(([, f, e]) => f === e),
+      `under 200 ms latency every request succeeded; while partitioned every answer was a success or a clear 503 and health said 503; ${recovered.toFixed(1)} s after the heal requests succeeded again (limit 5 s) and all of them from 5 s on; every acknowledged vote stored once, no refused vote stored.`,
+    );
+  } finally {
+    await server?.stop();
+    await proxy.close();
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------- 9. a corrupt ONNX file at promotion time
+
+async function corruptOnnx(pg: Db) {
+  section('9. A corrupt ONNX file at promotion time, in the running app');
+  const db = await createBenchDb(pg.adminUrl, 'fault_onnx', { modelKind: 'both', trainEpochs: 30 });
+  let server: WebServer | undefined;
+  try {
+    await buildTestCatalog(db.handle.db, { n: 150 });
+    const first = await retrain(db.handle.db, { trigger: 'bench', kinds: ['logistic', 'mlp'] });
+    const activeId = first.candidateId;
+    const victimId = first.models.map((m) => m.id).find((id) => id !== activeId)!;
+    await rescoreCatalog(db.handle.db);
+    const [engineer] = await seedUsers(db.handle, 'engineer', 1);
+    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'corrupt-onnx.log') });
+    const base = server.base;
+    const served = async () => {
+      const [p] = await db.handle.query<{ n: number; models: string; digest: string }>(
+        `select count(*)::int as n, string_agg(distinct model_id::text, ',') as models, md5(string_agg(clip_id::text || probs::text, '|' order by clip_id)) as digest from predictions`,
+      );
+      const list = await timedFetch(`${base}/api/models`, { headers: auth(engineer.token) });
+      const models = ((list.body as { models?: { id: number; status: string }[] })?.models ?? []).map((m) => `${m.id}:${m.status}`).sort().join(' ');
+      const [{ n: rescores }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from job_runs where name = 'rescore'`);
+      const [{ n: audits }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from audit_log where action in ('model.promote', 'model.rollback')`);
+      return { predictions: `${p.n} rows of model ${p.models}, ${String(p.digest).slice(0, 8)}`, models, rescores: Number(rescores), audits: Number(audits) };
+    };
+    const baseline = await served();
+    const good = (await getModel(db.handle.db, victimId)).onnx!;
+    const sha = (b: Uint8Array) => onnxSha256(b);
+    const flipped = Uint8Array.from(good);
+    flipped[flipped.length >> 1] ^= 0xff;
+    const garbage = Uint8Array.from({ length: good.length }, (_, i) => (i * 7919) & 0xff);
+    const cases: { name: string; apply: () => Promise<void> }[] = [
+      { name: 'one byte flipped, registered sha256 kept', apply: () => setModelOnnx(db.handle.db, victimId, flipped) },
+      { name: 'one byte flipped, sha256 re-registered to match', apply: () => setModelOnnx(db.handle.db, victimId, flipped, sha(flipped)) },
+      { name: 'truncated to half, sha256 re-registered', apply: () => setModelOnnx(db.handle.db, victimId, good.subarray(0, good.length >> 1), sha(good.subarray(0, good.length >> 1))) },
+      { name: 'not ONNX at all, sha256 re-registered', apply: () => setModelOnnx(db.handle.db, victimId, garbage, sha(garbage)) },
+    ];
+    const rows = ['| corruption | HTTP | error | active model, registry, predictions, rescores, audits unchanged |', '|---|---:|---|---|'];
+    let allRefused = true;
+    for (const c of cases) {
+      await c.apply();
+      const r = await timedFetch(`${base}/api/models/${victimId}/promote`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+      const now = await served();
+      const same = JSON.stringify(now) === JSON.stringify(baseline);
+      const message = (r.body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(r.body).slice(0, 100);
+      allRefused &&= r.status === 422 && /corrupted|refused/.test(message) && same;
+      rows.push(`| ${c.name} | ${r.status} | ${message.replace(/\|/g, '\\|').slice(0, 140)} | ${same ? 'yes' : `**NO**: ${JSON.stringify(now)}`} |`);
+    }
+    // The active model still serves: a rescore (what the job runs) scores with it and writes its predictions.
+    const rescore = await rescoreCatalog(db.handle.db).then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
+    const [{ models: afterRescore }] = await db.handle.query<{ models: string }>(`select string_agg(distinct model_id::text, ',') as models from predictions`);
+    // The same model, intact again, is promoted (the guard refuses corrupt files, not promotions); then the old one is corrupted and a rollback to it is refused.
+    await setModelOnnx(db.handle.db, victimId, good, sha(good));
+    const promoted = await timedFetch(`${base}/api/models/${victimId}/promote`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+    const activeGood = (await getModel(db.handle.db, activeId)).onnx!;
+    const broken = Uint8Array.from(activeGood);
+    broken[broken.length >> 1] ^= 0xff;
+    await setModelOnnx(db.handle.db, activeId, broken, sha(broken));
+    const rollback = await timedFetch(`${base}/api/models/rollback`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+    const [afterRollback] = await db.handle.query<{ id: number }>(`select id from models where status = 'active'`);
+    report.push(
+      `- models: ${first.models.map((m) => `${m.id} (${m.kind})`).join(', ')}; active ${activeId}, promotion target ${victimId}; before: ${baseline.models}; predictions ${baseline.predictions}.`,
+      '',
+      ...rows,
+      '',
+      `- after the refused promotions a rescore with the active model: ${rescore}, predictions now of model ${afterRescore}.`,
+      `- model ${victimId} with its intact file again: promotion answered ${promoted.status}; then model ${activeId}'s file corrupted and a rollback to it answered ${rollback.status} (${String((rollback.body as { error?: { message?: string } })?.error?.message ?? '').slice(0, 120)}); active afterwards: ${afterRollback?.id}.`,
+      '',
+    );
+    verdict(
+      allRefused && rescore === 'ok' && afterRescore === String(activeId) && promoted.status === 200 && rollback.status === 422 && Number(afterRollback?.id) === victimId,
+      'every corrupt file was refused at promotion with a clear 422, the previous active model kept serving (registry, predictions and its rescore unchanged, no rescore queued, no audit row), nothing half-switched; an intact file is promoted and a rollback to a corrupted model is refused.',
+    );
+  } finally {
+    await server?.stop();
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------- 10. the database's disk nearly full
+
+async function dbDiskFull(pg: Db) {
+  if (!pg.kill) {
+    section('10. The database disk full');
+    report.push('Not run: only on the private instance (no tablespace is created on the machine’s shared cluster).', '');
+    return;
+  }
+  section('10. The database disk full: the votes table and its indexes in a tablespace on a 16 MiB tmpfs, filled up');
+  // A tablespace rather than the whole data folder: with the WAL on a full disk PostgreSQL stops
+  // (PANIC) instead of refusing one statement, which is a restart scenario (kill-db), not this one.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-fault-ts-'));
+  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=16m,mode=0700,uid=${uid},gid=${gid}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`cannot mount a tmpfs for the tablespace: ${mounted.stderr.trim()}`);
+  }
+  const space = `fault_small_${Date.now()}`;
+  const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
+  let db: Awaited<ReturnType<typeof createBenchDb>> | undefined;
+  let server: WebServer | undefined;
+  try {
+    await admin.unsafe(`create tablespace ${space} location '${dir}'`);
+    db = await createBenchDb(pg.adminUrl, 'fault_dbdisk', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+    const handle = db.handle;
+    await seedClips(handle, 2000);
+    const users = await seedUsers(handle, 'contributor', 10);
+    await handle.exec(`alter table votes set tablespace ${space}`);
+    for (const { indexname } of await handle.query<{ indexname: string }>(`select indexname from pg_indexes where tablename = 'votes'`)) {
+      await handle.exec(`alter index "${indexname}" set tablespace ${space}`);
+    }
+    // Fill the tablespace with 1 MiB rows of incompressible bytes until PostgreSQL refuses (53100).
+    await handle.exec(`create table fault_filler (b bytea) tablespace ${space}; alter table fault_filler alter column b set storage external`);
+    let fillError = '';
+    for (let i = 0; i < 64 && !fillError; i++) {
+      await handle.exec(`insert into fault_filler select decode(string_agg(md5(random()::text || g::text), ''), 'hex') from generate_series(1, 65536) g`).catch((e: { code?: string; message?: string }) => {
+        fillError = `${e.code}: ${e.message}`;
+      });
+    }
+    if (!/^53100/.test(fillError)) throw new Error(`the tablespace did not fill up as expected: ${fillError || 'no error after 64 MiB'}`);
+    const df = spawnSync('df', ['-k', dir], { encoding: 'utf8' }).stdout.trim().split('\n').pop()?.replace(/\s+/g, ' ');
+    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'db-disk-full.log') });
+    const base = server.base;
+    const began = performance.now();
+    const at = () => (performance.now() - began) / 1000;
+    const answers: Answer[] = [];
+    const acked: Acked[] = [];
+    let freedAt = Infinity;
+    let stopAt = 60;
+    const running = () => at() < stopAt;
+    const call = async (route: Answer['route'], url: string, init: RequestInit = {}) => {
+      const start = at();
+      const r = await timedFetch(url, { ...init, timeoutMs: 30_000 });
+      answers.push({ start, end: at(), route, status: r.status, code: codeOf(r) });
+      return r;
+    };
+    const refusedMessages = new Set<string>();
+    const contributor = async (u: { id: string; token: string }, i: number) => {
+      let n = 0;
+      while (running()) {
+        const next = await call('next', `${base}/api/queue/next`, { headers: auth(u.token) });
+        if (next.status !== 200) {
+          await sleep(500);
+          continue;
+        }
+        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
+        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `dbdisk-${i}-${n++}` });
+        while (running()) {
+          const v = await call('vote', `${base}/api/votes`, { method: 'POST', headers: json(u.token), body });
+          if (v.status === 200 || v.status === 201) {
+            acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: voteIdOf(v) ?? '' });
+            break;
+          }
+          if (v.status !== 503) break;
+          refusedMessages.add((v.body as { error?: { message?: string } })?.error?.message ?? '');
+          await sleep(500);
+        }
+        await sleep(20);
+      }
+    };
+    const poller = async () => {
+      while (running()) {
+        await call('health', `${base}/api/health`);
+        await sleep(500);
+      }
+    };
+    // Frees the space once votes have been refused for a while (or after 30 s, a failure below).
+    const freer = async () => {
+      while (at() < 30 && answers.filter((a) => a.route === 'vote' && a.status === 503).length < 20) await sleep(200);
+      await sleep(2000);
+      await handle.exec('drop table fault_filler');
+      freedAt = at();
+      stopAt = freedAt + 15;
+    };
+    await Promise.all([...users.map((u, i) => contributor(u, i)), poller(), freer()]);
+    const alive = server.child.exitCode === null && server.child.signalCode === null;
+    await server.stop();
+    server = undefined;
+    const ok = (a: Answer) => a.status === 200 || a.status === 201;
+    const votesFull = answers.filter((a) => a.route === 'vote' && a.start < freedAt);
+    const refused = votesFull.filter((a) => a.status === 503 && a.code === 'UNAVAILABLE');
+    const other = answers.filter((a) => !ok(a) && !(a.status === 503 && a.code === 'UNAVAILABLE' && a.route === 'vote') && !(a.route === 'next' && a.status === 404));
+    const firstAfter = answers.filter((a) => a.route === 'vote' && a.start >= freedAt && ok(a)).sort((a, b) => a.end - b.end)[0];
+    const settled = answers.filter((a) => a.start >= freedAt + 2);
+    const causes = serverErrorCauses(path.join(work, 'db-disk-full.log'), 0);
+    await resolveByKey(handle, acked);
+    const { checks, unacked } = await checkIntegrity(handle, acked);
+    const describe = (list: Answer[]) => {
+      const by = new Map<string, number>();
+      for (const a of list) by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
+      return [...by.entries()].map(([k, c]) => `${c}× ${k}`).join(', ') || '–';
+    };
+    report.push(
+      `- tablespace full (${fillError.slice(0, 110)}; df: ${df}).`,
+      '',
+      '| phase (by request start) | votes | queue/next | health |',
+      '|---|---|---|---|',
+      `| disk full (${freedAt.toFixed(1)} s) | ${describe(votesFull)} | ${describe(answers.filter((a) => a.route === 'next' && a.start < freedAt))} | ${describe(answers.filter((a) => a.route === 'health' && a.start < freedAt))} |`,
+      `| space freed (${(stopAt - freedAt).toFixed(1)} s) | ${describe(answers.filter((a) => a.route === 'vote' && a.start >= freedAt))} | ${describe(answers.filter((a) => a.route === 'next' && a.start >= freedAt))} | ${describe(answers.filter((a) => a.route === 'health' && a.start >= freedAt))} |`,
+      '',
+      `Refusals said: ${[...refusedMessages].map((m) => `“${m}”`).join('; ') || '–'}. First vote stored ${firstAfter ? (firstAfter.end - freedAt).toFixed(1) : '–'} s after the space was freed; web process ${alive ? 'the same one throughout' : 'DIED'}; server-logged causes: ${describeCauses(causes)}.`,
+      '',
+      `Acknowledged votes: ${acked.length}; votes stored without an acknowledgement: ${unacked} (a refused vote must not be stored).`,
+      '',
+      ...checksTable(checks),
+      '',
+    );
+    verdict(
+      alive &&
+        refused.length > 0 &&
+        other.length === 0 &&
+        [...refusedMessages].every((m) => /out of disk space; nothing was saved/.test(m)) &&
+        !!firstAfter &&
+        firstAfter.end - freedAt <= 5 &&
+        settled.length > 0 &&
+        settled.every(ok) &&
+        unacked === 0 &&
+        checks.every(([, f, e]) => f === e),
+      `with the votes' tablespace full, ${refused.length} votes were refused with a clear 503 (out of disk space, nothing saved) and nothing else failed; nothing half-written; voting worked again ${firstAfter ? (firstAfter.end - freedAt).toFixed(1) : 'never'} s after the space was freed.`,
+    );
+  } finally {
+    await server?.stop();
+    await db?.drop();
+    await admin.unsafe(`drop tablespace if exists ${space}`).catch(() => {});
+    await admin.end();
+    if (spawnSync('umount', [dir]).status !== 0) spawnSync('umount', ['-l', dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -781,7 +1176,37 @@ async function main() {
     ['singleton-race', singletonRace],
     ['kill-em', killEm],
     ['kill-db', (pg: Db) => restartDb(pg, 'kill')],
+    ['partition', partition],
+    ['corrupt-onnx', corruptOnnx],
+    ['db-disk-full', dbDiskFull],
   ];
+  const out = values.out!;
+  const header = '# Fault suite results\n\nWritten by `npm run bench:fault` (bench/fault/run.ts); newest run first.\n\n';
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').replace(header, '') : '';
+  // Written after every scenario, so a long --repeat run that is stopped keeps what it measured.
+  const write = (done: boolean) => {
+    const summary = [
+      '| scenario | runs passed | failures (first reason) |',
+      '|---|---:|---|',
+      ...[...tally.entries()].map(([name, t]) => `| ${name} | ${t.pass} of ${t.pass + t.fail} | ${t.reasons[0]?.replace(/\|/g, '\\|').replace(/\n/g, ' ') ?? '–'} |`),
+      '',
+    ];
+    const text = [
+      `## Run of ${started.toISOString()}${done ? '' : ' (in progress)'}`,
+      '',
+      `- command: \`npm run bench:fault -- --only ${[...ONLY].join(',')}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${values['shared-cluster'] ? ' --shared-cluster' : ''}\``,
+      `- machine: ${machine()}`,
+      `- database: ${pg.label}; web: production build, \`next start\` on 127.0.0.1`,
+      '',
+      ...summary,
+      ...report,
+      done ? (failures ? `**${failures} scenario(s) failed.**` : 'All scenarios passed.') : '',
+      '',
+    ].join('\n');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, header + text + '\n' + previous);
+    return text;
+  };
   try {
     for (let pass = 1; pass <= REPEAT; pass++) {
       if (REPEAT > 1) report.push(`## Pass ${pass} of ${REPEAT}`, '');
@@ -794,35 +1219,13 @@ async function main() {
         await runBounded(name, () => run(pg)).catch((e) => fail(name, e));
         if (t.fail === before) t.pass++;
         else if (t.fail > before + 1) t.fail = before + 1; // one failed scenario run, however many verdicts failed in it
+        write(false);
       }
     }
   } finally {
     cluster?.destroy();
   }
-  const summary = [
-    '| scenario | runs passed | failures (first reason) |',
-    '|---|---:|---|',
-    ...[...tally.entries()].map(([name, t]) => `| ${name} | ${t.pass} of ${t.pass + t.fail} | ${t.reasons[0]?.replace(/\|/g, '\\|').replace(/\n/g, ' ') ?? '–'} |`),
-    '',
-  ];
-  const text = [
-    `## Run of ${started.toISOString()}`,
-    '',
-    `- command: \`npm run bench:fault -- --only ${[...ONLY].join(',')}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${values['shared-cluster'] ? ' --shared-cluster' : ''}\``,
-    `- machine: ${machine()}`,
-    `- database: ${pg.label}; web: production build, \`next start\` on 127.0.0.1`,
-    '',
-    ...summary,
-    ...report,
-    failures ? `**${failures} scenario(s) failed.**` : 'All scenarios passed.',
-    '',
-  ].join('\n');
-  console.log(text);
-  const out = values.out!;
-  const header = '# Fault suite results\n\nWritten by `npm run bench:fault` (bench/fault/run.ts); newest run first.\n\n';
-  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').replace(header, '') : '';
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, header + text + '\n' + previous);
+  console.log(write(true));
   console.error(`fault: written to ${out}; logs in ${work}`);
   process.exitCode = failures ? 1 : 0;
 }
