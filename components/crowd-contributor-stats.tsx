@@ -14,6 +14,8 @@ export function ContributorStats({ answered }: { answered: number }) {
     // Re-read after each answer: the block of ten the server counts may have moved on.
     queryKey: ['me-quality', answered],
     queryFn: () => apiFetch<ContributorQuality>('/api/me/quality'),
+    // The last figures stay on screen while the next ones load (no flicker after each answer).
+    placeholderData: (previous) => previous,
   });
   const q = quality.data;
   if (!q) return null;

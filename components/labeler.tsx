@@ -260,6 +260,7 @@ export function Labeler() {
         padding: '0.5rem 0.75rem',
         gap: '0.75rem',
         boxShadow: '0 4px 16px rgba(0, 0, 0, 0.45)',
+        flexWrap: 'nowrap',
         whiteSpace: 'nowrap',
       }}
     >
