@@ -60,12 +60,16 @@ export default async function LoopPage() {
           run.
         </p>
         <CrowdAgreementChart points={agreement.points} />
-        <p className="muted" style={{ margin: 0 }}>
-          Fleiss&apos; kappa of the same votes (each tag a yes/no question: the share of agreeing rater pairs beyond what the
-          tag&apos;s prevalence gives by chance); below 0.2 is slight agreement (Landis &amp; Koch).
-        </p>
-        <CrowdAgreementChart points={agreement.points} measure="kappa" />
-        <CrowdAgreementTable points={agreement.points} />
+        {agreement.points.length > 0 && (
+          <>
+            <p className="muted" style={{ margin: 0 }}>
+              Fleiss&apos; kappa of the same votes (each tag a yes/no question: the share of agreeing rater pairs beyond what the
+              tag&apos;s prevalence gives by chance); below 0.2 is slight agreement (Landis &amp; Koch).
+            </p>
+            <CrowdAgreementChart points={agreement.points} measure="kappa" />
+            <CrowdAgreementTable points={agreement.points} />
+          </>
+        )}
       </section>
 
       <section className="panel stack" id="crowd-reliability">
