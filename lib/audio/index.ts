@@ -49,8 +49,9 @@
  * one FFT per frame → Meyda extractors (centroid, spread, flatness, rolloff,
  * loudness) and Meyda-defined MFCC/chroma → per-clip mean/std/percentiles;
  * tempo by comb-filtered onset autocorrelation with octave correction and
- * Ellis (2007) DP beat tracking; key by Temperley (1999) profiles extended
- * with the partial series of harmonic tones; HPSS balance by median
+ * Ellis (2007) DP beat tracking; key by the Albrecht & Shanahan (2013)
+ * corpus profiles against mean-removed, square-rooted chroma frames (see
+ * estimateKeyFromFrames for how they were chosen); HPSS balance by median
  * filtering (Fitzgerald 2010); excerpt by self-similarity of ~1 s blocks.
  *
  * Kept per analysis frame: 21 floats (≈ 13 MB per hour of audio), never the
