@@ -6,3 +6,4 @@ export * from './model';
 export * from './ops';
 export * from './pauses';
 export * from './experiments';
+export * from './guidelines';

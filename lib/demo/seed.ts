@@ -18,6 +18,7 @@ import { createRng } from '@/lib/util/random';
 import { simulationReport, type SimulationReport } from './report';
 import { expertQueueComposition, plantedTags, reportClipRows, reportWorkerRows, userStatus } from './repo';
 import { expertUncertaintyCut } from '@/lib/review/repo';
+import { grantQualification } from '@/lib/qualification/service';
 
 export const DEMO_SAMPLE_RATE = 22_050;
 export const DEMO_ROLES: Role[] = ['contributor', 'expert', 'engineer', 'admin'];
@@ -48,8 +49,10 @@ export async function ensureDemoAccounts(db: Db, password?: string): Promise<Dem
     const email = demoEmail(role);
     const pw = password ?? randomBytes(9).toString('base64url');
     const existing = await findUserByEmail(db, email);
+    const user = existing ?? (await createUser(db, { email, name: `Demo ${role}`, role, password: pw }));
+    // The demo contributor labels from the first click (the qualification round is for new accounts).
+    if (role === 'contributor') await grantQualification(db, null, user.id, 'demo account');
     if (existing) continue;
-    await createUser(db, { email, name: `Demo ${role}`, role, password: pw });
     accounts.push({ role, email, password: pw });
   }
   return accounts;
@@ -173,6 +176,8 @@ export async function simulateVotes(db: Db, seed: number, options: SimulationOpt
         .values({ email, name: `Simulated contributor ${worker.name.slice(4)} (${worker.kind})`, role: 'contributor' })
         .returning();
     }
+    // The simulated crowd stands for contributors already at work: no qualification round.
+    await grantQualification(db, null, user.id, 'simulated demo contributor');
     workerIds.push(user.id);
   }
   const skip: string[][] = crowd.map(() => []);

@@ -68,6 +68,12 @@ export const ROUTE_ACCESS = {
   '/api/gold': { GET: EXPERTS, POST: EXPERTS },
   '/api/gold/[id]': { DELETE: EXPERTS },
   '/api/gold/promote': { POST: EXPERTS },
+  /** Per-tag guidelines (issue 15, item 2): everyone reads them (onboarding, the labeler's help); experts write them. */
+  '/api/guidelines': { GET: ANY_SIGNED_IN },
+  '/api/guidelines/[tag]': { PUT: EXPERTS },
+  '/api/guidelines/[tag]/candidates': { GET: EXPERTS },
+  /** The caller's own qualification round: counts only, never which answers were right. */
+  '/api/me/qualification': { GET: ANY_SIGNED_IN },
   /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are served like any other (a difference would be a gold oracle). */
   '/api/recommend/similar': { GET: 'public' },
   '/api/recommend/mood': { GET: 'public' },

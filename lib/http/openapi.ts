@@ -1,4 +1,6 @@
 import { z, type ZodType } from 'zod';
+import { GuidelineInputSchema, GuidelinesResponseSchema, TagGuidelineViewSchema } from '@/lib/guidelines/schemas';
+import { QualificationStatusSchema } from '@/lib/qualification/schemas';
 import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/auth/schemas';
 import { QueueItemSchema, UndoInputSchema, UndoResultSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
@@ -127,6 +129,10 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   },
   '/api/gold/{id}': { DELETE: { summary: 'Take a clip out of gold (404 when it is not gold); audited' } },
   '/api/gold/promote': { POST: { summary: 'Promote expert-resolved clips (the given ids, or every candidate) to gold with their decision as the answer; audited', body: GoldPromoteInputSchema, response: GoldPromoteResultSchema } },
+  '/api/guidelines': { GET: { summary: 'Every mood of the active taxonomy with its guideline text and playable example clips (never a gold clip)', response: GuidelinesResponseSchema } },
+  '/api/guidelines/{tag}': { PUT: { summary: "Write one mood's guideline: plain text (≤ 2000 characters) and up to 3 example clips (422 for a gold, unknown or audio-less clip; audited)", body: GuidelineInputSchema, response: TagGuidelineViewSchema } },
+  '/api/guidelines/{tag}/candidates': { GET: { summary: 'Settled, non-gold clips with this mood, surest first: choices for examples' } },
+  '/api/me/qualification': { GET: { summary: 'Your qualification round: exempt, off, qualified, in progress (answered of total), failed (retry time) or no clips left; counts only', response: QualificationStatusSchema } },
   '/api/admin/users/{id}/unpause': { POST: { summary: 'Set a paused account active again with a note (audited; 409 when not paused)', body: UnpauseSchema } },
   '/api/crowd/reliability': {
     GET: { summary: 'Annotator reliability ± uncertainty, votes, gold accuracy, weight, flags (query: limit, offset, sort=reliability|votes|weight, flagged)', response: ReliabilityResponseSchema },

@@ -129,6 +129,11 @@ export async function unpauseContributor(db: Db, input: { userId: string; adminI
   });
 }
 
+/** Closes a pause that ended without an admin (a failed qualification round whose retry time came). */
+export async function closePause(db: DbOrTx, pauseId: string, note: string): Promise<void> {
+  await db.update(contributorPauses).set({ resolvedAt: sql`now()`, resolutionNote: note }).where(eq(contributorPauses.id, pauseId));
+}
+
 /**
  * Keeps the pause record in step with a plain status change (the admin's status select):
  * pausing opens an `admin` pause, leaving `paused` closes the open one. Call in the same

@@ -46,6 +46,15 @@ export const PauseCheckSchema = z.discriminatedUnion('check', [
     total: count,
     floor: share,
   }),
+  /** A failed qualification round (lib/qualification): paused until `retryAt`, then a fresh round. */
+  z.object({
+    check: z.literal('qualification'),
+    /** Per-tag checks answered right and scored over the round's clips, and the pass mark. */
+    right: count,
+    total: count,
+    threshold: share,
+    retryAt: z.string(),
+  }),
   z.object({
     check: z.literal('admin'),
     note: z.string().max(2000).nullable(),
@@ -66,6 +75,7 @@ export const PAUSE_CHECK_TITLES: Record<PauseCheck['check'], string> = {
   same_answer: 'The same answer to almost every clip',
   low_reliability: 'Answers rarely agree with other listeners',
   low_gold_accuracy: 'Check questions mostly answered wrong',
+  qualification: 'The qualification round was not passed',
   admin: 'Paused by an admin',
   other: 'Paused by the automatic quality checks',
 };
@@ -102,6 +112,11 @@ export function describePauseCheck(c: PauseCheck): string {
       return (
         `On clips whose answer is known, ${c.correct} of your ${c.total} mood choices matched it ` +
         `(${pct(c.total ? c.correct / c.total : 0)}), surely below the ${pct(c.floor)} floor.`
+      );
+    case 'qualification':
+      return (
+        `On the qualification clips, ${c.right} of ${c.total} mood choices matched the known answers (${pct(c.total ? c.right / c.total : 0)}); ` +
+        `the pass mark is ${pct(c.threshold)}. You can take a fresh round from ${new Date(c.retryAt).toUTCString()}: come back to this page then.`
       );
     case 'admin':
       return c.note ? `An admin paused your account: “${c.note}”` : 'An admin paused your account.';

@@ -38,6 +38,8 @@ export interface PickOptions {
   wantQuestion?: boolean;
   /** Tag keys of the active taxonomy: a question is only asked about one of these. */
   questionTags?: readonly string[];
+  /** A qualification round (lib/qualification): only these gold clips may be served, nothing else. */
+  onlyGold?: readonly string[];
 }
 
 export interface PickedClip {
@@ -79,6 +81,12 @@ export function pickStatement(opts: PickOptions, skipLocked: boolean): SQL {
   const notExcluded = (col: SQL) =>
     opts.exclude.length ? sql`and ${col} not in (${sql.join(opts.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
   const expiry = sql`now() + make_interval(secs => ${opts.settings.leaseSeconds}::int)`;
+  const round = opts.onlyGold;
+  const inRound = round
+    ? round.length
+      ? sql`and g.clip_id in (${sql.join(round.map((id) => sql`${id}::uuid`), sql`, `)})`
+      : sql`and false`
+    : sql``;
   return sql`with mine as (
       select l.id, l.clip_id, l.expires_at, l.question_tag, l.is_gold, l.created_at, l.expires_at > now() as live
       from leases l where l.user_id = ${u} and l.state = 'active' and l.queue = 'crowd'
@@ -98,12 +106,12 @@ export function pickStatement(opts: PickOptions, skipLocked: boolean): SQL {
         -- as an expert before (a decided clip promoted to gold, by a since-demoted expert).
         and not exists (select 1 from users r where r.id = ${u} and r.role in ('expert', 'admin'))
         and not exists (select 1 from expert_decisions d where d.clip_id = g.clip_id and d.user_id = ${u})
-        and g.clip_id not in (select m.clip_id from mine m) ${notExcluded(sql`g.clip_id`)}
+        and g.clip_id not in (select m.clip_id from mine m) ${notExcluded(sql`g.clip_id`)} ${inRound}
       order by md5(g.clip_id::text || ${opts.userId}::text) limit 1
     ), cand as (
       select c.id from clips c
       where c.label_state = 'open' and c.status <> 'failed' and c.assigned < c.overlap_target
-        and not (select is_full from st) and not exists (select 1 from gold)
+        and not (select is_full from st) and not exists (select 1 from gold) and ${round ? sql`false` : sql`true`}
         and c.id not in (select v.clip_id from votes v where v.user_id = ${u} and v.kind <> 'targeted')
         and c.id not in (select g.clip_id from gold_answers g)
         and c.id not in (select m.clip_id from mine m)

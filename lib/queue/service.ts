@@ -7,6 +7,7 @@ import { answersSoFar, noteAnswer } from './contributor-cache';
 import { playableClip } from '@/lib/catalog/schemas';
 import type { QueueItem, VoteInput, VoteResult } from './schemas';
 import { metrics } from '@/lib/observability/metrics';
+import { assertMayAnswer, noteQualificationAnswer, qualificationClipsFor } from '@/lib/qualification/service';
 
 /**
  * The next clip for a contributor, or null when the queue has nothing for them.
@@ -21,12 +22,15 @@ export async function nextClipFor(
   const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
   const votesSoFar = await answersSoFar(db, userId);
   const goldRate = votesSoFar < settings.newContributorVotes ? settings.newContributorGoldRate : settings.goldRate;
+  // A contributor who must qualify is served their round's gold clips and nothing else (lib/qualification).
+  const round = await qualificationClipsFor(db, userId, settings);
   const picked = await pickNextClip(db, {
     userId,
     settings,
     exclude,
-    wantGold: random() < goldRate,
-    wantQuestion: random() < settings.targetedQuestionRate,
+    wantGold: round !== null || random() < goldRate,
+    wantQuestion: round === null && random() < settings.targetedQuestionRate,
+    onlyGold: round ?? undefined,
     questionTags: taxonomy.tags.map((t) => t.key),
   });
   if (!picked) return null;
@@ -46,10 +50,12 @@ export async function nextClipFor(
  */
 export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
+  await assertMayAnswer(db, userId, input.leaseId);
   const result = await recordVote(db, userId, input, taxonomy);
   if (!result.replayed) {
     metrics().votes.inc({ kind: result.kind });
     noteAnswer(userId, result.kind);
+    await noteQualificationAnswer(db, userId);
   }
   return result;
 }

@@ -185,6 +185,10 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
   'GET /api/me/pause': null,
   'POST /api/me/pause/appeal': null,
   'POST /api/listen/sessions': null,
+  /** The caller's own qualification round: counts only, no clip asked about (security-leaks walks a round). */
+  'GET /api/me/qualification': null,
+  /** Takes no clip; a gold clip is never an example, refused when chosen and dropped when made gold later (guidelines.test.ts). */
+  'GET /api/guidelines': null,
 
   'GET /api/queue/next': async () => {
     const { token } = await quickUser('contributor');

@@ -138,6 +138,33 @@ function shape(value: unknown, prefix = ''): string[] {
 type Call = { label: string; res: Response; docs?: boolean; expect?: number };
 const RECIPES: Record<string, () => Promise<Call[]>> = {
   'GET /api/openapi': async () => [{ label: 'openapi', res: await call('/api/openapi', 'GET'), docs: true }],
+  /**
+   * The qualification path (issue 15, item 2): a new contributor in a round of gold clips sees
+   * their status, their round's clips and their answers' receipts, and the counts after a wrong
+   * answer — never the gold answers, nor which answers were right.
+   */
+  'GET /api/me/qualification': async () => {
+    await changeProjectSettings(t.handle.db, { qualificationClips: 3, targetedQuestionRate: 0 });
+    try {
+      const newcomer = await quickUser('contributor');
+      const calls: Call[] = [{ label: 'status before', res: await call('/api/me/qualification', 'GET', { token: newcomer.token }) }];
+      for (let i = 0; i < 2; i++) {
+        const next = await call('/api/queue/next', 'GET', { url: '/api/queue/next', token: newcomer.token });
+        const item = (await next.clone().json()) as { lease: { id: string }; clip: { id: string } };
+        expect(goldClipIds, 'a round serves gold clips only').toContain(item.clip.id);
+        calls.push({ label: `round clip ${i + 1}`, res: next });
+        // A wrong answer (a mood the gold answer leaves out) and a right one: the receipts look alike.
+        const body = { kind: 'vote', leaseId: item.lease.id, tags: [tagKeys[i === 0 ? 3 : 0]], idempotencyKey: `q-${item.lease.id}` };
+        calls.push({ label: `round answer ${i + 1}`, expect: 201, res: await call('/api/votes', 'POST', { url: '/api/votes', body, token: newcomer.token }) });
+      }
+      const after = await call('/api/me/qualification', 'GET', { token: newcomer.token });
+      expect(await after.clone().json()).toEqual({ state: 'in_progress', answered: 2, total: 3 });
+      calls.push({ label: 'status during the round', res: after });
+      return calls;
+    } finally {
+      await changeProjectSettings(t.handle.db, { qualificationClips: 5 });
+    }
+  },
   'GET /api/queue/next': async () => {
     // Walk the whole queue: gold clips (forced in for half of it) and ordinary ones, voting on each.
     const out: { label: string; res: Response }[] = [];
