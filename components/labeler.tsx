@@ -8,6 +8,7 @@ import { UNDO_WINDOW_SECONDS, type QueueItem, type UndoResult, type VoteInput, t
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
 import { FlagDialog, KeyHints } from './work-dialogs';
+import { GuidelinesDialog } from './guidelines-dialog';
 
 type Pending = { input: VoteInput; title: string };
 
@@ -34,6 +35,8 @@ export function Labeler() {
   const [hint, setHint] = useState<string | null>(null);
   const [flagging, setFlagging] = useState(false);
   const [help, setHelp] = useState(false);
+  /** The mood guidelines over the clip (G): the lease and the picked moods stay. */
+  const [guide, setGuide] = useState(false);
   const [done, setDone] = useState(0);
   /** The undo toast: 'saving' until the answer is stored, then 'saved' until the window closes. */
   const [toast, setToast] = useState<{ state: 'saving' | 'saved' | 'undoing'; title: string } | null>(null);
@@ -240,6 +243,7 @@ export function Labeler() {
       { keys: 's', label: 'Skip this clip', run: skip },
       undoKey,
       { keys: 'f', label: 'Flag a problem (asks why)', keepFocus: true, run: () => setFlagging(true) },
+      { keys: 'g', label: 'Mood guidelines and examples (the clip stays yours)', keepFocus: true, run: () => setGuide(true) },
       { keys: '?', label: 'Show these keys', keepFocus: true, run: () => setHelp(true) },
     ];
   }, [answer, none, question, skip, submit, tags, toggle, undoKey]);
@@ -403,8 +407,18 @@ export function Labeler() {
         }}
       >
         <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> submit · <kbd>0</kbd> none · <kbd>S</kbd> skip · <kbd>U</kbd>{' '}
-        undo · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause
+        undo · <kbd>F</kbd> flag · <kbd>Space</kbd> play/pause ·{' '}
+        <button type="button" className="secondary small" onClick={() => setGuide(true)} data-testid="guidelines-button">
+          <kbd>G</kbd> Guidelines
+        </button>
       </KeyHints>
+      <GuidelinesDialog
+        open={guide}
+        onClose={() => {
+          setGuide(false);
+          refocus();
+        }}
+      />
       {undoToast}
       <FlagDialog
         open={flagging}

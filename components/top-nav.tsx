@@ -6,6 +6,7 @@ const LINKS: { href: string; label: string; roles: string[] }[] = [
   { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
   { href: '/review', label: 'Review', roles: ['expert', 'admin'] },
   { href: '/review/gold', label: 'Gold', roles: ['expert', 'admin'] },
+  { href: '/guidelines', label: 'Guidelines', roles: ['contributor', 'expert', 'admin'] },
   { href: '/loop', label: 'Loop', roles: ['engineer', 'admin'] },
   { href: '/models', label: 'Models', roles: ['engineer', 'admin'] },
   { href: '/datasets', label: 'Datasets', roles: ['engineer', 'admin'] },

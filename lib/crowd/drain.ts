@@ -3,6 +3,7 @@ import { getProjectSettings } from '@/lib/settings/repo';
 import { mapLabels } from '@/lib/taxonomy/mapping';
 import { getActiveTaxonomy, loadMappingsTo } from '@/lib/taxonomy/repo';
 import { clipUpdateFor, tagGoldFor, type LiveAnswer } from './live';
+import { activeModelEvidence, predictionsFor, withModelOnFewVotes } from './model-evidence';
 import { currentFit, liveModelFor } from './model-store';
 import {
   claimPendingVotes,
@@ -113,6 +114,15 @@ export async function reaggregateClips(tx: DbOrTx, clipIds: string[]): Promise<n
   const rows = (await clipsWithAnswersFor(tx, clipIds, taxonomy.version)).filter((c) => c.label_state !== 'expert_resolved');
   const voters = [...new Set(rows.flatMap((c) => c.answers.map((a) => a.u)))];
   const { model, weights } = await liveModelFor(tx, tags, taxonomy.version, voters);
+  const evidence = settings.modelAwareAggregation ? await activeModelEvidence(tx, tags, settings.minVotes) : null;
+  const predictions = evidence
+    ? await predictionsFor(
+        tx,
+        evidence.modelId,
+        tags,
+        rows.map((c) => c.id),
+      )
+    : new Map<string, number[]>();
   const mappings = await loadMappingsTo(
     tx,
     rows.flatMap((c) => c.answers.map((a) => a.v)).filter((v) => v !== taxonomy.version),
@@ -130,7 +140,9 @@ export async function reaggregateClips(tx: DbOrTx, clipIds: string[]): Promise<n
       return [{ ...answer, tags: mapLabels(answer.tags, mapping), covers: mapLabels(Object.keys(mapping), mapping) }];
     });
     const update = clipUpdateFor(answers, model, weights, gold, settings);
-    return { clipId: c.id, state: update.state, overlapTarget: update.overlapTarget, tags: update.tags };
+    const votes = answers.filter((a) => a.kind === 'vote').length;
+    const withModel = withModelOnFewVotes(update.tags, votes, settings.minVotes, predictions.get(c.id), evidence, gold);
+    return { clipId: c.id, state: update.state, overlapTarget: update.overlapTarget, tags: withModel };
   });
   return writeDrainedClips(tx, updates, 'br-incremental');
 }

@@ -17,6 +17,7 @@ import {
 } from './binary-relevance';
 import { decideClipState, supportedLabels } from './clip-state';
 import { applyTargetedAnswers, goldTagChecks, MultiLabelVoteEncoder, tagGoldFor, type TargetedAnswer } from './live';
+import { activeModelEvidence, predictionsFor, withModelOnFewVotes } from './model-evidence';
 import { forgetCurrentFit } from './model-store';
 import { clipStateSettings, overlapTargetAfter, qualitySettingsFor } from './policy';
 import {
@@ -277,6 +278,8 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
 
   // 3. Write.
   const writeStarted = performance.now();
+  const modelEvidence = settings.modelAwareAggregation ? await activeModelEvidence(db, tags, settings.minVotes) : null;
+  const modelPredictions = modelEvidence ? await predictionsFor(db, modelEvidence.modelId, tags) : new Map<string, number[]>();
   const itemIndex = new Map(encoded.items.map((id, i) => [id, i]));
   const results: ClipResult[] = [];
   const states = EMPTY_STATES();
@@ -309,6 +312,16 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
     const yesVotes = counts.map((c) => c.yes);
     const fixed = tags.map((tag) => Boolean(clipGold && Object.hasOwn(clipGold, tag)));
     const labels = supportedLabels(posteriors, yesVotes, fixed);
+    // Model-aware aggregation (setting modelAwareAggregation): the model's evidence on clips below
+    // minVotes, in what is stored only; the state below rests on the votes.
+    const stored = withModelOnFewVotes(
+      tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], ...counts[t] })),
+      count,
+      settings.minVotes,
+      modelPredictions.get(clipId),
+      modelEvidence,
+      clipGold,
+    );
     const decision = decideClipState(posteriors, count, clipStateSettings(settings), {
       agreement: clipAgreement(votesOn, tags, model.prevalence),
       yesVotes,
@@ -325,7 +338,7 @@ export async function runFullAggregation(db: Db, options: FullAggregationOptions
         snap.overlapTarget,
         overlapTargetAfter(decision, count, 0, settings) + (decision.state === 'open' ? (carried?.slotsOnly ?? 0) : 0),
       ),
-      tags: tags.map((tag, t) => ({ tag, posterior: posteriors[t], label: labels[t], ...counts[t] })),
+      tags: stored,
     });
   }
   const clipsWritten = await writeClipResults(db, results, 'br-em');

@@ -45,6 +45,14 @@ export const ProjectSettingsFields = z.object({
     .default(1),
   leaseSeconds: z.number().int().min(10).max(86_400).default(300),
   maxActiveLeases: z.number().int().min(1).max(20).default(3),
+  /**
+   * Model-aware aggregation (lib/crowd/crowdlab.ts, model-evidence.ts): a clip with fewer than
+   * minVotes votes also gets the active model's prediction in its posteriors, weighted by how well
+   * the model agrees with the settled clips. Off by default: it beat Dawid–Skene on the simulated
+   * crowd with a model whose errors are independent of the crowd's (bench/RESULTS.md), but the live
+   * model learns from crowd labels, and no live-loop run has measured it yet.
+   */
+  modelAwareAggregation: z.boolean().default(false),
   /** Re-run full EM after this many new votes. */
   emEveryVotes: z.number().int().min(1).default(200),
   /** Retrain after this many new consensus labels. */
