@@ -30,8 +30,9 @@
  *     'cold-start' = k-center greedy over embeddings (standardised features before any model).
  *
  * ## The queue policy (./policy — ONE implementation for rescoring and `chorus simulate`)
- *   strategyConfigFor('random' | 'uncertainty' | 'margin' | 'entropy' | 'disagreement' | 'hybrid', weights)
- *     uncertainty = least confidence, max over tags; margin, entropy = mean over tags;
+ *   strategyConfigFor('random' | 'uncertainty' | 'margin' | 'entropy' | 'disagreement' | 'hybrid', weights, { committee?, thresholds? })
+ *     uncertainty = least confidence, max over tags; margin (to the model's per-tag thresholds,
+ *     state.thresholds; 0.5 without), entropy = mean over tags;
  *     disagreement = committee mean-KL when a committee exists, else crowd posterior entropy;
  *     hybrid = blend(entropy, disagreement, novelty, votesNeeded) + batch diversity λ = 0.3
  *   queuePriorities({ n, t, candidates, labelled, probs, embedding?, h?, posteriors?, hasVotes?,
