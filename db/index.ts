@@ -1,5 +1,5 @@
-import { env } from '@/lib/env';
 import { openDb, type DbHandle } from './client';
+import { dbConfigFromEnv } from './config';
 
 export * from './client';
 
@@ -12,8 +12,7 @@ const holder = globalThis as unknown as { __chorusDb?: Promise<DbHandle> };
 
 export function getDbHandle(): Promise<DbHandle> {
   if (!holder.__chorusDb) {
-    const e = env();
-    holder.__chorusDb = openDb({ databaseUrl: e.DATABASE_URL, dataDir: e.dataDir }).catch((err) => {
+    holder.__chorusDb = openDb(dbConfigFromEnv()).catch((err) => {
       holder.__chorusDb = undefined;
       throw err;
     });

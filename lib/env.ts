@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DbEnvSchema, resolveDataDir } from '@/db/config';
 import { parseTrustedProxies } from './http/peer';
 
 /**
@@ -7,11 +8,8 @@ import { parseTrustedProxies } from './http/peer';
  * so a typo in a variable name fails loudly at start instead of silently
  * falling back.
  */
-const EnvSchema = z.object({
+const EnvSchema = DbEnvSchema.extend({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** A PostgreSQL server; without it Chorus runs on the embedded database. */
-  DATABASE_URL: z.string().url().optional(),
-  CHORUS_DATA_DIR: z.string().default('./.data'),
   CHORUS_AUDIO_DIR: z.string().optional(),
   /** Seed the demo catalog and accounts when the database is empty. */
   CHORUS_DEMO: z.enum(['0', '1']).default('1'),
@@ -80,7 +78,7 @@ export function env(): Env {
     throw new Error(`Invalid environment: ${problems}`);
   }
   const e = parsed.data;
-  const dataDir = e.CHORUS_DATA_DIR.startsWith('memory://') ? e.CHORUS_DATA_DIR : path.resolve(e.CHORUS_DATA_DIR);
+  const dataDir = resolveDataDir(e.CHORUS_DATA_DIR);
   const audioDir = path.resolve(
     e.CHORUS_AUDIO_DIR ?? (dataDir.startsWith('memory://') ? path.join('.data', 'audio-memory') : path.join(dataDir, 'audio')),
   );
