@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProjectSettingsFields } from '@/lib/settings/schemas';
+import { patchOf, ProjectSettingsFields } from '@/lib/settings/schemas';
 
 /** The part of the project settings an ML engineer tunes from /models (strategy, weights, retraining, targeted questions). */
 export const StrategySettingsSchema = ProjectSettingsFields.pick({
@@ -14,29 +14,12 @@ export const StrategySettingsSchema = ProjectSettingsFields.pick({
 });
 export type StrategySettings = z.infer<typeof StrategySettingsSchema>;
 
-export const StrategySettingsPatchSchema = z
-  .object({
-    strategy: StrategySettingsSchema.shape.strategy.unwrap().optional(),
-    priorityWeights: z
-      .object({
-        uncertainty: z.number().min(0).max(100),
-        disagreement: z.number().min(0).max(100),
-        diversity: z.number().min(0).max(100),
-        votesNeeded: z.number().min(0).max(100),
-      })
-      .partial()
-      .optional(),
-    modelKind: StrategySettingsSchema.shape.modelKind.unwrap().optional(),
-    trainEpochs: z.number().int().min(1).max(500).optional(),
-    retrainEveryLabels: z.number().int().min(1).optional(),
-    retrainIntervalHours: z
-      .number()
-      .min(0)
-      .max(24 * 30)
-      .optional(),
-    targetedQuestionRate: z.number().min(0).max(1).optional(),
-    targetedUncertaintyThreshold: z.number().min(0).max(1).optional(),
-  })
+/**
+ * A change from /models: any subset of those fields, and of the priority weights (the others are
+ * kept); the limits are the settings' own (lib/settings/schemas.ts), written once.
+ */
+export const StrategySettingsPatchSchema = patchOf(StrategySettingsSchema)
+  .extend({ priorityWeights: patchOf(StrategySettingsSchema.shape.priorityWeights.unwrap()).optional() })
   .strict();
 export type StrategySettingsPatch = z.infer<typeof StrategySettingsPatchSchema>;
 

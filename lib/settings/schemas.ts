@@ -59,12 +59,13 @@ export const ProjectSettingsFields = z.object({
   retrainEveryLabels: z.number().int().min(1).default(50),
   /** Query strategy; 'auto' = a bandit over the others (Active Learning by Learning, lib/active/albl). */
   strategy: z.enum(['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid', 'auto']).default('hybrid'),
+  /** Blend of the hybrid queue priority (lib/active/priority.ts), each in [0, 100]; only their ratios matter. */
   priorityWeights: z
     .object({
-      uncertainty: z.number().min(0).default(1),
-      disagreement: z.number().min(0).default(0.7),
-      diversity: z.number().min(0).default(0.3),
-      votesNeeded: z.number().min(0).default(0.5),
+      uncertainty: z.number().min(0).max(100).default(1),
+      disagreement: z.number().min(0).max(100).default(0.7),
+      diversity: z.number().min(0).max(100).default(0.3),
+      votesNeeded: z.number().min(0).max(100).default(0.5),
     })
     .default({ uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5 }),
   /** Which classifier(s) a retrain fits; with 'both' the better one on the held-out split is the candidate. */
@@ -190,7 +191,7 @@ export const ProjectSettingsSchema = ProjectSettingsFields.superRefine((s, ctx) 
 type PatchShape<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> };
 
 /** Every field optional and without its default: an absent key means "leave as is". */
-function patchOf<S extends z.ZodRawShape>(fields: z.ZodObject<S>): z.ZodObject<PatchShape<S>> {
+export function patchOf<S extends z.ZodRawShape>(fields: z.ZodObject<S>): z.ZodObject<PatchShape<S>> {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, field] of Object.entries(fields.shape) as [string, z.ZodType][]) {
     shape[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional();
