@@ -134,6 +134,21 @@ function scenarioFailed(reason: string) {
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const json = (token: string) => ({ ...auth(token), 'content-type': 'application/json' });
 
+interface LeaseAnswer {
+  lease: { id: string };
+  taxonomy: { tags: { key: string }[] };
+}
+
+/**
+ * The lease a queue/next answer carries, else null — also for a 200 whose body never arrived
+ * complete (the client's timeout ran out while reading it), which a loaded or failing server
+ * can produce and which must not crash the suite (issue 19 item 1).
+ */
+function leaseOf(r: { status: number; body: unknown }): LeaseAnswer | null {
+  const b = r.body as Partial<LeaseAnswer> | null;
+  return r.status === 200 && b && typeof b === 'object' && typeof b.lease?.id === 'string' && Array.isArray(b.taxonomy?.tags) && b.taxonomy.tags.length >= 5 ? (b as LeaseAnswer) : null;
+}
+
 /**
  * Causes of the 500s and database-unavailable 503s a server logged (pino lines: the error carries the request id, the request
  * line its duration), for requests that started at or after `since` (epoch ms).
@@ -195,7 +210,7 @@ async function killWeb(pg: Db) {
       const base = server.base;
       const leases = await Promise.all(users.map((u) => timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) })));
       const inFlight = users
-        .map((u, i) => ({ u, i, item: leases[i].status === 200 ? (leases[i].body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } }) : null }))
+        .map((u, i) => ({ u, i, item: leaseOf(leases[i]) }))
         .filter((x) => x.item);
       const bodies = inFlight.map(({ i, item }) => ({ kind: 'vote', leaseId: item!.lease.id, tags: [item!.taxonomy.tags[i % item!.taxonomy.tags.length].key], idempotencyKey: `kill-${round}-${i}` }));
       inFlightTotal += inFlight.length;
@@ -289,12 +304,13 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
       let n = 0;
       while (running()) {
         const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token), timeoutMs: 10_000 });
-        events.push({ t: at(), route: 'next', status: next.status });
-        if (next.status !== 200) {
+        const item = leaseOf(next);
+        // A 200 whose body was cut off counts as no answer.
+        events.push({ t: at(), route: 'next', status: next.status === 200 && !item ? 0 : next.status });
+        if (!item) {
           await sleep(250);
           continue;
         }
-        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
         const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `restart-${i}-${n++}` });
         for (let attempt = 0; attempt < 40 && running(); attempt++) {
           const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body, timeoutMs: 10_000 });
@@ -524,8 +540,8 @@ async function diskFull(pg: Db) {
       others['GET /api/health'].push((await timedFetch(`${base}/api/health`)).status);
       const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) });
       others['GET /api/queue/next'].push(next.status);
-      if (next.status === 200) {
-        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
+      const item = leaseOf(next);
+      if (item) {
         const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[0].key], idempotencyKey: `disk-full-${i}` }) });
         others['POST /api/votes'].push(v.status);
       }
@@ -804,18 +820,20 @@ async function partition(pg: Db) {
     const call = async (route: Answer['route'], url: string, init: RequestInit = {}) => {
       const start = at();
       const r = await timedFetch(url, { ...init, timeoutMs: 30_000 });
-      answers.push({ start, end: at(), route, status: r.status, code: codeOf(r) });
+      // A success whose body never arrived within the client's 30 s is recorded as no answer (0).
+      const cut = (r.status === 200 || r.status === 201) && r.body === null;
+      answers.push({ start, end: at(), route, status: cut ? 0 : r.status, code: codeOf(r) });
       return r;
     };
     const contributor = async (u: { id: string; token: string }, i: number) => {
       let n = 0;
       while (running()) {
         const next = await call('next', `${base}/api/queue/next`, { headers: auth(u.token) });
-        if (next.status !== 200) {
+        const item = leaseOf(next);
+        if (!item) {
           await sleep(500);
           continue;
         }
-        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
         const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `partition-${i}-${n++}` });
         // A refused vote (503) is sent again with its key after a pause, as the answer's Retry-After asks.
         while (running()) {
@@ -1048,7 +1066,9 @@ async function dbDiskFull(pg: Db) {
     const call = async (route: Answer['route'], url: string, init: RequestInit = {}) => {
       const start = at();
       const r = await timedFetch(url, { ...init, timeoutMs: 30_000 });
-      answers.push({ start, end: at(), route, status: r.status, code: codeOf(r) });
+      // A success whose body never arrived within the client's 30 s is recorded as no answer (0).
+      const cut = (r.status === 200 || r.status === 201) && r.body === null;
+      answers.push({ start, end: at(), route, status: cut ? 0 : r.status, code: codeOf(r) });
       return r;
     };
     const refusedMessages = new Set<string>();
@@ -1056,11 +1076,11 @@ async function dbDiskFull(pg: Db) {
       let n = 0;
       while (running()) {
         const next = await call('next', `${base}/api/queue/next`, { headers: auth(u.token) });
-        if (next.status !== 200) {
+        const item = leaseOf(next);
+        if (!item) {
           await sleep(500);
           continue;
         }
-        const item = next.body as { lease: { id: string }; taxonomy: { tags: { key: string }[] } };
         const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `dbdisk-${i}-${n++}` });
         while (running()) {
           const v = await call('vote', `${base}/api/votes`, { method: 'POST', headers: json(u.token), body });
