@@ -5,6 +5,7 @@ import { CrowdAgreementTable } from '@/components/crowd-agreement-table';
 import { CrowdReliabilityTable } from '@/components/crowd-reliability-table';
 import { CrowdStateChart } from '@/components/crowd-state-chart';
 import { GoldLoopSection } from '@/components/gold-loop-section';
+import { QualificationLoopSection } from '@/components/qualification-loop-section';
 import { requirePageRole } from '@/lib/auth/server';
 import { AGREEMENT_WINDOW_CLIPS, agreementView, annotatorSummaries, reliabilityView, statesView } from '@/lib/crowd/dashboard';
 
@@ -92,6 +93,7 @@ export default async function LoopPage() {
       </section>
 
       <GoldLoopSection db={db} />
+      <QualificationLoopSection db={db} />
     </div>
   );
 }
