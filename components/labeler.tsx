@@ -192,8 +192,10 @@ export function Labeler() {
       });
       if (!result.replayed && answer.counted) setDone((n) => Math.max(0, n - 1));
       const back = result.item;
-      if (back && !itemsRef.current.some((i) => i.lease.id === back.lease.id)) {
-        itemsRef.current = [back, ...itemsRef.current];
+      if (back) {
+        // In front again; a top-up that ran after the server gave the lease back may already
+        // hold it further down the list (the queue hands out a contributor's live leases first).
+        itemsRef.current = [back, ...itemsRef.current.filter((i) => i.lease.id !== back.lease.id)];
         setItems(itemsRef.current);
         setState('ready');
       }
