@@ -56,7 +56,18 @@ const dialect = new PgDialect();
 const STREAM_SETTINGS =
   "set local enable_hashjoin = off; set local enable_sort = off; set local max_parallel_workers_per_gather = 0; set local jit = off";
 
-async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number, streaming: boolean): AsyncGenerator<T[]> {
+/**
+ * No nested loops in the set-based plans (both passes): every join there is an equi-join along
+ * the clip id, which a merge (or hash) join does in one pass. Statistics are often stale at export
+ * time (the catalog analysed before its votes and aggregates existed, or before the EM moved clips
+ * out of `open`); the planner then expects one clip in the selected states and picks a nested loop
+ * that rescans one side for every row of the other: quadratic (bench/parity.ts, 100k clips, 19,706
+ * rows: 153–182 s on PostgreSQL, where an earlier run had 10.2 s embedded; EXPLAIN in bench/RESULTS.md). The tags
+ * filter is an `= any(array(…))` (an init plan, not a join) so it does not need one either.
+ */
+const NO_NESTED_LOOPS = 'set local enable_nestloop = off';
+
+async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number, settings: readonly string[]): AsyncGenerator<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   // A reserved connection and a read-only transaction: one snapshot for the whole pass, and the
   // settings above apply to this query only.
@@ -65,7 +76,7 @@ async function* cursorRows<T>(client: CursorClient, query: SQL, batch: number, s
   try {
     await conn.unsafe('begin read only');
     open = true;
-    if (streaming) await conn.unsafe(STREAM_SETTINGS);
+    for (const setting of settings) await conn.unsafe(setting);
     // Read one batch ahead: the next fetch runs in the database while the caller works on this
     // one (postgres.js sends the next Execute as soon as `next()` is called), so database and
     // writers overlap instead of taking turns.
@@ -129,7 +140,7 @@ function streamSelection(sel: ClipSelection, joins: SQL = sql``): SQL {
              max(a.updated_at) as labelled_at,
              mode() within group (order by a.method) as method
       from aggregates a
-      where a.tag in (select t.key from tags t where t.taxonomy_version = ${version}::int)
+      where a.tag = any(array(select t.key from tags t where t.taxonomy_version = ${version}::int))
       group by a.clip_id
     ) ag on ag.clip_id = c.id
     cross join (select ${version}::int as version) lv
@@ -156,8 +167,8 @@ export async function* streamSplitCandidates(client: CursorClient, sel: ClipSele
     batch,
     // Pass 1 reads little per row and the writers are idle meanwhile: the planner's own plan (hash
     // joins) measured faster here than the streaming one (111 s vs 187 s at 1M clips on the busy
-    // machine, bench/RESULTS.md).
-    false,
+    // machine, bench/RESULTS.md); only nested loops are ruled out.
+    setBased(sel) ? [NO_NESTED_LOOPS] : [],
   )) {
     yield rows.map(splitCandidateFromSql);
   }
@@ -195,7 +206,7 @@ export async function* streamExportRecords(
            ${features} as features, ${embedding} as embedding
     ${streamSelection(sel, joins)}
     order by c.id`;
-  for await (const rows of cursorRows<ExportSqlRow>(client, flat, batch, true)) {
+  for await (const rows of cursorRows<ExportSqlRow>(client, flat, batch, joined ? [STREAM_SETTINGS, NO_NESTED_LOOPS] : [STREAM_SETTINGS])) {
     yield rows.map(exportRecordFromSql);
   }
 }

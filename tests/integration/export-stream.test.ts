@@ -23,6 +23,7 @@ beforeAll(async () => {
     .insert(users)
     .values([0, 1, 2].map((u) => ({ email: `voter-${u}-${randomBytes(4).toString('hex')}@export.test`, name: `voter ${u}`, role: 'contributor' as const })))
     .returning({ id: users.id });
+  const allVotes: (typeof votes.$inferInsert)[] = [];
   for (let i = 0; i < 57; i++) {
     const [c] = await t.handle.db
       .insert(clips)
@@ -41,7 +42,7 @@ beforeAll(async () => {
     // Clip i: voter 0 votes when i is even, voter 1 gives a targeted answer when i % 3 == 0, voter 2 only skips.
     const kinds = [i % 2 === 0 ? 'vote' : null, i % 3 === 0 ? 'targeted' : null, 'skip'] as const;
     const cast = kinds.flatMap((kind, u) => (kind ? [{ clipId: c.id, userId: voters[u].id, kind, taxonomyVersion: 1, idempotencyKey: `k-${i}-${u}` }] : []));
-    await t.handle.db.insert(votes).values(cast);
+    allVotes.push(...cast);
     votersByClip.set(c.id, cast.filter((v) => v.kind !== 'skip').map((v) => v.userId));
     if (i % 7 === 6) continue; // no aggregates: never selected
     await t.handle.db.insert(aggregates).values(
@@ -55,6 +56,7 @@ beforeAll(async () => {
       await t.handle.db.insert(clipFeatures).values({ clipId: c.id, extractorVersion: 'x1', vector: [i, i / 2, 0.25], named: {} });
     }
   }
+  await t.handle.db.insert(votes).values(allVotes);
 });
 afterAll(async () => t.close());
 
