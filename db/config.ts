@@ -17,7 +17,10 @@ export function resolveDataDir(dir: string): string {
 }
 
 /** Where the process-wide handle connects, read from the environment at the moment it opens. */
-export function dbConfigFromEnv(source: Record<string, string | undefined> = process.env): { databaseUrl: string | undefined; dataDir: string } {
+export function dbConfigFromEnv(source: Record<string, string | undefined> = process.env): {
+  databaseUrl: string | undefined;
+  dataDir: string;
+} {
   const parsed = DbEnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

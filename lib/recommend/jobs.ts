@@ -5,7 +5,13 @@ import type { JobSpec } from '@/lib/jobs/engine';
 export const applyFeedbackRetentionSpec: JobSpec<Record<string, never>> = {
   name: 'apply-feedback-retention',
   schema: z.object({}).strict() as never,
-  options: { retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60, singletonKey: 'apply-feedback-retention' },
+  options: {
+    retryLimit: 2,
+    retryDelay: 60,
+    retryBackoff: true,
+    expireInSeconds: 15 * 60,
+    singletonKey: 'apply-feedback-retention',
+  },
 };
 
 /** One look at the running embedding canary (bound in jobs/canary-check.ts). */

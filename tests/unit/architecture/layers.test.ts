@@ -63,7 +63,9 @@ describe('import layering', () => {
       'lib/crowd/example.ts imports @/components/chart',
       'lib/crowd/example.ts imports @/jobs/cli',
     ]);
-    expect(violations(path.join(root, 'db/index.ts'), "import { env } from '@/lib/env';", 'db')).toEqual(['db/index.ts imports @/lib/env']);
+    expect(violations(path.join(root, 'db/index.ts'), "import { env } from '@/lib/env';", 'db')).toEqual([
+      'db/index.ts imports @/lib/env',
+    ]);
   });
 
   for (const from of Object.keys(FORBIDDEN)) {

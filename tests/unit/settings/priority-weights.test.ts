@@ -13,7 +13,10 @@ describe('priority weights: one definition', () => {
   });
 
   it('all three refuse a weight above 100 or below 0', () => {
-    for (const bad of [{ ...weights, diversity: 101 }, { ...weights, votesNeeded: -0.1 }]) {
+    for (const bad of [
+      { ...weights, diversity: 101 },
+      { ...weights, votesNeeded: -0.1 },
+    ]) {
       expect(ProjectSettingsFields.shape.priorityWeights.safeParse(bad).success).toBe(false);
       expect(ProjectSettingsPatchSchema.safeParse({ priorityWeights: bad }).success).toBe(false);
       expect(StrategySettingsPatchSchema.safeParse({ priorityWeights: bad }).success).toBe(false);
@@ -21,7 +24,9 @@ describe('priority weights: one definition', () => {
   });
 
   it('a /models patch names only the weights it changes (no defaults filled in) and refuses unknown keys', () => {
-    expect(StrategySettingsPatchSchema.parse({ priorityWeights: { diversity: 2 } })).toEqual({ priorityWeights: { diversity: 2 } });
+    expect(StrategySettingsPatchSchema.parse({ priorityWeights: { diversity: 2 } })).toEqual({
+      priorityWeights: { diversity: 2 },
+    });
     expect(StrategySettingsPatchSchema.safeParse({ priorityWeights: { diversity: 2 }, goldRate: 0.1 }).success).toBe(false);
   });
 });
