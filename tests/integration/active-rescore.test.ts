@@ -270,8 +270,11 @@ describe('chorus simulate', () => {
         '--name',
         'margin on test data',
       ]);
-      expect(stderr).toBe('');
       expect(code).toBe(0);
+      // stderr carries progress only (issue 23): each line ends with its elapsed time, none is an error.
+      const progress = stderr.trim().split('\n');
+      expect(progress[0]).toMatch(/^read 160 rows/);
+      for (const line of progress) expect(line).toMatch(/\(\d+\.\d s\)$/);
       const curve = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, number>[];
       expect(curve.map((p) => p.labels_used)).toEqual([20, 40, 60]);
       for (const p of curve)
