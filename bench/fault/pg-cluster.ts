@@ -3,7 +3,7 @@
  * own loopback port, so stopping and restarting it disturbs no one else's tests on the
  * machine's shared cluster. Runs as the `postgres` system user (initdb refuses root).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,15 +19,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * start/stop/kill are asynchronous on purpose: a scenario's clients and health poller keep running
+ * (and timing) while PostgreSQL stops or starts. Done synchronously, they froze the suite's event
+ * loop for seconds under load, so answers that arrived before the stop were timed after it.
+ */
 export interface PgCluster {
   adminUrl: string;
   port: number;
   dir: string;
-  start(): void;
+  start(): Promise<void>;
   /** Fast shutdown: open connections are cut, as in a crash of the server or a failover. */
-  stop(): void;
+  stop(): Promise<void>;
   /** SIGKILL to the postmaster and every backend of this instance at once: a crash; the next start runs WAL recovery. */
-  kill(): void;
+  kill(): Promise<void>;
   destroy(): void;
 }
 
@@ -35,6 +40,21 @@ function asPostgres(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
+
+/** As {@link asPostgres}, without blocking the event loop. */
+export function runAsync(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (err) => resolve({ ok: false, out: `${out}${err.message}` }));
+    child.on('close', (code) => resolve({ ok: code === 0, out }));
+  });
+}
+
+const asPostgresAsync = (cmd: string, args: string[]) => runAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates and starts the instance; throws with the reason when this machine cannot (no binaries, no `postgres` user). */
 export function createPrivateCluster(port: number): PgCluster {
@@ -46,19 +66,20 @@ export function createPrivateCluster(port: number): PgCluster {
   const init = asPostgres(path.join(BIN, 'initdb'), ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   if (!init.ok) throw new Error(`initdb failed: ${init.out.slice(-500)}`);
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const startArgs = ['-D', path.join(dir, 'data'), '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start'];
   const cluster: PgCluster = {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dir,
-    start() {
-      const r = asPostgres(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    async start() {
+      const r = await asPostgresAsync(path.join(BIN, 'pg_ctl'), startArgs);
       if (!r.ok) throw new Error(`pg_ctl start failed: ${r.out.slice(-500)}`);
     },
-    stop() {
-      const r = asPostgres(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'stop']);
+    async stop() {
+      const r = await asPostgresAsync(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'stop']);
       if (!r.ok) throw new Error(`pg_ctl stop failed: ${r.out.slice(-500)}`);
     },
-    kill() {
+    async kill() {
       const pidFile = path.join(dir, 'data', 'postmaster.pid');
       const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
       if (!Number.isInteger(postmaster) || postmaster <= 1) throw new Error(`no postmaster pid in ${pidFile}`);
@@ -81,13 +102,14 @@ export function createPrivateCluster(port: number): PgCluster {
           // already gone
         }
       }
-      for (let i = 0; i < 100 && [postmaster, ...children].some(alive); i++) spawnSync('sleep', ['0.1']);
+      for (let i = 0; i < 100 && [postmaster, ...children].some(alive); i++) await pause(100);
     },
     destroy() {
       asPostgres(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  cluster.start();
+  const first = asPostgres(path.join(BIN, 'pg_ctl'), startArgs);
+  if (!first.ok) throw new Error(`pg_ctl start failed: ${first.out.slice(-500)}`);
   return cluster;
 }

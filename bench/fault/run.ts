@@ -78,7 +78,7 @@ import {
   type Acked,
   type WebServer,
 } from '../load/harness';
-import { createPrivateCluster, type PgCluster } from './pg-cluster';
+import { createPrivateCluster, runAsync, type PgCluster } from './pg-cluster';
 import { startProxy } from './proxy';
 import { resolveByKey, voteIdOf, voteShape, type VoteShape } from './shapes';
 
@@ -103,10 +103,10 @@ const tally = new Map<string, { pass: number; fail: number; reasons: string[] }>
 let currentScenario = '';
 
 interface Db {
-  stop(): void;
+  stop(): Promise<void>;
   /** SIGKILL to every server process (a crash, no shutdown); only for the private instance. */
-  kill?(): void;
-  start(): void;
+  kill?(): Promise<void>;
+  start(): Promise<void>;
   adminUrl: string;
   label: string;
 }
@@ -293,9 +293,11 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     const began = performance.now();
     const at = () => (performance.now() - began) / 1000;
     const events: { t: number; route: string; status: number }[] = [];
-    const health: { t: number; status: number; reachable: unknown }[] = [];
+    const health: { start: number; t: number; status: number; reachable: unknown }[] = [];
     const acked: Acked[] = [];
     let tDown = Infinity;
+    let tGone = Infinity;
+    let tStarting = Infinity;
     let tUp = Infinity;
     let stopAt = 40;
     const running = () => at() < stopAt;
@@ -327,8 +329,9 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     };
     const poller = async () => {
       while (running()) {
+        const start = at();
         const h = await timedFetch(`${base}/api/health`, { timeoutMs: 5000 });
-        health.push({ t: at(), status: h.status, reachable: (h.body as { database?: { reachable?: boolean } })?.database?.reachable });
+        health.push({ start, t: at(), status: h.status, reachable: (h.body as { database?: { reachable?: boolean } })?.database?.reachable });
         await sleep(250);
       }
     };
@@ -336,17 +339,20 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     const chaos = async () => {
       await sleep(6000);
       tDown = at();
-      if (how === 'stop') pg.stop();
-      else pg.kill!();
+      if (how === 'stop') await pg.stop();
+      else await pg.kill!();
+      tGone = at();
       await sleep(6000);
-      pg.start();
+      tStarting = at();
+      await pg.start();
       tUp = at();
       wallUp = Date.now();
       stopAt = tUp + 20;
     };
     await Promise.all([...users.map((u, i) => contributor(u, i)), poller(), chaos()]);
 
-    const during = health.filter((h) => h.t > tDown + 0.5 && h.t < tUp);
+    // Checks that started once the database was gone and ended before it was started again.
+    const during = health.filter((h) => h.start > tGone && h.t < tStarting);
     const firstOk = health.find((h) => h.t > tUp && h.status === 200);
     const firstVote = events.find((e) => e.t > tUp && e.route === 'vote' && (e.status === 201 || e.status === 200));
     const recovered = Math.max(firstOk?.t ?? Infinity, firstVote?.t ?? Infinity);
@@ -1172,9 +1178,9 @@ async function main() {
   let cluster: PgCluster | undefined;
   let pg: Db;
   if (values['shared-cluster']) {
-    const ctl = (verb: string) => {
-      const r = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', verb, ...(verb === 'stop' ? ['-m', 'fast'] : [])], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`pg_ctlcluster ${verb}: ${r.stderr}`);
+    const ctl = async (verb: string) => {
+      const r = await runAsync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', verb, ...(verb === 'stop' ? ['-m', 'fast'] : [])]);
+      if (!r.ok) throw new Error(`pg_ctlcluster ${verb}: ${r.out}`);
     };
     pg = { adminUrl: DEFAULT_ADMIN_URL, stop: () => ctl('stop'), start: () => ctl('start'), label: 'the machine’s cluster, pg_ctlcluster 15 main stop/start' };
   } else {
