@@ -4,6 +4,7 @@ import { AppealForm } from '@/components/appeal-form';
 import { SignOutButton } from '@/components/sign-out-button';
 import { currentUser, homeFor } from '@/lib/auth/server';
 import { currentPause } from '@/lib/pause/repo';
+import { resumeIfRetryDue } from '@/lib/qualification/service';
 import { describePauseCheck, PAUSE_CHECK_TITLES } from '@/lib/pause/schemas';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,8 @@ export default async function PausedPage() {
   const user = await currentUser();
   if (!user) redirect('/login?callbackUrl=%2Fpaused');
   if (user.status === 'active') redirect(homeFor(user.role));
+  // A failed qualification round pauses until its retry time; from then on, coming back here starts a fresh round.
+  if (user.status === 'paused' && (await resumeIfRetryDue(await getDb(), user.id))) redirect('/label');
   const pause = user.status === 'paused' ? await currentPause(await getDb(), user.id) : null;
   return (
     <main style={{ maxWidth: 640, margin: '3rem auto', padding: '0 1rem' }}>
