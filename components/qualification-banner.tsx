@@ -41,6 +41,10 @@ export function QualificationBanner() {
       <div className="panel row qualification-banner" role="status" data-testid="qualification-passed">
         <strong>You passed the qualification round.</strong>
         <span>Your answers count from now on.</span>
+        {/* The labeler found nothing beyond the round's clips while it ran: a reload fetches ordinary ones. */}
+        <a className="button" href="/label?start=1" data-testid="qualification-continue">
+          Label on
+        </a>
       </div>
     );
   }
