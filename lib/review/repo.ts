@@ -58,6 +58,15 @@ export async function expertUncertaintyCut(db: DbOrTx, settings: ProjectSettings
  */
 export async function leaseNextReview(db: Db, expertId: string, settings: ProjectSettings): Promise<ReviewLease | null> {
   await reclaimExpiredLeases(db);
+  // A clip made gold while it was held (from this very screen) has left review: its lease goes
+  // back, or the expert would be handed it again on every visit until the lease expired.
+  await execRows(
+    db,
+    sql`update leases l set state = 'released'
+        where l.user_id = ${expertId} and l.state = 'active' and l.queue = 'expert'
+          and exists (select 1 from gold_answers g where g.clip_id = l.clip_id)
+        returning l.id`,
+  );
   const [held] = await db
     .select({ id: leases.id, clipId: leases.clipId, expiresAt: leases.expiresAt })
     .from(leases)

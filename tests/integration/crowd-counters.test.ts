@@ -118,6 +118,8 @@ describe('a taxonomy edit does not strand clips', () => {
     expect(await clipRow(clipId)).toMatchObject({ labelState: 'open', voteCount: 2, assigned: 2, overlapTarget: 3 });
     // A clip settled before the edit (set directly: settling takes more votes than the test needs).
     const settledBefore = await newClip();
+    // Ahead of the open clip in the queue (both would tie at the default priority, in uuid order).
+    await t.handle.db.update(clips).set({ priority: 1 }).where(eq(clips.id, settledBefore));
     await voteThroughQueue(settledBefore, ['calm']);
     await drainVotes(t.handle.db);
     await t.handle.db.update(clips).set({ labelState: 'consensus' }).where(eq(clips.id, settledBefore));

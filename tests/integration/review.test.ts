@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { aggregates, auditLog, clips, expertDecisions, votes } from '@/db/schema';
+import { aggregates, auditLog, clips, expertDecisions, goldAnswers, leases, votes } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
 import { decide, nextReviewFor } from '@/lib/review/service';
 import { escalateClipByHand } from '@/lib/catalog/service';
@@ -145,5 +145,26 @@ describe('expert review', () => {
     await decide(t.handle.db, expert.user.id, { leaseId: next.lease.id, tags: ['calm'], note: '', idempotencyKey: 'hand-first-2' });
     // Without the hand escalation the usual order holds: the sampled second opinion, then the dispute.
     expect((await nextReviewFor(t.handle.db, expert.user.id))!.clip.id).toBe(sampled.id);
+  });
+
+  it('a clip made gold while an expert holds it leaves their screen: the lease goes back and the next clip is served', async () => {
+    await t.handle.exec(
+      `update leases set state = 'released' where queue = 'expert'; update clips set label_state = 'consensus' where label_state = 'disputed';
+       update expert_decisions set second_opinion_wanted = false;`,
+    );
+    const { clip: first } = await disputedClip('made gold on screen');
+    const { clip: second } = await disputedClip('next in line');
+    await t.handle.db.update(clips).set({ priority: 50 }).where(eq(clips.id, first.id));
+    const expert = await makeUser(t.handle, 'expert');
+    const held = (await nextReviewFor(t.handle.db, expert.user.id))!;
+    expect(held.clip.id).toBe(first.id);
+    // The same visit again returns the held lease…
+    expect((await nextReviewFor(t.handle.db, expert.user.id))!.lease.id).toBe(held.lease.id);
+    await t.handle.db.insert(goldAnswers).values({ clipId: first.id, taxonomyVersion: 1, tags: ['calm'], createdBy: expert.user.id });
+    // …until the clip becomes gold.
+    const next = (await nextReviewFor(t.handle.db, expert.user.id))!;
+    expect(next.clip.id).toBe(second.id);
+    const [old] = await t.handle.db.select().from(leases).where(eq(leases.id, held.lease.id));
+    expect(old.state).toBe('released');
   });
 });
