@@ -195,6 +195,26 @@ const RECIPES: Record<string, () => Promise<Call[]>> = {
     // Someone else's lease id: not found, and nothing about that lease.
     { label: 'vote on a foreign lease', expect: 404, res: await call('/api/votes', 'POST', { url: '/api/votes', body: { kind: 'vote', leaseId: clipIds[1], tags: [tagKeys[0]], idempotencyKey: 'foreign-lease' } }) },
   ],
+  'POST /api/votes/undo': async () => {
+    // A fresh contributor answers and takes it back: the clip returns as an ordinary queue item,
+    // with nothing of anyone else's answers in it. Someone else's answer is not found.
+    const fresh = await quickUser('contributor');
+    const next = await call('/api/queue/next', 'GET', { url: '/api/queue/next', token: fresh.token });
+    expect(next.status).toBe(200);
+    const item = (await next.json()) as { lease: { id: string } };
+    const voted = await call('/api/votes', 'POST', {
+      url: '/api/votes',
+      body: { kind: 'vote', leaseId: item.lease.id, tags: [tagKeys[0]], idempotencyKey: `undo-${item.lease.id}` },
+      token: fresh.token,
+    });
+    expect(voted.status).toBe(201);
+    const voteId = ((await voted.json()) as { voteId: string }).voteId;
+    const undo = (token?: string) => call('/api/votes/undo', 'POST', { url: '/api/votes/undo', body: { voteId }, token });
+    return [
+      { label: 'undo of someone else’s answer', expect: 404, res: await undo() },
+      { label: 'undo', res: await undo(fresh.token) },
+    ];
+  },
   'POST /api/leases/[id]/release': async () => {
     // A contributor who has not walked the queue yet, so a lease is there to release.
     const fresh = await quickUser('contributor');
