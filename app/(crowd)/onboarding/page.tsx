@@ -42,7 +42,7 @@ export default async function OnboardingPage() {
         <section className="panel stack" data-testid="qualification-intro">
           <h2 style={{ margin: 0 }}>First, a short qualification round</h2>
           <p style={{ margin: 0 }}>
-            Your first {status.total} clips have moods the experts already settled. Answer them as you would any clip; your later
+            Your first {status.total === 1 ? 'clip has' : `${status.total} clips have`} moods the experts already settled. Answer them as you would any clip; your later
             answers count once at least {pct(settings.qualificationThreshold)} of your mood choices on them match. A skipped clip
             counts as wrong on every mood.
           </p>
