@@ -6,12 +6,20 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /**
  * /loop's gold section (server component): how much gold there is and how much it is used, and
- * each contributor's accuracy on it, least accurate first — read from the answers themselves, so
+ * each contributor's accuracy on it per mood (as the spam check and the reliability table judge it),
+ * least accurate first — read from the answers themselves, so
  * it is current between EM runs (the reliability table's gold column comes from the last run).
  */
 export async function GoldLoopSection({ db }: { db: Db }) {
   const taxonomy = await getActiveTaxonomy(db);
-  const [coverage, contributors] = await Promise.all([goldCoverage(db, taxonomy.version), goldAccuracyByContributor(db, 50)]);
+  const [coverage, contributors] = await Promise.all([
+    goldCoverage(db, taxonomy.version),
+    goldAccuracyByContributor(
+      db,
+      taxonomy.tags.map((t) => t.key),
+      50,
+    ),
+  ]);
   return (
     <section className="panel stack" id="gold" data-testid="loop-gold">
       <h2 style={{ margin: 0 }}>Gold</h2>
@@ -32,17 +40,24 @@ export async function GoldLoopSection({ db }: { db: Db }) {
             <thead>
               <tr>
                 <th>Contributor</th>
-                <th title="Gold clips answered right: every required mood yes, nothing outside the answer (a yes/no question on a tolerated mood is not counted)">
-                  Gold accuracy
+                <th title="Each mood the gold answer fixes, per answer (tolerated moods are free; a yes/no question checks its one mood): the share answered as fixed. Red below the spam check's gold floor (60 %).">
+                  Moods right
                 </th>
-                <th>Right / answered</th>
+                <th title="Whole answers with every fixed mood as fixed. Harsh on multi-mood clips: 95 % per mood is about 66 % of whole answers on eight moods.">
+                  Whole answers right
+                </th>
               </tr>
             </thead>
             <tbody>
               {contributors.map((c) => (
                 <tr key={c.userId} data-user-id={c.userId}>
                   <td>{c.name}</td>
-                  <td className={c.accuracy < 0.6 ? 'error' : undefined}>{pct(c.accuracy)}</td>
+                  <td className={c.tagAccuracy < 0.6 ? 'error' : undefined}>
+                    {pct(c.tagAccuracy)}{' '}
+                    <span className="muted">
+                      ({c.tagRight} / {c.tagChecks})
+                    </span>
+                  </td>
                   <td className="muted">
                     {c.correct} / {c.answered}
                   </td>

@@ -159,20 +159,45 @@ export async function goldCoverage(db: DbOrTx, activeVersion: number): Promise<G
 
 /**
  * Per contributor (platform users; imported external workers are left out): gold clips
- * answered and answered right, least accurate first. O(answers on gold clips).
+ * answered and answered right as whole answers, and the per-mood checks right — each mood the
+ * gold fixes (tolerated moods are free) counts once per answer, a yes/no question on its one mood,
+ * as goldTagChecks (lib/crowd/live.ts) scores them for the reliability fit. Whole answers are
+ * harsh on multi-label clips (95 % per mood is ≈ 66 % of whole answers on eight moods), so the
+ * per-mood share is the one to judge a contributor by. Least accurate per mood first.
+ * O(answers on gold clips × T).
  */
-export async function goldAccuracyByContributor(db: DbOrTx, limit: number): Promise<GoldAccuracyRow[]> {
-  const rows = await execRows<{ user_id: string; name: string; answered: number; correct: number }>(
+export async function goldAccuracyByContributor(
+  db: DbOrTx,
+  tagKeys: readonly string[],
+  limit: number,
+): Promise<GoldAccuracyRow[]> {
+  // One jsonb parameter (drizzle would spread a JS array into a row of parameters).
+  const keys = sql`jsonb_array_elements_text(${JSON.stringify(tagKeys)}::jsonb)`;
+  const rows = await execRows<{
+    user_id: string;
+    name: string;
+    answered: number;
+    correct: number;
+    tag_checks: number;
+    tag_right: number;
+  }>(
     db,
-    sql`select u.id as user_id, u.name, count(m.ok)::int as answered, (count(*) filter (where m.ok))::int as correct
+    sql`select u.id as user_id, u.name, count(m.ok)::int as answered, (count(*) filter (where m.ok))::int as correct,
+               sum(m.checks)::int as tag_checks, sum(m.right_checks)::int as tag_right
         from (
-          select v.user_id, ${MATCHES} as ok
+          select v.user_id, ${MATCHES} as ok,
+                 case when v.kind = 'targeted' then (not v.question_tag = any(g.tolerated) or v.question_tag = any(g.tags))::int
+                      else (select count(*) from ${keys} k(t) where t = any(g.tags) or not t = any(g.tolerated)) end as checks,
+                 case when v.kind = 'targeted' then ((not v.question_tag = any(g.tolerated) or v.question_tag = any(g.tags))
+                                                     and v.answer = (v.question_tag = any(g.tags)))::int
+                      else (select count(*) from ${keys} k(t)
+                            where (t = any(g.tags) or not t = any(g.tolerated)) and (t = any(v.tags)) = (t = any(g.tags))) end as right_checks
           from votes v join gold_answers g on g.clip_id = v.clip_id
           where v.kind in ('vote', 'targeted') and v.external_worker is null
         ) m join users u on u.id = m.user_id
         group by u.id, u.name
-        having count(m.ok) > 0
-        order by (count(*) filter (where m.ok))::float / count(m.ok), count(m.ok) desc, u.id
+        having sum(m.checks) > 0
+        order by sum(m.right_checks)::float / sum(m.checks), sum(m.checks) desc, u.id
         limit ${limit}`,
   );
   return rows.map((r) => ({
@@ -180,7 +205,10 @@ export async function goldAccuracyByContributor(db: DbOrTx, limit: number): Prom
     name: r.name,
     answered: r.answered,
     correct: r.correct,
-    accuracy: r.correct / r.answered,
+    accuracy: r.answered > 0 ? r.correct / r.answered : 0,
+    tagChecks: r.tag_checks,
+    tagRight: r.tag_right,
+    tagAccuracy: r.tag_right / r.tag_checks,
   }));
 }
 

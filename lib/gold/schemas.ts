@@ -82,7 +82,12 @@ export const GoldAccuracyRowSchema = z.object({
   name: z.string(),
   answered: z.number().int(),
   correct: z.number().int(),
+  /** Whole answers right ÷ answered (every fixed mood as fixed). */
   accuracy: z.number(),
+  /** Per-mood checks on those answers (tolerated moods are free), and how many were right. */
+  tagChecks: z.number().int(),
+  tagRight: z.number().int(),
+  tagAccuracy: z.number(),
 });
 export type GoldAccuracyRow = z.infer<typeof GoldAccuracyRowSchema>;
 

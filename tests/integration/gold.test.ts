@@ -368,9 +368,23 @@ describe('per-contributor gold accuracy', () => {
       v(g1.id, poor.id, 'targeted', { questionTag: tags[1], answer: true }), // tolerated: not counted
       v(g2.id, poor.id, 'targeted', { questionTag: tags[2], answer: true }), // right
     ]);
-    const rows = await goldAccuracyByContributor(t.handle.db, 1000);
-    expect(rows.find((r) => r.userId === good.id)).toMatchObject({ answered: 3, correct: 3, accuracy: 1 });
-    expect(rows.find((r) => r.userId === poor.id)).toMatchObject({ answered: 3, correct: 1 });
+    const rows = await goldAccuracyByContributor(t.handle.db, tags, 1000);
+    // Per mood: g1 fixes every mood but the tolerated one (T − 1 checks), g2 all T, a question one.
+    const checks = tags.length - 1 + tags.length + 1;
+    expect(rows.find((r) => r.userId === good.id)).toMatchObject({
+      answered: 3,
+      correct: 3,
+      accuracy: 1,
+      tagChecks: checks,
+      tagRight: checks,
+    });
+    // poor: misses the required mood on g1 and one of two on g2 (two wrong checks); the tolerated question is free.
+    expect(rows.find((r) => r.userId === poor.id)).toMatchObject({
+      answered: 3,
+      correct: 1,
+      tagChecks: checks,
+      tagRight: checks - 2,
+    });
     // Least accurate first.
     expect(rows.findIndex((r) => r.userId === poor.id)).toBeLessThan(rows.findIndex((r) => r.userId === good.id));
   });
