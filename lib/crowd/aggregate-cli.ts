@@ -86,32 +86,36 @@ function parseArgs(argv: readonly string[]): AggregateArgs | 'help' {
   };
 }
 
-/**
- * Read a CSV whose header must contain `columns`; returns one object per data
- * row with those columns (extra columns are ignored). Every problem names the
- * file and the line.
- */
-async function readTable<C extends string>(path: string, columns: readonly C[]): Promise<Record<C, string>[]> {
+/** A CSV file's records with the line each ends on; an unreadable or malformed file names itself and the line. */
+async function readCsvRecords(path: string): Promise<{ record: string[]; info: { lines: number } }[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  let records: { record: string[]; info: { lines: number } }[];
   try {
     // With `info: true` csv-parse yields { record, info } pairs; its typings only know the plain form.
-    records = parse(text, {
+    return parse(text, {
       bom: true,
       info: true,
       relax_column_count: true,
       skip_empty_lines: true,
       trim: true,
-    }) as unknown as typeof records;
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     const line = (error as { lines?: number }).lines;
     throw new InputError(`${path}${line ? ` line ${line}` : ''}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Read a CSV whose header must contain `columns`; returns one object per data
+ * row with those columns (extra columns are ignored). Every problem names the
+ * file and the line.
+ */
+async function readTable<C extends string>(path: string, columns: readonly C[]): Promise<Record<C, string>[]> {
+  const records = await readCsvRecords(path);
   const header = records[0]?.record ?? [];
   const position = columns.map((c) => header.indexOf(c));
   if (records.length === 0 || position.some((p) => p < 0)) {
@@ -144,25 +148,7 @@ const Probability = z.coerce.number({ error: 'not a number' }).min(0, { error: '
  * a probability. Returns item → label → probability. Every problem names the file and the line.
  */
 async function readPredictions(path: string): Promise<Map<string, Record<string, number>>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as typeof records;
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new InputError(`${path}${line ? ` line ${line}` : ''}: ${(error as Error).message}`);
-  }
+  const records = await readCsvRecords(path);
   const header = records[0]?.record ?? [];
   const idColumn = header.includes('item') ? header.indexOf('item') : header.indexOf('clip');
   const labelColumns = header.flatMap((name, c) =>
