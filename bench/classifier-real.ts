@@ -13,8 +13,10 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSimulationCsv } from '../lib/active/simulate-cli';
-import { SIMULATION_MODEL, simulationSplit } from '../lib/active/simulate';
+import { SIMULATION_MODEL, simulationSplit, simulationValidationSplit } from '../lib/active/simulate';
 import { trainCrossFitted } from '../lib/model/crossfit';
+import { CROSS_FIT_FOLDS, liveTrainOptions, trainLive } from '../lib/model/live-train';
+import { ProjectSettingsFields } from '../lib/settings/schemas';
 import { evaluateMultiLabel } from '../lib/model/metrics';
 import { computeStandardization } from '../lib/model/standardize';
 import { predict, trainClassifier, type TrainedModel, type TrainingData, type TrainOptions } from '../lib/model/train';
@@ -37,6 +39,21 @@ const plain: Fit = (data, options) => trainClassifier(data, options);
 const crossFitted: Fit = (data, options) => trainCrossFitted(data, options, 3);
 const L2_GRID = [1e-3, 1e-2, 1e-1, 1];
 const crossFittedL2: Fit = (data, options) => trainCrossFitted(data, options, 3, L2_GRID);
+// The live trainer on every pool row, with the live split rule's validation rows (as chorus simulate
+// trains at the last round); it ignores the options below except standardization and seed.
+const liveOptions = (data: TrainingData, options: TrainOptions): TrainOptions => {
+  const validation = simulationValidationSplit(data.n, options.seed);
+  return liveTrainOptions({
+    kind: 'logistic',
+    standardization: options.standardization,
+    seed: options.seed,
+    epochs: ProjectSettingsFields.parse({}).trainEpochs,
+    validationIndices: Array.from(validation.keys()).filter((k) => validation[k]),
+  });
+};
+const live: Fit = (data, options) => trainLive(data, liveOptions(data, options));
+// The live recipe's small-set path at any size: what the live trainer would do with a higher cut-off.
+const liveCrossFitted: Fit = (data, options) => trainCrossFitted(data, liveOptions(data, options), CROSS_FIT_FOLDS);
 /** What each configuration changes relative to the simulation's classifier (SIMULATION_MODEL). */
 const CONFIGS: Record<string, { what: string; options: Partial<TrainOptions>; fit: Fit }> = {
   plain: {
@@ -74,6 +91,16 @@ const CONFIGS: Record<string, { what: string; options: Partial<TrainOptions>; fi
     what: `MLP (32 tanh units), balanced class weights; cross-fitted Platt, micro-F1 thresholds, λ from {${L2_GRID.join(', ')}}`,
     options: { kind: 'mlp', hidden: 32, learningRate: 0.01 },
     fit: crossFittedL2,
+  },
+  live: {
+    what: 'the live trainer (trainLive: logistic, 40 epochs; up to 1000 clips out-of-fold calibration and thresholds with λ by CV from {1e-4 … 1}, else the validation split)',
+    options: {},
+    fit: live,
+  },
+  'live+crossfit': {
+    what: 'the live trainer’s options, always on the out-of-fold path (trainCrossFitted, 3 folds), whatever the validation rows',
+    options: {},
+    fit: liveCrossFitted,
   },
   'mlp+thresholds': {
     what: 'MLP (32 tanh units), balanced class weights; cross-fitted Platt and per-tag micro-F1 thresholds',

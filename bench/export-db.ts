@@ -3,7 +3,15 @@
  * clips for stratified, stable splits, the registry insert, pass 2 streaming rows page by page
  * into the writers) against real PostgreSQL, with wall time, CPU and peak RSS per scenario.
  *
- *   npx tsx bench/export-db.ts [--clips 1000000] [--feature-clips 100000] [--dim 64] [--url postgres://…] [--out bench/results/export.md] [--scenarios 0,1]
+ *   npx tsx bench/export-db.ts [--clips 1000000] [--feature-clips 100000] [--dim 64] [--url postgres://…] [--out bench/results/export.md] [--scenarios 0,1|none]
+ *                              [--keep | --reuse <database>]
+ *
+ * Generating a million clips takes 10+ minutes on a busy machine, so `--keep` leaves the database
+ * in place (its name is printed; `--scenarios none` only generates) and `--reuse <database>` runs
+ * the scenarios on it again. A reused database is set back to "no snapshot yet" (the snapshot and
+ * split registries truncated) so every run's first scenario is a first version; the feature date
+ * range keeps its meaning because the clips were created relative to the generation time, and
+ * `--feature-clips` must be the one the database was generated with.
  *
  * The catalog is generated inside PostgreSQL (clips, 8 aggregates and 3 votes per clip, 64-d
  * feature vectors). Each scenario runs in a fresh child process, so its peak RSS (getrusage
@@ -48,9 +56,19 @@ async function runScenario(url: string, root: string, s: Scenario): Promise<Meas
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let planned = 0;
+    // With BENCH_VERBOSE: where the peak happens (the progress messages alone miss short spikes).
+    let phase = 'start';
+    const peak = { rss: 0, heap: 0, at: 0, phase };
+    const sampler = process.env.BENCH_VERBOSE
+      ? setInterval(() => {
+          const { rss, heapUsed } = process.memoryUsage();
+          if (rss > peak.rss) Object.assign(peak, { rss, heap: heapUsed, at: performance.now() - t0, phase });
+        }, 20)
+      : null;
     const { snapshot } = await createSnapshot(handle.db, s.input, { userId: null, enqueue: async () => null, root });
     const manifest = await buildSnapshot(handle.db, snapshot.id, {
       progress: async (_fraction, message) => {
+        phase = message;
         if (!planned && message === 'writing files') planned = performance.now();
         if (process.env.BENCH_VERBOSE) {
           const { rss, heapUsed } = process.memoryUsage();
@@ -59,6 +77,10 @@ async function runScenario(url: string, root: string, s: Scenario): Promise<Meas
       },
     });
     const seconds = (performance.now() - t0) / 1000;
+    if (sampler) {
+      clearInterval(sampler);
+      process.stderr.write(`sampled peak: rss ${(peak.rss / 2 ** 20).toFixed(0)} MB, heap ${(peak.heap / 2 ** 20).toFixed(0)} MB at ${(peak.at / 1000).toFixed(2)} s, after "${peak.phase}"\n`);
+    }
     const { user, system } = process.cpuUsage(cpu0);
     return {
       scenario: s.name,
@@ -107,6 +129,17 @@ async function generate(url: string, clips: number, featureClips: number, dim: n
   }
 }
 
+/** A reused database as generated: no snapshot and no split assignment yet. */
+async function resetSnapshots(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`truncate dataset_splits, dataset_snapshots`;
+    await sql`vacuum analyze dataset_splits`;
+  } finally {
+    await sql.end();
+  }
+}
+
 async function main() {
   const child = process.argv.indexOf('--scenario');
   if (child >= 0) {
@@ -120,14 +153,20 @@ async function main() {
   const adminUrl = arg('url', process.env.CHORUS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   const out = arg('out', fileURLToPath(new URL('./results/export.md', import.meta.url)));
 
-  const dbName = `chorus_bench_export_${Date.now()}`;
+  const reuse = arg('reuse', '');
+  const keep = process.argv.includes('--keep') || reuse !== '';
+  if (reuse && !/^chorus_bench_export_\d+$/.test(reuse)) throw new Error(`--reuse takes a database this bench generated (chorus_bench_export_<ms>), not ${reuse}`);
+  const dbName = reuse || `chorus_bench_export_${Date.now()}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
+  if (!reuse) await admin.unsafe(`create database ${dbName}`);
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
   const root = await mkdtemp(join(tmpdir(), 'chorus-bench-export-'));
   const all = { states: ['open', 'consensus', 'disputed', 'expert_resolved'] as const, minConfidence: 0 };
-  const since = new Date(Date.now() - featureClips * 1000 + 60_000).toISOString();
+  // The clips' created_at counts back from the generation time (one second a clip), so the date
+  // range of the feature scenario is anchored there, also on a reused database.
+  const generatedAt = reuse ? Number(reuse.slice('chorus_bench_export_'.length)) : Date.now();
+  const since = new Date(generatedAt - featureClips * 1000 + 60_000).toISOString();
   const scenarios: Scenario[] = [
     { name: 'parquet+jsonl, first version (all splits new)', input: { name: 'bench', formats: ['parquet', 'jsonl'], filters: { ...all, states: [...all.states] } } },
     { name: 'parquet+jsonl, second version (splits kept)', input: { name: 'bench', formats: ['parquet', 'jsonl'], filters: { ...all, states: [...all.states] } } },
@@ -136,14 +175,17 @@ async function main() {
       name: `parquet, ${dim}-d features, date range`,
       input: { name: 'bench-features', formats: ['parquet'], includeFeatures: true, filters: { ...all, states: [...all.states], from: since } },
     },
+    // Issue 12's figure: every clip to Parquet alone (< 30 s, < 500 MB).
+    { name: 'parquet, every clip, first version', input: { name: 'bench-parquet', formats: ['parquet'], filters: { ...all, states: [...all.states] } } },
   ];
   // --scenarios 0,2 runs a subset (by index), e.g. to profile one with BENCH_VERBOSE=1.
   const only = arg('scenarios', '');
-  const chosen = only ? only.split(',').map((i) => scenarios[Number(i)]).filter(Boolean) : scenarios;
+  const chosen = only === 'none' ? [] : only ? only.split(',').map((i) => scenarios[Number(i)]).filter(Boolean) : scenarios;
   const load = [loadavg()[0]];
   const results: Measured[] = [];
   try {
-    await generate(url.toString(), clips, featureClips, dim);
+    if (reuse) await resetSnapshots(url.toString());
+    else await generate(url.toString(), clips, featureClips, dim);
     for (const s of chosen) {
       const r = spawnSync(
         process.execPath,
@@ -161,16 +203,18 @@ async function main() {
     }
   } finally {
     await rm(root, { recursive: true, force: true });
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    if (keep) console.error(`kept database ${dbName}: rerun with --reuse ${dbName}, drop it with \`drop database ${dbName}\``);
+    else await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.end();
   }
+  if (chosen.length === 0) return;
 
   const section = [
     '## DB-streamed path',
     '',
     `Run: ${new Date().toISOString()} — \`npx tsx bench/export-db.ts --clips ${clips} --feature-clips ${featureClips} --dim ${dim}\``,
     '',
-    `A whole \`buildSnapshot\` against PostgreSQL on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? 'n/a'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}, cores shared with the database server and other work). The catalog has ${clips.toLocaleString('en-US')} clips with 8 aggregates and 3 votes each, generated in SQL. Each scenario is a fresh process: pass 1 reads ids and hard labels page by page (5,000 clips a page) and stratifies the new clips; new assignments go to \`dataset_splits\` (\`on conflict do nothing\`); pass 2 streams full rows (1,000 a page) into the writers. "planning" is pass 1 plus the registry insert. Peak RSS is getrusage maxrss of the process, runtime included.`,
+    `A whole \`buildSnapshot\` against PostgreSQL on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? 'n/a'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}, cores shared with the database server and other work). The catalog has ${clips.toLocaleString('en-US')} clips with 8 aggregates and 3 votes each, generated in SQL. Each scenario is a fresh process: pass 1 reads ids and hard labels in one \`COPY (…) TO STDOUT\` into flat arrays and stratifies the new clips; new assignments go to \`dataset_splits\` (\`on conflict do nothing\`, 10,000 a statement); pass 2 streams full rows through one server-side cursor (1,000 a fetch) into the writers. "planning" is pass 1 plus the registry insert. Peak RSS is getrusage maxrss of the process, runtime included.`,
     '',
     '| scenario | rows | wall s | planning s | CPU s (node) | rows/s (wall) | peak RSS (MB) | output (MiB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -179,7 +223,7 @@ async function main() {
         `| ${m.scenario} | ${m.rows.toLocaleString('en-US')} | ${m.seconds.toFixed(1)} | ${m.planningSeconds.toFixed(1)} | ${m.cpuSeconds.toFixed(1)} | ${Math.round(m.rows / m.seconds).toLocaleString('en-US')} | ${m.peakRssMb.toFixed(0)} | ${(m.bytes / 2 ** 20).toFixed(1)} |`,
     ),
     '',
-    'Memory: planning holds one uuid string and one shared label-set array per selected clip plus the stratifier\'s arrays and split map (about 375 bytes of heap a clip), all dropped before the rows stream; streaming holds one page of rows (1,000) and one Parquet row group per split and format, never the selection. Peak RSS still grows with the row count (parquet+jsonl, first version: 459 MB at 200,000 clips, 685 MB at 500,000, 897 MB at 1,000,000 in separate runs), mostly outside the JS heap: a `BENCH_VERBOSE=1` run of 500,000 clips showed heap 215 MB / RSS 348 MB at the end of planning, heap 148 MB when the rows started, and heap ~200 MB / RSS 550 MB while writing, i.e. allocator growth from the writers\' and the driver\'s buffers rather than retained rows. The database does most of the work of pass 2 (per clip: a lateral aggregate over its aggregates, plus a lookup of its label version when several taxonomy versions exist), so wall time is well above node CPU time; the cores were shared with other work throughout.',
+    'Memory: planning holds 16 bytes of uuid, a label-set index and a split index per selected clip plus the stratifier\'s typed arrays (about 40 bytes a clip; objects and id strings cost ~375 bytes before 2026-12-05), all dropped before the rows stream; streaming holds one page of rows (1,000) and one Parquet row group per split and format, never the selection. Peak RSS still grows with the row count (parquet+jsonl, first version: 459 MB at 200,000 clips, 685 MB at 500,000, 897 MB at 1,000,000 in separate runs), mostly outside the JS heap: a `BENCH_VERBOSE=1` run of 500,000 clips showed heap 215 MB / RSS 348 MB at the end of planning, heap 148 MB when the rows started, and heap ~200 MB / RSS 550 MB while writing, i.e. allocator growth from the writers\' and the driver\'s buffers rather than retained rows. The database does most of the work of pass 2 (per clip: a lateral aggregate over its aggregates, plus a lookup of its label version when several taxonomy versions exist), so wall time is well above node CPU time; the cores were shared with other work throughout.',
     '',
   ].join('\n');
   let current = '';

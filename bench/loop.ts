@@ -29,7 +29,8 @@ import { execRows, openDb } from '@/db/client';
 import { setDbHandle } from '@/db';
 import { ensureTaxonomy } from '@/lib/demo/seed';
 import { makeSyntheticMoodData } from '@/lib/active/synthetic';
-import { loadCatalogMatrix, pgFloatArray, pgTextArray } from '@/lib/active/repo';
+import { loadCatalogMatrix } from '@/lib/model/catalog-matrix';
+import { pgFloatArray, pgTextArray } from '@/lib/util/pg-arrays';
 import { rescoreCatalog } from '@/lib/active/service';
 import { computeStandardization } from '@/lib/model/standardize';
 import { currentFeatureVersion, retrain } from '@/lib/model/service';
@@ -306,7 +307,7 @@ async function main() {
       '- Training is single-threaded TypeScript (lib/model); scoring is onnxruntime-node with one intra-op thread; both run in the worker process, so the node CPU column is the honest cost of the cycle on a shared machine.',
     );
     out(
-      '- Writes are batched 5,000 rows per statement with array parameters (lib/active/repo.ts): predictions upserted, priorities of open/disputed clips updated, embeddings inserted into a building version, then one transaction switches the active version. The three write streams run concurrently on separate pooled connections.',
+      '- Writes are batched 5,000 rows per statement with array parameters (lib/util/pg-arrays.ts): predictions upserted, priorities of open/disputed clips updated, embeddings inserted into a building version, then one transaction switches the active version. The three write streams run concurrently on separate pooled connections.',
     );
     out(
       '- In the "Inside" lines the three rescore write streams overlap in time, so their figures add up to more than the rescore phase.',

@@ -30,7 +30,7 @@ import { openDb, type DbHandle } from '@/db/client';
 import { setDbHandle } from '@/db';
 import { ensureTaxonomy } from '@/lib/demo/seed';
 import { makeSyntheticMoodData } from '@/lib/active/synthetic';
-import { pgFloatArray, pgTextArray } from '@/lib/active/repo';
+import { pgFloatArray, pgTextArray } from '@/lib/util/pg-arrays';
 import { computeStandardization } from '@/lib/model/standardize';
 import { currentFeatureVersion, retrain } from '@/lib/model/service';
 import { importVotesCsv } from '@/lib/crowd/import-votes';

@@ -24,7 +24,8 @@ import { DEFAULT_HNSW_PARAMS, InProcessHnswIndex } from '@/lib/recommend/hnsw-in
 import { PgVectorIndex, readEmbeddingBatches } from '@/lib/recommend/pgvector-index';
 import { rankCandidates, retrievalQuery, type Candidate } from '@/lib/recommend/rank';
 import { createSession, updateSessionVector, type SessionState } from '@/lib/recommend/session';
-import { pgliteSqlRunner } from '@/lib/recommend/sql-runners';
+import { drizzle } from 'drizzle-orm/pglite';
+import type { Db } from '@/db/client';
 import { exactKnn, normalize, recallAtK } from '@/lib/recommend/vector-math';
 import { createRng, gaussian, type Rng } from '@/lib/util/random';
 
@@ -297,7 +298,7 @@ async function main() {
 
   if (backends.includes('pgvector')) {
     const db = new PGlite({ extensions: { vector } });
-    const sql = pgliteSqlRunner(db);
+    const sql = drizzle(db) as unknown as Db;
     await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
     await db.exec(`CREATE TABLE clip_embeddings (version_id integer NOT NULL, clip_id uuid NOT NULL,
       embedding real[] NOT NULL, PRIMARY KEY (version_id, clip_id))`);

@@ -26,7 +26,7 @@ export function CrowdAgreementChart({
     })),
     {
       name: 'all tags',
-      color: '#e8eaf0',
+      color: 'var(--text)',
       emphasis: true,
       points: points.filter((p) => p.scope === 'overall').map((p) => ({ x: Date.parse(p.computedAt), y: value(p) })),
     },
@@ -35,7 +35,7 @@ export function CrowdAgreementChart({
   if (batch.length > 0) {
     series.push({
       name: 'new votes (batch)',
-      color: '#9aa3b2',
+      color: 'var(--muted)',
       dashed: true,
       points: batch.map((p) => ({ x: Date.parse(p.computedAt), y: value(p) })),
     });

@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
+import { ownAccuracy } from '@/lib/client/explain';
 import type { ContributorQuality } from '@/lib/crowd/schemas';
 
 /**
@@ -30,15 +31,18 @@ export function ContributorStats({ answered }: { answered: number }) {
   if (q.goldAnswered === 0) {
     return (
       <span className="muted" title={hint} data-testid="contributor-stats">
-        Accuracy: not checked yet{pace}
+        {ownAccuracy(q)}
+        {pace}
       </span>
     );
   }
   return (
     <span className="muted" title={hint} data-testid="contributor-stats">
-      Accuracy <strong style={{ color: 'var(--text)' }}>{Math.round((q.accuracy ?? 0) * 100)}%</strong> ({q.tagChecksRight}/
-      {q.tagChecks} tag checks on {q.goldAnswered} test clips){' · '}streak{' '}
-      <strong style={{ color: 'var(--text)' }}>{q.streak}</strong>
+      {ownAccuracy(q)}
+      {' · '}
+      <span title="Test clips answered entirely right in a row, counting back from the latest">
+        <strong style={{ color: 'var(--text)' }}>{q.streak}</strong> right in a row
+      </span>
       {pace}
     </span>
   );

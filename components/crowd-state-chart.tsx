@@ -2,10 +2,10 @@ import type { LabelState } from '@/db/schema/catalog';
 import { BarChart } from './charts/bar-chart';
 
 const ORDER: { state: LabelState; label: string; color: string }[] = [
-  { state: 'open', label: 'open', color: '#7c9cff' },
-  { state: 'consensus', label: 'consensus', color: '#4cc38a' },
-  { state: 'disputed', label: 'disputed', color: '#ef6b6b' },
-  { state: 'expert_resolved', label: 'expert-resolved', color: '#f2b84b' },
+  { state: 'open', label: 'open', color: 'var(--series-1)' },
+  { state: 'consensus', label: 'consensus', color: 'var(--series-2)' },
+  { state: 'disputed', label: 'disputed', color: 'var(--series-4)' },
+  { state: 'expert_resolved', label: 'expert-resolved', color: 'var(--series-3)' },
 ];
 
 /** How many clips are in each label state. */

@@ -26,7 +26,8 @@ export async function GoldLoopSection({ db }: { db: Db }) {
       <p className="muted" style={{ margin: 0 }} data-testid="loop-gold-coverage">
         {coverage.goldClips} gold clip{coverage.goldClips === 1 ? '' : 's'} ({coverage.neverServed} never served
         {coverage.olderVersion > 0 ? `, ${coverage.olderVersion} from an earlier taxonomy version` : ''}), served{' '}
-        {coverage.served} times, {coverage.answers} answers. {coverage.promotable} expert-resolved clip
+        {coverage.served === 1 ? 'once' : `${coverage.served} times`}, {coverage.answers} answer{coverage.answers === 1 ? '' : 's'}.{' '}
+        {coverage.promotable} expert-resolved clip
         {coverage.promotable === 1 ? '' : 's'} could become gold (experts: Gold page).
         {coverage.goldClips === 0 ? ' Without gold, the gold-based spam checks have nothing to go on.' : ''}
       </p>

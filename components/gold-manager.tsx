@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import type { GoldClipView, GoldPromoteResult, PromotableClip } from '@/lib/gold/schemas';
+import { ScrollTable } from './table-view';
 
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
 
@@ -73,40 +74,37 @@ export function GoldManager({
               The expert decision becomes the gold answer, with nothing tolerated; add tolerated moods from the review screen
               later.
             </p>
-            <div className="table-scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th aria-label="Choose" />
-                    <th>Clip</th>
-                    <th>Decided moods</th>
-                    <th>Decided</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {promotable.map((c) => (
-                    <tr key={c.clipId}>
-                      <td>
-                        <input
-                          type="checkbox"
-                          aria-label={`Choose ${c.title}`}
-                          checked={chosen.includes(c.clipId)}
-                          onChange={(e) =>
-                            setChosen((s) => (e.target.checked ? [...s, c.clipId] : s.filter((id) => id !== c.clipId)))
-                          }
-                        />
-                      </td>
-                      <td>
-                        {c.title}
-                        <div className="muted">{c.artist}</div>
-                      </td>
-                      <td>{names(c.tags)}</td>
-                      <td className="muted">{new Date(c.decidedAt).toLocaleDateString()}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ScrollTable
+              head={
+                <>
+                  <th aria-label="Choose" />
+                  <th>Clip</th>
+                  <th>Decided moods</th>
+                  <th>Decided</th>
+                </>
+              }
+            >
+              {promotable.map((c) => (
+                <tr key={c.clipId}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Choose ${c.title}`}
+                      checked={chosen.includes(c.clipId)}
+                      onChange={(e) =>
+                        setChosen((s) => (e.target.checked ? [...s, c.clipId] : s.filter((id) => id !== c.clipId)))
+                      }
+                    />
+                  </td>
+                  <td>
+                    {c.title}
+                    <div className="muted">{c.artist}</div>
+                  </td>
+                  <td>{names(c.tags)}</td>
+                  <td className="muted">{new Date(c.decidedAt).toLocaleDateString()}</td>
+                </tr>
+              ))}
+            </ScrollTable>
             <div className="row">
               <button type="button" onClick={() => void promote(chosen)} disabled={busy || chosen.length === 0}>
                 Promote {chosen.length || ''} chosen
@@ -133,50 +131,48 @@ export function GoldManager({
             <code>chorus gold import</code>.
           </p>
         ) : (
-          <div className="table-scroll">
-            <table data-testid="gold-list">
-              <thead>
-                <tr>
-                  <th>Clip</th>
-                  <th title="Moods the crowd must say yes to">Required</th>
-                  <th title="Moods that may go either way">Tolerated</th>
-                  <th title="Times the crowd queue served it">Served</th>
-                  <th title="Answers that matched the gold, of all answers">Right</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {gold.map((g) => (
-                  <tr key={g.clipId} data-clip-id={g.clipId}>
-                    <td>
-                      {g.title}
-                      <div className="muted">
-                        {g.artist}
-                        {g.createdBy ? ` · by ${g.createdBy}` : ''}
-                      </div>
-                    </td>
-                    <td>{names(g.tags)}</td>
-                    <td className="muted">{names(g.tolerated)}</td>
-                    <td>{g.served}</td>
-                    <td>
-                      {pct(g.accuracy)} <span className="muted">of {g.answers}</span>
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        className="secondary small"
-                        onClick={() => void remove(g)}
-                        disabled={busy}
-                        aria-label={`Remove ${g.title} from gold`}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            testId="gold-list"
+            head={
+              <>
+                <th>Clip</th>
+                <th title="Moods the crowd must say yes to">Required</th>
+                <th title="Moods that may go either way">Tolerated</th>
+                <th title="Times the crowd queue served it">Served</th>
+                <th title="Answers that matched the gold, of all answers">Right</th>
+                <th />
+              </>
+            }
+          >
+            {gold.map((g) => (
+              <tr key={g.clipId} data-clip-id={g.clipId}>
+                <td>
+                  {g.title}
+                  <div className="muted">
+                    {g.artist}
+                    {g.createdBy ? ` · by ${g.createdBy}` : ''}
+                  </div>
+                </td>
+                <td>{names(g.tags)}</td>
+                <td className="muted">{names(g.tolerated)}</td>
+                <td>{g.served}</td>
+                <td>
+                  {pct(g.accuracy)} <span className="muted">of {g.answers}</span>
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() => void remove(g)}
+                    disabled={busy}
+                    aria-label={`Remove ${g.title} from gold`}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
     </div>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import type { GoldAnswer } from '@/lib/gold/schemas';
 import type { Tag } from '@/lib/taxonomy/schemas';
+import { TagChips } from './tag-chips';
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
@@ -63,26 +64,15 @@ export function GoldMark({ clipId, selected, tags }: { clipId: string; selected:
         <strong>{selected.length > 0 ? selected.map(label).join(', ') : 'the moods set to “yes” in Final'}</strong> and no to
         every mood not tolerated below. Tolerated moods may go either way.
       </p>
-      <div className="chips" role="group" aria-label="Tolerated moods" style={{ margin: '0.4rem 0' }}>
-        {tags
-          .filter((t) => !selected.includes(t.key))
-          .map((t) => {
-            const on = tolerated.includes(t.key);
-            return (
-              <button
-                key={t.key}
-                type="button"
-                className="chip"
-                aria-pressed={on}
-                data-tolerated={t.key}
-                aria-label={`${t.label}: ${on ? 'tolerated' : 'must be no'}`}
-                onClick={() => setTolerated((s) => (on ? s.filter((k) => k !== t.key) : [...s, t.key]))}
-              >
-                {t.label}
-              </button>
-            );
-          })}
-      </div>
+      <TagChips
+        label="Tolerated moods"
+        attribute="tolerated"
+        tags={tags.filter((t) => !selected.includes(t.key))}
+        selected={tolerated}
+        chipLabel={(t, on) => `${t.label}: ${on ? 'tolerated' : 'must be no'}`}
+        onToggle={(key) => setTolerated((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key]))}
+        style={{ margin: '0.4rem 0' }}
+      />
       <div className="row">
         {changed && (
           <button

@@ -9,6 +9,7 @@ import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ContributorStats } from './crowd-contributor-stats';
 import { FlagDialog, KeyHints } from './work-dialogs';
 import { GuidelinesDialog } from './guidelines-dialog';
+import { TagChips } from './tag-chips';
 
 type Pending = { input: VoteInput; title: string };
 
@@ -265,7 +266,7 @@ export function Labeler() {
         zIndex: 20,
         padding: '0.5rem 0.75rem',
         gap: '0.75rem',
-        boxShadow: '0 4px 16px rgba(0, 0, 0, 0.45)',
+        boxShadow: '0 4px 16px var(--shadow)',
         flexWrap: 'nowrap',
         whiteSpace: 'nowrap',
       }}
@@ -351,25 +352,17 @@ export function Labeler() {
           </div>
         ) : (
           <>
-            <div className="chips" role="group" aria-label="Mood tags">
-              {current.taxonomy.tags.map((tag, i) => (
-                <button
-                  type="button"
-                  key={tag.key}
-                  className="chip"
-                  aria-pressed={selected.includes(tag.key)}
-                  title={tag.description}
-                  data-tag={tag.key}
-                  onClick={() => {
-                    toggle(tag.key);
-                    refocus();
-                  }}
-                >
-                  {i < 9 && <kbd>{i + 1}</kbd>}
-                  {tag.label}
-                </button>
-              ))}
-            </div>
+            <TagChips
+              label="Mood tags"
+              attribute="tag"
+              numberKeys
+              tags={current.taxonomy.tags}
+              selected={selected}
+              onToggle={(key) => {
+                toggle(key);
+                refocus();
+              }}
+            />
             <div className="row">
               <button type="button" onClick={submit} disabled={selected.length === 0} data-testid="submit">
                 Submit <kbd>Enter</kbd>
@@ -400,6 +393,7 @@ export function Labeler() {
       {/* The next clip's audio loads while this one plays (an <audio preload>, not <link rel=preload>: Chromium does not accept as=audio there). */}
       {items[1] && <audio preload="auto" src={items[1].clip.audioUrl} data-testid="preloaded-audio" hidden />}
       <KeyHints
+        touchHint="Tap every mood that fits, then Submit; Undo shows for a few seconds after each answer."
         bindings={bindings}
         open={help}
         onOpen={() => setHelp(true)}

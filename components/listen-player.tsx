@@ -6,6 +6,7 @@ import { focusWorkArea, useHotkeys, useRefocus, type Hotkey } from '@/lib/client
 import { useLoudness } from '@/lib/client/loudness';
 import { KeyHints } from './work-dialogs';
 import type { RecommendedTrack, RecommendResponse } from '@/lib/recommend/schemas';
+import { TagChips } from './tag-chips';
 
 /** A queued track and the embedding version whose answer it came from (feedback KPIs are kept per version). */
 type Track = RecommendedTrack & { servedBy: number | null };
@@ -75,7 +76,9 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
       if (chosen.length > 0) params.set('mood', chosen.join(','));
       let answer: RecommendResponse;
       try {
-        answer = await apiFetch<RecommendResponse>(`/api/listen/sessions/${session.current ?? (await newSession())}/next?${params}`);
+        answer = await apiFetch<RecommendResponse>(
+          `/api/listen/sessions/${session.current ?? (await newSession())}/next?${params}`,
+        );
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 404)) throw err;
         await newSession(); // expired under the retention policy: start over
@@ -185,7 +188,9 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
 
   const toggleMood = useCallback(
     (key: string) => {
-      const next = latest.current.selected.includes(key) ? latest.current.selected.filter((k) => k !== key) : [...latest.current.selected, key];
+      const next = latest.current.selected.includes(key)
+        ? latest.current.selected.filter((k) => k !== key)
+        : [...latest.current.selected, key];
       latest.current.selected = next;
       setSelected(next);
       run(() => refresh(false));
@@ -243,24 +248,17 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
           </label>
         </div>
         {moods.length > 0 ? (
-          <div className="chips" role="group" aria-label="Mood" style={{ margin: 0 }}>
-            {moods.map((m) => (
-              <button
-                type="button"
-                key={m.key}
-                className="chip"
-                aria-pressed={selected.includes(m.key)}
-                title={m.description}
-                data-mood={m.key}
-                onClick={() => {
-                  toggleMood(m.key);
-                  refocus();
-                }}
-              >
-                {m.label}
-              </button>
-            ))}
-          </div>
+          <TagChips
+            label="Mood"
+            attribute="mood"
+            tags={moods}
+            selected={selected}
+            onToggle={(key) => {
+              toggleMood(key);
+              refocus();
+            }}
+            style={{ margin: 0 }}
+          />
         ) : null}
         <p className="muted" style={{ margin: 0, fontSize: '0.85em' }}>
           {personalization
@@ -386,6 +384,7 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
       ) : null}
 
       <KeyHints
+        touchHint="Like, Dislike or Skip with the buttons under the player: it shapes what plays next."
         bindings={bindings}
         open={help}
         onOpen={() => setHelp(true)}

@@ -4,92 +4,14 @@ import { useRouter } from 'next/navigation';
 import { useMemo, useState, type CSSProperties } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
-import {
-  GroupedBars,
-  Heatmap,
-  LineChart,
-  PALETTE,
-  ReliabilityDiagram,
-  type LineSeries,
-  type ReliabilityBinView,
-} from './model-charts';
+import type { CurveView, EmbeddingVersionView, ModelView } from '@/lib/model/schemas';
+import { GroupedBars, Heatmap, LineChart, PALETTE, ReliabilityDiagram, type LineSeries, type ReliabilityBinView } from './charts';
 
-/** What the models page passes in (lib/model/service `modelsOverview`, serialised). */
-export interface ModelView {
-  id: number;
-  kind: 'logistic' | 'mlp';
-  status: 'training' | 'ready' | 'active' | 'retired' | 'failed';
-  featureVersion: string;
-  taxonomyVersion: number;
-  tagKeys: string[];
-  trainSize: number;
-  hyperparams: Record<string, unknown>;
-  metrics: {
-    heldOut?: {
-      n: number;
-      microF1: number;
-      macroF1: number;
-      microPrecision: number;
-      microRecall: number;
-      meanAveragePrecision: number;
-      ece: number;
-      hammingLoss: number;
-      subsetAccuracy: number;
-      perTag: {
-        tag: string;
-        support: number;
-        precision: number;
-        recall: number;
-        f1: number;
-        averagePrecision: number;
-        ece: number;
-      }[];
-      reliability: ReliabilityBinView[];
-    };
-    confusion?: { tags: string[]; matrix: number[][]; support: number[]; missedEntirely: number[] };
-    split?: { source: string; train: number; validation: number; test: number; testHash: string };
-    training?: {
-      epochs: { epoch: number; trainLoss: number; validationLoss: number | null }[];
-      bestEpoch: number;
-      settledClips: number;
-      openClips: number;
-      trainMs: number;
-    };
-    comparison?: {
-      candidate: boolean;
-      activeModelId: number | null;
-      activeOnSameSplit: { macroF1: number; microF1: number; ece: number } | null;
-      activeProblem: string | null;
-      better: boolean;
-      reason: string;
-      deltaMacroF1?: number | null;
-    };
-  };
-  onnxSha256: string | null;
-  onnxBytes: number | null;
-  error: string | null;
-  trigger: string;
-  previousModelId: number | null;
-  createdAt: string;
-  promotedAt: string | null;
-}
-
-export interface CurveView {
-  id: number;
-  name: string;
-  kind: 'real' | 'simulated';
-  strategy: string;
-  points: Record<string, number>[];
-}
-
-export interface EmbeddingVersionView {
-  id: number;
-  modelId: number | null;
-  dim: number;
-  status: string;
-  count: number;
-  activatedAt: string | null;
-}
+/**
+ * What the models page passes in (lib/model/service `modelsOverview`, serialised): the types are
+ * inferred from the zod schemas in lib/model/schemas.ts, not retyped here.
+ */
+export type { CurveView, EmbeddingVersionView, ModelView };
 
 const METRICS = [
   { key: 'micro_f1', label: 'micro-F1' },
@@ -215,7 +137,7 @@ export function ModelDashboard(props: {
                     data-model-id={m.id}
                     data-status={m.status}
                     aria-selected={m.id === selectedId}
-                    style={m.id === selectedId ? { background: '#1f2430' } : undefined}
+                    style={m.id === selectedId ? { background: 'var(--selected)' } : undefined}
                   >
                     <td>
                       <button
@@ -338,12 +260,14 @@ export function ModelDashboard(props: {
             title={`Learning curves (${metric})`}
             xLabel="labels used"
             yLabel={METRICS.find((m) => m.key === metric)!.label}
+            xFromZero
             series={curveSeries}
             testId="learning-curve-chart"
           />
         ) : (
           <p className="muted">
-            No curves yet: each retrain adds a point (press &quot;Retrain now&quot; above); <code>chorus simulate --save</code> adds a simulated curve.
+            No curves yet: each retrain adds a point (press &quot;Retrain now&quot; above); <code>chorus simulate --save</code>{' '}
+            adds a simulated curve.
           </p>
         )}
       </section>

@@ -8,7 +8,10 @@ import type { StrategySettings } from '@/lib/model/schemas';
 
 const STRATEGIES: { value: StrategySettings['strategy']; label: string }[] = [
   { value: 'hybrid', label: 'hybrid — blend of uncertainty, crowd disagreement, diversity, votes needed' },
-  { value: 'auto', label: 'auto — learns which strategy improves the model most per label (bandit over random, uncertainty, margin, hybrid)' },
+  {
+    value: 'auto',
+    label: 'auto — learns which strategy improves the model most per label (bandit over random, uncertainty, margin, hybrid)',
+  },
   { value: 'uncertainty', label: 'uncertainty — least confidence' },
   { value: 'margin', label: 'margin — closest to the decision threshold' },
   { value: 'entropy', label: 'entropy — mean per-tag entropy' },
@@ -21,6 +24,8 @@ const WEIGHTS: { key: keyof StrategySettings['priorityWeights']; label: string }
   { key: 'disagreement', label: 'crowd disagreement' },
   { key: 'diversity', label: 'diversity (unlike labelled clips)' },
   { key: 'votesNeeded', label: 'votes still needed' },
+  { key: 'drift', label: 'drift (unlike the training data)' },
+  { key: 'feedback', label: 'listeners skip or dislike it' },
 ];
 
 /** The project's query strategy, blend weights, retraining and targeted-question settings. */

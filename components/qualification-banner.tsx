@@ -30,7 +30,8 @@ export function QualificationBanner() {
       <div className="panel row qualification-banner" role="status" data-testid="qualification-banner">
         <strong>Qualification round</strong>
         <span>
-          {status.answered} of {status.total} clips answered. These clips&apos; moods are known: your answers count once you pass.
+          {status.answered} of {status.total} {status.total === 1 ? 'clip' : 'clips'} answered.{' '}
+          {status.total === 1 ? 'This clip’s moods are' : 'These clips’ moods are'} known: your answers count once you pass.
         </span>
         <a href="/onboarding">Guidelines and rules</a>
       </div>

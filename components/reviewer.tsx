@@ -9,7 +9,17 @@ import { keyLabel, tempoLabel } from '@/lib/audio/confidence';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, KeyHints } from './work-dialogs';
 import { GoldMark } from './gold-mark';
-import { closeness, crowdSplit, explainPriority, modelUnsure, priorityFormula } from '@/lib/client/explain';
+import {
+  closeness,
+  crowdSplit,
+  explainPriority,
+  likelihoodWords,
+  modelUnsure,
+  POSTERIOR_FORMULA,
+  priorityFormula,
+  reliabilityWords,
+  tagVotes,
+} from '@/lib/client/explain';
 import { own } from '@/lib/util/dict';
 
 function initialSelection(item: ReviewItem): string[] {
@@ -22,7 +32,7 @@ function initialSelection(item: ReviewItem): string[] {
     .map(([tag]) => tag);
 }
 
-const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`);
+const likely = (x: number | null | undefined) => (x == null ? '—' : likelihoodWords(x));
 
 /** The expert review screen: everything known about one clip, and the final tags set by keyboard. */
 export function Reviewer() {
@@ -94,14 +104,23 @@ export function Reviewer() {
     else void submit();
   }, [busy, item, selected.length, submit]);
 
-  const toggle = useCallback((key: string) => setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key])), []);
+  const toggle = useCallback(
+    (key: string) => setSelected((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key])),
+    [],
+  );
   const tags = item?.taxonomy.tags;
   const bindings = useMemo<Hotkey[]>(
     () => [
       { keys: 'space', label: 'Play / pause', run: () => player.current?.toggle() },
-      ...(tags ?? []).slice(0, 9).map(
-        (tag, i): Hotkey => ({ keys: String(i + 1), label: 'Toggle a mood (yes / no)', display: '1–9', hidden: i > 0, run: () => toggle(tag.key) }),
-      ),
+      ...(tags ?? [])
+        .slice(0, 9)
+        .map((tag, i): Hotkey => ({
+          keys: String(i + 1),
+          label: 'Toggle a mood (yes / no)',
+          display: '1–9',
+          hidden: i > 0,
+          run: () => toggle(tag.key),
+        })),
       { keys: 'enter', label: 'Settle the clip (asks first when every mood is "no")', run: settle },
       { keys: 'mod+enter', label: 'Settle, also from the note box', inFields: true, run: settle },
       { keys: 'n', label: 'Write a note', keepFocus: true, run: () => document.getElementById('review-note')?.focus() },
@@ -118,14 +137,19 @@ export function Reviewer() {
         <h2>Nothing to review</h2>
         <p className="muted">No disputed or uncertain clips are waiting. You settled {settled} this session.</p>
         <p className="muted">
-          Clips come here when the crowd cannot agree on a mood (after the most votes a clip may get) and, once a model is trained, when
-          they are among the open clips it is least sure of. Meanwhile, <a href="/label">label clips with the crowd</a>.
+          Clips come here when the crowd cannot agree on a mood (after the most votes a clip may get) and, once a model is
+          trained, when they are among the open clips it is least sure of. Meanwhile,{' '}
+          <a href="/label">label clips with the crowd</a>.
         </p>
       </div>
     );
   }
   if (!item) {
-    return <div className="panel">{state === 'error' ? <p className="error">{message}</p> : <p className="muted">Loading the next clip…</p>}</div>;
+    return (
+      <div className="panel">
+        {state === 'error' ? <p className="error">{message}</p> : <p className="muted">Loading the next clip…</p>}
+      </div>
+    );
   }
 
   return (
@@ -142,7 +166,14 @@ export function Reviewer() {
             <span className="muted">{settled} settled</span>
           </div>
         </div>
-        <AudioPlayer control={player} key={item.lease.id} src={item.clip.audioUrl} startAt={item.clip.excerptStartS} gainDb={item.clip.playbackGainDb} waveform />
+        <AudioPlayer
+          control={player}
+          key={item.lease.id}
+          src={item.clip.audioUrl}
+          startAt={item.clip.excerptStartS}
+          gainDb={item.clip.playbackGainDb}
+          waveform
+        />
         <div className="row muted" data-testid="review-features">
           {item.features ? (
             <>
@@ -163,8 +194,8 @@ export function Reviewer() {
             <tr>
               <th>Key</th>
               <th>Mood</th>
-              <th title="How many voters chose this mood, and how many chose others without it">Crowd yes / no</th>
-              <th title="How likely the mood fits, from the votes weighted by each voter's estimated reliability (Dawid–Skene)">Crowd belief</th>
+              <th title="How many voters chose this mood, of all who voted on the clip">Crowd</th>
+              <th title={POSTERIOR_FORMULA}>Crowd belief</th>
               <th title="The active model's probability that this mood fits">Model</th>
               <th>Final</th>
             </tr>
@@ -177,11 +208,11 @@ export function Reviewer() {
                 <tr key={tag.key}>
                   <td>{i < 9 && <kbd>{i + 1}</kbd>}</td>
                   <td>{tag.label}</td>
-                  <td>
-                    {votes?.yes ?? 0} / {votes?.no ?? 0}
+                  <td title={`${votes?.yes ?? 0} yes / ${votes?.no ?? 0} no`}>
+                    {tagVotes(votes?.yes ?? 0, votes?.no ?? 0, tag.label)}
                   </td>
-                  <td>{pct(votes?.posterior)}</td>
-                  <td>{pct(own(item.model?.probs, tag.key))}</td>
+                  <td>{likely(votes?.posterior)}</td>
+                  <td>{likely(own(item.model?.probs, tag.key))}</td>
                   <td>
                     <button
                       type="button"
@@ -202,6 +233,13 @@ export function Reviewer() {
             })}
           </tbody>
         </table>
+        <details className="muted" style={{ fontSize: '0.85em', marginTop: '0.25rem' }} data-testid="belief-formula">
+          <summary>How crowd belief and model are computed</summary>
+          <p style={{ margin: '0.25rem 0' }}>
+            Crowd belief (Dawid–Skene): {POSTERIOR_FORMULA}. Model: the active model&apos;s probability that the mood fits. Words:
+            at least 80 % very likely, 60 % likely, above 40 % undecided, above 20 % unlikely.
+          </p>
+        </details>
         <div className="row" style={{ marginTop: '1rem', alignItems: 'flex-start' }}>
           <textarea
             id="review-note"
@@ -231,7 +269,9 @@ export function Reviewer() {
               <tbody>
                 {item.votes.voters.map((v, i) => (
                   <tr key={i}>
-                    <td className="muted">reliability {pct(v.reliability)}</td>
+                    <td className="muted" title="Balanced accuracy from the last EM run; 50 % is guessing">
+                      {reliabilityWords(v.reliability)}
+                    </td>
                     <td>{v.tags.join(', ')}</td>
                   </tr>
                 ))}
@@ -249,6 +289,7 @@ export function Reviewer() {
         </section>
       </div>
       <KeyHints
+        touchHint="Tap the moods of the final label, add a note if it needs one, then Settle."
         bindings={bindings}
         open={help}
         onOpen={() => setHelp(true)}
@@ -257,7 +298,8 @@ export function Reviewer() {
           refocus();
         }}
       >
-        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note (<kbd>Ctrl+Enter</kbd> settles from it) · <kbd>Space</kbd> play/pause
+        <kbd>1</kbd>–<kbd>9</kbd> toggle moods · <kbd>Enter</kbd> settle · <kbd>N</kbd> note (<kbd>Ctrl+Enter</kbd> settles from
+        it) · <kbd>Space</kbd> play/pause
       </KeyHints>
       <ConfirmDialog
         open={confirmNone}
@@ -307,8 +349,8 @@ function WhyHere({ item }: { item: ReviewItem }) {
             {priorityFormula(item.why.priority, item.why.terms)}
           </p>
           <p style={{ margin: 0 }}>
-            Each term is a signal (the model’s uncertainty, the crowd’s disagreement, how unlike the labelled clips it is, the votes it still
-            needs) times its weight under the query strategy on /models; the queue serves the highest sum first.
+            Each term is a signal (the model’s uncertainty, the crowd’s disagreement, how unlike the labelled clips it is, the
+            votes it still needs) times its weight under the query strategy on /models; the queue serves the highest sum first.
           </p>
         </details>
       )}

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
 import type { SnapshotView } from '@/lib/export/schemas';
+import { SortHeader, TablePager, TableSearch, useTableView, ScrollTable } from './table-view';
 
 const SPLITS = ['train', 'validation', 'test'] as const;
 const FORMATS = ['parquet', 'jsonl', 'csv'] as const;
@@ -18,7 +19,17 @@ function fileUrl(id: string, path: string): string {
   return `/api/datasets/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** Snapshots with status, build progress (polled every second while any builds), counts and downloads. */
+const PAGE = 10;
+const COLUMNS = {
+  created: { value: (s: SnapshotView) => s.createdAt, first: 'desc' as const },
+  status: { value: (s: SnapshotView) => s.status },
+  rows: { value: (s: SnapshotView) => s.counts?.rows ?? null, first: 'desc' as const },
+};
+
+/**
+ * Snapshots with status, build progress (polled every second while any builds), counts and
+ * downloads; newest first, searched, sorted and paged like the other tables (issue 14, item 5).
+ */
 export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
   const query = useQuery({
     queryKey: ['snapshots'],
@@ -27,6 +38,12 @@ export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
     refetchInterval: (q) => (q.state.data?.snapshots.some((s) => s.status === 'building') ? 1000 : false),
   });
   const list = query.data?.snapshots ?? [];
+  const view = useTableView(list, {
+    columns: COLUMNS,
+    initialSort: 'created',
+    text: (s) => `${s.name} v${s.version} ${s.status} ${(s.filters as { states?: string[] }).states?.join(' ') ?? ''}`,
+    pageSize: PAGE,
+  });
   return (
     <div className="stack" data-testid="snapshot-list">
       {query.error && (
@@ -37,21 +54,32 @@ export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
       {list.length === 0 ? (
         <p className="muted">No snapshots yet: define one above.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Snapshot</th>
-              <th scope="col">Status</th>
-              <th scope="col">Rows</th>
-              <th scope="col">Downloads</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((s) => (
+        <>
+          <div className="row">
+            <TableSearch view={view} label="Find" placeholder="name, status or clip state" />
+          </div>
+          <ScrollTable
+            head={
+              <>
+                <SortHeader view={view} column="created" title="By when it was defined">
+                  Snapshot
+                </SortHeader>
+                <SortHeader view={view} column="status">
+                  Status
+                </SortHeader>
+                <SortHeader view={view} column="rows">
+                  Rows
+                </SortHeader>
+                <th scope="col">Downloads</th>
+              </>
+            }
+          >
+            {view.rows.map((s) => (
               <SnapshotRow key={s.id} s={s} />
             ))}
-          </tbody>
-        </table>
+          </ScrollTable>
+          <TablePager view={view} noun="snapshots" pageSize={PAGE} testId="snapshot-pager" />
+        </>
       )}
     </div>
   );
@@ -63,7 +91,10 @@ function SnapshotRow({ s }: { s: SnapshotView }) {
   // Parquet first (the default `datasets` config), splits in train / validation / test order.
   const order = (f: SnapshotView['files'][number]) => SPLITS.indexOf((f.split ?? 'train') as (typeof SPLITS)[number]);
   const byFormat = new Map<string, SnapshotView['files']>(
-    FORMATS.map((format) => [format, s.files.filter((f) => f.format === format).sort((a, b) => order(a) - order(b) || (a.path < b.path ? -1 : 1))]),
+    FORMATS.map((format) => [
+      format,
+      s.files.filter((f) => f.format === format).sort((a, b) => order(a) - order(b) || (a.path < b.path ? -1 : 1)),
+    ]),
   );
   const example = FORMATS.map((format) => byFormat.get(format)?.[0]).find(Boolean);
   return (
@@ -154,7 +185,10 @@ function SnapshotRow({ s }: { s: SnapshotView }) {
                       title={`sha256 ${f.sha256}`}
                       style={{ marginRight: 8 }}
                     >
-                      {f.split ?? f.path} <span className="muted">({f.rows ?? 0} rows, {bytes(f.bytes)})</span>
+                      {f.split ?? f.path}{' '}
+                      <span className="muted">
+                        ({f.rows ?? 0} rows, {bytes(f.bytes)})
+                      </span>
                     </a>
                   ))}
                 </div>

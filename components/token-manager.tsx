@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import type { TokenView } from '@/lib/auth/schemas';
+import { CopyButton } from './copy-button';
 
 export function TokenManager() {
   const client = useQueryClient();
@@ -37,14 +38,26 @@ export function TokenManager() {
           if (name.trim()) create.mutate(name.trim());
         }}
       >
-        <input placeholder="Token name, e.g. training-pipeline" value={name} onChange={(e) => setName(e.target.value)} maxLength={80} />
-        <button type="submit" disabled={create.isPending}>Create token</button>
+        <input
+          aria-label="Name of the new token"
+          placeholder="Token name, e.g. training-pipeline"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={80}
+        />
+        <button type="submit" disabled={create.isPending}>
+          Create token
+        </button>
       </form>
       {create.error && <p className="error">{create.error.message}</p>}
       {fresh && (
-        <p>
-          Copy it now, it is not shown again: <code data-testid="new-token">{fresh}</code>
-        </p>
+        <div className="row" data-testid="new-token-box">
+          <span>Copy it now, it is not shown again:</span>
+          <code data-testid="new-token" style={{ wordBreak: 'break-all' }}>
+            {fresh}
+          </code>
+          <CopyButton text={fresh} label="Copy token" testId="copy-token" />
+        </div>
       )}
       <table>
         <thead>

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { Principal } from '@/lib/auth/principal';
 import { SignOutButton } from './sign-out-button';
+import { ThemeToggle } from './theme-toggle';
 
 const LINKS: { href: string; label: string; roles: string[] }[] = [
   { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
@@ -29,6 +30,7 @@ export function TopNav({ user }: { user: Principal }) {
       <span className="who">
         {user.name} · {user.role}
       </span>
+      <ThemeToggle />
       <SignOutButton />
     </header>
   );

@@ -1,6 +1,7 @@
 'use client';
 
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/client/api';
 import { useRef, useState, type DragEvent } from 'react';
 import type { IngestResult } from '@/lib/catalog/schemas';
 
@@ -47,7 +48,8 @@ export function UploadPanel() {
   async function start(files: File[]) {
     const fresh = files.map((f) => ({ id: nextId.current++, name: f.name, size: f.size, progress: 0 }));
     setRows((r) => [...fresh, ...r]);
-    const update = (id: number, patch: Partial<Row>) => setRows((r) => r.map((row) => (row.id === id ? { ...row, ...patch } : row)));
+    const update = (id: number, patch: Partial<Row>) =>
+      setRows((r) => r.map((row) => (row.id === id ? { ...row, ...patch } : row)));
     for (const [i, file] of files.entries()) {
       const id = fresh[i].id;
       try {
@@ -59,6 +61,19 @@ export function UploadPanel() {
     }
     void client.invalidateQueries({ queryKey: ['jobs'] });
   }
+
+  // Follow the new clips' feature extraction: every two seconds while any is still pending.
+  const created = rows.flatMap((r) => (r.result?.status === 'created' && r.result.clipId ? [r.result.clipId] : []));
+  const extraction = useQuery({
+    queryKey: ['upload-extraction', created.slice(0, 100).join(',')],
+    queryFn: () =>
+      apiFetch<{ items: { id: string; status: string; error: string | null }[] }>(
+        `/api/clips?limit=100&ids=${created.slice(0, 100).join(',')}`,
+      ),
+    enabled: created.length > 0,
+    refetchInterval: (q) => (q.state.data?.items.some((c) => c.status === 'pending') ? 2000 : false),
+  });
+  const extractionOf = new Map((extraction.data?.items ?? []).map((c) => [c.id, c]));
 
   function onDrop(event: DragEvent) {
     event.preventDefault();
@@ -119,7 +134,10 @@ export function UploadPanel() {
                     r.result.status === 'rejected' ? (
                       <span className="error">{r.result.error}</span>
                     ) : (
-                      <span className="badge">{r.result.status === 'duplicate' ? 'already in the catalog' : 'added, extracting features'}</span>
+                      <ExtractionBadge
+                        duplicate={r.result.status === 'duplicate'}
+                        clip={r.result.clipId ? extractionOf.get(r.result.clipId) : undefined}
+                      />
                     )
                   ) : (
                     <span className="muted">uploading…</span>
@@ -131,5 +149,27 @@ export function UploadPanel() {
         </table>
       )}
     </section>
+  );
+}
+
+/** Where a new clip is: added and extracting, ready for the queue, or failed with the reason. */
+function ExtractionBadge({ duplicate, clip }: { duplicate: boolean; clip?: { status: string; error: string | null } }) {
+  if (duplicate) return <span className="badge">already in the catalog</span>;
+  if (clip?.status === 'ready')
+    return (
+      <span className="badge" data-extraction="ready" style={{ color: 'var(--good)', borderColor: 'var(--good)' }}>
+        added · features ready, in the labeling queue
+      </span>
+    );
+  if (clip?.status === 'failed')
+    return (
+      <span className="error" data-extraction="failed">
+        added, but its features could not be extracted: {clip.error ?? 'no reason recorded'}
+      </span>
+    );
+  return (
+    <span className="badge" data-extraction="pending">
+      added · extracting features…
+    </span>
   );
 }

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent } from 'react';
 import { RoleSchema } from '@/lib/auth/schemas';
 import { apiFetch } from '@/lib/client/api';
+import { SortHeader, TablePager, TableSearch, useTableView } from './table-view';
 import { describePauseCheck, PAUSE_CHECK_TITLES, UnpauseSchema, type PauseView } from '@/lib/pause/schemas';
 
 interface UserView {
@@ -14,6 +15,16 @@ interface UserView {
   status: string;
   createdAt: string;
 }
+
+const USER_STATUSES = ['active', 'paused', 'disabled'] as const;
+
+const USER_COLUMNS = {
+  email: { value: (u: UserView) => u.email },
+  name: { value: (u: UserView) => u.name },
+  role: { value: (u: UserView) => u.role },
+  status: { value: (u: UserView) => u.status },
+  created: { value: (u: UserView) => u.createdAt, first: 'desc' as const },
+};
 
 export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserView[]; initialPauses: PauseView[] }) {
   const client = useQueryClient();
@@ -29,6 +40,14 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
     initialData: { pauses: initialPauses },
   });
   const pauseOf = new Map(pauses.data.pauses.map((p) => [p.userId, p]));
+  const [roleFilter, setRoleFilter] = useState('');
+  const [statusFilter, setStatusFilter] = useState('');
+  const view = useTableView(users.data.users, {
+    columns: USER_COLUMNS,
+    initialSort: 'email',
+    text: (u) => `${u.email} ${u.name}`,
+    keep: (u) => (!roleFilter || u.role === roleFilter) && (!statusFilter || u.status === statusFilter),
+  });
   const refresh = () => {
     void client.invalidateQueries({ queryKey: ['users'] });
     void client.invalidateQueries({ queryKey: ['pauses'] });
@@ -69,41 +88,84 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
         <button type="submit">Add user</button>
       </form>
       {error && <p className="error">{error}</p>}
+      <div className="row" data-testid="user-filters">
+        <TableSearch view={view} label="Find" placeholder="email or name" />
+        <label>
+          Role{' '}
+          <select value={roleFilter} onChange={(e) => (setRoleFilter(e.target.value), view.setPage(1))}>
+            <option value="">any</option>
+            {RoleSchema.options.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status{' '}
+          <select value={statusFilter} onChange={(e) => (setStatusFilter(e.target.value), view.setPage(1))}>
+            <option value="">any</option>
+            {USER_STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+      </div>
       {/* Scrolls on a phone instead of pushing the page wider than the screen. */}
       <div style={{ overflowX: 'auto' }}>
-        <table>
+        <table data-testid="users-table">
           <thead>
             <tr>
-              <th>Email</th>
-              <th>Name</th>
-              <th>Role</th>
-              <th>Status</th>
+              <SortHeader view={view} column="email">
+                Email
+              </SortHeader>
+              <SortHeader view={view} column="name">
+                Name
+              </SortHeader>
+              <SortHeader view={view} column="role">
+                Role
+              </SortHeader>
+              <SortHeader view={view} column="status">
+                Status
+              </SortHeader>
+              <SortHeader view={view} column="created">
+                Added
+              </SortHeader>
             </tr>
           </thead>
           <tbody>
-            {users.data.users.map((u) => (
+            {view.rows.map((u) => (
               <Fragment key={u.id}>
                 <tr data-user-id={u.id}>
                   <td>{u.email}</td>
                   <td>{u.name}</td>
                   <td>
-                    <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}>
+                    <select
+                      aria-label={`Role of ${u.email}`}
+                      value={u.role}
+                      onChange={(e) => patch.mutate({ id: u.id, body: { role: e.target.value } })}
+                    >
                       {RoleSchema.options.map((r) => (
                         <option key={r}>{r}</option>
                       ))}
                     </select>
                   </td>
                   <td>
-                    <select aria-label={`Status of ${u.email}`} value={u.status} onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}>
-                      {['active', 'paused', 'disabled'].map((s) => (
+                    <select
+                      aria-label={`Status of ${u.email}`}
+                      value={u.status}
+                      onChange={(e) => patch.mutate({ id: u.id, body: { status: e.target.value } })}
+                    >
+                      {USER_STATUSES.map((s) => (
                         <option key={s}>{s}</option>
                       ))}
                     </select>
                   </td>
+                  <td className="muted" style={{ whiteSpace: 'nowrap' }}>
+                    {u.createdAt.slice(0, 10)}
+                  </td>
                 </tr>
                 {u.status === 'paused' && (
                   <tr className="pause-row">
-                    <td colSpan={4}>
+                    <td colSpan={5}>
                       <PauseDetails userId={u.id} pause={pauseOf.get(u.id) ?? null} onDone={refresh} />
                     </td>
                   </tr>
@@ -113,6 +175,7 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
           </tbody>
         </table>
       </div>
+      <TablePager view={view} noun="users" testId="users-pager" />
     </section>
   );
 }

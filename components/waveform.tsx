@@ -53,7 +53,7 @@ export function Waveform({
   return (
     <svg
       viewBox={`0 0 ${width} ${height}`}
-      style={{ width: '100%', height: 80, cursor: 'pointer', background: '#0b0d12', borderRadius: 8 }}
+      style={{ width: '100%', height: 80, cursor: 'pointer', background: 'var(--field)', borderRadius: 8 }}
       role="slider"
       aria-label="Waveform: click to seek"
       aria-valuemin={0}
@@ -66,17 +66,17 @@ export function Waveform({
       }}
     >
       {excerpt && duration > 0 && (
-        <rect x={x(excerpt.startS)} y={0} width={x(Math.min(duration, excerpt.startS + excerpt.lengthS)) - x(excerpt.startS)} height={height} fill="#7c9cff22" />
+        <rect x={x(excerpt.startS)} y={0} width={x(Math.min(duration, excerpt.startS + excerpt.lengthS)) - x(excerpt.startS)} height={height} fill="var(--accent)" fillOpacity={0.14} />
       )}
       {(peaks ?? []).map((p, i, all) => {
         const bx = (i / all.length) * width;
         const h = Math.max(1, p * (height - 6));
         const played = duration > 0 && bx <= x(position);
-        return <rect key={i} x={bx} y={(height - h) / 2} width={Math.max(1, width / all.length - 0.5)} height={h} fill={played ? '#7c9cff' : '#3a4152'} />;
+        return <rect key={i} x={bx} y={(height - h) / 2} width={Math.max(1, width / all.length - 0.5)} height={h} fill={played ? 'var(--accent)' : 'var(--track)'} />;
       })}
-      <line x1={x(position)} x2={x(position)} y1={0} y2={height} stroke="#e8eaf0" strokeWidth={1.5} />
+      <line x1={x(position)} x2={x(position)} y1={0} y2={height} stroke="var(--text)" strokeWidth={1.5} />
       {peaks === null && (
-        <text x={width / 2} y={height / 2} fill="#9aa3b2" textAnchor="middle" dominantBaseline="middle" fontSize={14}>
+        <text x={width / 2} y={height / 2} fill="var(--muted)" textAnchor="middle" dominantBaseline="middle" fontSize={14}>
           drawing waveform…
         </text>
       )}

@@ -73,16 +73,19 @@ export function HotkeyHelp({ open, onClose, bindings, extra = [] }: { open: bool
 
 /**
  * A screen's key line with its `?` button, and the overlay that lists every binding. `onClose`
- * hands the keyboard back to the work area (each screen's refocus).
+ * hands the keyboard back to the work area (each screen's refocus). A touch-only screen shows
+ * `touchHint` (what to tap) instead of the key line (globals.css).
  */
 export function KeyHints({
   children,
+  touchHint,
   bindings,
   open,
   onOpen,
   onClose,
 }: {
   children: ReactNode;
+  touchHint: ReactNode;
   bindings: readonly Hotkey[];
   open: boolean;
   onOpen: () => void;
@@ -94,6 +97,7 @@ export function KeyHints({
         <span>{children}</span>
         <HelpButton onClick={onOpen} />
       </div>
+      <p className="touch-hint muted">{touchHint}</p>
       <HotkeyHelp open={open} onClose={onClose} bindings={bindings} />
     </>
   );

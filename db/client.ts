@@ -32,17 +32,31 @@ export interface DbConfig {
   /** Folder for the embedded database, or `memory://` for a throwaway one. */
   dataDir?: string;
   maxConnections?: number;
+  /** PostgreSQL only: called with every statement sent (benchmarks count statements per operation). */
+  onQuery?: (text: string) => void;
+  /** PostgreSQL only: plan_cache_mode of the pool's connections (benchmarks compare; default force_generic_plan). */
+  planCacheMode?: 'auto' | 'force_generic_plan' | 'force_custom_plan';
 }
 
 export async function openDb(config: DbConfig): Promise<DbHandle> {
   const handle = config.databaseUrl
-    ? await openPostgres(config.databaseUrl, config.maxConnections ?? 20)
+    ? await openPostgres(
+        config.databaseUrl,
+        config.maxConnections ?? 20,
+        config.onQuery,
+        config.planCacheMode ?? 'force_generic_plan',
+      )
     : await openEmbedded(config.dataDir ?? './.data');
   await migrate(handle);
   return handle;
 }
 
-async function openPostgres(url: string, max: number): Promise<DbHandle> {
+async function openPostgres(
+  url: string,
+  max: number,
+  onQuery: ((text: string) => void) | undefined,
+  planCacheMode: NonNullable<DbConfig['planCacheMode']>,
+): Promise<DbHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // Reconnect backoff: postgres.js grows it as 3^failures / 100 s (up to 20 s) with the failure count
@@ -62,6 +76,11 @@ async function openPostgres(url: string, max: number): Promise<DbHandle> {
     connect_timeout: 5,
     max_lifetime: 60 * (10 + Math.random() * 10),
     backoff,
+    ...(onQuery ? { debug: (_connection: number, text: string) => onQuery(text) } : {}),
+    // Statements sent prepared (execRows' `prepare: true`, the queue's hot path only) reuse one
+    // generic plan per connection: planning the next-clip pick cost more CPU than running it, and
+    // under auto PostgreSQL kept planning it on every call. Unnamed statements are unaffected.
+    connection: { plan_cache_mode: planCacheMode },
   });
   const retrying = retryingClient(client);
   const db = drizzle(retrying as typeof client, { schema }) as unknown as Db;
@@ -71,7 +90,7 @@ async function openPostgres(url: string, max: number): Promise<DbHandle> {
     db,
     mode: 'postgres',
     url,
-    query: async <T,>(text: string, params: unknown[] = []) =>
+    query: async <T>(text: string, params: unknown[] = []) =>
       (await withRetry(() => client.unsafe(text, params as never[]), isReadOnlySql(text), logRetry)) as unknown as T[],
     exec: async (text) => {
       await withRetry(() => client.unsafe(text), isReadOnlySql(text), logRetry);
@@ -108,7 +127,7 @@ function retryingClient(client: import('postgres').Sql): import('postgres').Sql 
     return {
       values: () => run(true),
       then: <A, B>(ok?: (v: unknown) => A, ko?: (e: unknown) => B) => run(false).then(ok, ko),
-      catch: <B,>(ko: (e: unknown) => B) => run(false).catch(ko),
+      catch: <B>(ko: (e: unknown) => B) => run(false).catch(ko),
     };
   };
   const begin = (...args: unknown[]) => {
@@ -156,7 +175,7 @@ async function openEmbedded(dataDir: string): Promise<DbHandle> {
     db,
     mode: 'embedded',
     pglite,
-    query: async <T,>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
+    query: async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
     exec: async (text) => {
       await pglite.exec(text);
     },
@@ -245,9 +264,34 @@ export async function migrationVersion(handle: DbHandle): Promise<{ applied: num
 }
 
 /** drizzle's `execute` returns an array on postgres.js and `{ rows }` on PGlite; this hides that. */
-export async function execRows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
+export async function execRows<T>(db: DbOrTx, query: SQL, options: { prepare?: boolean } = {}): Promise<T[]> {
+  if (options.prepare) {
+    const prepared = await execPrepared<T>(db, query);
+    if (prepared) return prepared;
+  }
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * `prepare: true` (postgres.js only; PGlite runs the statement as usual): the statement is sent as a
+ * named prepared statement, which postgres.js keeps per connection by its text. drizzle's
+ * `execute` sends every raw statement unnamed, so PostgreSQL parses and plans it on every call and
+ * postgres.js waits for a Describe round trip before each one that has parameters. For the hot
+ * path's few statements whose text is fixed (values only in parameters): one round trip, parsed
+ * once per connection, and the plan cache (custom plans first, a generic one once it is as cheap).
+ * Never for statements whose text varies per call (an IN list of values): each text would be
+ * kept per connection until the connection is recycled.
+ */
+async function execPrepared<T>(db: DbOrTx, query: SQL): Promise<T[] | null> {
+  const inner = db as unknown as {
+    session?: { client?: { unsafe?: (text: string, params: unknown[], opts: { prepare: boolean }) => Promise<T[]> } };
+    dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+  };
+  const client = inner.session?.client;
+  if (typeof client?.unsafe !== 'function' || !inner.dialect) return null;
+  const q = inner.dialect.sqlToQuery(query);
+  return [...(await client.unsafe(q.sql, q.params, { prepare: true }))];
 }
 
 export { sql };

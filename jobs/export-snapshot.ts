@@ -1,7 +1,7 @@
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { exportSnapshotSpec } from '@/lib/export/jobs';
 import { buildSnapshot } from '@/lib/export/service';
-import { isAppError } from '@/lib/http/errors';
+import { isAppError } from '@/lib/errors';
 
 /**
  * Builds one dataset snapshot registered by POST /api/datasets: streams the selected clips from

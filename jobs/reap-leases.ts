@@ -1,11 +1,15 @@
 import type { JobDefinition } from '@/lib/jobs/engine';
 import { reapLeasesSpec } from '@/lib/queue/jobs';
-import { reclaimExpiredLeases } from '@/lib/queue/repo';
+import { reclaimExpiredLeases, vacuumQueueIfDead } from '@/lib/queue/repo';
 
-/** Returns abandoned clips to the queue even when nobody asks for the next clip. */
+/**
+ * Returns abandoned clips to the queue even when nobody asks for the next clip, then vacuums the
+ * clips table when enough dead rows piled up (the pick walks dead index entries until a VACUUM).
+ */
 export const reapLeasesJob: JobDefinition<Record<string, never>> = {
   ...reapLeasesSpec,
   async handler(_data, ctx) {
-    return { reclaimed: await reclaimExpiredLeases(ctx.db) };
+    const reclaimed = await reclaimExpiredLeases(ctx.db);
+    return { reclaimed, vacuumed: await vacuumQueueIfDead(ctx.db) };
   },
 };

@@ -13,6 +13,8 @@ import { pushEmbeddingsJob } from './push-embeddings';
 import { retrainCheckJob } from './retrain-check';
 import { applyFeedbackRetentionJob } from './apply-feedback-retention';
 import { canaryCheckJob } from './canary-check';
+import { deliverWebhookJob } from './deliver-webhook';
+import { dispatchWebhooksJob } from './dispatch-webhooks';
 
 /** Every job the workers run; `chorus worker` and the in-process runner register these. */
 export const ALL_JOBS = [
@@ -29,6 +31,8 @@ export const ALL_JOBS = [
   retrainCheckJob,
   applyFeedbackRetentionJob,
   canaryCheckJob,
+  dispatchWebhooksJob,
+  deliverWebhookJob,
 ] as JobDefinition<unknown>[];
 
 /** Periodic jobs (cron, UTC). */
@@ -46,6 +50,8 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
   { job: applyFeedbackRetentionJob as JobDefinition<unknown>, cron: '17 * * * *', data: {} },
   // The running embedding canary: promote, roll back or keep going.
   { job: canaryCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
+  // Outgoing webhooks: settled clips, promoted models and built snapshots become signed deliveries.
+  { job: dispatchWebhooksJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
 ];
 
 /**

@@ -1,7 +1,8 @@
 import type { JobDefinition } from '@/lib/jobs/engine';
-import { isAppError } from '@/lib/http/errors';
+import { isAppError } from '@/lib/errors';
 import { rescoreSpec } from '@/lib/active/jobs';
-import { labelsSinceLastModel } from '@/lib/active/repo';
+import { rewardAutoStrategy } from '@/lib/active/service';
+import { labelsSinceLastModel } from '@/lib/model/retrain-triggers';
 import { retrainSpec, type RetrainPayload } from '@/lib/model/jobs';
 import { hasActiveModel } from '@/lib/model/repo';
 import { retrain } from '@/lib/model/service';
@@ -26,6 +27,7 @@ export const retrainJob: JobDefinition<RetrainPayload> = {
       trained = await retrain(ctx.db, {
         trigger: data.trigger,
         kinds: data.kinds,
+        rewardStrategy: rewardAutoStrategy,
         onProgress: (f, m) => ctx.progress(0.95 * f, m),
       });
     } catch (err) {
@@ -34,7 +36,9 @@ export const retrainJob: JobDefinition<RetrainPayload> = {
     }
     const rescore =
       trained || !(await hasActiveModel(ctx.db))
-        ? ((await ctx.enqueue?.(rescoreSpec, { reason: trained ? `retrain: model ${trained.candidateId}` : 'retrain refused' })) ?? null)
+        ? ((await ctx.enqueue?.(rescoreSpec, {
+            reason: trained ? `retrain: model ${trained.candidateId}` : 'retrain refused',
+          })) ?? null)
         : null;
     await ctx.progress(1, skipped ? `refused: ${skipped}` : 'trained; rescoring queued');
     return {

@@ -84,7 +84,10 @@ import { resolveByKey, voteIdOf, voteShape, type VoteShape } from './shapes';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db,partition,corrupt-onnx,db-disk-full' },
+    only: {
+      type: 'string',
+      default: 'kill-web,restart-db,kill-worker,disk-full,singleton-race,kill-em,kill-db,partition,corrupt-onnx,db-disk-full',
+    },
     'shared-cluster': { type: 'boolean', default: false },
     build: { type: 'string', default: 'auto' },
     out: { type: 'string', default: path.join('bench', 'results', 'fault.md') },
@@ -114,8 +117,16 @@ interface Db {
 function section(title: string) {
   console.error(`\nfault: ── ${title}`);
   // The machine is shared: the load when the scenario started goes beside its figures.
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
-  report.push(`### ${title}`, '', `Load average at the start: ${load} (1/5/15 min); started ${new Date().toISOString().slice(11, 19)} UTC.`, '');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+  report.push(
+    `### ${title}`,
+    '',
+    `Load average at the start: ${load} (1/5/15 min); started ${new Date().toISOString().slice(11, 19)} UTC.`,
+    '',
+  );
 }
 
 function verdict(ok: boolean, text: string) {
@@ -146,7 +157,14 @@ interface LeaseAnswer {
  */
 function leaseOf(r: { status: number; body: unknown }): LeaseAnswer | null {
   const b = r.body as Partial<LeaseAnswer> | null;
-  return r.status === 200 && b && typeof b === 'object' && typeof b.lease?.id === 'string' && Array.isArray(b.taxonomy?.tags) && b.taxonomy.tags.length >= 5 ? (b as LeaseAnswer) : null;
+  return r.status === 200 &&
+    b &&
+    typeof b === 'object' &&
+    typeof b.lease?.id === 'string' &&
+    Array.isArray(b.taxonomy?.tags) &&
+    b.taxonomy.tags.length >= 5
+    ? (b as LeaseAnswer)
+    : null;
 }
 
 /**
@@ -158,7 +176,14 @@ function serverErrorCauses(logFile: string, since: number): Map<string, number> 
   const errors: { requestId?: string; time: number; key: string }[] = [];
   for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
-    let e: { level?: number; time?: number; requestId?: string; ms?: number; msg?: string; err?: { message?: string; stack?: string } };
+    let e: {
+      level?: number;
+      time?: number;
+      requestId?: string;
+      ms?: number;
+      msg?: string;
+      err?: { message?: string; stack?: string };
+    };
     try {
       e = JSON.parse(line);
     } catch {
@@ -168,7 +193,10 @@ function serverErrorCauses(logFile: string, since: number): Map<string, number> 
     // 500s, and the 503s a database failure now answers (lib/http/route.ts logs those as warnings).
     if ((e.level === 50 || (e.level === 40 && e.msg === 'database unavailable')) && e.err) {
       const cause = /caused by: (\w*Error): ([^\n]*)/.exec(e.err.stack ?? '');
-      const key = (cause ? `${cause[1]}: ${cause[2]}` : (e.err.message ?? '?')).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').replace(/127\.0\.0\.1:\d+/g, 'db').slice(0, 90);
+      const key = (cause ? `${cause[1]}: ${cause[2]}` : (e.err.message ?? '?'))
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…')
+        .replace(/127\.0\.0\.1:\d+/g, 'db')
+        .slice(0, 90);
       errors.push({ requestId: e.requestId, time: e.time ?? 0, key });
     }
   }
@@ -189,7 +217,12 @@ function describeCauses(causes: Map<string, number>): string {
 
 async function killWeb(pg: Db) {
   section('1. Web server killed (SIGKILL) mid-vote, votes retried with the same idempotency key');
-  const db = await createBenchDb(pg.adminUrl, 'fault_kill', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_kill', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   let server: WebServer | undefined;
   try {
     await seedClips(db.handle, 2000);
@@ -209,12 +242,22 @@ async function killWeb(pg: Db) {
     for (const [round, delay] of delays.entries()) {
       const base = server.base;
       const leases = await Promise.all(users.map((u) => timedFetch(`${base}/api/queue/next`, { headers: auth(u.token) })));
-      const inFlight = users
-        .map((u, i) => ({ u, i, item: leaseOf(leases[i]) }))
-        .filter((x) => x.item);
-      const bodies = inFlight.map(({ i, item }) => ({ kind: 'vote', leaseId: item!.lease.id, tags: [item!.taxonomy.tags[i % item!.taxonomy.tags.length].key], idempotencyKey: `kill-${round}-${i}` }));
+      const inFlight = users.map((u, i) => ({ u, i, item: leaseOf(leases[i]) })).filter((x) => x.item);
+      const bodies = inFlight.map(({ i, item }) => ({
+        kind: 'vote',
+        leaseId: item!.lease.id,
+        tags: [item!.taxonomy.tags[i % item!.taxonomy.tags.length].key],
+        idempotencyKey: `kill-${round}-${i}`,
+      }));
       inFlightTotal += inFlight.length;
-      const first = inFlight.map(({ u }, k) => timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]), timeoutMs: 5000 }));
+      const first = inFlight.map(({ u }, k) =>
+        timedFetch(`${base}/api/votes`, {
+          method: 'POST',
+          headers: json(u.token),
+          body: JSON.stringify(bodies[k]),
+          timeoutMs: 5000,
+        }),
+      );
       await sleep(delay);
       await server.kill();
       const firstResults = await Promise.all(first);
@@ -224,32 +267,56 @@ async function killWeb(pg: Db) {
       // Retry each vote with its key; a 5xx on the retry (see the causes below) is retried too, at most 5 times.
       const retry = await Promise.all(
         inFlight.map(async ({ u }, k) => {
-          let r = await timedFetch(`${server!.base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]) });
+          let r = await timedFetch(`${server!.base}/api/votes`, {
+            method: 'POST',
+            headers: json(u.token),
+            body: JSON.stringify(bodies[k]),
+          });
           for (let attempt = 1; attempt < 5 && (r.status === 0 || r.status >= 500); attempt++) {
             retried5xx++;
             await sleep(100 * attempt);
-            r = await timedFetch(`${server!.base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify(bodies[k]) });
+            r = await timedFetch(`${server!.base}/api/votes`, {
+              method: 'POST',
+              headers: json(u.token),
+              body: JSON.stringify(bodies[k]),
+            });
           }
           return r;
         }),
       );
       retry.forEach((r, k) => {
         // The vote id from the retry, else the one acknowledged before the kill, else (no body either time) looked up by key below.
-        if (r.status === 200 || r.status === 201) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: voteIdOf(r) ?? voteIdOf(firstResults[k]) ?? '' });
-        else if (voteShape(firstResults[k]).startsWith('acked')) acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: voteIdOf(firstResults[k]) ?? '' });
+        if (r.status === 200 || r.status === 201)
+          acked.push({
+            userId: inFlight[k].u.id,
+            key: bodies[k].idempotencyKey,
+            voteId: voteIdOf(r) ?? voteIdOf(firstResults[k]) ?? '',
+          });
+        else if (voteShape(firstResults[k]).startsWith('acked'))
+          acked.push({ userId: inFlight[k].u.id, key: bodies[k].idempotencyKey, voteId: voteIdOf(firstResults[k]) ?? '' });
       });
       const shapes = firstResults.map(voteShape);
       for (const sh of shapes) firstShapes[sh]++;
       // An answer the client saw before the kill must be the one the retry replays (when both carry the vote).
-      const mismatched = firstResults.filter((r, k) => voteIdOf(r) && voteIdOf(retry[k]) && voteIdOf(retry[k]) !== voteIdOf(r)).length;
-      if (mismatched) verdict(false, `round ${round}: ${mismatched} retries replayed a different vote than the one acknowledged before the kill`);
-      const other = retry.filter((r) => r.status !== 200 && r.status !== 201).map((r) => `${r.status || r.error} ${JSON.stringify((r.body as { error?: unknown })?.error ?? '').slice(0, 80)}`);
+      const mismatched = firstResults.filter(
+        (r, k) => voteIdOf(r) && voteIdOf(retry[k]) && voteIdOf(retry[k]) !== voteIdOf(r),
+      ).length;
+      if (mismatched)
+        verdict(
+          false,
+          `round ${round}: ${mismatched} retries replayed a different vote than the one acknowledged before the kill`,
+        );
+      const other = retry
+        .filter((r) => r.status !== 200 && r.status !== 201)
+        .map((r) => `${r.status || r.error} ${JSON.stringify((r.body as { error?: unknown })?.error ?? '').slice(0, 80)}`);
       rows.push(
         `| ${round + 1} | ${delay} | ${inFlight.length} | ${shapes.filter((x) => x === 'acked').length} / ${shapes.filter((x) => x === 'acked-no-body').length} / ${shapes.filter((x) => x === 'no-answer').length} / ${shapes.filter((x) => x === 'other').length} | ${retry.filter((r) => r.status === 200).length} | ${retry.filter((r) => r.status === 201).length} | ${other.length ? other.join('; ').replace(/\|/g, '\\|') : 0} | ${restartS.toFixed(1)} |`,
       );
     }
     const byKey = await resolveByKey(db.handle, acked);
-    const perKey = await db.handle.query<{ n: number; keys: number }>(`select count(*)::int as n, count(distinct (user_id, idempotency_key))::int as keys from votes where idempotency_key like 'kill-%'`);
+    const perKey = await db.handle.query<{ n: number; keys: number }>(
+      `select count(*)::int as n, count(distinct (user_id, idempotency_key))::int as keys from votes where idempotency_key like 'kill-%'`,
+    );
     const { checks } = await checkIntegrity(db.handle, acked);
     const causes = serverErrorCauses(path.join(work, 'kill-web.log'), 0);
     report.push(
@@ -262,8 +329,15 @@ async function killWeb(pg: Db) {
       ...checksTable(checks),
       '',
     );
-    const ok = checks.every(([, f, e]) => f === e) && perKey[0].n === acked.length && acked.length === perKey[0].keys && acked.length === inFlightTotal;
-    verdict(ok, `after ${delays.length} kills with votes in flight, every key has exactly one vote and every retry was answered 200 (replay) or 201 (first write).`);
+    const ok =
+      checks.every(([, f, e]) => f === e) &&
+      perKey[0].n === acked.length &&
+      acked.length === perKey[0].keys &&
+      acked.length === inFlightTotal;
+    verdict(
+      ok,
+      `after ${delays.length} kills with votes in flight, every key has exactly one vote and every retry was answered 200 (replay) or 201 (first write).`,
+    );
   } finally {
     await server?.stop();
     await db.drop();
@@ -283,7 +357,12 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
       ? `2. PostgreSQL stopped under load for 6 s and started again (${pg.label})`
       : `7. PostgreSQL killed (SIGKILL, every server process) mid-vote-transaction, started again 6 s later with crash recovery (${pg.label})`,
   );
-  const db = await createBenchDb(pg.adminUrl, 'fault_pg', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_pg', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   let server: WebServer | undefined;
   try {
     await seedClips(db.handle, 5000);
@@ -292,7 +371,9 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     const base = server.base;
     const began = performance.now();
     const at = () => (performance.now() - began) / 1000;
-    const events: { t: number; route: string; status: number }[] = [];
+    // Each request keeps its start and end: phases go by start, so a request sent while the
+    // database was down counts with the outage even when its answer came after the restart.
+    const events: { start: number; t: number; route: string; status: number }[] = [];
     const health: { start: number; t: number; status: number; reachable: unknown }[] = [];
     const acked: Acked[] = [];
     let tDown = Infinity;
@@ -305,18 +386,25 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     const contributor = async (u: { id: string; token: string }, i: number) => {
       let n = 0;
       while (running()) {
+        const nextStart = at();
         const next = await timedFetch(`${base}/api/queue/next`, { headers: auth(u.token), timeoutMs: 10_000 });
         const item = leaseOf(next);
         // A 200 whose body was cut off counts as no answer.
-        events.push({ t: at(), route: 'next', status: next.status === 200 && !item ? 0 : next.status });
+        events.push({ start: nextStart, t: at(), route: 'next', status: next.status === 200 && !item ? 0 : next.status });
         if (!item) {
           await sleep(250);
           continue;
         }
-        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `restart-${i}-${n++}` });
+        const body = JSON.stringify({
+          kind: 'vote',
+          leaseId: item.lease.id,
+          tags: [item.taxonomy.tags[n % 5].key],
+          idempotencyKey: `restart-${i}-${n++}`,
+        });
         for (let attempt = 0; attempt < 40 && running(); attempt++) {
+          const voteStart = at();
           const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body, timeoutMs: 10_000 });
-          events.push({ t: at(), route: 'vote', status: v.status });
+          events.push({ start: voteStart, t: at(), route: 'vote', status: v.status });
           if (v.status === 200 || v.status === 201) {
             acked.push({ userId: u.id, key: JSON.parse(body).idempotencyKey, voteId: voteIdOf(v) ?? '' });
             break;
@@ -331,7 +419,12 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
       while (running()) {
         const start = at();
         const h = await timedFetch(`${base}/api/health`, { timeoutMs: 5000 });
-        health.push({ start, t: at(), status: h.status, reachable: (h.body as { database?: { reachable?: boolean } })?.database?.reachable });
+        health.push({
+          start,
+          t: at(),
+          status: h.status,
+          reachable: (h.body as { database?: { reachable?: boolean } })?.database?.reachable,
+        });
         await sleep(250);
       }
     };
@@ -356,7 +449,7 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     const firstOk = health.find((h) => h.t > tUp && h.status === 200);
     const firstVote = events.find((e) => e.t > tUp && e.route === 'vote' && (e.status === 201 || e.status === 200));
     const recovered = Math.max(firstOk?.t ?? Infinity, firstVote?.t ?? Infinity);
-    const phase = (from: number, to: number) => events.filter((e) => e.t >= from && e.t < to);
+    const phase = (from: number, to: number) => events.filter((e) => e.start >= from && e.start < to);
     const errors = (list: typeof events) => list.filter((e) => e.status === 0 || e.status >= 500).length;
     const settled = phase(recovered + 2, Infinity);
     const alive = server.child.exitCode === null && server.child.signalCode === null;
@@ -364,11 +457,13 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
     server = undefined;
     // What the server logged as the cause of each 500 for requests that started after recovery.
     const causes = serverErrorCauses(path.join(work, 'restart-db.log'), wallUp + (recovered - tUp) * 1000);
-    const connectionErrors = [...causes.entries()].filter(([k]) => /ECONNREFUSED|CONNECTION_CLOSED|terminating connection|connect|ENOTFOUND|timeout/i.test(k)).reduce((a, [, n]) => a + n, 0);
+    const connectionErrors = [...causes.entries()]
+      .filter(([k]) => /ECONNREFUSED|CONNECTION_CLOSED|terminating connection|connect|ENOTFOUND|timeout/i.test(k))
+      .reduce((a, [, n]) => a + n, 0);
     await resolveByKey(db.handle, acked);
     const { checks, unacked } = await checkIntegrity(db.handle, acked);
     report.push(
-      '| phase | seconds | requests | 5xx / network errors |',
+      '| phase (by request start) | seconds | requests | 5xx / network errors |',
       '|---|---:|---:|---:|',
       `| before the stop | ${tDown.toFixed(1)} | ${phase(0, tDown).length} | ${errors(phase(0, tDown))} |`,
       `| database down | ${(tUp - tDown).toFixed(1)} | ${phase(tDown, tUp).length} | ${errors(phase(tDown, tUp))} |`,
@@ -407,7 +502,14 @@ async function restartDb(pg: Db, how: 'stop' | 'kill' = 'stop') {
 function startWorker(dbUrl: string, audioDir: string, log: string): ChildProcess {
   const out = fs.openSync(log, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'jobs', 'cli.ts'), 'worker'], {
-    env: { ...process.env, DATABASE_URL: dbUrl, CHORUS_AUDIO_DIR: audioDir, CHORUS_DEMO: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      CHORUS_AUDIO_DIR: audioDir,
+      CHORUS_DEMO: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', out, out],
     detached: true,
   });
@@ -427,13 +529,22 @@ interface Reaped {
 
 /** The killed job's panel row once it no longer says `active` (the sweep of a live worker changed it), else undefined. */
 async function reapedRun(handle: DbHandle, jobId: string, killedAt: number): Promise<Reaped | undefined> {
-  const [run] = await handle.query<{ state: string; attempts: number; error: string | null }>(`select state, attempts, error from job_runs where job_id = $1`, [jobId]);
+  const [run] = await handle.query<{ state: string; attempts: number; error: string | null }>(
+    `select state, attempts, error from job_runs where job_id = $1`,
+    [jobId],
+  );
   if (!run || run.state === 'active') return undefined;
-  return { seconds: (performance.now() - killedAt) / 1000, shown: run.state === 'queued' && run.attempts > 0 ? 'retrying' : run.state, error: run.error ?? '' };
+  return {
+    seconds: (performance.now() - killedAt) / 1000,
+    shown: run.state === 'queued' && run.attempts > 0 ? 'retrying' : run.state,
+    error: run.error ?? '',
+  };
 }
 
 function describeReaped(r: Reaped | undefined): string {
-  return r ? `showed **${r.shown}** ${r.seconds.toFixed(1)} s after the kill ("${r.error}")` : `still showed **active** at the end`;
+  return r
+    ? `showed **${r.shown}** ${r.seconds.toFixed(1)} s after the kill ("${r.error}")`
+    : `still showed **active** at the end`;
 }
 
 async function killWorker(pg: Db) {
@@ -452,15 +563,20 @@ async function killWorker(pg: Db) {
     const log = path.join(work, 'kill-worker.log');
     worker = startWorker(db.url, audioDir, log);
     const t0 = performance.now();
-    const featureCount = async () => Number((await db.handle.query<{ n: number }>(`select count(distinct clip_id)::int as n from clip_features`))[0].n);
+    const featureCount = async () =>
+      Number((await db.handle.query<{ n: number }>(`select count(distinct clip_id)::int as n from clip_features`))[0].n);
     let progressAtKill = 0;
     for (;;) {
-      const [run] = await db.handle.query<{ progress: number; state: string }>(`select progress, state from job_runs where job_id = $1`, [jobId]);
+      const [run] = await db.handle.query<{ progress: number; state: string }>(
+        `select progress, state from job_runs where job_id = $1`,
+        [jobId],
+      );
       if (run && run.state === 'active' && run.progress >= 0.25) {
         progressAtKill = run.progress;
         break;
       }
-      if (run?.state === 'completed' || performance.now() - t0 > 180_000) throw new Error(`the job ${run?.state === 'completed' ? 'finished' : 'did not get going'} before the kill`);
+      if (run?.state === 'completed' || performance.now() - t0 > 180_000)
+        throw new Error(`the job ${run?.state === 'completed' ? 'finished' : 'did not get going'} before the kill`);
       await sleep(100);
     }
     signalGroup(worker, 'SIGKILL');
@@ -473,19 +589,27 @@ async function killWorker(pg: Db) {
     const deadline = killedAt + 300_000;
     while (performance.now() < deadline) {
       reaped ??= await reapedRun(db.handle, jobId, killedAt);
-      const [c] = await db.handle.query<{ pending: number }>(`select count(*)::int as pending from clips where status = 'pending'`);
+      const [c] = await db.handle.query<{ pending: number }>(
+        `select count(*)::int as pending from clips where status = 'pending'`,
+      );
       if (Number(c.pending) === 0 && reaped) {
         doneAt = performance.now();
         break;
       }
       await sleep(reaped ? 1000 : 250);
     }
-    const [dupes] = await db.handle.query<{ n: number }>(`select count(*)::int as n from (select clip_id, extractor_version from clip_features group by 1, 2 having count(*) > 1) d`);
+    const [dupes] = await db.handle.query<{ n: number }>(
+      `select count(*)::int as n from (select clip_id, extractor_version from clip_features group by 1, 2 having count(*) > 1) d`,
+    );
     const [states] = await db.handle.query<{ ready: number; failed: number; features: number }>(
       `select count(*) filter (where status = 'ready')::int as ready, count(*) filter (where status = 'failed')::int as failed, (select count(*)::int from clip_features) as features from clips`,
     );
-    const runs = await db.handle.query<{ name: string; state: string; attempts: number; progress: number }>(`select name, state, attempts, progress from job_runs order by created_at`);
-    const [killedJob] = await db.handle.query<{ state: string; retry_count: number }>(`select state, retry_count from pgboss.job where id = $1`, [jobId]).catch(() => [{ state: '?', retry_count: -1 }]);
+    const runs = await db.handle.query<{ name: string; state: string; attempts: number; progress: number }>(
+      `select name, state, attempts, progress from job_runs order by created_at`,
+    );
+    const [killedJob] = await db.handle
+      .query<{ state: string; retry_count: number }>(`select state, retry_count from pgboss.job where id = $1`, [jobId])
+      .catch(() => [{ state: '?', retry_count: -1 }]);
     signalGroup(worker, 'SIGTERM');
     await sleep(2000);
     report.push(
@@ -496,7 +620,11 @@ async function killWorker(pg: Db) {
       '',
     );
     verdict(
-      Number.isFinite(doneAt) && Number(dupes.n) === 0 && Number(states.ready) + Number(states.failed) === CLIPS && !!reaped && reaped.seconds <= REAP_LIMIT_S,
+      Number.isFinite(doneAt) &&
+        Number(dupes.n) === 0 &&
+        Number(states.ready) + Number(states.failed) === CLIPS &&
+        !!reaped &&
+        reaped.seconds <= REAP_LIMIT_S,
       `extraction resumed on a new worker and finished every clip exactly once; the killed job showed ${reaped?.shown ?? 'nothing'} ${reaped ? `${reaped.seconds.toFixed(1)} s` : 'never'} after the kill (limit ${REAP_LIMIT_S} s).`,
     );
   } finally {
@@ -517,17 +645,29 @@ async function diskFull(pg: Db) {
     report.push(`Not run: this machine does not allow mounting a tmpfs (${mounted.stderr.trim()}).`, '');
     return;
   }
-  const db = await createBenchDb(pg.adminUrl, 'fault_disk', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_disk', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   let server: WebServer | undefined;
   try {
     await seedClips(db.handle, 500);
     const [admin] = await seedUsers(db.handle, 'admin', 1);
     const users = await seedUsers(db.handle, 'contributor', 5, 'disk');
-    server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'disk-full.log'), env: { CHORUS_AUDIO_DIR: mountDir } });
+    server = await startServer({
+      databaseUrl: db.url,
+      logFile: path.join(work, 'disk-full.log'),
+      env: { CHORUS_AUDIO_DIR: mountDir },
+    });
     const base = server.base;
     const upload = async (i: number) => {
       const sr = 22050;
-      const wav = encodeWav([Float32Array.from({ length: sr * 4 }, (_, k) => 0.3 * Math.sin((2 * Math.PI * (200 + i * 7) * k) / sr))], sr); // ≈ 176 KB
+      const wav = encodeWav(
+        [Float32Array.from({ length: sr * 4 }, (_, k) => 0.3 * Math.sin((2 * Math.PI * (200 + i * 7) * k) / sr))],
+        sr,
+      ); // ≈ 176 KB
       const form = new FormData();
       form.append('file', new Blob([wav as BlobPart]), `tone-${i}.wav`);
       return timedFetch(`${base}/api/clips`, { method: 'POST', headers: auth(admin.token), body: form });
@@ -536,7 +676,10 @@ async function diskFull(pg: Db) {
     for (let i = 0; i < 12; i++) {
       const r = await upload(i);
       const first = (r.body as { results?: { status: string; error?: string }[] })?.results?.[0];
-      uploads.push({ status: r.status, result: first ? `${first.status}${first.error ? `: ${first.error}` : ''}` : JSON.stringify(r.body).slice(0, 120) });
+      uploads.push({
+        status: r.status,
+        result: first ? `${first.status}${first.error ? `: ${first.error}` : ''}` : JSON.stringify(r.body).slice(0, 120),
+      });
       if (r.status >= 400) break;
     }
     const rejected = uploads.find((u) => u.status >= 400);
@@ -548,7 +691,16 @@ async function diskFull(pg: Db) {
       others['GET /api/queue/next'].push(next.status);
       const item = leaseOf(next);
       if (item) {
-        const v = await timedFetch(`${base}/api/votes`, { method: 'POST', headers: json(u.token), body: JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[0].key], idempotencyKey: `disk-full-${i}` }) });
+        const v = await timedFetch(`${base}/api/votes`, {
+          method: 'POST',
+          headers: json(u.token),
+          body: JSON.stringify({
+            kind: 'vote',
+            leaseId: item.lease.id,
+            tags: [item.taxonomy.tags[0].key],
+            idempotencyKey: `disk-full-${i}`,
+          }),
+        });
         others['POST /api/votes'].push(v.status);
       }
     }
@@ -582,7 +734,10 @@ async function diskFull(pg: Db) {
       Number(rows.n) === created &&
       after.status === 201 &&
       afterResult === 'created';
-    verdict(ok, 'a full audio folder makes uploads fail with a clear per-file error (no 500, no partial file, no clip row), the rest of the app is unaffected, and uploads work again once there is room.');
+    verdict(
+      ok,
+      'a full audio folder makes uploads fail with a clear per-file error (no 500, no partial file, no clip row), the rest of the app is unaffected, and uploads work again once there is room.',
+    );
   } finally {
     await server?.stop();
     await db.drop();
@@ -623,7 +778,12 @@ const EM_JOB = aggregateVotesJob as JobDefinition<{ trigger: 'manual' }>;
 
 async function singletonRace(pg: Db) {
   section('5. Two workers racing for the same singleton job (the crowd EM, `aggregate-votes`)');
-  const db = await createBenchDb(pg.adminUrl, 'fault_race', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_race', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   const workers: ChildProcess[] = [];
   const senders: JobEngine[] = [];
   try {
@@ -682,7 +842,10 @@ async function singletonRace(pg: Db) {
       '',
     );
     verdict(
-      accepted.length > 0 && maxActive <= 1 && once === accepted.length && Number(fitsAfter) - Number(fitsBefore) === once + foreign,
+      accepted.length > 0 &&
+        maxActive <= 1 &&
+        once === accepted.length &&
+        Number(fitsAfter) - Number(fitsBefore) === once + foreign,
       `two workers raced for ${accepted.length} singleton jobs: each ran exactly once, never two at the same time (max ${maxActive} active), one crowd fit per run.`,
     );
   } finally {
@@ -705,14 +868,21 @@ async function waitForLog(logs: string[], pattern: RegExp, count: number, ms: nu
 
 async function killEm(pg: Db) {
   section('6. Worker killed (SIGKILL) while the crowd EM job (`aggregate-votes`) writes its batches');
-  const db = await createBenchDb(pg.adminUrl, 'fault_em', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_em', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   let worker: ChildProcess | undefined;
   let engine: JobEngine | undefined;
   try {
     const CLIPS = 30_000;
     const votes = await seedVotes(db.handle, CLIPS, 40, 4);
     const snapshot = async () => {
-      const [v] = await db.handle.query<{ n: number; digest: string }>(`select count(*)::int as n, md5(string_agg(id::text || array_to_string(tags, ','), '|' order by id)) as digest from votes`);
+      const [v] = await db.handle.query<{ n: number; digest: string }>(
+        `select count(*)::int as n, md5(string_agg(id::text || array_to_string(tags, ','), '|' order by id)) as digest from votes`,
+      );
       return v;
     };
     const votesBefore = await snapshot();
@@ -725,19 +895,24 @@ async function killEm(pg: Db) {
     const t0 = performance.now();
     let atKill = { progress: 0, message: '' };
     for (;;) {
-      const [run] = await db.handle.query<{ progress: number; state: string; message: string }>(`select progress, state, message from job_runs where job_id = $1`, [jobId]);
+      const [run] = await db.handle.query<{ progress: number; state: string; message: string }>(
+        `select progress, state, message from job_runs where job_id = $1`,
+        [jobId],
+      );
       // 0.7 = "writing posteriors": the clip batches are being written.
       if (run && run.state === 'active' && run.progress >= 0.7) {
         atKill = { progress: run.progress, message: run.message };
         break;
       }
-      if (run?.state === 'completed' || performance.now() - t0 > 240_000) throw new Error(`the EM job ${run?.state === 'completed' ? 'finished' : 'did not reach its writes'} before the kill`);
+      if (run?.state === 'completed' || performance.now() - t0 > 240_000)
+        throw new Error(`the EM job ${run?.state === 'completed' ? 'finished' : 'did not reach its writes'} before the kill`);
       await sleep(50);
     }
     signalGroup(worker, 'SIGKILL');
     const killedAt = performance.now();
     // Fits of manual runs only: the 10-minute schedule may add its own run meanwhile.
-    const manualFits = async () => Number((await db.handle.query<{ n: number }>(`select count(*)::int as n from crowd_fits where trigger = 'manual'`))[0].n);
+    const manualFits = async () =>
+      Number((await db.handle.query<{ n: number }>(`select count(*)::int as n from crowd_fits where trigger = 'manual'`))[0].n);
     const fitsAtKill = await manualFits();
     await sleep(500);
     worker = startWorker(db.url, audioDir, log);
@@ -746,7 +921,10 @@ async function killEm(pg: Db) {
     const deadline = killedAt + 360_000;
     while (performance.now() < deadline) {
       reaped ??= await reapedRun(db.handle, jobId, killedAt);
-      const [run] = await db.handle.query<{ state: string; attempts: number }>(`select state, attempts from job_runs where job_id = $1`, [jobId]);
+      const [run] = await db.handle.query<{ state: string; attempts: number }>(
+        `select state, attempts from job_runs where job_id = $1`,
+        [jobId],
+      );
       if (reaped && run && (run.state === 'completed' || (run.state === 'failed' && run.attempts > 1))) {
         done = run;
         break;
@@ -763,9 +941,16 @@ async function killEm(pg: Db) {
               (select count(*)::int from aggregates) as rows,
               (select count(*)::int from clips c where c.vote_count > 0 and c.label_state = 'open' and c.vote_count >= c.overlap_target and not exists (select 1 from aggregates a where a.clip_id = c.id)) as stale`,
     );
-    const [{ n: tagsN }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from tags where taxonomy_version = (select max(version) from taxonomy_versions where is_active)`);
-    const [pauses] = await db.handle.query<{ dup: number }>(`select count(*)::int as dup from (select entity_id from audit_log where action like '%pause%' group by entity_id, action having count(*) > 1) d`);
-    const [bossRow] = await db.handle.query<{ state: string; retry_count: number }>(`select state, retry_count from pgboss.job where id = $1`, [jobId]);
+    const [{ n: tagsN }] = await db.handle.query<{ n: number }>(
+      `select count(*)::int as n from tags where taxonomy_version = (select max(version) from taxonomy_versions where is_active)`,
+    );
+    const [pauses] = await db.handle.query<{ dup: number }>(
+      `select count(*)::int as dup from (select entity_id from audit_log where action like '%pause%' group by entity_id, action having count(*) > 1) d`,
+    );
+    const [bossRow] = await db.handle.query<{ state: string; retry_count: number }>(
+      `select state, retry_count from pgboss.job where id = $1`,
+      [jobId],
+    );
     report.push(
       `- ${votes} votes on ${CLIPS.toLocaleString('en-US')} clips by 40 contributors; the worker was killed at ${Math.round(atKill.progress * 100)} % ("${atKill.message}"), crowd fits of manual runs at the kill: ${fitsAtKill}.`,
       `- the killed job ${describeReaped(reaped)}; ${done ? `the retry ${done.state} (attempt ${done.attempts}) ${doneS.toFixed(1)} s after the kill` : 'NO retry finished within 6 minutes'}; pg-boss: \`${bossRow?.state}\` (retry ${bossRow?.retry_count}).`,
@@ -802,11 +987,16 @@ interface Answer {
   code?: string;
 }
 
-const codeOf = (r: { body: unknown }) => ((r.body as { error?: { code?: string } } | null)?.error?.code ?? undefined);
+const codeOf = (r: { body: unknown }) => (r.body as { error?: { code?: string } } | null)?.error?.code ?? undefined;
 
 async function partition(pg: Db) {
   section('8. Web ↔ PostgreSQL through a TCP proxy: 200 ms round-trip latency for 10 s, then a 10 s partition, then healed');
-  const db = await createBenchDb(pg.adminUrl, 'fault_net', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+  const db = await createBenchDb(pg.adminUrl, 'fault_net', {
+    overlap: 3,
+    goldRate: 0,
+    newContributorGoldRate: 0,
+    targetedQuestionRate: 0,
+  });
   const proxy = await startProxy(Number(new URL(pg.adminUrl).port));
   let server: WebServer | undefined;
   try {
@@ -840,7 +1030,12 @@ async function partition(pg: Db) {
           await sleep(500);
           continue;
         }
-        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `partition-${i}-${n++}` });
+        const body = JSON.stringify({
+          kind: 'vote',
+          leaseId: item.lease.id,
+          tags: [item.taxonomy.tags[n % 5].key],
+          idempotencyKey: `partition-${i}-${n++}`,
+        });
         // A refused vote (503) is sent again with its key after a pause, as the answer's Retry-After asks.
         while (running()) {
           const v = await call('vote', `${base}/api/votes`, { method: 'POST', headers: json(u.token), body });
@@ -873,13 +1068,15 @@ async function partition(pg: Db) {
     await server.stop();
     server = undefined;
 
-    const started = (from: number, to: number, route?: Answer['route']) => answers.filter((a) => a.start >= from && a.start < to && (!route || a.route === route));
+    const started = (from: number, to: number, route?: Answer['route']) =>
+      answers.filter((a) => a.start >= from && a.start < to && (!route || a.route === route));
     const ok = (a: Answer) => a.status === 200 || a.status === 201;
     const clear503 = (a: Answer) => a.status === 503 && (a.route === 'health' || a.code === 'UNAVAILABLE');
     const bad = (list: Answer[]) => list.filter((a) => !ok(a) && !clear503(a) && !(a.route === 'next' && a.status === 404));
     const describe = (list: Answer[]) => {
       const by = new Map<string, number>();
-      for (const a of list) by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
+      for (const a of list)
+        by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
       return [...by.entries()].map(([k, n]) => `${n}× ${k}`).join(', ') || '–';
     };
     // Under latency alone: requests that started and ended before the partition.
@@ -887,7 +1084,9 @@ async function partition(pg: Db) {
     // Health while partitioned: checks that started 0.5 s in and ended before the heal.
     const healthDuring = answers.filter((a) => a.route === 'health' && a.start >= PHASES.partition + 0.5 && a.end < PHASES.heal);
     const firstOkHealth = answers.find((a) => a.route === 'health' && a.start >= PHASES.heal && a.status === 200);
-    const firstOkVote = answers.filter((a) => a.route === 'vote' && a.start >= PHASES.heal && ok(a)).sort((a, b) => a.end - b.end)[0];
+    const firstOkVote = answers
+      .filter((a) => a.route === 'vote' && a.start >= PHASES.heal && ok(a))
+      .sort((a, b) => a.end - b.end)[0];
     const recovered = Math.max(firstOkHealth?.end ?? Infinity, firstOkVote?.end ?? Infinity) - PHASES.heal;
     const after = started(PHASES.heal + 5, Infinity);
     const causes = serverErrorCauses(path.join(work, 'partition.log'), 0);
@@ -903,7 +1102,10 @@ async function partition(pg: Db) {
     report.push(
       '| phase (by request start) | seconds | votes: answers | queue/next: answers | health: answers | neither success nor a clear 503 |',
       '|---|---:|---|---|---|---:|',
-      ...rows.map(([name, from, to]) => `| ${name} | ${(Math.min(to, PHASES.end) - from).toFixed(0)} | ${describe(started(from, to, 'vote'))} | ${describe(started(from, to, 'next'))} | ${describe(started(from, to, 'health'))} | ${bad(started(from, to)).length} |`),
+      ...rows.map(
+        ([name, from, to]) =>
+          `| ${name} | ${(Math.min(to, PHASES.end) - from).toFixed(0)} | ${describe(started(from, to, 'vote'))} | ${describe(started(from, to, 'next'))} | ${describe(started(from, to, 'health'))} | ${bad(started(from, to)).length} |`,
+      ),
       '',
       `Requests that ran under latency alone: ${latencyOnly.length}, ${describe(latencyOnly)}. /api/health while partitioned: ${healthDuring.length} checks, statuses ${describe(healthDuring)}; after the heal the first good health check and vote came ${recovered.toFixed(1)} s later; web process ${alive ? 'the same one throughout' : 'DIED'}; proxy connections accepted: ${proxy.accepted}.`,
       '',
@@ -955,10 +1157,22 @@ async function corruptOnnx(pg: Db) {
         `select count(*)::int as n, string_agg(distinct model_id::text, ',') as models, md5(string_agg(clip_id::text || probs::text, '|' order by clip_id)) as digest from predictions`,
       );
       const list = await timedFetch(`${base}/api/models`, { headers: auth(engineer.token) });
-      const models = ((list.body as { models?: { id: number; status: string }[] })?.models ?? []).map((m) => `${m.id}:${m.status}`).sort().join(' ');
-      const [{ n: rescores }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from job_runs where name = 'rescore'`);
-      const [{ n: audits }] = await db.handle.query<{ n: number }>(`select count(*)::int as n from audit_log where action in ('model.promote', 'model.rollback')`);
-      return { predictions: `${p.n} rows of model ${p.models}, ${String(p.digest).slice(0, 8)}`, models, rescores: Number(rescores), audits: Number(audits) };
+      const models = ((list.body as { models?: { id: number; status: string }[] })?.models ?? [])
+        .map((m) => `${m.id}:${m.status}`)
+        .sort()
+        .join(' ');
+      const [{ n: rescores }] = await db.handle.query<{ n: number }>(
+        `select count(*)::int as n from job_runs where name = 'rescore'`,
+      );
+      const [{ n: audits }] = await db.handle.query<{ n: number }>(
+        `select count(*)::int as n from audit_log where action in ('model.promote', 'model.rollback')`,
+      );
+      return {
+        predictions: `${p.n} rows of model ${p.models}, ${String(p.digest).slice(0, 8)}`,
+        models,
+        rescores: Number(rescores),
+        audits: Number(audits),
+      };
     };
     const baseline = await served();
     const good = (await getModel(db.handle.db, victimId)).onnx!;
@@ -968,35 +1182,61 @@ async function corruptOnnx(pg: Db) {
     const garbage = Uint8Array.from({ length: good.length }, (_, i) => (i * 7919) & 0xff);
     const cases: { name: string; apply: () => Promise<void> }[] = [
       { name: 'one byte flipped, registered sha256 kept', apply: () => setModelOnnx(db.handle.db, victimId, flipped) },
-      { name: 'one byte flipped, sha256 re-registered to match', apply: () => setModelOnnx(db.handle.db, victimId, flipped, sha(flipped)) },
-      { name: 'truncated to half, sha256 re-registered', apply: () => setModelOnnx(db.handle.db, victimId, good.subarray(0, good.length >> 1), sha(good.subarray(0, good.length >> 1))) },
+      {
+        name: 'one byte flipped, sha256 re-registered to match',
+        apply: () => setModelOnnx(db.handle.db, victimId, flipped, sha(flipped)),
+      },
+      {
+        name: 'truncated to half, sha256 re-registered',
+        apply: () =>
+          setModelOnnx(db.handle.db, victimId, good.subarray(0, good.length >> 1), sha(good.subarray(0, good.length >> 1))),
+      },
       { name: 'not ONNX at all, sha256 re-registered', apply: () => setModelOnnx(db.handle.db, victimId, garbage, sha(garbage)) },
     ];
-    const rows = ['| corruption | HTTP | error | active model, registry, predictions, rescores, audits unchanged |', '|---|---:|---|---|'];
+    const rows = [
+      '| corruption | HTTP | error | active model, registry, predictions, rescores, audits unchanged |',
+      '|---|---:|---|---|',
+    ];
     let allRefused = true;
     for (const c of cases) {
       await c.apply();
-      const r = await timedFetch(`${base}/api/models/${victimId}/promote`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+      const r = await timedFetch(`${base}/api/models/${victimId}/promote`, {
+        method: 'POST',
+        headers: json(engineer.token),
+        body: '{}',
+      });
       const now = await served();
       const same = JSON.stringify(now) === JSON.stringify(baseline);
       const message = (r.body as { error?: { message?: string } })?.error?.message ?? JSON.stringify(r.body).slice(0, 100);
       allRefused &&= r.status === 422 && /corrupted|refused/.test(message) && same;
-      rows.push(`| ${c.name} | ${r.status} | ${message.replace(/\|/g, '\\|').slice(0, 140)} | ${same ? 'yes' : `**NO**: ${JSON.stringify(now)}`} |`);
+      rows.push(
+        `| ${c.name} | ${r.status} | ${message.replace(/\|/g, '\\|').slice(0, 140)} | ${same ? 'yes' : `**NO**: ${JSON.stringify(now)}`} |`,
+      );
     }
     // The active model still serves: a rescore (what the job runs) scores with it and writes its predictions.
     const rescore = await rescoreCatalog(db.handle.db).then(
       () => 'ok',
       (e: Error) => e.message,
     );
-    const [{ models: afterRescore }] = await db.handle.query<{ models: string }>(`select string_agg(distinct model_id::text, ',') as models from predictions`);
+    const [{ models: afterRescore }] = await db.handle.query<{ models: string }>(
+      `select string_agg(distinct model_id::text, ',') as models from predictions`,
+    );
     // The same model, intact again, is promoted (the guard refuses corrupt files, not promotions); then the old one is corrupted and a rollback to it is refused.
     await setModelOnnx(db.handle.db, victimId, good, sha(good));
-    const promoted = await timedFetch(`${base}/api/models/${victimId}/promote`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+    const promoted = await timedFetch(`${base}/api/models/${victimId}/promote`, {
+      method: 'POST',
+      headers: json(engineer.token),
+      body: '{}',
+    });
     const activeGood = (await getModel(db.handle.db, activeId)).onnx!;
     const broken = Uint8Array.from(activeGood);
     broken[broken.length >> 1] ^= 0xff;
     await setModelOnnx(db.handle.db, activeId, broken, sha(broken));
-    const rollback = await timedFetch(`${base}/api/models/rollback`, { method: 'POST', headers: json(engineer.token), body: '{}' });
+    const rollback = await timedFetch(`${base}/api/models/rollback`, {
+      method: 'POST',
+      headers: json(engineer.token),
+      body: '{}',
+    });
     const [afterRollback] = await db.handle.query<{ id: number }>(`select id from models where status = 'active'`);
     report.push(
       `- models: ${first.models.map((m) => `${m.id} (${m.kind})`).join(', ')}; active ${activeId}, promotion target ${victimId}; before: ${baseline.models}; predictions ${baseline.predictions}.`,
@@ -1008,7 +1248,12 @@ async function corruptOnnx(pg: Db) {
       '',
     );
     verdict(
-      allRefused && rescore === 'ok' && afterRescore === String(activeId) && promoted.status === 200 && rollback.status === 422 && Number(afterRollback?.id) === victimId,
+      allRefused &&
+        rescore === 'ok' &&
+        afterRescore === String(activeId) &&
+        promoted.status === 200 &&
+        rollback.status === 422 &&
+        Number(afterRollback?.id) === victimId,
       'every corrupt file was refused at promotion with a clear 422, the previous active model kept serving (registry, predictions and its rescore unchanged, no rescore queued, no audit row), nothing half-switched; an intact file is promoted and a rollback to a corrupted model is refused.',
     );
   } finally {
@@ -1031,7 +1276,9 @@ async function dbDiskFull(pg: Db) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-fault-ts-'));
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=16m,mode=0700,uid=${uid},gid=${gid}`, 'tmpfs', dir], { encoding: 'utf8' });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=16m,mode=0700,uid=${uid},gid=${gid}`, 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
   if (mounted.status !== 0) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`cannot mount a tmpfs for the tablespace: ${mounted.stderr.trim()}`);
@@ -1042,23 +1289,37 @@ async function dbDiskFull(pg: Db) {
   let server: WebServer | undefined;
   try {
     await admin.unsafe(`create tablespace ${space} location '${dir}'`);
-    db = await createBenchDb(pg.adminUrl, 'fault_dbdisk', { overlap: 3, goldRate: 0, newContributorGoldRate: 0, targetedQuestionRate: 0 });
+    db = await createBenchDb(pg.adminUrl, 'fault_dbdisk', {
+      overlap: 3,
+      goldRate: 0,
+      newContributorGoldRate: 0,
+      targetedQuestionRate: 0,
+    });
     const handle = db.handle;
     await seedClips(handle, 2000);
     const users = await seedUsers(handle, 'contributor', 10);
     await handle.exec(`alter table votes set tablespace ${space}`);
-    for (const { indexname } of await handle.query<{ indexname: string }>(`select indexname from pg_indexes where tablename = 'votes'`)) {
+    for (const { indexname } of await handle.query<{ indexname: string }>(
+      `select indexname from pg_indexes where tablename = 'votes'`,
+    )) {
       await handle.exec(`alter index "${indexname}" set tablespace ${space}`);
     }
     // Fill the tablespace with 1 MiB rows of incompressible bytes until PostgreSQL refuses (53100).
-    await handle.exec(`create table fault_filler (b bytea) tablespace ${space}; alter table fault_filler alter column b set storage external`);
+    await handle.exec(
+      `create table fault_filler (b bytea) tablespace ${space}; alter table fault_filler alter column b set storage external`,
+    );
     let fillError = '';
     for (let i = 0; i < 64 && !fillError; i++) {
-      await handle.exec(`insert into fault_filler select decode(string_agg(md5(random()::text || g::text), ''), 'hex') from generate_series(1, 65536) g`).catch((e: { code?: string; message?: string }) => {
-        fillError = `${e.code}: ${e.message}`;
-      });
+      await handle
+        .exec(
+          `insert into fault_filler select decode(string_agg(md5(random()::text || g::text), ''), 'hex') from generate_series(1, 65536) g`,
+        )
+        .catch((e: { code?: string; message?: string }) => {
+          fillError = `${e.code}: ${e.message}`;
+        });
     }
-    if (!/^53100/.test(fillError)) throw new Error(`the tablespace did not fill up as expected: ${fillError || 'no error after 64 MiB'}`);
+    if (!/^53100/.test(fillError))
+      throw new Error(`the tablespace did not fill up as expected: ${fillError || 'no error after 64 MiB'}`);
     const df = spawnSync('df', ['-k', dir], { encoding: 'utf8' }).stdout.trim().split('\n').pop()?.replace(/\s+/g, ' ');
     server = await startServer({ databaseUrl: db.url, logFile: path.join(work, 'db-disk-full.log') });
     const base = server.base;
@@ -1087,7 +1348,12 @@ async function dbDiskFull(pg: Db) {
           await sleep(500);
           continue;
         }
-        const body = JSON.stringify({ kind: 'vote', leaseId: item.lease.id, tags: [item.taxonomy.tags[n % 5].key], idempotencyKey: `dbdisk-${i}-${n++}` });
+        const body = JSON.stringify({
+          kind: 'vote',
+          leaseId: item.lease.id,
+          tags: [item.taxonomy.tags[n % 5].key],
+          idempotencyKey: `dbdisk-${i}-${n++}`,
+        });
         while (running()) {
           const v = await call('vote', `${base}/api/votes`, { method: 'POST', headers: json(u.token), body });
           if (v.status === 200 || v.status === 201) {
@@ -1122,7 +1388,12 @@ async function dbDiskFull(pg: Db) {
     const ok = (a: Answer) => a.status === 200 || a.status === 201;
     const votesFull = answers.filter((a) => a.route === 'vote' && a.start < freedAt);
     const refused = votesFull.filter((a) => a.status === 503 && a.code === 'UNAVAILABLE');
-    const other = answers.filter((a) => !ok(a) && !(a.status === 503 && a.code === 'UNAVAILABLE' && a.route === 'vote') && !(a.route === 'next' && a.status === 404));
+    const other = answers.filter(
+      (a) =>
+        !ok(a) &&
+        !(a.status === 503 && a.code === 'UNAVAILABLE' && a.route === 'vote') &&
+        !(a.route === 'next' && a.status === 404),
+    );
     const firstAfter = answers.filter((a) => a.route === 'vote' && a.start >= freedAt && ok(a)).sort((a, b) => a.end - b.end)[0];
     const settled = answers.filter((a) => a.start >= freedAt + 2);
     const causes = serverErrorCauses(path.join(work, 'db-disk-full.log'), 0);
@@ -1130,7 +1401,8 @@ async function dbDiskFull(pg: Db) {
     const { checks, unacked } = await checkIntegrity(handle, acked);
     const describe = (list: Answer[]) => {
       const by = new Map<string, number>();
-      for (const a of list) by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
+      for (const a of list)
+        by.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (by.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
       return [...by.entries()].map(([k, c]) => `${c}× ${k}`).join(', ') || '–';
     };
     report.push(
@@ -1179,10 +1451,21 @@ async function main() {
   let pg: Db;
   if (values['shared-cluster']) {
     const ctl = async (verb: string) => {
-      const r = await runAsync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', verb, ...(verb === 'stop' ? ['-m', 'fast'] : [])]);
+      const r = await runAsync('pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        '15',
+        'main',
+        verb,
+        ...(verb === 'stop' ? ['-m', 'fast'] : []),
+      ]);
       if (!r.ok) throw new Error(`pg_ctlcluster ${verb}: ${r.out}`);
     };
-    pg = { adminUrl: DEFAULT_ADMIN_URL, stop: () => ctl('stop'), start: () => ctl('start'), label: 'the machine’s cluster, pg_ctlcluster 15 main stop/start' };
+    pg = {
+      adminUrl: DEFAULT_ADMIN_URL,
+      stop: () => ctl('stop'),
+      start: () => ctl('start'),
+      label: 'the machine’s cluster, pg_ctlcluster 15 main stop/start',
+    };
   } else {
     cluster = createPrivateCluster(await freePort());
     pg = {
@@ -1214,7 +1497,10 @@ async function main() {
     const summary = [
       '| scenario | runs passed | failures (first reason) |',
       '|---|---:|---|',
-      ...[...tally.entries()].map(([name, t]) => `| ${name} | ${t.pass} of ${t.pass + t.fail} | ${t.reasons[0]?.replace(/\|/g, '\\|').replace(/\n/g, ' ') ?? '–'} |`),
+      ...[...tally.entries()].map(
+        ([name, t]) =>
+          `| ${name} | ${t.pass} of ${t.pass + t.fail} | ${t.reasons[0]?.replace(/\|/g, '\\|').replace(/\n/g, ' ') ?? '–'} |`,
+      ),
       '',
     ];
     const text = [
@@ -1272,7 +1558,10 @@ async function runBounded(name: string, run: () => Promise<void>): Promise<void>
 function fail(name: string, err: unknown) {
   failures++;
   scenarioFailed(`could not complete: ${(err as Error)?.message ?? String(err)}`);
-  report.push(`**FAIL** — ${name} could not complete: ${(err as Error)?.stack?.split('\n').slice(0, 4).join(' ') ?? String(err)}`, '');
+  report.push(
+    `**FAIL** — ${name} could not complete: ${(err as Error)?.stack?.split('\n').slice(0, 4).join(' ') ?? String(err)}`,
+    '',
+  );
   console.error(err);
 }
 
@@ -1280,4 +1569,3 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
-

@@ -21,7 +21,12 @@ const MARGIN = { top: 20, right: 12, bottom: 28, left: 40 };
 /** A small SVG bar chart with the value above each bar. No client JavaScript. */
 export function BarChart({ bars, title, width = 480, height = 220, format = (v) => String(v), testId }: BarChartProps) {
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const ticks = niceTicks(0, max, 4);
+  const ticks = niceTicks(
+    0,
+    max,
+    4,
+    bars.every((b) => Number.isInteger(b.value)),
+  );
   const top = Math.max(max, ticks[ticks.length - 1] ?? max);
   const innerW = width - MARGIN.left - MARGIN.right;
   const innerH = height - MARGIN.top - MARGIN.bottom;

@@ -1,9 +1,12 @@
-import { niceTicks, PALETTE } from './palette';
+import { Frame } from './frame';
+import { AXIS, formatNumber, GRID, niceTicks, PALETTE, valueDomain } from './palette';
 
 export interface LinePoint {
   x: number;
   /** null leaves a gap in the line. */
   y: number | null;
+  /** Named in the point's tooltip (e.g. "model #4"). */
+  label?: string;
 }
 
 export interface LineSeries {
@@ -19,10 +22,15 @@ export interface LineChartProps {
   series: readonly LineSeries[];
   /** Accessible name of the chart. */
   title: string;
+  /** Axis captions, drawn under the x ticks and along the y axis when given. */
+  xLabel?: string;
+  yLabel?: string;
   width?: number;
   height?: number;
-  /** Fixed y range; by default the data's, widened to include 0. */
+  /** Fixed y range; by default the data's, widened to include 0 (see `valueDomain`). */
   yDomain?: readonly [number, number];
+  /** Start the x axis at 0 (labels used) rather than at the smallest x (epochs, dates, model ids). */
+  xFromZero?: boolean;
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
   testId?: string;
@@ -30,20 +38,21 @@ export interface LineChartProps {
   empty?: string;
 }
 
-const MARGIN = { top: 12, right: 16, bottom: 28, left: 44 };
-
 /**
- * A small SVG line chart: shared x axis, gaps for missing values, a dot per point with a
- * native tooltip, and an HTML legend. No client JavaScript; scales with its container.
+ * A small SVG line chart: shared x axis, gaps for missing values, a dot per point with a native
+ * tooltip, axis captions and an HTML legend that wraps on a phone.
  */
 export function LineChart({
   series,
   title,
+  xLabel,
+  yLabel,
   width = 720,
   height = 260,
   yDomain,
-  formatX = String,
-  formatY = (y) => y.toFixed(2),
+  xFromZero = false,
+  formatX = formatNumber,
+  formatY = formatNumber,
   testId,
   empty = 'No data yet.',
 }: LineChartProps) {
@@ -56,36 +65,44 @@ export function LineChart({
       </p>
     );
   }
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = yDomain ?? [Math.min(0, ...ys), Math.max(...ys) === Math.min(0, ...ys) ? 1 : Math.max(...ys)];
-  const innerW = width - MARGIN.left - MARGIN.right;
-  const innerH = height - MARGIN.top - MARGIN.bottom;
-  const sx = (x: number) => MARGIN.left + (x1 === x0 ? innerW / 2 : ((x - x0) / (x1 - x0)) * innerW);
-  const sy = (y: number) => MARGIN.top + innerH - ((Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0 || 1)) * innerH;
+  const margin = { top: 12, right: 16, bottom: xLabel ? 42 : 28, left: yLabel ? 58 : 44 };
+  const x0 = xFromZero ? Math.min(0, ...xs) : Math.min(...xs);
+  const x1 = Math.max(...xs);
+  const [y0, y1] = yDomain ?? valueDomain(ys);
+  const innerW = width - margin.left - margin.right;
+  const innerH = height - margin.top - margin.bottom;
+  const sx = (x: number) => margin.left + (x1 === x0 ? innerW / 2 : ((x - x0) / (x1 - x0)) * innerW);
+  const sy = (y: number) => margin.top + innerH - ((Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0 || 1)) * innerH;
   const yTicks = niceTicks(y0, y1, 5);
   const distinctX = [...new Set(xs)].sort((a, b) => a - b);
-  const xTicks = distinctX.length <= 6 ? distinctX : Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
+  const xTicks =
+    distinctX.length <= 6 && !xFromZero
+      ? distinctX
+      : niceTicks(
+          x0,
+          x1,
+          5,
+          xs.every((x) => Number.isInteger(x)),
+        );
+  const tooltip = (s: LineSeries, p: LinePoint) =>
+    xLabel || yLabel
+      ? `${s.name}: ${p.label ? `${p.label}, ` : ''}${xLabel ?? 'x'} ${formatX(p.x)} → ${yLabel ?? 'y'} ${formatY(p.y!)}`
+      : `${s.name} · ${formatX(p.x)}: ${formatY(p.y!)}`;
 
   return (
     <figure className="chart" data-testid={testId} style={{ margin: 0 }}>
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        width="100%"
-        role="img"
-        aria-label={title}
-        style={{ maxWidth: width, display: 'block' }}
-      >
+      <Frame width={width} height={height} title={title} desc={xLabel && yLabel ? `${yLabel} against ${xLabel}` : undefined}>
         {yTicks.map((v) => (
-          <g key={`y${v}`}>
+          <g key={`y${v}`} data-tick-y={v}>
             <line
-              x1={MARGIN.left}
-              x2={width - MARGIN.right}
+              x1={margin.left}
+              x2={width - margin.right}
               y1={sy(v)}
               y2={sy(v)}
-              stroke="var(--line)"
+              stroke={GRID}
               strokeDasharray={v === 0 ? undefined : '2 4'}
             />
-            <text x={MARGIN.left - 6} y={sy(v)} dy="0.32em" textAnchor="end" fontSize="11" fill="var(--muted)">
+            <text x={margin.left - 6} y={sy(v)} dy="0.32em" textAnchor="end" fontSize="11" fill={AXIS}>
               {formatY(v)}
             </text>
           </g>
@@ -94,15 +111,32 @@ export function LineChart({
           <text
             key={`x${i}`}
             x={sx(v)}
-            y={height - 8}
+            y={margin.top + innerH + 16}
             // Labels at the plot's edges grow inwards so they are not clipped.
             textAnchor={xTicks.length > 1 && v === x0 ? 'start' : xTicks.length > 1 && v === x1 ? 'end' : 'middle'}
             fontSize="11"
-            fill="var(--muted)"
+            fill={AXIS}
           >
             {formatX(v)}
           </text>
         ))}
+        {xLabel && (
+          <text x={margin.left + innerW / 2} y={height - 6} fontSize="11" textAnchor="middle" fill={AXIS}>
+            {xLabel}
+          </text>
+        )}
+        {yLabel && (
+          <text
+            x={12}
+            y={margin.top + innerH / 2}
+            fontSize="11"
+            textAnchor="middle"
+            fill={AXIS}
+            transform={`rotate(-90 12 ${margin.top + innerH / 2})`}
+          >
+            {yLabel}
+          </text>
+        )}
         {series.map((s, k) => {
           const color = s.color ?? PALETTE[k % PALETTE.length];
           const sorted = [...s.points].sort((a, b) => a.x - b.x);
@@ -120,7 +154,7 @@ export function LineChart({
                     key={i}
                     fill="none"
                     stroke={color}
-                    strokeWidth={s.emphasis ? 3 : 1.5}
+                    strokeWidth={s.emphasis ? 3 : 2}
                     strokeDasharray={s.dashed ? '6 4' : undefined}
                     points={seg.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y!).toFixed(1)}`).join(' ')}
                   />
@@ -128,14 +162,14 @@ export function LineChart({
               {sorted
                 .filter((p) => p.y !== null)
                 .map((p, i) => (
-                  <circle key={i} cx={sx(p.x)} cy={sy(p.y!)} r={s.emphasis ? 3.5 : 2.5} fill={color}>
-                    <title>{`${s.name} · ${formatX(p.x)}: ${formatY(p.y!)}`}</title>
+                  <circle key={i} cx={sx(p.x)} cy={sy(p.y!)} r={s.emphasis ? 3.5 : 3} fill={color}>
+                    <title>{tooltip(s, p)}</title>
                   </circle>
                 ))}
             </g>
           );
         })}
-      </svg>
+      </Frame>
       <figcaption className="row" style={{ gap: '0.9rem', fontSize: '0.85em' }}>
         {series.map((s, k) => (
           <span key={s.name} className="row" style={{ gap: '0.35rem' }}>

@@ -7,3 +7,5 @@ export * from './ops';
 export * from './pauses';
 export * from './experiments';
 export * from './guidelines';
+export * from './integrations';
+export * from './labeling-signals';

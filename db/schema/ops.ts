@@ -78,6 +78,8 @@ export const listenerSessions = pgTable('listener_sessions', {
   id: text('id').primaryKey(),
   personalization: boolean('personalization').notNull().default(true),
   state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
+  /** The exploration bandit's ranking arm for this session (sticky); null when it does not act on it. */
+  banditArm: text('bandit_arm'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

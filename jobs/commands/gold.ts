@@ -17,7 +17,7 @@ export const goldCommand: Command = {
     if (action !== 'import' && action !== 'export') throw new UsageError('give "import <file>" or "export [<file>]"');
     const fs = await import('node:fs/promises');
     const { exportGoldCsv, importGoldCsv } = await import('@/lib/gold/service');
-    const { AppError } = await import('@/lib/http/errors');
+    const { AppError } = await import('@/lib/errors');
 
     if (action === 'import') {
       if (!file) throw new UsageError('gold import needs a CSV file');

@@ -3,7 +3,7 @@ import { getDbHandle } from '@/db';
 import { UsageError, type Command } from './types';
 
 export const importVotesCommand: Command = {
-  summary: 'Import crowd votes from another platform (CSV item,worker,label; label = tags joined by |), then aggregate',
+  summary: 'Import crowd votes from another platform (CSV item,worker,label; label = tags joined by | or (none)), then aggregate',
   usage: 'chorus import-votes <votes.csv> [--source NAME] [--no-aggregate]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({

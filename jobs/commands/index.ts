@@ -9,6 +9,8 @@ import { exportCommand } from './export';
 import { simulateCommand } from './simulate';
 import { taxonomyCommand } from './taxonomy';
 import { goldCommand } from './gold';
+import { predictionsCommand } from './predictions';
+import { pushEmbeddingsCommand } from './push-embeddings';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
 export const COMMANDS: Record<string, Command> = {
@@ -22,4 +24,6 @@ export const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   taxonomy: taxonomyCommand,
   gold: goldCommand,
+  predictions: predictionsCommand,
+  'push-embeddings': pushEmbeddingsCommand,
 };

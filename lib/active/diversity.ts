@@ -51,7 +51,8 @@ export function kCenterGreedy(
   k: number,
   options: KCenterOptions = {},
 ): number[] {
-  if (h <= 0 || embeddings.length % h !== 0) throw new Error(`kCenterGreedy: ${embeddings.length} values is not a multiple of h=${h}`);
+  if (h <= 0 || embeddings.length % h !== 0)
+    throw new Error(`kCenterGreedy: ${embeddings.length} values is not a multiple of h=${h}`);
   const n = embeddings.length / h;
   const cand = Array.from(candidates);
   for (const c of cand) if (!(c >= 0 && c < n)) throw new Error(`kCenterGreedy: candidate ${c} is out of range`);
@@ -139,5 +140,64 @@ export function noveltyScores(
     max = Math.max(max, out[c]);
   }
   if (max > 0) for (let c = 0; c < out.length; c++) out[c] /= max;
+  return out;
+}
+
+/**
+ * Information density (Settles & Craven, "An analysis of active learning strategies for sequence
+ * labeling tasks", EMNLP 2008, eq. 5 with β = 1): how typical each candidate is of the pool —
+ * the mean cosine similarity, mapped from [−1, 1] to [0, 1] as (1 + cos)/2, between the
+ * candidate and the reference rows, in the space of the features standardised per column over
+ * all n rows (z-scores; a constant column is left out). Multiplying an uncertainty score by it
+ * steers a query away from outliers the model is unsure of only because nothing resembles them.
+ * A candidate that is itself a reference row counts its self-similarity like any other (as in
+ * the paper's average over the pool). A zero row (all features at their means) has similarity
+ * ½ to everything. Complexity O(n·d + |C|·|R|·d).
+ *
+ * @example densityScores([1, 0, 0, 1, 1, 0.1, -1, 0], 4, 2, [0, 1, 2, 3], [0, 1, 2, 3])
+ */
+export function densityScores(
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  candidates: ArrayLike<number>,
+  reference: ArrayLike<number>,
+): Float64Array {
+  assertShape(x.length, n, d, 'features');
+  const out = new Float64Array(candidates.length);
+  if (reference.length === 0) return out.fill(1);
+  const mean = new Float64Array(d);
+  const sd = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) mean[k] += x[i * d + k] / n;
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) sd[k] += (x[i * d + k] - mean[k]) ** 2 / n;
+  for (let k = 0; k < d; k++) sd[k] = Math.sqrt(sd[k]);
+  // Unit-length z-score rows of the rows involved.
+  const unit = new Map<number, Float64Array>();
+  const unitRow = (i: number) => {
+    let u = unit.get(i);
+    if (u) return u;
+    u = new Float64Array(d);
+    let norm = 0;
+    for (let k = 0; k < d; k++) {
+      const v = sd[k] > 1e-12 ? (x[i * d + k] - mean[k]) / sd[k] : 0;
+      u[k] = Number.isFinite(v) ? v : 0;
+      norm += u[k] * u[k];
+    }
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let k = 0; k < d; k++) u[k] /= norm;
+    unit.set(i, u);
+    return u;
+  };
+  const refs = Array.from(reference, unitRow);
+  for (let c = 0; c < candidates.length; c++) {
+    const u = unitRow(candidates[c]);
+    let s = 0;
+    for (const r of refs) {
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += u[k] * r[k];
+      s += (1 + dot) / 2;
+    }
+    out[c] = s / refs.length;
+  }
   return out;
 }

@@ -10,12 +10,13 @@
  * tests/unit/active/policy.test.ts).
  */
 import type { Rng } from '@/lib/util/random';
-import { kCenterGreedy, noveltyScores } from './diversity';
+import { computeStandardization, standardizeRows } from '@/lib/model/standardize';
+import { densityScores, kCenterGreedy, noveltyScores } from './diversity';
 import type { PriorityTerm, PriorityWeights } from './priority';
 import { scoreCandidates, selectFromScored, type ScoredCandidate, type SelectionPool, type StrategyConfig } from './select';
 
 /** The strategies a project (and `chorus simulate`) can choose, besides the adaptive 'auto' (./albl). */
-export const QUEUE_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid'] as const;
+export const QUEUE_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'density', 'disagreement', 'hybrid'] as const;
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 
 /** Clips the diversity pass treats as "the next batch" of leases (the head of the queue is 10× this). */
@@ -29,6 +30,8 @@ export const HYBRID_DIVERSITY = 0.3;
 export const QUEUE_GROUP_SHARE = 0.25;
 /** Labelled clips novelty is measured against (a k-center cover of the labelled set). */
 export const NOVELTY_REFERENCES = 128;
+/** Queued clips information density is measured against (every ⌈|C|/512⌉-th one: a uniform subsample). */
+export const DENSITY_REFERENCES = 512;
 
 /**
  * Strategy name → scoring config, the single mapping (before issue 13 the CLI and the live queue
@@ -39,6 +42,8 @@ export const NOVELTY_REFERENCES = 128;
  *   chosen for micro-F1, a rare tag's boundary sits far below 0.5, and |p − 0.5| asks about
  *   clips the model has already decided on (Scheffer, Decomain & Wrobel 2001);
  * - entropy: binary entropy, mean over tags;
+ * - density: entropy × information density (typicality of the clip among the queued clips in
+ *   feature space, Settles & Craven 2008; applied in {@link queuePriorities});
  * - disagreement: a model committee's mean KL when one exists (the simulation trains a bootstrap
  *   committee; the live queue keeps none yet), else the crowd's posterior entropy;
  * - hybrid: blend of entropy, disagreement, novelty and votes needed, plus batch diversity λ.
@@ -57,6 +62,7 @@ export function strategyConfigFor(
     case 'margin':
       return { strategy: 'margin', aggregate: 'mean', ...(options.thresholds ? { thresholds: options.thresholds } : {}), ...w };
     case 'entropy':
+    case 'density':
       return { strategy: 'entropy', aggregate: 'mean', ...w };
     case 'disagreement':
       return options.committee ? { strategy: 'committee', committeeMeasure: 'mean-kl', ...w } : { strategy: 'crowd', ...w };
@@ -87,10 +93,27 @@ export interface QueueState {
   hasVotes?: ArrayLike<number>;
   /** Per clip, votes still needed / overlap, in [0,1]. */
   votesNeeded?: ArrayLike<number>;
+  /** Per clip (n), drift from the labelled clips and listener feedback in [0,1] (./drift): 'hybrid' terms. */
+  drift?: ArrayLike<number>;
+  feedback?: ArrayLike<number>;
   /** Committee members' n×t probabilities (only the simulation has one today). */
   committee?: ArrayLike<number>[];
   /** Artist (or source) per clip; null/'' = none. Enables the artist quota on the next batch. */
   groups?: ArrayLike<string | number | null | undefined>;
+  /** Feature vectors n×d (raw; 'density' standardises them). Needed by 'density'. */
+  features?: ArrayLike<number>;
+  d?: number;
+  /**
+   * Warm-up: while fewer than this many clips are labelled, every strategy ranks at random (the
+   * cold-start remedy: an uncertainty ranking from a model trained on a handful of labels is
+   * mostly noise). Default 0 (none).
+   */
+  warmup?: number;
+  /**
+   * Where hybrid's novelty is measured: the model's embedding (default; for the logistic model its
+   * calibrated logits) or the z-scored feature vectors (`features`).
+   */
+  noveltySpace?: 'embedding' | 'features';
 }
 
 export interface QueuePriorities {
@@ -129,7 +152,9 @@ export function queuePriorities(
   rng: Rng,
 ): QueuePriorities {
   const { n, t, candidates } = state;
-  if (state.thresholds && state.thresholds.length !== t) throw new Error(`queuePriorities: ${state.thresholds.length} thresholds for ${t} tags`);
+  if (state.thresholds && state.thresholds.length !== t)
+    throw new Error(`queuePriorities: ${state.thresholds.length} thresholds for ${t} tags`);
+  if (state.warmup && state.labelled.length < state.warmup) strategy = 'random';
   const config = strategyConfigFor(strategy, weights, {
     committee: Boolean(state.committee?.length),
     ...(state.thresholds ? { thresholds: state.thresholds } : {}),
@@ -141,12 +166,20 @@ export function queuePriorities(
       ? kCenterGreedy(state.embedding as ArrayLike<number>, h, state.labelled, NOVELTY_REFERENCES)
       : state.labelled;
   const novelty =
-    config.strategy === 'hybrid' && hasEmbedding ? noveltyAgainst(state.embedding!, h, n, candidates, cover) : undefined;
+    config.strategy !== 'hybrid'
+      ? undefined
+      : state.noveltySpace === 'features'
+        ? featureNovelty(state)
+        : hasEmbedding
+          ? noveltyAgainst(state.embedding!, h, n, candidates, cover)
+          : undefined;
   const base: SelectionPool = {
     n,
     t,
     probs: state.probs,
     ...(state.votesNeeded ? { votesNeeded: state.votesNeeded } : {}),
+    ...(state.drift ? { drift: state.drift } : {}),
+    ...(state.feedback ? { feedback: state.feedback } : {}),
     ...(novelty ? { novelty } : {}),
     ...(state.committee?.length ? { committee: state.committee } : {}),
   };
@@ -164,6 +197,7 @@ export function queuePriorities(
     scored.push(...scoreCandidates({ ...base, candidates, ...(posteriors ? { posteriors } : {}) }, config, rng));
   }
 
+  if (strategy === 'density') weighByDensity(state, scored);
   const byIndex = new Map(scored.map((s) => [s.index, s]));
   const value = new Map(scored.map((s) => [s.index, s.priority]));
   const lambda = config.diversity ?? 0;
@@ -207,14 +241,53 @@ export function queuePriorities(
     return byIndex.get(i)?.terms ?? [];
   });
   const position = new Map(candidates.map((i, r) => [i, r]));
-  const order = candidates
-    .slice()
-    .sort((a, b) => priority[position.get(b)!] - priority[position.get(a)!] || a - b);
+  const order = candidates.slice().sort((a, b) => priority[position.get(b)!] - priority[position.get(a)!] || a - b);
   return { rows: candidates, priority, terms, adjustment, order };
 }
 
+/**
+ * 'density': each scored clip's priority and terms × its information density among the queued
+ * clips ({@link densityScores} against a uniform subsample of ≤ DENSITY_REFERENCES of them).
+ * In place. O(n·d + |C|·R·d).
+ */
+function weighByDensity(state: QueueState, scored: ScoredCandidate[]): void {
+  const d = state.d ?? 0;
+  if (!state.features || !(d > 0)) throw new Error("strategy 'density' needs the clips' feature vectors");
+  const { candidates } = state;
+  const step = Math.max(1, Math.ceil(candidates.length / DENSITY_REFERENCES));
+  const reference = candidates.filter((_, k) => k % step === 0);
+  const density = densityScores(
+    state.features,
+    state.n,
+    d,
+    scored.map((s) => s.index),
+    reference,
+  );
+  scored.forEach((s, k) => {
+    s.priority *= density[k];
+    s.terms = s.terms.map((term) => ({ ...term, score: term.score * density[k], contribution: term.contribution * density[k] }));
+    s.reason = `${s.reason} · typical of the queue (${density[k].toFixed(2)})`;
+  });
+}
+
+/** Hybrid's novelty in z-scored feature space against a k-center cover (≤ NOVELTY_REFERENCES) of the labelled rows. */
+function featureNovelty(state: QueueState): Float64Array {
+  const d = state.d ?? 0;
+  if (!state.features || !(d > 0)) throw new Error("novelty in feature space needs the clips' feature vectors");
+  const z = standardizeRows(state.features, state.n, d, computeStandardization(state.features, state.n, d));
+  const cover =
+    state.labelled.length > NOVELTY_REFERENCES ? kCenterGreedy(z, d, state.labelled, NOVELTY_REFERENCES) : state.labelled;
+  return noveltyAgainst(z, d, state.n, state.candidates, cover);
+}
+
 /** Novelty of the candidate rows (others stay 0) w.r.t. the reference rows; all 1 with none. */
-export function noveltyAgainst(e: ArrayLike<number>, h: number, n: number, candidates: number[], reference: number[]): Float64Array {
+export function noveltyAgainst(
+  e: ArrayLike<number>,
+  h: number,
+  n: number,
+  candidates: number[],
+  reference: number[],
+): Float64Array {
   const out = new Float64Array(n);
   if (reference.length === 0) {
     for (const i of candidates) out[i] = 1;

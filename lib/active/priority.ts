@@ -1,9 +1,10 @@
 /**
- * The queue priority of a clip as a weighted blend of four signals, with the
+ * The queue priority of a clip as a weighted blend of its signals, with the
  * terms kept so the UI can say why a clip is in the queue.
  */
+import { DEFAULT_PRIORITY_WEIGHTS } from '@/lib/settings/schemas';
 
-export type PriorityTermName = 'uncertainty' | 'disagreement' | 'diversity' | 'votesNeeded';
+export type PriorityTermName = 'uncertainty' | 'disagreement' | 'diversity' | 'votesNeeded' | 'drift' | 'feedback';
 
 /** Each signal in [0,1]; leave one out (undefined) when it does not apply to the clip. */
 export interface PrioritySignals {
@@ -15,16 +16,13 @@ export interface PrioritySignals {
   diversity?: number;
   /** Votes still needed / votes per clip (overlap). */
   votesNeeded?: number;
+  /** Far from the labelled (training) clips, or in a drifted region of the features (./drift). */
+  drift?: number;
+  /** Listeners skip or dislike it (./drift feedbackSignal). */
+  feedback?: number;
 }
 
 export type PriorityWeights = Record<PriorityTermName, number>;
-
-export const DEFAULT_PRIORITY_WEIGHTS: PriorityWeights = {
-  uncertainty: 0.4,
-  disagreement: 0.3,
-  diversity: 0.2,
-  votesNeeded: 0.1,
-};
 
 export interface PriorityTerm {
   name: PriorityTermName;
@@ -48,6 +46,8 @@ const PHRASES: Record<PriorityTermName, string> = {
   disagreement: 'annotators disagree',
   diversity: 'unlike labelled clips',
   votesNeeded: 'needs votes',
+  drift: 'unlike the training data',
+  feedback: 'listeners skip it',
 };
 
 /**
@@ -59,7 +59,8 @@ const PHRASES: Record<PriorityTermName, string> = {
  * priority is not deflated for a signal nobody could measure. This is the
  * weighted-sum form of multi-criteria batch selection (Cardoso et al.,
  * "Ranked batch-mode active learning", Information Sciences 2017).
- * The reason lists the terms that contribute at least a quarter of the total. O(1).
+ * The reason lists the terms that contribute at least a quarter of the total. A weight not
+ * given is the project default (DEFAULT_PRIORITY_WEIGHTS, lib/settings/schemas.ts). O(1).
  *
  * @example
  *   blendPriority({ uncertainty: 0.9, votesNeeded: 1 }, { uncertainty: 3, disagreement: 0, diversity: 0, votesNeeded: 1 })

@@ -75,6 +75,9 @@ export interface SelectionPool {
   groups?: ArrayLike<string | number | null | undefined>;
   /** Per clip, votes still needed / overlap, in [0,1]. */
   votesNeeded?: ArrayLike<number>;
+  /** Per clip, drift from the labelled clips and listener feedback in [0,1] (./drift); 'hybrid' blends them. */
+  drift?: ArrayLike<number>;
+  feedback?: ArrayLike<number>;
 }
 
 export interface ScoredCandidate extends Priority {
@@ -162,6 +165,8 @@ export function scoreCandidates(pool: SelectionPool, config: StrategyConfig, rng
           disagreement: parts.length ? parts.reduce((a, b) => a + b, 0) / parts.length : undefined,
           diversity: div?.[c],
           votesNeeded: pool.votesNeeded?.[index],
+          drift: pool.drift?.[index],
+          feedback: pool.feedback?.[index],
         };
         return { index, ...blendPriority(signals, config.weights) };
       });

@@ -15,42 +15,68 @@
  *   prune  — only the newest 5 versions are kept.
  * Before any model exists (cold start), priorities come from k-center greedy diversity over
  * the standardised feature vectors (Sener & Savarese 2018): the first COLD_START_K picks in
- * farthest-first order lead, everything else follows by its distance to what is covered.
+ * farthest-first order lead, everything else follows by its distance to what is covered; a clip
+ * with an imported prediction (lib/predictions) adds that prediction's uncertainty as the
+ * uncertainty term, until a trained model is active.
  *
  * Scale notes: only clips still in a queue (open, disputed) get new priorities; novelty is
  * measured against at most NOVELTY_REFERENCES labelled clips chosen by k-center greedy among
  * them (a cover of the labelled set), which keeps it O(n·R·h) instead of O(n·|labelled|·h) at
  * 100,000 clips.
  */
-import { sql } from 'drizzle-orm';
-import { execRows, type Db } from '@/db/client';
+import type { Db, DbOrTx } from '@/db/client';
+import { recordAudit } from '@/lib/audit/repo';
 import { getFeatureStats } from '@/lib/features/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
+import { importedUncertainties } from '@/lib/predictions/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { createRng, type Rng } from '@/lib/util/random';
 import { sanitizeStandardization, standardizeRows } from '@/lib/model/standardize';
-import { getActiveModel, latestAutoState, newestModelId, setModelAutoState, type ModelRow } from '@/lib/model/repo';
-import { AUTO_EXPERTS, drawExpert, initBandit, LIVE_AUTO_HORIZON, parseBanditState } from './albl';
-import { currentFeatureVersion, onnxSha256 } from '@/lib/model/service';
+import {
+  getActiveModel,
+  getModel,
+  latestAutoState,
+  listLearningCurves,
+  listModels,
+  newestModelId,
+  rollbackTarget,
+  setModelAutoState,
+  type ModelRow,
+} from '@/lib/model/repo';
+import type { MultiLabelMetrics } from '@/lib/model/metrics';
+import {
+  AUTO_EXPERTS,
+  banditSummary,
+  drawExpert,
+  gainReward,
+  initBandit,
+  LIVE_AUTO_HORIZON,
+  parseBanditState,
+  updateBandit,
+} from './albl';
+import { currentFeatureVersion, onnxSha256, pickStrategy } from '@/lib/model/service';
 import { loadScorer, OnnxModelError } from '@/lib/model/onnx-runtime';
 import { blendPriority, type PriorityTerm } from './priority';
+import { driftSignals, feedbackReason, feedbackSignal } from './drift';
 import { kCenterGreedy, noveltyScores } from './diversity';
 import { NOVELTY_REFERENCES, queuePriorities, type QueueStrategy } from './policy';
 import { uncertaintyScores } from './uncertainty';
 import {
   activateEmbeddingVersion,
   activeEmbeddingVersion,
+  copyEmbeddingVersionAsReady,
+  listEmbeddingVersions,
   createEmbeddingVersion,
-  deleteOtherPredictions,
+  deleteBuildingEmbeddingVersion,
   insertEmbeddings,
-  loadCatalogMatrix,
+  markEmbeddingVersionReady,
   pruneEmbeddingVersions,
-  writePredictions,
-  writePriorities,
-  type CatalogMatrix,
-} from './repo';
+} from '@/lib/embeddings/repo';
+import { deleteOtherPredictions, writePredictions, writePriorities } from './repo';
+import { listenerFeedbackByClip, writeLabelingSignals } from './signals-repo';
+import { loadCatalogMatrix, type CatalogMatrix } from '@/lib/model/catalog-matrix';
 
 /** Embedding versions kept for the recommender (the active one among them). */
 export const KEEP_EMBEDDING_VERSIONS = 5;
@@ -83,6 +109,8 @@ export interface RescoreResult {
   embeddingVersion: number | null;
   prunedVersions: number[];
   timings: Record<string, number>;
+  /** Drift of the queued clips against the labelled ones (model rescores only). */
+  drift?: DriftReport;
 }
 
 /** Terms as stored in clips.priority_terms: term name → its contribution to the priority. */
@@ -161,17 +189,25 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
   const rng = createRng(options.seed ?? Date.now() >>> 0);
   // 'auto': the strategy the bandit drew for this round of labels (drawn once per retrain round).
   const strategy = settings.strategy === 'auto' ? await autoStrategy(db, rng) : settings.strategy;
-  const { rows, priority, terms } = modelPriorities(catalog, probs, embedding, h, { ...settings, strategy }, rng, thresholds);
+  const labeling = await labelingSignals(db, catalog, probs, tags, thresholds);
+  lap('drift');
+  const { rows, priority, terms } = modelPriorities(
+    catalog,
+    probs,
+    embedding,
+    h,
+    { ...settings, strategy },
+    rng,
+    thresholds,
+    labeling,
+  );
   lap('priority');
 
   // The three write streams go out concurrently: on PostgreSQL each runs on its own pooled
   // connection, so formatting one batch here overlaps the server parsing another (PGlite simply
   // serialises them). They touch different rows, and the foreign-key checks of the inserts
   // (FOR KEY SHARE on clips) do not conflict with the priority updates (FOR NO KEY UPDATE).
-  await report(
-    0.4,
-    `writing ${n} predictions, ${rows.length} queue priorities${push ? `, ${n} embeddings (${h}-d)` : ''}`,
-  );
+  await report(0.4, `writing ${n} predictions, ${rows.length} queue priorities${push ? `, ${n} embeddings (${h}-d)` : ''}`);
   let embeddingVersion: number | null = null;
   const timed = async (name: string, work: () => Promise<void>) => {
     const t0 = performance.now();
@@ -191,6 +227,7 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
         terms,
       ),
     ),
+    timed('write_signals', () => writeLabelingSignals(db, labeling.stored)),
     !push
       ? Promise.resolve()
       : timed('push_embeddings', async () => {
@@ -207,7 +244,7 @@ async function rescoreWithModel(db: Db, model: ModelRow, options: RescoreOptions
     embeddingVersion === null ? [] : await pruneEmbeddingVersions(db, options.keepVersions ?? KEEP_EMBEDDING_VERSIONS);
   lap('prune');
   await report(1, `rescored ${n} clips with model ${model.id}`);
-  return { mode: 'model', modelId: model.id, clips: n, embeddingVersion, prunedVersions, timings };
+  return { mode: 'model', modelId: model.id, clips: n, embeddingVersion, prunedVersions, timings, drift: labeling.report };
 }
 
 /**
@@ -239,16 +276,104 @@ export async function embeddingsStale(db: Db, modelId: number): Promise<boolean>
 export async function pushActiveEmbeddings(
   db: Db,
   options: Pick<RescoreOptions, 'embeddingBatch' | 'onEmbeddingBatch' | 'onProgress' | 'keepVersions' | 'batchSize'> = {},
-): Promise<{ pushed: boolean; modelId: number | null; embeddingVersion: number | null; reason: string; prunedVersions: number[] }> {
+): Promise<{
+  pushed: boolean;
+  modelId: number | null;
+  embeddingVersion: number | null;
+  reason: string;
+  prunedVersions: number[];
+}> {
   const model = await getActiveModel(db);
   if (!model) return { pushed: false, modelId: null, embeddingVersion: null, reason: 'no active model', prunedVersions: [] };
   if (!(await embeddingsStale(db, model.id))) {
-    return { pushed: false, modelId: model.id, embeddingVersion: null, reason: `model ${model.id}'s embeddings are already active`, prunedVersions: [] };
+    return {
+      pushed: false,
+      modelId: model.id,
+      embeddingVersion: null,
+      reason: `model ${model.id}'s embeddings are already active`,
+      prunedVersions: [],
+    };
   }
+  const out = await scoreAndPushEmbeddings(db, model, true, options);
+  if (out.embeddingVersion === null)
+    return { pushed: false, modelId: model.id, embeddingVersion: null, reason: 'no clips', prunedVersions: [] };
+  return {
+    pushed: true,
+    modelId: model.id,
+    embeddingVersion: out.embeddingVersion,
+    reason: `model ${model.id} became active`,
+    prunedVersions: out.prunedVersions,
+  };
+}
+
+/**
+ * Pushes one model's embeddings (the active model's by default, or any registered model with an
+ * ONNX file: a retrain's other candidates, a retired model) as a new embedding version. With
+ * `activate: false` the version is left 'ready' — served by nobody until a canary
+ * (lib/recommend/canary) or an activation picks it; with `activate: true` the recommender switches
+ * to it at once. Audited (`embedding.push`) in the transaction that makes the version visible.
+ */
+export async function pushModelEmbeddings(
+  db: Db,
+  input: { modelId?: number; activate: boolean },
+  actorId: string | null,
+  options: Pick<RescoreOptions, 'embeddingBatch' | 'onProgress' | 'keepVersions' | 'batchSize'> = {},
+): Promise<{ modelId: number; embeddingVersion: number; status: 'ready' | 'active'; clips: number; prunedVersions: number[] }> {
+  const model = input.modelId === undefined ? await getActiveModel(db) : await getModel(db, input.modelId);
+  if (!model) throw new AppError('CONFLICT', 'No active model: give a model id, or train a model first');
+  if (model.status === 'training' || model.status === 'failed') {
+    throw new AppError('CONFLICT', `Model ${model.id} is ${model.status}; only a registered model's embeddings can be pushed`);
+  }
+  const audit = { actorId, action: 'embedding.push', entity: 'embedding_version' };
+  const out = await scoreAndPushEmbeddings(db, model, input.activate, options, audit);
+  if (out.embeddingVersion === null)
+    throw new AppError('CONFLICT', `No clips with features of model ${model.id}'s extractor version to embed`);
+  return {
+    modelId: model.id,
+    embeddingVersion: out.embeddingVersion,
+    status: input.activate ? 'active' : 'ready',
+    clips: out.clips,
+    prunedVersions: out.prunedVersions,
+  };
+}
+
+/**
+ * A 'ready' copy of the active embedding version, for an A/A canary (the same vectors in both
+ * arms: it must be promoted, never rolled back). Works before any model exists (the feature
+ * embeddings), so a fresh install can exercise a canary. Audited as embedding.copy.
+ */
+export async function copyActiveEmbeddings(
+  db: Db,
+  actorId: string | null,
+): Promise<{ embeddingVersion: number; copiedFrom: number; clips: number }> {
+  const active = await activeEmbeddingVersion(db);
+  if (!active) throw new AppError('CONFLICT', 'No active embedding version to copy');
+  const copy = await copyEmbeddingVersionAsReady(db, active.id, (tx, c) =>
+    recordAudit(tx, {
+      actorId,
+      action: 'embedding.copy',
+      entity: 'embedding_version',
+      entityId: String(c.id),
+      after: { copiedFrom: active.id, clips: c.count, status: 'ready' },
+    }),
+  );
+  return { embeddingVersion: copy.id, copiedFrom: active.id, clips: copy.count };
+}
+
+async function scoreAndPushEmbeddings(
+  db: Db,
+  model: ModelRow,
+  activate: boolean,
+  options: Pick<RescoreOptions, 'embeddingBatch' | 'onEmbeddingBatch' | 'onProgress' | 'keepVersions' | 'batchSize'>,
+  audit?: PushAudit,
+): Promise<{ embeddingVersion: number | null; clips: number; prunedVersions: number[] }> {
   if (!model.onnx || !model.onnxSha256 || onnxSha256(model.onnx) !== model.onnxSha256)
-    throw new AppError('UNPROCESSABLE', `Refusing to push embeddings of model ${model.id}: its ONNX file is missing or corrupted`);
+    throw new AppError(
+      'UNPROCESSABLE',
+      `Refusing to push embeddings of model ${model.id}: its ONNX file is missing or corrupted`,
+    );
   const catalog = await loadCatalogMatrix(db, { featureVersion: model.featureVersion, tags: model.tagKeys });
-  if (catalog.n === 0) return { pushed: false, modelId: model.id, embeddingVersion: null, reason: 'no clips', prunedVersions: [] };
+  if (catalog.n === 0) return { embeddingVersion: null, clips: 0, prunedVersions: [] };
   const scorer = await loadScorer(model.onnx, { expect: { inputDim: catalog.d, tags: model.tagKeys } });
   let embedding: Float32Array;
   try {
@@ -259,24 +384,33 @@ export async function pushActiveEmbeddings(
   const version = await pushEmbeddings(
     db,
     { modelId: model.id, source: `model:${model.id}`, ids: catalog.ids, embedding, h: scorer.embeddingDim },
-    options,
+    { ...options, activate, audit },
     (done) => options.onProgress?.(done / catalog.n, `embeddings ${done}/${catalog.n}`),
   );
   const prunedVersions = await pruneEmbeddingVersions(db, options.keepVersions ?? KEEP_EMBEDDING_VERSIONS);
-  return { pushed: true, modelId: model.id, embeddingVersion: version, reason: `model ${model.id} became active`, prunedVersions };
+  return { embeddingVersion: version, clips: catalog.n, prunedVersions };
+}
+
+/** The audit row of a push by hand (the retrain chain's own pushes are recorded by its job runs). */
+interface PushAudit {
+  actorId: string | null;
+  action: string;
+  entity: string;
 }
 
 /**
- * Builds a new embedding version and switches to it atomically; a failure before the switch
- * deletes the half-built version (readers never saw it).
+ * Builds a new embedding version and switches to it atomically (or, with `activate: false`,
+ * leaves it 'ready' for a canary); a failure before the switch deletes the half-built version
+ * (readers never saw it).
  */
 export async function pushEmbeddings(
   db: Db,
   v: { modelId: number | null; source: string; ids: readonly string[]; embedding: ArrayLike<number>; h: number },
-  options: Pick<RescoreOptions, 'onEmbeddingBatch' | 'embeddingBatch'> = {},
+  options: Pick<RescoreOptions, 'onEmbeddingBatch' | 'embeddingBatch'> & { activate?: boolean; audit?: PushAudit } = {},
   progress?: (done: number) => Promise<void> | void,
 ): Promise<number> {
   const versionId = await createEmbeddingVersion(db, { modelId: v.modelId, source: v.source, dim: v.h });
+  const activate = options.activate ?? true;
   try {
     await insertEmbeddings(db, versionId, v.ids, v.embedding, v.h, {
       batch: options.embeddingBatch,
@@ -285,9 +419,18 @@ export async function pushEmbeddings(
         await options.onEmbeddingBatch?.(done);
       },
     });
-    await activateEmbeddingVersion(db, versionId, v.ids.length);
+    const after = { modelId: v.modelId, source: v.source, clips: v.ids.length, status: activate ? 'active' : 'ready' };
+    const record = async (tx: DbOrTx) => {
+      if (options.audit) await recordAudit(tx, { ...options.audit, entityId: String(versionId), after });
+    };
+    if (activate) await activateEmbeddingVersion(db, versionId, v.ids.length, record);
+    else
+      await db.transaction(async (tx) => {
+        await markEmbeddingVersionReady(tx, versionId, v.ids.length);
+        await record(tx);
+      });
   } catch (err) {
-    await execRows(db, sql`delete from embedding_versions where id = ${versionId} and status = 'building'`).catch(() => {});
+    await deleteBuildingEmbeddingVersion(db, versionId).catch(() => {});
     throw err;
   }
   return versionId;
@@ -309,6 +452,7 @@ export function modelPriorities(
   settings: { strategy: QueueStrategy | ProjectSettings['strategy']; priorityWeights: ProjectSettings['priorityWeights'] },
   rng: Rng,
   thresholds?: ArrayLike<number>,
+  labeling?: Pick<LabelingSignals, 'drift' | 'feedback'>,
 ): { rows: number[]; priority: Float64Array; terms: Record<string, number>[] } {
   if (settings.strategy === 'auto') throw new Error("modelPriorities: resolve 'auto' to the drawn strategy first (autoStrategy)");
   const { n } = catalog;
@@ -329,9 +473,13 @@ export function modelPriorities(
       votesNeeded: votesNeededSignal(catalog),
       groups: catalog.artist,
       ...(thresholds ? { thresholds } : {}),
+      features: catalog.x,
+      d: catalog.d,
+      ...(labeling?.drift ? { drift: labeling.drift } : {}),
+      ...(labeling?.feedback ? { feedback: labeling.feedback } : {}),
     },
     strategy,
-    { ...settings.priorityWeights },
+    settings.priorityWeights,
     rng,
   );
   const terms = rows.map((_, r) =>
@@ -344,6 +492,94 @@ export function modelPriorities(
         : termsRecord(result.terms[r]),
   );
   return { rows, priority: result.priority, terms };
+}
+
+/** What a rescore knows about drift and listener feedback (./drift). */
+export interface LabelingSignals {
+  /** Per clip (n), the drift signal of queued clips (undefined: fewer than two labelled clips). */
+  drift?: Float64Array;
+  /** Per clip (n), the listener-feedback signal (undefined: no listener has reacted to anything). */
+  feedback?: Float64Array;
+  /** The boosted queued clips with their reasons, for clip_labeling_signals. */
+  stored: { clipId: string; drift: number; feedback: number; reasons: string[] }[];
+  report?: DriftReport;
+}
+
+export interface DriftReport {
+  labelled: number;
+  queued: number;
+  /** r: labelled clips' 95th-percentile nearest-labelled distance (standardised features). */
+  radius: number;
+  /** Features by PSI (queued vs labelled), the ten largest. */
+  topFeatures: { name: string; psi: number }[];
+  /** Queued clips with a drift boost, and with a feedback boost. */
+  drifted: number;
+  skipped: number;
+}
+
+/**
+ * Drift of the queued clips against the labelled (training) clips over the standardised features
+ * — PSI per feature, distance to the nearest of a k-center cover of the labelled clips — and the
+ * listeners' skips and dislikes per clip, as the hybrid priority's `drift` and `feedback` terms,
+ * with each boosted clip's reasons in words ("listeners skip this as 'calm'").
+ */
+export async function labelingSignals(
+  db: Db,
+  catalog: CatalogMatrix,
+  probs: ArrayLike<number>,
+  tags: readonly string[],
+  thresholds?: ArrayLike<number>,
+): Promise<LabelingSignals> {
+  const { n, d, t } = catalog;
+  const queued: number[] = [];
+  for (let i = 0; i < n; i++) if (catalog.labelState[i] === 'open' || catalog.labelState[i] === 'disputed') queued.push(i);
+  const labelled = settledRows(catalog);
+  const out: LabelingSignals = { stored: [] };
+  const reasons = new Map<number, string[]>();
+  const stats = await getFeatureStats(db, catalog.featureVersion);
+  if (stats && stats.mean.length === d && queued.length > 0) {
+    const z = standardizeRows(catalog.x, n, d, sanitizeStandardization({ mean: stats.mean, std: stats.std }, d));
+    const cover = labelled.length > NOVELTY_REFERENCES ? kCenterGreedy(z, d, labelled, NOVELTY_REFERENCES) : labelled;
+    const drift = driftSignals(z, d, queued, labelled, stats.names, cover);
+    if (drift) {
+      out.drift = new Float64Array(n);
+      queued.forEach((i, c) => {
+        out.drift![i] = drift.signal[c];
+        if (drift.reasons[c].length) reasons.set(i, [...drift.reasons[c]]);
+      });
+      out.report = {
+        labelled: labelled.length,
+        queued: queued.length,
+        radius: drift.radius,
+        topFeatures: drift.features.slice(0, 10).map((f) => ({ name: f.name, psi: Math.round(f.psi * 1e4) / 1e4 })),
+        drifted: queued.filter((i) => out.drift![i] > 0).length,
+        skipped: 0,
+      };
+    }
+  }
+  const feedback = await listenerFeedbackByClip(db);
+  if (feedback.size > 0) {
+    out.feedback = new Float64Array(n);
+    for (const i of queued) {
+      const f = feedback.get(catalog.ids[i]);
+      if (!f) continue;
+      const s = feedbackSignal(f);
+      if (s <= 0) continue;
+      out.feedback[i] = s;
+      const moods = tags
+        .map((tag, k) => ({ tag, p: probs[i * t + k], cut: thresholds?.[k] ?? 0.5 }))
+        .filter((m) => m.p >= m.cut)
+        .sort((a, b) => b.p - a.p)
+        .slice(0, 2)
+        .map((m) => m.tag);
+      reasons.set(i, [feedbackReason(f, moods), ...(reasons.get(i) ?? [])]);
+    }
+    if (out.report) out.report.skipped = queued.filter((i) => out.feedback![i] > 0).length;
+  }
+  for (const [i, why] of reasons) {
+    out.stored.push({ clipId: catalog.ids[i], drift: out.drift?.[i] ?? 0, feedback: out.feedback?.[i] ?? 0, reasons: why });
+  }
+  return out;
 }
 
 function votesNeededSignal(c: CatalogMatrix): Float64Array {
@@ -366,7 +602,8 @@ function settledRows(c: CatalogMatrix): number[] {
  * Cold start (no active model): open clips ranked by k-center greedy over the standardised
  * feature vectors relative to the labelled clips. Pick r of k scores diversity 1 − r/(2k)
  * (so the farthest-first order leads); every other clip scores half its normalised distance to
- * the nearest pick or labelled clip. Blended with votesNeeded under the project weights.
+ * the nearest pick or labelled clip. Blended with votesNeeded — and, for a clip with an imported
+ * prediction, that prediction's mean entropy as the uncertainty term — under the project weights.
  */
 async function coldStart(db: Db, options: RescoreOptions): Promise<RescoreResult> {
   const started = performance.now();
@@ -394,12 +631,16 @@ async function coldStart(db: Db, options: RescoreOptions): Promise<RescoreResult
   picked.forEach((i, r) => diversity.set(i, 1 - r / (2 * Math.max(1, k))));
   rest.forEach((i, c) => diversity.set(i, 0.5 * distance[c]));
   const votesNeeded = votesNeededSignal(catalog);
+  const imported = await importedUncertainties(db);
   const weights = settings.priorityWeights;
   const ids: string[] = [];
   const priority: number[] = [];
   const terms: Record<string, number>[] = [];
   for (const i of open) {
-    const p = blendPriority({ diversity: diversity.get(i), votesNeeded: votesNeeded[i] }, weights);
+    const p = blendPriority(
+      { diversity: diversity.get(i), votesNeeded: votesNeeded[i], uncertainty: imported.get(catalog.ids[i]) },
+      weights,
+    );
     ids.push(catalog.ids[i]);
     priority.push(p.priority);
     terms.push(termsRecord(p.terms));
@@ -414,5 +655,57 @@ async function coldStart(db: Db, options: RescoreOptions): Promise<RescoreResult
     embeddingVersion: null,
     prunedVersions: [],
     timings: { total: performance.now() - started },
+  };
+}
+
+/**
+ * `auto` at a retrain (passed to lib/model/service `retrain` as `rewardStrategy`): rewards the strategy drawn for the round that just ended with the gain
+ * in held-out micro-F1 of the new candidate over the active model on the same split (both
+ * evaluated on settled clips no model trained on — with a held-out split at hand, its uniform
+ * weights are the importance weights), mapped by gainReward; the updated state goes into the
+ * candidate's metrics.auto with the gain and reward shown on /models. A new bandit when none
+ * exists yet; unchanged when nothing was drawn or there is no active model to compare with.
+ */
+export async function rewardAutoStrategy(db: Db, candidate: MultiLabelMetrics, active: MultiLabelMetrics | null) {
+  const stored = await latestAutoState(db);
+  const state = parseBanditState(stored?.state) ?? initBandit(AUTO_EXPERTS);
+  if (!state.pending || !active) return { ...state, pending: null };
+  const gain = candidate.microF1 - active.microF1;
+  const drawn = state.experts[state.pending.expert];
+  const r = gainReward(gain, state.sumAbsGain, state.rounds);
+  const next = updateBandit({ ...state, sumAbsGain: r.sumAbsGain }, r.reward, { horizon: LIVE_AUTO_HORIZON });
+  return { ...next, last: { strategy: drawn, gain, reward: r.reward } };
+}
+
+/** Everything /models shows (here, above lib/model, because it includes the strategy bandit): versions (without ONNX bytes), curves, embedding versions, what a rollback would do, the strategy. */
+export async function modelsOverview(db: Db) {
+  const [versions, curves, embeddings, target, settings, autoStored] = await Promise.all([
+    listModels(db),
+    listLearningCurves(db),
+    listEmbeddingVersions(db),
+    rollbackTarget(db),
+    getProjectSettings(db),
+    latestAutoState(db),
+  ]);
+  const autoState = parseBanditState(autoStored?.state);
+  return {
+    models: versions,
+    curves,
+    embeddingVersions: embeddings,
+    rollback: target ? { from: target.active, to: target.previous } : null,
+    strategy: pickStrategy(settings),
+    /** What `auto` favours and why (probabilities, pulls, mean reward per strategy, the last round's gain). */
+    auto: autoState
+      ? {
+          ...banditSummary(autoState, { horizon: LIVE_AUTO_HORIZON }),
+          drawing: autoState.pending ? autoState.experts[autoState.pending.expert] : null,
+          last: ((autoStored?.state as { last?: unknown } | null)?.last ?? null) as {
+            strategy: string;
+            gain: number;
+            reward: number;
+          } | null,
+          active: settings.strategy === 'auto',
+        }
+      : null,
   };
 }

@@ -7,12 +7,12 @@ import { predictCommittee, trainBootstrapCommittee } from '@/lib/model/ensemble'
 import { evaluateMultiLabel } from '@/lib/model/metrics';
 import { computeStandardization, assertShape } from '@/lib/model/standardize';
 import { predict, trainClassifier, type TrainOptions } from '@/lib/model/train';
-import { liveTrainOptions } from '@/lib/model/live-train';
+import { liveTrainOptions, trainLive } from '@/lib/model/live-train';
 import { splitOf } from '@/lib/model/training-set';
 import { ProjectSettingsFields } from '@/lib/settings/schemas';
 import type { Rng } from '@/lib/util/random';
 import type { PriorityWeights } from './priority';
-import { queuePriorities, type QueueStrategy } from './policy';
+import { QUEUE_STRATEGIES, queuePriorities, type QueueStrategy } from './policy';
 import {
   AUTO_EXPERTS,
   banditSummary,
@@ -25,7 +25,7 @@ import {
   type BanditState,
 } from './albl';
 
-export const SIMULATION_STRATEGIES = ['random', 'uncertainty', 'margin', 'entropy', 'disagreement', 'hybrid', 'auto'] as const;
+export const SIMULATION_STRATEGIES = [...QUEUE_STRATEGIES, 'auto'] as const;
 export type SimulationStrategy = (typeof SIMULATION_STRATEGIES)[number];
 
 /** Items with numeric features and 0/1 truth per tag. */
@@ -58,6 +58,19 @@ export interface SimulationOptions {
   model?: Partial<Omit<TrainOptions, 'standardization' | 'seed'>>;
   /** Blend weights; default the product's (a new project's settings.priorityWeights). */
   weights?: Partial<PriorityWeights>;
+  /** Labels below which every strategy picks at random (QueueState.warmup). Default 0. */
+  warmup?: number;
+  /**
+   * The pool probabilities the strategies rank by: the round's model ('model', the default, as
+   * the live queue), the mean of a bootstrap committee of `committeeSize` members ('bootstrap'),
+   * or the mean of `committeeSize` models each trained without one fold of the labelled clips
+   * ('crossfit'). The curve is always the round's model's.
+   */
+  poolScoring?: 'model' | 'bootstrap' | 'crossfit';
+  /** Where hybrid measures novelty (QueueState.noveltySpace). Default 'embedding', as live. */
+  noveltySpace?: 'embedding' | 'features';
+  /** The strategies 'auto' chooses among. Default the live queue's (AUTO_EXPERTS). */
+  autoExperts?: readonly QueueStrategy[];
 }
 
 /** One point of the learning curve (snake_case: this is the CLI's JSON contract). */
@@ -129,6 +142,13 @@ export interface SimulationRound {
   committee?: ArrayLike<number>[];
   /** Artist per pool row, when the data have one (the live queue's artist quota). */
   groups?: ArrayLike<string | number | null | undefined>;
+  /** Feature vectors P×d ('density'). */
+  features?: ArrayLike<number>;
+  d?: number;
+  /** QueueState.warmup. */
+  warmup?: number;
+  /** QueueState.noveltySpace. */
+  noveltySpace?: 'embedding' | 'features';
 }
 
 /**
@@ -166,6 +186,9 @@ export function simulationPicks(
       ...(round.committee ? { committee: round.committee } : {}),
       ...(round.groups ? { groups: round.groups } : {}),
       ...(round.thresholds ? { thresholds: round.thresholds } : {}),
+      ...(round.features ? { features: round.features, d: round.d } : {}),
+      ...(round.warmup ? { warmup: round.warmup } : {}),
+      ...(round.noveltySpace ? { noveltySpace: round.noveltySpace } : {}),
     },
     strategy,
     weights,
@@ -198,7 +221,8 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   assertShape(data.y.length, n, t, 'y');
   const o = resolveOptions(options);
   for (let i = 0; i < n * t; i++) {
-    if (data.y[i] !== 0 && data.y[i] !== 1) throw new Error(`label at row ${Math.floor(i / t)}, tag ${i % t} is ${data.y[i]}, expected 0 or 1`);
+    if (data.y[i] !== 0 && data.y[i] !== 1)
+      throw new Error(`label at row ${Math.floor(i / t)}, tag ${i % t} is ${data.y[i]}, expected 0 or 1`);
   }
 
   const stream = (name: string) => createRng(hashString(`${o.seed}:${name}`));
@@ -212,7 +236,10 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   const observed = simulateAnnotations(poolY, P, t, o.annotators, o.annotatorAccuracy, stream('annotators'));
 
   const isLabeled = new Uint8Array(P);
-  const labeled = shuffleInPlace(Array.from({ length: P }, (_, i) => i), stream('initial')).slice(0, o.initial);
+  const labeled = shuffleInPlace(
+    Array.from({ length: P }, (_, i) => i),
+    stream('initial'),
+  ).slice(0, o.initial);
   for (const i of labeled) isLabeled[i] = 1;
   const selectionRng = stream('strategy');
   const validation = simulationValidationSplit(P, o.seed);
@@ -232,7 +259,7 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
   // 'auto' (./albl): the bandit, the clips it queried with their importance weights 1/π (the
   // initial random set included, π = initial/P), and the previous model's pool probabilities.
   const horizon = Math.max(1, Math.min(o.rounds, Math.ceil((P - o.initial) / o.batch)));
-  let bandit: BanditState | null = o.strategy === 'auto' ? initBandit(AUTO_EXPERTS) : null;
+  let bandit: BanditState | null = o.strategy === 'auto' ? initBandit(o.autoExperts) : null;
   const queried: number[] = o.strategy === 'auto' ? labeled.slice() : [];
   const queriedWeights: number[] = queried.map(() => P / o.initial);
   let previousPoolProbs: { probs: ArrayLike<number>; thresholds: ArrayLike<number> } | null = null;
@@ -249,7 +276,7 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       t,
     };
     const roundSeed = hashString(`${o.seed}:train:${round}`);
-    const model = trainClassifier(trainSet, trainOptions(roundSeed, labeled));
+    const model = trainLive(trainSet, trainOptions(roundSeed, labeled));
     const m = evaluateMultiLabel(testY, predict(model, testX, testIndices.length).probs, testIndices.length, t, {
       thresholds: model.thresholds,
     });
@@ -268,11 +295,19 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       ? predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed, labeled), o.committeeSize), poolX, P)
       : undefined;
     const scored = predict(model, poolX, P);
+    const rankBy =
+      o.poolScoring === 'model'
+        ? scored.probs
+        : meanProbs(poolCommittee(o.poolScoring, trainSet, trainOptions, roundSeed, labeled, o.committeeSize, poolX, P));
     const roundView = {
       P,
       t,
       isLabeled,
-      probs: scored.probs,
+      probs: rankBy,
+      features: poolX,
+      d,
+      warmup: o.warmup,
+      noveltySpace: o.noveltySpace,
       embedding: scored.embedding,
       h: model.h,
       thresholds: model.thresholds,
@@ -292,14 +327,14 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
       }
       const draw = drawExpert(bandit, { horizon }, selectionRng);
       bandit = draw.state;
-      const batches = AUTO_EXPERTS.map((name) => simulationPicks(roundView, name, o.weights, size, selectionRng));
+      const batches = o.autoExperts.map((name) => simulationPicks(roundView, name, o.weights, size, selectionRng));
       picked = batches[draw.expert];
-      const pi = inclusionProbabilities(picked, batches, AUTO_EXPERTS, draw.probabilities, P - labeled.length);
+      const pi = inclusionProbabilities(picked, batches, o.autoExperts, draw.probabilities, P - labeled.length);
       picked.forEach((x, k) => {
         queried.push(x);
         queriedWeights.push(1 / pi[k]);
       });
-      drawn.push(AUTO_EXPERTS[draw.expert]);
+      drawn.push(o.autoExperts[draw.expert]);
       previousPoolProbs = { probs: scored.probs, thresholds: model.thresholds };
     } else {
       picked = simulationPicks(roundView, o.strategy as QueueStrategy, o.weights, size, selectionRng);
@@ -324,7 +359,10 @@ export function simulateLoop(data: SimulationData, options: SimulationOptions): 
  */
 export function simulationSplit(data: SimulationData, seed: number, testFraction: number) {
   const { n, d, t } = data;
-  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(hashString(`${seed}:split`)));
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    createRng(hashString(`${seed}:split`)),
+  );
   const testSize = Math.round(testFraction * n);
   if (testSize < 1) throw new Error(`the test split is empty: ${n} items × testFraction ${testFraction}`);
   const testRows = order.slice(0, testSize).sort((a, b) => a - b);
@@ -351,6 +389,10 @@ function resolveOptions(options: SimulationOptions) {
     testFraction: options.testFraction ?? 0.25,
     committeeSize: options.committeeSize ?? 5,
     model: options.model,
+    warmup: options.warmup ?? 0,
+    poolScoring: options.poolScoring ?? 'model',
+    autoExperts: options.autoExperts ?? AUTO_EXPERTS,
+    noveltySpace: options.noveltySpace ?? 'embedding',
     weights: options.weights ?? productPriorityWeights(),
   };
   if (!SIMULATION_STRATEGIES.includes(o.strategy)) {
@@ -362,6 +404,7 @@ function resolveOptions(options: SimulationOptions) {
     ['rounds', o.rounds, 0],
     ['annotators', o.annotators, 1],
     ['committeeSize', o.committeeSize, 2],
+    ['warmup', o.warmup, 0],
   ] as const) {
     if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${value}`);
   }
@@ -369,6 +412,10 @@ function resolveOptions(options: SimulationOptions) {
   if (!(o.annotatorAccuracy >= 0 && o.annotatorAccuracy <= 1)) {
     throw new Error(`annotator accuracy must be in [0, 1], got ${o.annotatorAccuracy}`);
   }
+  if (o.autoExperts.length < 2 || !o.autoExperts.every((e) => (QUEUE_STRATEGIES as readonly string[]).includes(e)))
+    throw new Error(`autoExperts must name at least two of ${QUEUE_STRATEGIES.join(', ')}, got ${o.autoExperts.join(', ')}`);
+  if (!['model', 'bootstrap', 'crossfit'].includes(o.poolScoring))
+    throw new Error(`poolScoring must be model, bootstrap or crossfit, got ${o.poolScoring}`);
   if (!(o.testFraction > 0 && o.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${o.testFraction}`);
   return o;
 }
@@ -395,6 +442,53 @@ function simulateAnnotations(
     const coin = rng() < 0.5;
     out[k] = 2 * on > annotators ? 1 : 2 * on < annotators ? 0 : coin ? 1 : 0;
   }
+  return out;
+}
+
+/**
+ * The members whose mean probabilities rank the pool under poolScoring 'bootstrap' (a bootstrap
+ * committee, ../model/ensemble) or 'crossfit' (member f trained on the labelled clips outside
+ * fold f of `members` random folds, with the live recipe and its validation rows among them).
+ * O(members · one training run).
+ */
+function poolCommittee(
+  kind: 'bootstrap' | 'crossfit',
+  trainSet: { x: Float32Array; n: number; d: number; y: Float32Array; t: number },
+  trainOptions: (seed: number, rows: readonly number[]) => TrainOptions,
+  roundSeed: number,
+  labeled: readonly number[],
+  members: number,
+  poolX: Float32Array,
+  P: number,
+): Float64Array[] {
+  if (kind === 'bootstrap')
+    return predictCommittee(trainBootstrapCommittee(trainSet, trainOptions(roundSeed, labeled), members), poolX, P);
+  const { n, d, t } = trainSet;
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, k) => k),
+    createRng(hashString(`${roundSeed}:folds`)),
+  );
+  const fold = new Int32Array(n);
+  order.forEach((k, r) => (fold[k] = r % members));
+  const out: Float64Array[] = [];
+  for (let f = 0; f < members; f++) {
+    const keep = order.filter((k) => fold[k] !== f).sort((a, b) => a - b);
+    const sub = { x: gatherRows(trainSet.x, d, keep), n: keep.length, d, y: gatherRows(trainSet.y, t, keep), t };
+    const member = trainClassifier(
+      sub,
+      trainOptions(
+        hashString(`${roundSeed}:fold:${f}`),
+        keep.map((k) => labeled[k]),
+      ),
+    );
+    out.push(predict(member, poolX, P).probs);
+  }
+  return out;
+}
+
+function meanProbs(members: ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(members[0].length);
+  for (const m of members) for (let k = 0; k < out.length; k++) out[k] += m[k] / members.length;
   return out;
 }
 

@@ -26,7 +26,7 @@ import { estimateTempo, type TempoResult } from './tempo';
  * algorithms or FEATURE_NAMES must bump it: stored vectors from different
  * versions are not comparable.
  */
-export const EXTRACTOR_VERSION = 'chorus-audio-1.3.0';
+export const EXTRACTOR_VERSION = 'chorus-audio-1.4.0';
 
 const CHROMA_NAMES = ['c', 'cs', 'd', 'ds', 'e', 'f', 'fs', 'g', 'gs', 'a', 'as', 'b'] as const;
 const FRAME_SCALARS = [
@@ -133,6 +133,16 @@ const BLOCK_FRAMES = Math.round(ANALYSIS_SAMPLE_RATE / HOP_SIZE);
 const BLOCK_DIM = N_MFCC + N_CHROMA + 1;
 
 /**
+ * Mel bands whose per-band rises the tempo octave decision reads
+ * (bandPeriodicity in ./tempo): bands 2..19, centres ~255 Hz – 5 kHz, where a
+ * chord's notes and partials are; below are the bass and kick fundamentals,
+ * above the hi-hats.
+ */
+const TEMPO_BAND_LO = 2;
+const TEMPO_BAND_HI = 20;
+const TEMPO_BANDS = TEMPO_BAND_HI - TEMPO_BAND_LO;
+
+/**
  * Create a block-wise feature accumulator: a decoder that yields chunks can
  * feed it as they come, and memory stays bounded.
  *
@@ -140,8 +150,8 @@ const BLOCK_DIM = N_MFCC + N_CHROMA + 1;
  * equal-gain mono mix → streaming windowed-sinc resampler to 22 050 Hz →
  * framing (2048 Hann, hop 512) → per-frame features ({@link FrameAnalyzer}),
  * streaming HPSS, running moments. Kept per frame: 8 scalar features, onset
- * strength, linear flux and 12 chroma values (22 floats = 88 bytes per 23 ms,
- * ~14 MB per hour); per ~1 s block: a 26-value excerpt vector. The audio itself is
+ * strength, linear flux, 12 chroma values and 18 mid-band rises for the tempo
+ * octave decision (40 floats = 160 bytes per 23 ms, ~25 MB per hour); per ~1 s block: a 26-value excerpt vector. The audio itself is
  * never kept beyond one frame.
  *
  * Complexity: O(samples) over the whole clip; finish() is O(F·lag) for the
@@ -163,6 +173,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
   const chromaMoments = Array.from({ length: N_CHROMA }, () => new RunningMoments());
   const onsetCol = new Float32Column(4096);
   const magFluxCol = new Float32Column(4096);
+  const tempoBandCol = new Float32Column(4096 * TEMPO_BANDS);
   const chromaRawCol = new Float32Column(4096 * N_CHROMA);
   const blockCol = new Float32Column(256 * BLOCK_DIM);
   const blockEnergy = new Float32Column(256);
@@ -200,6 +211,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
     }
     onsetCol.push(f.onset);
     magFluxCol.push(f.magFlux);
+    for (let b = TEMPO_BAND_LO; b < TEMPO_BAND_HI; b++) tempoBandCol.push(f.melRise[b]);
     hpss.push(f.amp);
     for (let i = 0; i < N_MFCC; i++) blockAcc[i] += f.mfcc[i];
     for (let i = 0; i < N_CHROMA; i++) blockAcc[N_MFCC + i] += f.chroma[i];
@@ -287,6 +299,7 @@ export function createFeatureAccumulator(options: FeatureAccumulatorOptions): Fe
         chromaMoments,
         onset: onsetCol.view(),
         magFlux: magFluxCol.view(),
+        tempoBands: tempoBandCol.view(),
         chromaRaw: chromaRawCol.view(),
         blocks: blockCol.view(),
         blockEnergy: blockEnergy.view(),
@@ -309,6 +322,7 @@ interface SummaryInput {
   chromaMoments: RunningMoments[];
   onset: Float32Array;
   magFlux: Float32Array;
+  tempoBands: Float32Array;
   chromaRaw: Float32Array;
   blocks: Float32Array;
   blockEnergy: Float32Array;
@@ -373,7 +387,10 @@ function summarise(s: SummaryInput): AudioFeatures {
   for (let i = 1; i < rms.length; i++) accent[i] = Math.max(0, rms[i] - rms[i - 1]);
   // onsetScale 10: ln-power rises summed over 26 mel bands; a drum hit or
   // chord change exceeds it, noise and steady tones stay far below.
-  const tempo = estimateTempo(s.onset, FRAME_RATE, { onsetScale: 10 }, frameTimeS, accent, s.magFlux);
+  const tempo = estimateTempo(s.onset, FRAME_RATE, { onsetScale: 10 }, frameTimeS, accent, s.magFlux, {
+    data: s.tempoBands,
+    count: TEMPO_BANDS,
+  });
   const { beatStrength, onsetRate } = onsetStats(s.onset, tempo.beatFrames);
   features.tempo_bpm = tempo.bpm;
   features.tempo_confidence = tempo.confidence;
@@ -429,7 +446,11 @@ function summarise(s: SummaryInput): AudioFeatures {
 }
 
 /** Push in-memory audio through an accumulator in 64 Ki-sample blocks. */
-function runBlocks(channels: readonly Float32Array[], sampleRate: number, options: Omit<FeatureAccumulatorOptions, 'sampleRate'>): AudioFeatures {
+function runBlocks(
+  channels: readonly Float32Array[],
+  sampleRate: number,
+  options: Omit<FeatureAccumulatorOptions, 'sampleRate'>,
+): AudioFeatures {
   const acc = createFeatureAccumulator({ ...options, sampleRate });
   const n = channels[0]?.length ?? 0;
   const B = 65536;

@@ -1,16 +1,17 @@
 /**
  * Per-frame spectral features at the fixed analysis settings.
  *
- * One FFT per frame feeds everything. Meyda's own extractors are called
- * directly with that spectrum for the cheap features (centroid, spread,
- * flatness, rolloff, loudness). MFCC and chroma use Meyda's filter banks and
- * Meyda's exact definitions but a flat-array inner loop: Meyda's `mfcc` and
- * `chroma` extractors allocate 26 spectra per call and reduce through
- * closures (~150 µs and ~95 µs per frame measured here, vs ~5 µs). The parity
- * tests in tests/unit/audio/spectral.test.ts check every feature against
- * `Meyda.extract` frame by frame.
+ * One FFT per frame feeds everything. Every feature follows Meyda's exact
+ * definition (the same operations in the same order, so the same float
+ * results) in flat loops over that one spectrum: Meyda's `mfcc` and `chroma`
+ * extractors allocate 26 spectra per call and reduce through closures
+ * (~150 µs and ~95 µs per frame measured here, vs ~5 µs), and its centroid,
+ * spread, flatness, rolloff and loudness extractors each walk the spectrum
+ * again (five passes, three of them with Math.pow per bin, and loudness
+ * allocates and rebuilds its Bark band limits on every call); here they share
+ * one pass. The parity tests in tests/unit/audio/spectral.test.ts check every
+ * feature against `Meyda.extract` frame by frame.
  */
-import Meyda from 'meyda';
 import { createBarkScale, createChromaFilterBank, createMelFilterBank } from 'meyda/dist/node/utilities.js';
 import { hannWindow, RealFft } from './fft';
 
@@ -65,6 +66,11 @@ export interface FrameFeatures {
    * so a faint hi-hat counts little next to a drum hit or a chord.
    */
   magFlux: number;
+  /**
+   * The per-band terms of `magFlux`: rectified rise of each mel band's
+   * magnitude (√ mel power) since the previous frame, bands 0..N_MEL_BANDS-1.
+   */
+  melRise: Float64Array;
   /** MFCC 0..12, Meyda's definition (DCT-II ×2 of ln(1 + mel power)). */
   mfcc: Float64Array;
   /** Chroma C..B, Meyda's definition (normalised to max 1). */
@@ -87,7 +93,8 @@ interface Banks {
   mel: SparseFilter[];
   /** Per chroma class: the bins it reads and their weights. */
   chroma: Array<{ bins: Int32Array; weights: Float64Array }>;
-  barkScale: Float32Array;
+  /** Meyda `loudness`'s Bark band limits (bins), which depend only on the settings. */
+  barkLimits: Int32Array;
   dct: Float64Array; // N_MFCC × N_MEL_BANDS
   window: Float64Array;
 }
@@ -130,7 +137,7 @@ function getBanks(): Banks {
   banks = {
     mel,
     chroma,
-    barkScale: createBarkScale(FRAME_SIZE, ANALYSIS_SAMPLE_RATE, FRAME_SIZE),
+    barkLimits: barkBandLimits(createBarkScale(FRAME_SIZE, ANALYSIS_SAMPLE_RATE, FRAME_SIZE)),
     dct,
     window: hannWindow(FRAME_SIZE),
   };
@@ -142,8 +149,28 @@ export function melFilterBank(): number[][] {
   return createMelFilterBank(Math.max(N_MEL_BANDS, N_MFCC), ANALYSIS_SAMPLE_RATE, FRAME_SIZE);
 }
 
-type MeydaExtractor = (args: Record<string, unknown>) => unknown;
-const extractors = (Meyda as unknown as { featureExtractors: Record<string, MeydaExtractor> }).featureExtractors;
+/**
+ * The band limits Meyda's `loudness` computes on every call, as it computes
+ * them: N_BARK_BANDS equal slices of the Bark value of the last bin it reads
+ * (bin N_BINS − 1), the last band ending at that bin, exclusive.
+ */
+function barkBandLimits(barkScale: Float32Array): Int32Array {
+  const limits = new Int32Array(N_BARK_BANDS + 1);
+  const top = barkScale[N_BINS - 1];
+  let bandEnd = top / N_BARK_BANDS;
+  let band = 1;
+  for (let i = 0; i < N_BINS; i++) {
+    while (barkScale[i] > bandEnd) {
+      limits[band++] = i;
+      bandEnd = (band * top) / N_BARK_BANDS;
+    }
+  }
+  limits[N_BARK_BANDS] = N_BINS - 1;
+  return limits;
+}
+
+/** Meyda's spectralRolloff reads the Nyquist bin as sampleRate / (2·(bins − 1)) Hz per bin. */
+const ROLLOFF_HZ_PER_BIN = ANALYSIS_SAMPLE_RATE / (2 * (N_BINS - 1));
 
 // log(p + ONSET_FLOOR): −80 dB below a full-scale sine's peak bin power
 // (Hann, unnormalised FFT: (N/4)²), so quiet music still has onsets but the
@@ -156,8 +183,8 @@ const ONSET_FLOOR = (FRAME_SIZE / 4) ** 2 * 1e-8;
  *
  * Method: symmetric Hann window, real FFT (N = 2048), magnitude spectrum of
  * bins 0..1023 (Meyda's convention). Centroid, spread, flatness, rolloff
- * and loudness are Meyda's extractors on that spectrum (Peeters 2004
- * definitions); MFCC (Davis & Mermelstein 1980, Meyda's HTK-style 26-band
+ * and loudness are Meyda's extractors' arithmetic on that spectrum (Peeters
+ * 2004 definitions); MFCC (Davis & Mermelstein 1980, Meyda's HTK-style 26-band
  * mel bank, ln(1 + ·), DCT-II), chroma (Ellis' chroma filter bank as in
  * Meyda/librosa); onset strength is log-mel spectral flux (Böck & Widmer 2013,
  * without the max filter).
@@ -175,12 +202,11 @@ export class FrameAnalyzer {
   private readonly logMel = new Float64Array(N_MEL_BANDS);
   private readonly prevLogMel = new Float64Array(N_MEL_BANDS);
   private readonly prevMelMag = new Float64Array(N_MEL_BANDS);
-  private readonly meydaArgs: Record<string, unknown>;
   private first = true;
   readonly out: FrameFeatures;
 
   constructor() {
-    const b = getBanks();
+    getBanks();
     this.out = {
       rms: 0,
       zcr: 0,
@@ -192,18 +218,12 @@ export class FrameAnalyzer {
       flux: 0,
       onset: 0,
       magFlux: 0,
+      melRise: new Float64Array(N_MEL_BANDS),
       mfcc: new Float64Array(N_MFCC),
       chroma: new Float64Array(N_CHROMA),
       chromaRaw: new Float64Array(N_CHROMA),
       amp: new Float32Array(N_BINS),
       silent: false,
-    };
-    this.meydaArgs = {
-      ampSpectrum: this.out.amp,
-      barkScale: b.barkScale,
-      numberOfBarkBands: N_BARK_BANDS,
-      sampleRate: ANALYSIS_SAMPLE_RATE,
-      bufferSize: FRAME_SIZE,
     };
   }
 
@@ -228,11 +248,19 @@ export class FrameAnalyzer {
 
     this.fft.forward(this.windowed, this.re, this.im);
     const amp = o.amp;
+    // Meyda's moments and flatness, in its order: Σ a, Σ k·a, Σ k²·a, Σ ln a
+    // over the float32 spectrum it would be handed.
     let ampSum = 0;
+    let moment1 = 0;
+    let moment2 = 0;
+    let logSum = 0;
     for (let k = 0; k < N_BINS; k++) {
-      const m = Math.sqrt(this.re[k] * this.re[k] + this.im[k] * this.im[k]);
-      amp[k] = m;
-      ampSum += amp[k];
+      const a = Math.fround(Math.sqrt(this.re[k] * this.re[k] + this.im[k] * this.im[k]));
+      amp[k] = a;
+      ampSum += a;
+      moment1 += k * a;
+      moment2 += k * k * a;
+      logSum += Math.log(a);
     }
     o.silent = ampSum === 0;
 
@@ -262,7 +290,9 @@ export class FrameAnalyzer {
       this.prevLogMel[f] = l;
       const m = Math.sqrt(this.melPower[f]);
       const dm = m - this.prevMelMag[f];
-      if (!this.first && dm > 0) magFlux += dm;
+      const rise = !this.first && dm > 0 ? dm : 0;
+      magFlux += rise;
+      o.melRise[f] = rise;
       this.prevMelMag[f] = m;
     }
     o.onset = onset;
@@ -299,13 +329,25 @@ export class FrameAnalyzer {
       o.loudness = 0;
     } else {
       const binHz = ANALYSIS_SAMPLE_RATE / FRAME_SIZE;
-      const args = this.meydaArgs;
-      o.centroidHz = (extractors.spectralCentroid(args) as number) * binHz;
-      o.spreadHz = (extractors.spectralSpread(args) as number) * binHz;
-      const flat = extractors.spectralFlatness(args) as number;
+      const mu1 = moment1 / ampSum;
+      o.centroidHz = mu1 * binHz;
+      o.spreadHz = Math.sqrt(moment2 / ampSum - Math.pow(mu1, 2)) * binHz;
+      const flat = (Math.exp(logSum / N_BINS) * N_BINS) / ampSum;
       o.flatness = Number.isFinite(flat) ? flat : 0;
-      o.rolloffHz = extractors.spectralRolloff(args) as number;
-      o.loudness = (extractors.loudness(args) as { total: number }).total;
+      let ec = ampSum;
+      const threshold = 0.99 * ec;
+      let top = N_BINS - 1;
+      while (ec > threshold && top >= 0) ec -= amp[top--];
+      o.rolloffHz = (top + 1) * ROLLOFF_HZ_PER_BIN;
+      // Meyda keeps each band's specific loudness in a Float32Array.
+      const lim = b.barkLimits;
+      let loudness = 0;
+      for (let band = 0; band < N_BARK_BANDS; band++) {
+        let sum = 0;
+        for (let j = lim[band]; j < lim[band + 1]; j++) sum += amp[j];
+        loudness += Math.fround(Math.pow(sum, 0.23));
+      }
+      o.loudness = loudness;
     }
     return o;
   }

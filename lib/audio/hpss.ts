@@ -27,9 +27,13 @@ export interface HpssResult {
   frames: number;
 }
 
-/** Median of 9 by Devillard's 19-exchange sorting network, on locals (no array traffic). */
-function median9(p: Float64Array): number {
-  let p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3], p4 = p[4], p5 = p[5], p6 = p[6], p7 = p[7], p8 = p[8];
+/**
+ * Median of 9 by Devillard's 19-exchange sorting network, on locals: the
+ * callers pass the values straight from the spectra, with no scratch array
+ * in between.
+ */
+// prettier-ignore
+function median9(p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number, p8: number): number {
   let t: number;
   if (p1 > p2) { t = p1; p1 = p2; p2 = t; }
   if (p4 > p5) { t = p4; p4 = p5; p5 = t; }
@@ -135,10 +139,8 @@ export class StreamingHpss {
     const nb = this.bands;
     if (count === 9) {
       const r = this.ring;
-      for (let k = 0; k < nb; k++) {
-        for (let t = 0; t < 9; t++) s[t] = r[t][k]; // ring order is irrelevant to a median
-        h[k] = median9(s);
-      }
+      const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = r; // ring order is irrelevant to a median
+      for (let k = 0; k < nb; k++) h[k] = median9(r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k], r8[k]);
     } else {
       for (let k = 0; k < nb; k++) {
         for (let t = lo; t <= hi; t++) s[t - lo] = this.ring[t % this.tk][k];
@@ -149,8 +151,12 @@ export class StreamingHpss {
       const a = Math.max(0, k - 4);
       const b = Math.min(nb - 1, k + 4);
       const n = b - a + 1;
+      if (n === 9) {
+        p[k] = median9(x[a], x[a + 1], x[a + 2], x[a + 3], x[a + 4], x[a + 5], x[a + 6], x[a + 7], x[a + 8]);
+        continue;
+      }
       for (let j = 0; j < n; j++) s[j] = x[a + j];
-      p[k] = n === 9 ? median9(s) : medianSmall(s, n);
+      p[k] = medianSmall(s, n);
     }
     let eh = 0;
     let ep = 0;

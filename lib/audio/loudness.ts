@@ -112,6 +112,78 @@ export class LoudnessMeter {
     return Math.round(((k + 1) * this.sampleRate) / 10);
   }
 
+  /** The stereo case of push's filter loop (see there). */
+  private filterStereo(left: Float32Array, right: Float32Array, n: number): void {
+    const [s1, s2] = this.filters;
+    const power = this.power;
+    const gl = this.weights[0];
+    const gr = this.weights[1];
+    const sl = this.state[0];
+    const sr = this.state[1];
+    let lx1 = sl[0],
+      lx2 = sl[1],
+      ly1 = sl[2],
+      ly2 = sl[3],
+      lz1 = sl[4],
+      lz2 = sl[5];
+    let rx1 = sr[0],
+      rx2 = sr[1],
+      ry1 = sr[2],
+      ry2 = sr[3],
+      rz1 = sr[4],
+      rz2 = sr[5];
+    let peak = this.peak;
+    let lsq = this.sumSquares[0];
+    let rsq = this.sumSquares[1];
+    for (let i = 0; i < n; i++) {
+      const v = left[i];
+      const u = right[i];
+      const a = v < 0 ? -v : v;
+      if (a > peak) peak = a;
+      const b = u < 0 ? -u : u;
+      if (b > peak) peak = b;
+      lsq += v * v;
+      rsq += u * u;
+      const ly = s1.b0 * v + s1.b1 * lx1 + s1.b2 * lx2 - s1.a1 * ly1 - s1.a2 * ly2;
+      const ry = s1.b0 * u + s1.b1 * rx1 + s1.b2 * rx2 - s1.a1 * ry1 - s1.a2 * ry2;
+      lx2 = lx1;
+      lx1 = v;
+      rx2 = rx1;
+      rx1 = u;
+      const lw = ly - s2.a1 * lz1 - s2.a2 * lz2;
+      const rw = ry - s2.a1 * rz1 - s2.a2 * rz2;
+      const lo = lw - 2 * lz1 + lz2;
+      const ro = rw - 2 * rz1 + rz2;
+      lz2 = lz1;
+      lz1 = lw;
+      rz2 = rz1;
+      rz1 = rw;
+      ly2 = ly1;
+      ly1 = ly;
+      ry2 = ry1;
+      ry1 = ry;
+      let p = power[i];
+      if (gl !== 0) p += gl * lo * lo;
+      if (gr !== 0) p += gr * ro * ro;
+      power[i] = p;
+    }
+    this.peak = peak;
+    this.sumSquares[0] = lsq;
+    this.sumSquares[1] = rsq;
+    sl[0] = lx1;
+    sl[1] = lx2;
+    sl[2] = ly1;
+    sl[3] = ly2;
+    sl[4] = lz1;
+    sl[5] = lz2;
+    sr[0] = rx1;
+    sr[1] = rx2;
+    sr[2] = ry1;
+    sr[3] = ry2;
+    sr[4] = rz1;
+    sr[5] = rz2;
+  }
+
   /** Feed one block: one Float32Array per channel, all the same length. */
   push(channels: readonly Float32Array[]): void {
     const nch = channels.length;
@@ -128,43 +200,50 @@ export class LoudnessMeter {
     const power = this.power;
     power.fill(0, 0, n);
     while (this.sumSquares.length < nch) this.sumSquares.push(0);
-    for (let c = 0; c < nch; c++) {
-      const g = this.weights[c];
-      const x = channels[c];
-      const st = this.state[c];
-      let x1 = st[0];
-      let x2 = st[1];
-      let y1 = st[2];
-      let y2 = st[3];
-      let z1 = st[4];
-      let z2 = st[5];
-      let peak = this.peak;
-      let sq = this.sumSquares[c];
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        const a = v < 0 ? -v : v;
-        if (a > peak) peak = a;
-        sq += v * v;
-        const y = s1.b0 * v + s1.b1 * x1 + s1.b2 * x2 - s1.a1 * y1 - s1.a2 * y2;
-        x2 = x1;
-        x1 = v;
-        // Direct form II for the high-pass (b = 1, −2, 1).
-        const w = y - s2.a1 * z1 - s2.a2 * z2;
-        const out = w - 2 * z1 + z2;
-        z2 = z1;
-        z1 = w;
-        y2 = y1;
-        y1 = y;
-        if (g !== 0) power[i] += g * out * out;
+    // Stereo, the common case, filters both channels in one loop: each
+    // channel's recursion is latency-bound, so two independent ones overlap.
+    // The operations per channel and the order of the power sum are those
+    // of the per-channel loop, so the result is bit-identical.
+    if (nch === 2) this.filterStereo(channels[0], channels[1], n);
+    else {
+      for (let c = 0; c < nch; c++) {
+        const g = this.weights[c];
+        const x = channels[c];
+        const st = this.state[c];
+        let x1 = st[0];
+        let x2 = st[1];
+        let y1 = st[2];
+        let y2 = st[3];
+        let z1 = st[4];
+        let z2 = st[5];
+        let peak = this.peak;
+        let sq = this.sumSquares[c];
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          const a = v < 0 ? -v : v;
+          if (a > peak) peak = a;
+          sq += v * v;
+          const y = s1.b0 * v + s1.b1 * x1 + s1.b2 * x2 - s1.a1 * y1 - s1.a2 * y2;
+          x2 = x1;
+          x1 = v;
+          // Direct form II for the high-pass (b = 1, −2, 1).
+          const w = y - s2.a1 * z1 - s2.a2 * z2;
+          const out = w - 2 * z1 + z2;
+          z2 = z1;
+          z1 = w;
+          y2 = y1;
+          y1 = y;
+          if (g !== 0) power[i] += g * out * out;
+        }
+        this.peak = peak;
+        this.sumSquares[c] = sq;
+        st[0] = x1;
+        st[1] = x2;
+        st[2] = y1;
+        st[3] = y2;
+        st[4] = z1;
+        st[5] = z2;
       }
-      this.peak = peak;
-      this.sumSquares[c] = sq;
-      st[0] = x1;
-      st[1] = x2;
-      st[2] = y1;
-      st[3] = y2;
-      st[4] = z1;
-      st[5] = z2;
     }
     let i = 0;
     while (i < n) {
@@ -223,7 +302,9 @@ export class LoudnessMeter {
     let maxShort = LOUDNESS_FLOOR;
     for (const p of shortTerm) maxShort = Math.max(maxShort, toLufs(p));
     if (!shortTerm.length && blocks.length) maxShort = Math.max(LOUDNESS_FLOOR, toLufs(Math.max(...blocks)));
-    const stGated = gate(shortTerm, 20).map(toLufs).sort((a, b) => a - b);
+    const stGated = gate(shortTerm, 20)
+      .map(toLufs)
+      .sort((a, b) => a - b);
     if (stGated.length >= 2) {
       const q = (p: number): number => {
         const pos = (p / 100) * (stGated.length - 1);

@@ -73,11 +73,7 @@ function besselI0(x: number): number {
  * (≈ 88 for 44.1 → 22.05 kHz at 70 dB); memory O(phases·taps), independent of
  * input length.
  */
-export function createResampler(
-  inputRate: number,
-  outputRate: number,
-  options: ResamplerOptions = {},
-): Resampler {
+export function createResampler(inputRate: number, outputRate: number, options: ResamplerOptions = {}): Resampler {
   if (!Number.isInteger(inputRate) || inputRate <= 0 || !Number.isInteger(outputRate) || outputRate <= 0) {
     throw new RangeError(`sample rates must be positive integers (got ${inputRate} → ${outputRate})`);
   }
@@ -91,7 +87,8 @@ export function createResampler(
   const nyq = 0.5 * Math.min(1, ratio); // cycles per input sample
   const transition = nyq * (1 - passband);
   const cutoff = nyq - transition / 2;
-  const beta = attenuation > 50 ? 0.1102 * (attenuation - 8.7) : 0.5842 * (attenuation - 21) ** 0.4 + 0.07886 * (attenuation - 21);
+  const beta =
+    attenuation > 50 ? 0.1102 * (attenuation - 8.7) : 0.5842 * (attenuation - 21) ** 0.4 + 0.07886 * (attenuation - 21);
   const length = Math.ceil((attenuation - 7.95) / (2.285 * 2 * Math.PI * transition)) + 1;
   const hw = Math.max(2, Math.ceil(length / 2));
   const taps = 2 * hw;
@@ -175,7 +172,40 @@ export function createResampler(
       // tap is 0), so fold the two halves and halve the multiplies.
       const centreTap = hw - 1;
       const c0 = coeffs[centreTap];
-      for (let o = 0; o < count; o++) {
+      let o = 0;
+      // Two outputs per pass share each coefficient load and run four
+      // independent add chains instead of two (the one-output loop is
+      // latency-bound; four outputs per pass measured no faster). Each
+      // output still sees exactly the same operations in the same order as
+      // the one-output loop below, so the result is bit-identical.
+      for (; o + 1 < count; o += 2) {
+        const base = n - hw + 1 - bufStart;
+        const hi = base + 2 * hw - 2;
+        const nb = base + stepInt;
+        const nh = hi + stepInt;
+        let a0 = c0 * buf[base + centreTap];
+        let a1 = 0;
+        let b0 = c0 * buf[nb + centreTap];
+        let b1 = 0;
+        let k = 0;
+        for (; k + 1 < centreTap; k += 2) {
+          const ck = coeffs[k];
+          const ck1 = coeffs[k + 1];
+          a0 += ck * (buf[base + k] + buf[hi - k]);
+          a1 += ck1 * (buf[base + k + 1] + buf[hi - k - 1]);
+          b0 += ck * (buf[nb + k] + buf[nh - k]);
+          b1 += ck1 * (buf[nb + k + 1] + buf[nh - k - 1]);
+        }
+        for (; k < centreTap; k++) {
+          a0 += coeffs[k] * (buf[base + k] + buf[hi - k]);
+          b0 += coeffs[k] * (buf[nb + k] + buf[nh - k]);
+        }
+        out[o] = a0 + a1;
+        out[o + 1] = b0 + b1;
+        outIndex += 2;
+        n += 2 * stepInt;
+      }
+      for (; o < count; o++) {
         const base = n - hw + 1 - bufStart;
         const hi = base + 2 * hw - 2;
         let a0 = c0 * buf[base + centreTap];

@@ -30,7 +30,8 @@ export function homeFor(role: Role): string {
     case 'expert':
       return '/review';
     case 'engineer':
-      return '/datasets';
+      // The loop overview: what the crowd, the expert and the model are doing now (issue 14, item 5).
+      return '/loop';
     case 'admin':
       return '/admin';
   }

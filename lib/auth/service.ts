@@ -1,6 +1,6 @@
 import type { Db } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { syncPauseWithStatus } from '@/lib/pause/repo';
 import { createUser, findUserById, updateUser, type UserRow } from './repo';
 import type { CreateUserInput, UpdateUserInput } from './schemas';

@@ -1,4 +1,4 @@
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 
 /**
  * Brute-force protection for sign-in that an attacker cannot turn against the account owner.
@@ -52,7 +52,7 @@ export async function checkSignInAllowed(ip: string, email: string): Promise<voi
   const wait = signInDelayMs(ip, email);
   if (wait > 0) {
     throw new AppError('RATE_LIMITED', `Too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, undefined, {
-      'Retry-After': String(Math.ceil(wait / 1000)),
+      retryAfterS: Math.ceil(wait / 1000),
     });
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '@/db/client';
 import { sniffAudioFormat } from '@/lib/audio/sniff';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { audioKey, type AudioStore } from '@/lib/storage';
 import { findClipBySha, insertClip } from './repo';

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { execRows, type DbOrTx } from '@/db/client';
 import { aggregates, clips } from '@/db/schema';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
+import type { ClipLabelQuery } from './schemas';
 
 export type ClipRow = typeof clips.$inferSelect;
 export type NewClip = typeof clips.$inferInsert;
@@ -50,6 +51,9 @@ export interface ClipLabelSummary {
   artist: string;
   labelState: string;
   voteCount: number;
+  /** Feature extraction: pending, ready, or failed with `error` saying why. */
+  status: string;
+  error: string | null;
   /** Tags whose aggregated label is yes (the majority label until the aggregator runs EM). */
   labels: string[];
   posteriors: Record<string, number>;
@@ -58,15 +62,50 @@ export interface ClipLabelSummary {
 /** The engineer's overview: clips with vote counts and their current labels, most-voted first. */
 export async function listClipLabels(
   db: DbOrTx,
-  opts: { limit: number; offset: number; state?: string },
+  opts: {
+    limit: number;
+    offset: number;
+    state?: string;
+    /** Text in the title or the artist (case-insensitive). */
+    q?: string;
+    /** Only clips whose aggregated label says yes to this mood. */
+    tag?: string;
+    /** Only these clips (e.g. the ones just uploaded, to follow their extraction). */
+    ids?: string[];
+    sort?: ClipLabelQuery['sort'];
+    dir?: 'asc' | 'desc';
+  },
 ): Promise<{ total: number; items: ClipLabelSummary[] }> {
-  const where = opts.state ? eq(clips.labelState, opts.state as ClipRow['labelState']) : undefined;
-  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(clips).where(where);
+  const like = opts.q ? `%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const where = and(
+    opts.state ? eq(clips.labelState, opts.state as ClipRow['labelState']) : undefined,
+    opts.ids ? inArray(clips.id, opts.ids.length ? opts.ids : ['00000000-0000-0000-0000-000000000000']) : undefined,
+    like ? or(ilike(clips.title, like), ilike(clips.artist, like)) : undefined,
+    opts.tag
+      ? sql`exists (select 1 from ${aggregates} a where a.clip_id = ${clips.id} and a.tag = ${opts.tag} and a.label)`
+      : undefined,
+  );
+  const sort = opts.sort ?? 'votes';
+  const dir = opts.dir ?? (sort === 'votes' ? 'desc' : 'asc');
+  const by = { votes: clips.voteCount, title: clips.title, artist: clips.artist, state: clips.labelState }[sort];
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(clips)
+    .where(where);
   const page = await db
-    .select({ id: clips.id, title: clips.title, artist: clips.artist, labelState: clips.labelState, voteCount: clips.voteCount })
+    .select({
+      id: clips.id,
+      title: clips.title,
+      artist: clips.artist,
+      labelState: clips.labelState,
+      voteCount: clips.voteCount,
+      status: clips.status,
+      error: clips.error,
+    })
     .from(clips)
     .where(where)
-    .orderBy(desc(clips.voteCount), asc(clips.title), asc(clips.id))
+    // Ties broken by title then id, so pages never overlap or skip a clip.
+    .orderBy(dir === 'desc' ? desc(by) : asc(by), asc(clips.title), asc(clips.id))
     .limit(opts.limit)
     .offset(opts.offset);
   const ids = page.map((p) => p.id);
@@ -74,7 +113,12 @@ export async function listClipLabels(
     ? await db
         .select()
         .from(aggregates)
-        .where(sql`${aggregates.clipId} in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`)
+        .where(
+          sql`${aggregates.clipId} in (${sql.join(
+            ids.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
+        )
     : [];
   return {
     total: Number(n),
@@ -82,7 +126,10 @@ export async function listClipLabels(
       const mine = aggs.filter((a) => a.clipId === p.id);
       return {
         ...p,
-        labels: mine.filter((a) => a.label).map((a) => a.tag).sort(),
+        labels: mine
+          .filter((a) => a.label)
+          .map((a) => a.tag)
+          .sort(),
         posteriors: Object.fromEntries(mine.map((a) => [a.tag, a.posterior])),
       };
     }),
@@ -135,7 +182,8 @@ export async function applyOverlapToOpenClips(db: DbOrTx, overlap: number): Prom
 /** Sends a clip to the expert queue by hand (an engineer's or admin's call); expert-resolved clips stay final. */
 export async function escalateClip(db: DbOrTx, id: string): Promise<{ before: string; after: string }> {
   const clip = await getClip(db, id);
-  if (clip.labelState === 'expert_resolved') throw new AppError('CONFLICT', 'An expert already settled this clip; its decision is final');
+  if (clip.labelState === 'expert_resolved')
+    throw new AppError('CONFLICT', 'An expert already settled this clip; its decision is final');
   await db.update(clips).set({ labelState: 'disputed', stateChangedAt: new Date() }).where(eq(clips.id, id));
   return { before: clip.labelState, after: 'disputed' };
 }

@@ -1,6 +1,6 @@
 import type { Db } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
-import { isAppError } from '@/lib/http/errors';
+import { isAppError } from '@/lib/errors';
 import { jobEngine } from '@/lib/jobs/runtime';
 import { extractFeaturesSpec } from '@/lib/features/jobs';
 import type { AudioStore } from '@/lib/storage';

@@ -1,20 +1,24 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { aggregateVotes, CATEGORICAL_METHODS, MODEL_AWARE_METHODS } from './aggregate';
 import type { CrowdlabResult } from './crowdlab';
+import {
+  type CliIo,
+  formatNumber,
+  InputError,
+  parseFlags,
+  readCsvRecords,
+  UsageError,
+  writeOutput,
+  runAggregateCommand,
+} from './csv-input';
 import { itemRows, workerRows } from './encode';
 import type { CategoricalMethod, IterationReport, Vote } from './types';
 
 /** Least time between two EM iteration lines on stderr. */
 const PROGRESS_INTERVAL_MS = 1000;
 
-/** Where the command writes; process.stdout / process.stderr in the real CLI, buffers in tests. */
-export interface CliIo {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-}
+export type { CliIo } from './csv-input';
 
 export const AGGREGATE_USAGE = `usage: chorus aggregate --votes <csv> [--method mv|wmv|wawa|ds|glad|mace|crowdlab] [--predictions <csv>] [--gold <csv>] --out <csv> [--workers-out <csv>]
 
@@ -32,13 +36,9 @@ export const AGGREGATE_USAGE = `usage: chorus aggregate --votes <csv> [--method 
                        list its tolerated answers
   --out <csv>          writes item,label,confidence, one row per item
   --workers-out <csv>  writes worker,reliability,reliability_std,votes
+
+Other question types: chorus aggregate --type pairwise --help, chorus aggregate --type rating --help
 `;
-
-/** A mistake in the command line: exit code 2 and the usage text. */
-class UsageError extends Error {}
-
-/** A problem with an input file: exit code 1, message names file and line. */
-class InputError extends Error {}
 
 interface AggregateArgs {
   votes: string;
@@ -53,18 +53,8 @@ const VALUE_FLAGS = new Set(['--votes', '--method', '--gold', '--out', '--worker
 const ALL_METHODS: readonly string[] = [...CATEGORICAL_METHODS, ...MODEL_AWARE_METHODS];
 
 function parseArgs(argv: readonly string[]): AggregateArgs | 'help' {
-  const values = new Map<string, string>();
-  for (let a = 0; a < argv.length; a++) {
-    const arg = argv[a];
-    if (arg === '--help' || arg === '-h') return 'help';
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown argument "${arg}"`);
-    const value = flag === arg ? argv[++a] : arg.slice(eq + 1);
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
-    values.set(flag, value);
-  }
+  const values = parseFlags(argv, VALUE_FLAGS);
+  if (values === 'help') return 'help';
   const votes = values.get('--votes');
   const out = values.get('--out');
   if (!votes) throw new UsageError('--votes <csv> is required');
@@ -84,29 +74,6 @@ function parseArgs(argv: readonly string[]): AggregateArgs | 'help' {
     workersOut: values.get('--workers-out'),
     predictions,
   };
-}
-
-/** A CSV file's records with the line each ends on; an unreadable or malformed file names itself and the line. */
-async function readCsvRecords(path: string): Promise<{ record: string[]; info: { lines: number } }[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  try {
-    // With `info: true` csv-parse yields { record, info } pairs; its typings only know the plain form.
-    return parse(text, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new InputError(`${path}${line ? ` line ${line}` : ''}: ${(error as Error).message}`);
-  }
 }
 
 /**
@@ -221,94 +188,68 @@ function checkPredictions(
  * await runAggregateCli(['--votes', 'votes.csv', '--method', 'ds', '--out', 'labels.csv'], process)
  */
 export async function runAggregateCli(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    const args = parseArgs(argv);
-    if (args === 'help') {
-      io.stdout.write(AGGREGATE_USAGE);
-      return 0;
-    }
-    // Progress goes to stderr (stdout is left to the caller); a million votes take seconds to read
-    // and EM iterations can take long, so each step says what it did and when.
-    const started = performance.now();
-    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-    const progress = (line: string) => void io.stderr.write(`${line} (${elapsed()})\n`);
-    const votes: Vote[] = await readTable(args.votes, ['item', 'worker', 'label'] as const);
-    progress(`read ${votes.length} votes from ${args.votes}`);
-    let gold: Map<string, string[]> | undefined;
-    if (args.gold) {
-      gold = new Map();
-      const rows = await readTable(args.gold, ['item', 'label'] as const);
-      for (const { item, label } of rows) {
-        const accepted = gold.get(item) ?? [];
-        if (!accepted.includes(label)) accepted.push(label);
-        gold.set(item, accepted);
+  return runAggregateCommand(
+    io,
+    AGGREGATE_USAGE,
+    () => parseArgs(argv),
+    async (args, progress) => {
+      const votes: Vote[] = await readTable(args.votes, ['item', 'worker', 'label'] as const);
+      progress(`read ${votes.length} votes from ${args.votes}`);
+      let gold: Map<string, string[]> | undefined;
+      if (args.gold) {
+        gold = new Map();
+        const rows = await readTable(args.gold, ['item', 'label'] as const);
+        for (const { item, label } of rows) {
+          const accepted = gold.get(item) ?? [];
+          if (!accepted.includes(label)) accepted.push(label);
+          gold.set(item, accepted);
+        }
+        progress(`read ${rows.length} gold answers for ${gold.size} items from ${args.gold}`);
       }
-      progress(`read ${rows.length} gold answers for ${gold.size} items from ${args.gold}`);
-    }
-    let predictions: Map<string, Record<string, number>> | undefined;
-    if (args.predictions) {
-      predictions = await readPredictions(args.predictions);
-      checkPredictions(args.predictions, predictions, votes, io);
-      progress(`read ${predictions.size} predictions from ${args.predictions}`);
-    }
-    progress(`aggregating with ${args.method}`);
-    // The first EM iteration, then at most one line a second: visible without flooding the terminal.
-    let lastLine = -Infinity;
-    const onIteration = (r: IterationReport) => {
-      if (r.iteration > 1 && performance.now() - lastLine < PROGRESS_INTERVAL_MS) return;
-      lastLine = performance.now();
-      progress(`${args.method} iteration ${r.iteration}: largest posterior change ${r.maxChange.toExponential(2)}`);
-    };
-    const result = aggregateVotes(votes, { method: args.method, gold, predictions, onIteration });
-    const items = itemRows(result).map((r) => [r.item, r.label, formatNumber(r.confidence)]);
-    await writeOutput(args.out, stringify(items, { header: true, columns: ['item', 'label', 'confidence'] }));
-    progress(`wrote ${items.length} items to ${args.out}`);
-    if (args.workersOut) {
-      const workers = workerRows(result).map((r) => [
-        r.worker,
-        formatNumber(r.reliability),
-        formatNumber(r.reliabilityStd),
-        r.votes,
-      ]);
-      await writeOutput(
-        args.workersOut,
-        stringify(workers, { header: true, columns: ['worker', 'reliability', 'reliability_std', 'votes'] }),
-      );
-      progress(`wrote ${workers.length} workers to ${args.workersOut}`);
-    }
-    if ('model' in result) {
-      const m = (result as CrowdlabResult).model;
+      let predictions: Map<string, Record<string, number>> | undefined;
+      if (args.predictions) {
+        predictions = await readPredictions(args.predictions);
+        checkPredictions(args.predictions, predictions, votes, io);
+        progress(`read ${predictions.size} predictions from ${args.predictions}`);
+      }
+      progress(`aggregating with ${args.method}`);
+      // The first EM iteration, then at most one line a second: visible without flooding the terminal.
+      let lastLine = -Infinity;
+      const onIteration = (r: IterationReport) => {
+        if (r.iteration > 1 && performance.now() - lastLine < PROGRESS_INTERVAL_MS) return;
+        lastLine = performance.now();
+        progress(`${args.method} iteration ${r.iteration}: largest posterior change ${r.maxChange.toExponential(2)}`);
+      };
+      const result = aggregateVotes(votes, { method: args.method, gold, predictions, onIteration });
+      const items = itemRows(result).map((r) => [r.item, r.label, formatNumber(r.confidence)]);
+      await writeOutput(args.out, stringify(items, { header: true, columns: ['item', 'label', 'confidence'] }));
+      progress(`wrote ${items.length} items to ${args.out}`);
+      if (args.workersOut) {
+        const workers = workerRows(result).map((r) => [
+          r.worker,
+          formatNumber(r.reliability),
+          formatNumber(r.reliabilityStd),
+          r.votes,
+        ]);
+        await writeOutput(
+          args.workersOut,
+          stringify(workers, { header: true, columns: ['worker', 'reliability', 'reliability_std', 'votes'] }),
+        );
+        progress(`wrote ${workers.length} workers to ${args.workersOut}`);
+      }
+      if ('model' in result) {
+        const m = (result as CrowdlabResult).model;
+        progress(
+          m.referenceItems > 0
+            ? `model weight ${m.weight.toFixed(3)} (agrees with the crowd on ${(100 * m.modelAccuracy).toFixed(1)} % of ${m.referenceItems} items with ≥ 2 votes)`
+            : 'model weight 0: no item has 2 or more votes to weigh the model on, so the votes alone decide',
+        );
+      }
+      const fit =
+        result.iterations > 0 ? ` (${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations)` : '';
       progress(
-        m.referenceItems > 0
-          ? `model weight ${m.weight.toFixed(3)} (agrees with the crowd on ${(100 * m.modelAccuracy).toFixed(1)} % of ${m.referenceItems} items with ≥ 2 votes)`
-          : 'model weight 0: no item has 2 or more votes to weigh the model on, so the votes alone decide',
+        `aggregated ${votes.length} votes on ${result.items.length} items by ${result.workers.length} workers with ${result.method}${fit}`,
       );
-    }
-    const fit =
-      result.iterations > 0 ? ` (${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations)` : '';
-    progress(
-      `aggregated ${votes.length} votes on ${result.items.length} items by ${result.workers.length} workers with ${result.method}${fit}`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`chorus aggregate: ${error.message}\n\n${AGGREGATE_USAGE}`);
-      return 2;
-    }
-    io.stderr.write(`chorus aggregate: ${(error as Error).message}\n`);
-    return 1;
-  }
-}
-
-async function writeOutput(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text, 'utf8');
-  } catch (error) {
-    throw new InputError(`${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-}
-
-/** Six decimals are plenty for a probability and keep the CSV diff-friendly. */
-function formatNumber(x: number): string {
-  return String(Number(x.toFixed(6)));
+    },
+  );
 }

@@ -12,7 +12,10 @@ import { EXTERNAL_EMAIL_DOMAIN } from './repo';
  *   - `item`: a clip id (uuid) or the sha256 of its audio (64 hex digits);
  *   - `worker`: the worker's id on the other platform;
  *   - `label`: the tags (keys of the active taxonomy) that worker said fit the clip, separated
- *     by `|` — one row is one complete answer: tags not listed count as "no".
+ *     by `|` — one row is one complete answer: tags not listed count as "no". The value
+ *     `(none)` (alone in the cell) is the "none of these moods fit" answer: a "no" on every tag,
+ *     stored like the labeler's None of these (a vote with no tag). An empty cell is refused, so
+ *     a missing label is never read as "none".
  * A worker answers an item once: a second row for the same item and worker with other tags is
  * rejected. Every row is checked on its own — a malformed row, an unknown tag or an unknown
  * clip rejects that row only (reported with its line number) and the rest is imported.
@@ -65,6 +68,8 @@ interface ParsedRow {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256 = /^[0-9a-f]{64}$/i;
 const BATCH = 500;
+/** The label cell of a "none of these moods fit" answer (no tag key can be written so). */
+export const NONE_LABEL = '(none)';
 
 /** Parses and checks the rows that need no database; the rest is checked per batch. */
 export function parseVotesCsv(text: string): { rows: ParsedRow[]; problems: ImportProblem[]; total: number } {
@@ -126,16 +131,21 @@ export function parseVotesCsv(text: string): { rows: ParsedRow[]; problems: Impo
       problems.push({ line, error: 'worker id longer than 200 characters' });
       continue;
     }
-    const tags = [
-      ...new Set(
-        label
-          .split('|')
-          .map((t) => t.trim())
-          .filter(Boolean),
-      ),
-    ].sort();
+    const parts = label
+      .split('|')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (parts.some((t) => t.toLowerCase() === NONE_LABEL)) {
+      if (parts.length > 1) {
+        problems.push({ line, error: `${NONE_LABEL} (none of these moods fit) cannot be given together with tags` });
+        continue;
+      }
+      rows.push({ line, item: item.toLowerCase(), worker, tags: [] });
+      continue;
+    }
+    const tags = [...new Set(parts)].sort();
     if (tags.length === 0) {
-      problems.push({ line, error: 'label names no tag' });
+      problems.push({ line, error: `label names no tag (write ${NONE_LABEL} for "none of these moods fit")` });
       continue;
     }
     rows.push({ line, item: item.toLowerCase(), worker, tags });

@@ -1,5 +1,6 @@
-import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { execRows, type DbOrTx } from '@/db/client';
+import { cursorBatches, cursorClient } from '@/db/cursor';
 import { aggregates, agreementStats, crowdFits, goldAnswers, votes, workerReliability } from '@/db/schema';
 import type { LabelState } from '@/db/schema/catalog';
 
@@ -283,7 +284,11 @@ export interface StreamedVote {
 
 /**
  * Votes and targeted answers of one taxonomy version (`scope` 'older': of every version before
- * it), a page at a time in id order (keyset pagination).
+ * it), `pageSize` rows at a time. On PostgreSQL one server-side cursor in one read-only
+ * transaction (one plan, one snapshot, a sequential scan): id-keyset pages cost an index probe and
+ * a round trip each, which at 1M votes was most of the full EM's read (bench/RESULTS.md, issue
+ * 12). PGlite has no cursor over its single connection: keyset pages in id order there. The
+ * order of the votes is not part of the contract (the fit and the spam signals are sums).
  */
 export async function* streamVotes(
   db: DbOrTx,
@@ -292,11 +297,21 @@ export async function* streamVotes(
   scope: 'this' | 'older' = 'this',
 ): AsyncGenerator<StreamedVote[]> {
   const version = scope === 'this' ? sql`taxonomy_version = ${taxonomyVersion}` : sql`taxonomy_version < ${taxonomyVersion}`;
+  const columns = sql`id, clip_id, user_id, kind, tags, question_tag, answer, listened_ms, created_at, taxonomy_version`;
+  const client = cursorClient(db);
+  if (client) {
+    yield* cursorBatches<StreamedVote>(
+      client,
+      sql`select ${columns} from votes where kind in ('vote', 'targeted') and ${version}`,
+      Math.max(pageSize, 20_000),
+    );
+    return;
+  }
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const page = await execRows<StreamedVote>(
       db,
-      sql`select id, clip_id, user_id, kind, tags, question_tag, answer, listened_ms, created_at, taxonomy_version from votes
+      sql`select ${columns} from votes
           where kind in ('vote', 'targeted') and ${version} and id > ${after}::uuid
           order by id limit ${pageSize}`,
     );
@@ -387,53 +402,108 @@ export interface ClipResult {
 
 const CHUNK = 2000;
 
+/** Clips per write statement of the full EM (each statement locks its clips until it commits). */
+export const CLIP_WRITE_BATCH = 10_000;
+const WRITE_LANES = 2;
+
 /**
- * Writes posteriors and states of many clips. The `vote_count = seen` guard skips a clip that
- * received a vote while the run was computing (its incremental posterior is newer) and every
- * expert-resolved clip. Returns how many clips were written.
+ * A stored posterior within this of the new one is unchanged: the column is a `real` (about seven
+ * significant digits), so a double rewritten as it was read differs by up to ~6e-8.
  */
-export async function writeClipResults(db: DbOrTx, results: ClipResult[], method: string): Promise<number> {
+const POSTERIOR_TOLERANCE = 1e-6;
+
+/**
+ * Writes posteriors and states of many clips, skipping what did not change: an aggregate row is
+ * rewritten only when its label, counts or method changed or its posterior moved by more than
+ * {@link POSTERIOR_TOLERANCE}, a clip row only when its state or overlap target changed. One
+ * statement per `batch` clips, each its own transaction: the clips are locked in id order (the
+ * order the drain and the lease reaper lock clips in, lib/queue/repo.ts reclaimExpiredLeases) and
+ * re-checked under the lock — the `vote_count = seen` guard skips a clip that received a vote
+ * while the run was computing (its incremental posterior is newer) and every expert-resolved
+ * clip — and then its aggregates and its state are written together, so a run stopped between
+ * batches leaves each clip wholly old or wholly new. `onBatch` is called after each committed
+ * batch with the clips done so far. Returns how many clips had anything written.
+ */
+export async function writeClipResults(
+  db: DbOrTx,
+  results: ClipResult[],
+  method: string,
+  options: { batch?: number; onBatch?: (done: number) => Promise<void> | void } = {},
+): Promise<number> {
+  const batch = options.batch ?? CLIP_WRITE_BATCH;
   let written = 0;
-  for (let i = 0; i < results.length; i += CHUNK) {
-    const chunk = results.slice(i, i + CHUNK);
-    const clipsJson = JSON.stringify(
-      chunk.map((r) => ({ id: r.clipId, seen: r.seenVotes, state: r.state, target: r.overlapTarget })),
-    );
-    const aggJson = JSON.stringify(
-      chunk.flatMap((r) =>
-        r.tags.map((t) => ({
-          clip_id: r.clipId,
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const writeBatches = async () => {
+    // A lane that failed stops the other at its next batch, as a crash would.
+    while (next < results.length && !failed) {
+      const chunk = results.slice(next, (next += batch));
+      // One object per clip with its tags as parallel arrays: a fraction of the JSON (and of the
+      // server's parsing) of one object per (clip, tag).
+      const json = JSON.stringify(
+        chunk.map((r) => ({
+          id: r.clipId,
           seen: r.seenVotes,
-          tag: t.tag,
-          posterior: t.posterior,
-          label: t.label,
-          yes: t.yes,
-          no: t.no,
+          state: r.state,
+          target: r.overlapTarget,
+          g: r.tags.map((t) => t.tag),
+          p: r.tags.map((t) => t.posterior),
+          l: r.tags.map((t) => t.label),
+          y: r.tags.map((t) => t.yes),
+          n: r.tags.map((t) => t.no),
         })),
-      ),
-    );
-    await execRows(
-      db,
-      sql`insert into aggregates (clip_id, tag, posterior, label, confidence, yes_votes, no_votes, method, updated_at)
-          select x.clip_id, x.tag, x.posterior, x.label, greatest(x.posterior, 1 - x.posterior), x.yes, x.no, ${method}, now()
-          from jsonb_to_recordset(${aggJson}::jsonb) as x(clip_id uuid, seen int, tag text, posterior double precision, label boolean, yes int, no int)
-          join clips c on c.id = x.clip_id and c.vote_count = x.seen and c.label_state <> 'expert_resolved'
-          on conflict (clip_id, tag) do update set
-            posterior = excluded.posterior, label = excluded.label, confidence = excluded.confidence,
-            yes_votes = excluded.yes_votes, no_votes = excluded.no_votes, method = excluded.method, updated_at = excluded.updated_at`,
-    );
-    const updated = await execRows<{ id: string }>(
-      db,
-      sql`update clips c set
-            state_changed_at = case when c.label_state <> x.state then now() else c.state_changed_at end,
-            label_state = x.state,
-            overlap_target = x.target
-          from jsonb_to_recordset(${clipsJson}::jsonb) as x(id uuid, seen int, state text, target int)
-          where c.id = x.id and c.vote_count = x.seen and c.label_state <> 'expert_resolved'
-          returning c.id`,
-    );
-    written += updated.length;
-  }
+      );
+      const [row] = await execRows<{ n: number }>(
+        db,
+        sql`with x as (
+            select * from jsonb_to_recordset(${json}::jsonb)
+              as x(id uuid, seen int, state text, target int, g text[], p double precision[], l boolean[], y int[], n int[])
+          ), locked as (
+            select c.id from clips c join x on x.id = c.id
+            where c.vote_count = x.seen and c.label_state <> 'expert_resolved'
+            order by c.id for no key update of c
+          ), agg as (
+            insert into aggregates (clip_id, tag, posterior, label, confidence, yes_votes, no_votes, method, updated_at)
+            select x.id, t.tag, t.posterior, t.label, greatest(t.posterior, 1 - t.posterior), t.yes, t.no, ${method}, now()
+            from x join locked k on k.id = x.id
+            cross join lateral unnest(x.g, x.p, x.l, x.y, x.n) as t(tag, posterior, label, yes, no)
+            on conflict (clip_id, tag) do update set
+              posterior = excluded.posterior, label = excluded.label, confidence = excluded.confidence,
+              yes_votes = excluded.yes_votes, no_votes = excluded.no_votes, method = excluded.method, updated_at = excluded.updated_at
+            where aggregates.label <> excluded.label or aggregates.yes_votes <> excluded.yes_votes
+              or aggregates.no_votes <> excluded.no_votes or aggregates.method <> excluded.method
+              or abs(aggregates.posterior - excluded.posterior) > ${POSTERIOR_TOLERANCE}
+            returning clip_id
+          ), st as (
+            update clips c set
+              state_changed_at = case when c.label_state <> x.state then now() else c.state_changed_at end,
+              label_state = x.state,
+              overlap_target = x.target
+            from x
+            where c.id = x.id and c.id in (select id from locked)
+              and (c.label_state <> x.state or c.overlap_target <> x.target)
+            returning c.id
+          )
+          select count(*)::int as n from (select clip_id from agg union select id from st) w`,
+      );
+      written += Number(row?.n ?? 0);
+      done += chunk.length;
+      await options.onBatch?.(done);
+    }
+  };
+  const lane = () =>
+    writeBatches().catch((err: unknown) => {
+      failed = true;
+      throw err;
+    });
+  // On a pool, two batches at a time: the statements are the server's CPU work, node waits. Disjoint
+  // clips, each locked in id order, so the two never wait on each other. PGlite runs one statement
+  // at a time anyway.
+  const lanes = cursorClient(db) ? WRITE_LANES : 1;
+  const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+  const error = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (error) throw error.reason;
   return written;
 }
 

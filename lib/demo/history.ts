@@ -2,11 +2,11 @@ import type { DbHandle } from '@/db/client';
 import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import { auditTrail, recordAudit } from '@/lib/audit/repo';
 import { findUserByEmail } from '@/lib/auth/repo';
-import { rescoreCatalog } from '@/lib/active/service';
+import { rescoreCatalog, rewardAutoStrategy } from '@/lib/active/service';
 import { buildSnapshot, createSnapshot, listSnapshots } from '@/lib/export/service';
 import { clipsNeedingFeatures } from '@/lib/features/repo';
 import { extractClips } from '@/lib/features/service';
-import { isAppError } from '@/lib/http/errors';
+import { isAppError } from '@/lib/errors';
 import { hasActiveModel } from '@/lib/model/repo';
 import { retrain, type RetrainResult } from '@/lib/model/service';
 import { recommenderFor } from '@/lib/recommend/runtime';
@@ -123,7 +123,7 @@ export async function seedDemoHistory(handle: DbHandle, store: AudioStore, optio
     for (;;) {
       step(3, `training the first model on ${answers} answers…`);
       try {
-        trained = await retrain(db, { trigger: 'labels' });
+        trained = await retrain(db, { trigger: 'labels', rewardStrategy: rewardAutoStrategy });
         break;
       } catch (err) {
         if (!(isAppError(err) && err.code === 'UNPROCESSABLE')) throw err;

@@ -34,7 +34,7 @@
  *   close(): Promise<FileResult>; abort() }: push-based form, for fanning one cursor out.
  * - `exportParquetSchema(columns)`: the Parquet schema (UTF8 strings, DOUBLE posteriors and
  *   duration, INT32, BOOLEAN, LIST<UTF8> tags, LIST<FLOAT> vectors; Snappy).
- * - Memory: one row group (20,000 rows, or fewer once it holds 500,000 vector values) per Parquet
+ * - Memory: one row group (10,000 rows, or fewer once it holds 500,000 vector values) per Parquet
  *   file, ~1 MiB per text file.
  *
  * ## CSV safety — `csv-safe.ts`

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import type { JobSpec } from '@/lib/jobs/engine';
 import { jobEngine } from '@/lib/jobs/runtime';
 

@@ -1,11 +1,12 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { execRows, type DbOrTx } from '@/db/client';
 import { datasetSnapshots, jobRuns, tagMappings, tags } from '@/db/schema';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import type { Split } from './row';
 import { dateBounds, type SnapshotFilters } from './schemas';
 import type { TagMappingRow } from './taxonomy-map';
-import { cursorClient, streamExportRecords, streamSplitCandidates } from './stream';
+import { cursorClient } from '@/db/cursor';
+import { streamExportRecords, streamSplitCandidates } from './stream';
 
 /**
  * Database access of dataset snapshots: the snapshot rows, the split registry, and the cursors
@@ -312,17 +313,6 @@ export async function activeModel(db: DbOrTx): Promise<{ id: number; kind: strin
         order by promoted_at desc nulls last, id desc limit 1`,
   );
   return row ? { id: Number(row.id), kind: row.kind, featureVersion: row.feature_version, taxonomyVersion: Number(row.taxonomy_version) } : null;
-}
-
-export async function activeEmbeddingVersion(
-  db: DbOrTx,
-): Promise<{ id: number; source: string; dim: number; modelId: number | null } | null> {
-  const [row] = await execRows<{ id: number; source: string; dim: number; model_id: number | null }>(
-    db,
-    sql`select id, source, dim, model_id from embedding_versions where status = 'active'
-        order by activated_at desc nulls last, id desc limit 1`,
-  );
-  return row ? { id: Number(row.id), source: row.source, dim: Number(row.dim), modelId: row.model_id === null ? null : Number(row.model_id) } : null;
 }
 
 /** The latest agreement figures: one row per tag and the latest overall row. */

@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { parseCsvRecords, type CsvRecord } from '@/lib/util/csv';
 import { csvLine } from '@/lib/export/csv-safe';
 import { GoldAnswerInputSchema } from './schemas';
 
@@ -29,15 +29,9 @@ const splitTags = (cell: string | undefined) =>
 
 /** Parses the file; every bad row is a problem naming its line, and no rows are returned when there is one. */
 export function parseGoldCsv(text: string): { rows: GoldCsvRow[]; problems: string[] } {
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
+    records = parseCsvRecords(text);
   } catch (err) {
     return { rows: [], problems: [`unreadable CSV: ${(err as Error).message}`] };
   }

@@ -1,6 +1,6 @@
 import type { Db, DbOrTx } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { assertKnownTags, getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
 import { formatGoldCsv, parseGoldCsv } from './csv';

@@ -1,7 +1,7 @@
 import type { Db, DbOrTx } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
 import { playableClip } from '@/lib/catalog/schemas';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { allGuidelines, exampleCandidates, getGuideline, showableExamples, upsertGuideline } from './repo';
 import type { ExampleCandidate, GuidelineInput, GuidelinesResponse, TagGuidelineView } from './schemas';

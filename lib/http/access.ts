@@ -48,6 +48,15 @@ export const ROUTE_ACCESS = {
   '/api/admin/audit': { GET: ADMINS },
   '/api/admin/audit/csv': { GET: ADMINS },
   '/api/admin/users/[id]/unpause': { POST: ADMINS },
+  /** Grant or revoke a contributor's qualification by hand (issue 15); audited. */
+  '/api/admin/users/[id]/qualification': { PUT: ADMINS },
+  /** Outgoing webhooks (issue 15, item 9): registration and the delivery log. */
+  '/api/admin/webhooks': { GET: ADMINS, POST: ADMINS },
+  '/api/admin/webhooks/[id]': { PATCH: ADMINS, DELETE: ADMINS },
+  '/api/admin/webhooks/[id]/deliveries': { GET: ADMINS },
+  /** Pre-annotations (issue 15, item 9): import an outside model's predictions, export the current model's. */
+  '/api/predictions/import': { POST: ENGINEERS },
+  '/api/predictions/export': { GET: ENGINEERS },
   '/api/datasets/count': { POST: ENGINEERS },
   '/api/crowd/reliability': { GET: ENGINEERS },
   '/api/crowd/agreement': { GET: ENGINEERS },
@@ -58,9 +67,17 @@ export const ROUTE_ACCESS = {
   '/api/models/rollback': { POST: ENGINEERS },
   '/api/models/canary': { GET: ENGINEERS, POST: ENGINEERS },
   '/api/models/canary/[id]/stop': { POST: ENGINEERS },
+  /** The recommender's exploration bandit: its posterior per arm, and the switch (issue 20, item 3). */
+  '/api/models/exploration': { GET: ENGINEERS, PATCH: ENGINEERS },
+  /** A/B experiments of the recommender (issue 20, item 2). */
+  '/api/experiments': { GET: ENGINEERS, POST: ENGINEERS },
+  '/api/experiments/[id]': { GET: ENGINEERS },
+  '/api/experiments/[id]/stop': { POST: ENGINEERS },
   '/api/models/strategy': { GET: ENGINEERS, PATCH: ENGINEERS },
   '/api/models/[id]/promote': { POST: ENGINEERS },
   '/api/models/[id]/onnx': { GET: ENGINEERS },
+  '/api/models/[id]/embeddings': { POST: ENGINEERS },
+  '/api/models/embeddings/copy-active': { POST: ENGINEERS },
   '/api/review/next': { GET: EXPERTS },
   '/api/review/decisions': { POST: EXPERTS },
   '/api/review/agreement': { GET: ['expert', 'engineer', 'admin'] },

@@ -1,69 +1,35 @@
 /**
- * Typed errors that route handlers turn into `{ error: { code, message } }`
- * with the matching status. Domain code throws these; it never builds HTTP responses.
+ * The HTTP side of domain errors (lib/errors.ts): the status each kind answers with and the
+ * headers it carries. Only lib/http reads this; domain code throws kinds.
  */
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'LEASE_EXPIRED'
-  | 'WRONG_QUEUE'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'DUPLICATE'
-  | 'UNDO_EXPIRED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNPROCESSABLE'
-  | 'UNKNOWN_TAG'
-  | 'RATE_LIMITED'
-  | 'QUEUE_EMPTY'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+import type { AppError, ErrorKind } from '@/lib/errors';
 
-const STATUS: Record<ErrorCode, number> = {
+const STATUS: Record<ErrorKind, number> = {
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   LEASE_EXPIRED: 409,
-  /** A lease used on the other queue's endpoint (an expert's review lease sent to /api/votes). */
   WRONG_QUEUE: 409,
-  /** An idempotency key sent again for a different lease: not a replay, and not recordable under that key. */
   IDEMPOTENCY_KEY_REUSED: 409,
   DUPLICATE: 409,
-  /** An undo asked for after its window (lib/queue/schemas.ts UNDO_WINDOW_SECONDS): the answer stays. */
   UNDO_EXPIRED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,
   UNKNOWN_TAG: 422,
   RATE_LIMITED: 429,
   QUEUE_EMPTY: 404,
-  /** The database is unreachable or out of space (db/retry.ts unavailableReason): try again later. */
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
-export class AppError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.name = 'AppError';
-    this.status = STATUS[code];
-  }
+/** The HTTP status a kind of domain error answers with. */
+export function httpStatusOf(kind: ErrorKind): number {
+  return STATUS[kind];
 }
 
-export const badRequest = (message: string, details?: unknown) => new AppError('BAD_REQUEST', message, details);
-export const notFound = (message: string) => new AppError('NOT_FOUND', message);
-export const conflict = (message: string) => new AppError('CONFLICT', message);
-export const unprocessable = (message: string, details?: unknown) => new AppError('UNPROCESSABLE', message, details);
-
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
+/** The headers an error's answer carries (`Retry-After` when the error says when to try again). */
+export function httpHeadersOf(err: AppError): Record<string, string> | undefined {
+  return err.retryAfterS === undefined ? undefined : { 'Retry-After': String(err.retryAfterS) };
 }

@@ -1,5 +1,5 @@
 import { env } from '@/lib/env';
-import { AppError } from './errors';
+import { AppError } from '@/lib/errors';
 import { configuredOrigin } from './origin';
 
 /**
@@ -51,6 +51,8 @@ export const BODY_RULES: Record<string, Partial<Record<string, BodyRule>>> = {
   '/api/review/decisions': { POST: json(64 * KB) },
   // A whole taxonomy edit (tags with descriptions) can be larger than the default.
   '/api/admin/taxonomy': { POST: json(1024 * KB) },
+  // A predictions file (CSV/JSONL text in JSON): 100,000 clips × 8 moods is about 10 MB.
+  '/api/predictions/import': { POST: json(32 * 1024 * KB) },
   '/api/clips': { POST: { kind: 'multipart', maxBytes: uploadEnvelopeBytes } },
 };
 

@@ -1,6 +1,8 @@
 import { z, type ZodType } from 'zod';
 import { GuidelineInputSchema, GuidelinesResponseSchema, TagGuidelineViewSchema } from '@/lib/guidelines/schemas';
-import { QualificationStatusSchema } from '@/lib/qualification/schemas';
+import { QualificationOverrideSchema, QualificationStatusSchema } from '@/lib/qualification/schemas';
+import { PredictionsImportInputSchema, PredictionsImportResultSchema } from '@/lib/predictions/schemas';
+import { WebhookCreatedSchema, WebhookCreateSchema, WebhookPatchSchema, WebhookViewSchema } from '@/lib/webhooks/schemas';
 import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/auth/schemas';
 import { QueueItemSchema, UndoInputSchema, UndoResultSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
@@ -44,7 +46,9 @@ import {
   SessionCreatedSchema,
   SimilarQuerySchema,
   StartCanarySchema,
+  PushEmbeddingsSchema,
 } from '@/lib/recommend/schemas';
+import { ExplorationSwitchSchema, StartExperimentSchema } from '@/lib/experiments/schemas';
 import { ROUTE_ACCESS } from './access';
 import { bodyRule } from './guard';
 
@@ -104,12 +108,24 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
     POST: { summary: 'Start a canary of a ready embedding version (share, margin, minSessions; audited; 409 while one runs)', body: StartCanarySchema },
   },
   '/api/models/canary/{id}/stop': { POST: { summary: 'Stop the running canary without a decision (audited); its sessions fall back to the active version' } },
+  '/api/models/exploration': {
+    GET: { summary: "The exploration bandit: whether it is on, and per ranking arm its likes, skips and dislikes, Beta posterior (mean ± sd) and P(best)" },
+    PATCH: { summary: 'Turn exploration on or off (audited settings.exploration); sessions in a running experiment or canary are never explored', body: ExplorationSwitchSchema },
+  },
+  '/api/experiments': {
+    GET: { summary: 'The running A/B experiment (per arm: sessions, like and skip rates, tracks per session; difference with its always-valid interval, p-value, verdict; the planned sessions per arm), recent ones, the baseline like rate and the embedding versions a test can use' },
+    POST: { summary: 'Start an A/B experiment between two embedding versions or two ranking settings (share, baseline, minDetectable → planned sessions per arm; audited; 409 while an experiment or a canary runs)', body: StartExperimentSchema },
+  },
+  '/api/experiments/{id}': { GET: { summary: "One experiment's result: KPIs per arm, the like-rate difference with its always-valid interval, the verdict" } },
+  '/api/experiments/{id}/stop': { POST: { summary: 'Stop the running experiment (audited with its numbers); its sessions go back to the default' } },
   '/api/models/strategy': {
     GET: { summary: 'Query strategy, priority weights, retraining and targeted-question settings', response: StrategySettingsSchema },
     PATCH: { summary: 'Change them (audited)', body: StrategySettingsPatchSchema, response: StrategySettingsSchema },
   },
   '/api/models/{id}/promote': { POST: { summary: 'Activate a ready or retired model by explicit decision (ONNX sha256 and interface verified; audited), then rescore' } },
   '/api/models/{id}/onnx': { GET: { summary: 'Download the model ONNX file (header x-chorus-sha256)' } },
+  '/api/models/embeddings/copy-active': { POST: { summary: "A 'ready' copy of the active embedding version for an A/A canary, before any model exists too (audited embedding.copy; 201)" } },
+  '/api/models/{id}/embeddings': { POST: { summary: "Push the model's embeddings as a new embedding version: 'ready' for a canary (activate false, the default) or active at once (audited embedding.push; 201)", body: PushEmbeddingsSchema } },
   '/api/review/next': { GET: { summary: 'Lease the next disputed or uncertain clip, with votes, model scores and neighbours', response: ReviewItemSchema, statuses: { '204': 'No disputed or uncertain clip is waiting (no body)' } } },
   '/api/review/decisions': { POST: { summary: 'Settle a clip (final for aggregation, audited)', body: DecisionInputSchema } },
   '/api/review/agreement': { GET: { summary: 'Expert–expert agreement on second opinions' } },
@@ -134,6 +150,18 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/guidelines/{tag}/candidates': { GET: { summary: 'Settled, non-gold clips with this mood, surest first: choices for examples' } },
   '/api/me/qualification': { GET: { summary: 'Your qualification round: exempt, off, qualified, in progress (answered of total), failed (retry time) or no clips left; counts only', response: QualificationStatusSchema } },
   '/api/admin/users/{id}/unpause': { POST: { summary: 'Set a paused account active again with a note (audited; 409 when not paused)', body: UnpauseSchema } },
+  '/api/admin/users/{id}/qualification': { PUT: { summary: "Grant (qualified true; ends a failed round's pause) or revoke a contributor's qualification with a note (audited; 409 when nothing changes, 422 for a non-contributor)", body: QualificationOverrideSchema } },
+  '/api/admin/webhooks': {
+    GET: { summary: 'Registered webhooks with delivery counts (never their secrets)' },
+    POST: { summary: 'Register a webhook (URL + events clip.settled, model.promoted, snapshot.created); 201 with its HMAC-SHA256 signing secret, shown once; audited', body: WebhookCreateSchema, response: WebhookCreatedSchema, statuses: { '201': 'Registered' } },
+  },
+  '/api/admin/webhooks/{id}': {
+    PATCH: { summary: 'Change URL, events, description or switch a webhook on/off (audited)', body: WebhookPatchSchema, response: WebhookViewSchema },
+    DELETE: { summary: 'Remove a webhook and its delivery log (audited)' },
+  },
+  '/api/admin/webhooks/{id}/deliveries': { GET: { summary: 'Delivery log of a webhook, newest first (query: status, limit, offset): status, attempts, last HTTP status or error' } },
+  '/api/predictions/import': { POST: { summary: "Import an outside model's per-tag probabilities (format csv|jsonl, content, source): all rows or none, 422 listing bad rows by line; seeds cold-start queue priorities; audited", body: PredictionsImportInputSchema, response: PredictionsImportResultSchema } },
+  '/api/predictions/export': { GET: { summary: "The active model's per-tag probabilities (or from=imported) as CSV clip,p_<tag>… or JSONL, clips by sha256; 404 without an active model" } },
   '/api/crowd/reliability': {
     GET: { summary: 'Annotator reliability ± uncertainty, votes, gold accuracy, weight, flags (query: limit, offset, sort=reliability|votes|weight, flagged)', response: ReliabilityResponseSchema },
   },

@@ -1,6 +1,6 @@
 import { env } from '@/lib/env';
 import { metrics } from '@/lib/observability/metrics';
-import { AppError } from './errors';
+import { AppError } from '@/lib/errors';
 import { isTrusted, normalizeIp, PEER_HEADER, peerStampActive, trustedProxyList } from './peer';
 
 /**
@@ -138,7 +138,7 @@ export function enforceRateLimit(name: RateLimitName, key: string, cost = 1): vo
     'RATE_LIMITED',
     `Too many ${what}; try again in ${retryAfter} s`,
     { retryAfterS: retryAfter, limit: rateLimiter(name).spec },
-    { 'Retry-After': String(retryAfter) },
+    { retryAfterS: retryAfter },
   );
 }
 

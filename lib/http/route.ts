@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { ZodError, type ZodType } from 'zod';
 import type { Role } from '@/db/schema';
 import { unavailableReason } from '@/db/retry';
-import { AppError, badRequest } from './errors';
+import { AppError, badRequest } from '@/lib/errors';
+import { httpHeadersOf, httpStatusOf } from './errors';
 import { guardRequest } from './guard';
 import { clientIp, enforceRateLimit, type RateLimitName } from './rate-limit';
 import { authenticate, type Principal } from '@/lib/auth/principal';
@@ -117,7 +118,7 @@ export function errorResponse(err: unknown, requestId: string): Response {
     return json(400, { code: 'BAD_REQUEST', message, details: err.issues }, requestId);
   }
   if (err instanceof AppError) {
-    return json(err.status, { code: err.code, message: err.message, details: err.details }, requestId, err.headers);
+    return json(httpStatusOf(err.code), { code: err.code, message: err.message, details: err.details }, requestId, httpHeadersOf(err));
   }
   const unavailable = unavailableReason(err);
   if (unavailable) {

@@ -110,7 +110,8 @@ export class JobEngine {
       await this.boss.createQueue(def.name, { name: def.name, policy });
       // createQueue keeps an existing queue as it is: a queue made before its policy was set is updated.
       const existing = (await this.boss.getQueue(def.name)) as { policy?: string } | null;
-      if (existing && (existing.policy ?? 'standard') !== policy) await this.boss.updateQueue(def.name, { name: def.name, policy });
+      if (existing && (existing.policy ?? 'standard') !== policy)
+        await this.boss.updateQueue(def.name, { name: def.name, policy });
     }
     // Every process with an engine sweeps, not only workers: a web process notices when all workers died.
     this.sweeper = setInterval(() => {
@@ -127,13 +128,9 @@ export class JobEngine {
   /** Starts consuming jobs in this process. */
   async work(): Promise<void> {
     for (const def of this.definitions.values()) {
-      await this.boss.work(
-        def.name,
-        { pollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true },
-        async (jobs) => {
-          for (const job of jobs) await this.run(def, job.id, job.data, (job as { retryCount?: number }).retryCount ?? 0);
-        },
-      );
+      await this.boss.work(def.name, { pollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true }, async (jobs) => {
+        for (const job of jobs) await this.run(def, job.id, job.data, (job as { retryCount?: number }).retryCount ?? 0);
+      });
     }
   }
 
@@ -251,7 +248,10 @@ export class JobEngine {
   /** Cancels a queued job (a worker that already picked it up finishes it) and says why on its progress row. */
   async cancel(def: Pick<JobSpec<unknown>, 'name'>, id: string, reason: string): Promise<void> {
     await this.boss.cancel(def.name, id);
-    await this.handle.db.update(jobRuns).set({ state: 'failed', error: reason, updatedAt: new Date() }).where(eq(jobRuns.jobId, id));
+    await this.handle.db
+      .update(jobRuns)
+      .set({ state: 'failed', error: reason, updatedAt: new Date() })
+      .where(eq(jobRuns.jobId, id));
   }
 
   async schedule(def: JobSpec<unknown>, cron: string, data: unknown): Promise<void> {
@@ -281,7 +281,11 @@ export const PINNED_PER_JOB = 5;
  * of each of PINNED_JOBS (the retrain chain), newest first.
  */
 export async function recentJobs(db: Db, limit = 50) {
-  const recent = await db.select().from(jobRuns).orderBy(sql`${jobRuns.updatedAt} desc`).limit(limit);
+  const recent = await db
+    .select()
+    .from(jobRuns)
+    .orderBy(sql`${jobRuns.updatedAt} desc`)
+    .limit(limit);
   const pinned = await db
     .select()
     .from(jobRuns)
@@ -296,4 +300,54 @@ export async function recentJobs(db: Db, limit = 50) {
   return [...recent, ...pinned.filter((r) => !seen.has(r.jobId))].sort(
     (a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime(),
   );
+}
+
+/** The scheduled (cron) job names pg-boss holds; none before the engine first started. */
+async function scheduledNames(db: Db): Promise<string[]> {
+  const [{ ok }] = await execRows<{ ok: boolean }>(db, sql`select to_regclass('pgboss.schedule') is not null as ok`);
+  if (!ok) return [];
+  return (await execRows<{ name: string }>(db, sql`select name from pgboss.schedule order by name`)).map((r) => r.name);
+}
+
+export interface RoutineJobSummary {
+  name: string;
+  /** Completed runs in the last hour. */
+  runs: number;
+  lastAt: string;
+}
+
+/**
+ * The jobs panel's list (issue 14): the scheduled runs (drain-votes, which chains itself every
+ * second, reap-leases …) that are waiting, running or finished without trouble are routine: the
+ * finished ones are counted per job over the last hour instead of filling the list. Every other
+ * run, and any scheduled run that failed or waits for a retry, is listed as {@link recentJobs} lists it.
+ */
+export async function jobsOverview(
+  db: Db,
+  limit = 50,
+): Promise<{ jobs: Awaited<ReturnType<typeof recentJobs>>; routine: RoutineJobSummary[] }> {
+  const scheduled = await scheduledNames(db);
+  if (scheduled.length === 0) return { jobs: await recentJobs(db, limit), routine: [] };
+  const names = sql.join(
+    scheduled.map((n) => sql`${n}`),
+    sql`, `,
+  );
+  const jobs = await db
+    .select()
+    .from(jobRuns)
+    .where(
+      sql`not (${jobRuns.name} in (${names}) and (${jobRuns.state} in ('completed', 'active') or (${jobRuns.state} = 'queued' and ${jobRuns.attempts} = 0)))`,
+    )
+    .orderBy(sql`${jobRuns.updatedAt} desc`)
+    .limit(limit);
+  const routine = await execRows<{ name: string; runs: number; last_at: string | Date }>(
+    db,
+    sql`select name, count(*)::int as runs, max(updated_at) as last_at from job_runs
+         where name in (${names}) and state = 'completed' and updated_at > now() - interval '1 hour'
+         group by name order by name`,
+  );
+  return {
+    jobs,
+    routine: routine.map((r) => ({ name: r.name, runs: Number(r.runs), lastAt: new Date(r.last_at).toISOString() })),
+  };
 }

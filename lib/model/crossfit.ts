@@ -1,6 +1,7 @@
 /**
  * Calibration and decision thresholds for labelled sets too small to spare a
- * validation split (the active-learning simulation: 20 to a few hundred rows).
+ * validation split (the live trainer below CROSS_FIT_BELOW_VALIDATION_ROWS, ./live-train.ts,
+ * and so the active-learning simulation: 20 to a few hundred rows).
  */
 import { createRng, hashString, shuffleInPlace } from '@/lib/util/random';
 import { applyCalibration, fitCalibration, identityCalibration, type Calibration } from './calibration';
@@ -40,10 +41,7 @@ export function trainCrossFitted(data: TrainingData, options: TrainOptions, fold
   const grid = l2Grid ?? [options.l2 ?? 1e-4];
   if (n < folds) return trainClassifier(data, { ...base, l2: grid[grid.length - 1] });
 
-  const fold = new Int32Array(n);
-  shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(hashString(`${options.seed}:folds`))).forEach(
-    (row, k) => (fold[row] = k % folds),
-  );
+  const fold = crossFitFolds(n, folds, options.seed);
   const y = Float64Array.from(data.y);
   const w = data.weights ? Float64Array.from(data.weights) : new Float64Array(n).fill(1);
   const method = options.calibration ?? 'platt';
@@ -76,8 +74,23 @@ export function trainCrossFitted(data: TrainingData, options: TrainOptions, fold
     ...model,
     calibration: chosen.calibration,
     thresholds,
+    report: { ...model.report, crossFitFolds: folds },
     hyperparameters: { ...model.hyperparameters, calibration: method, thresholds: options.thresholds ?? 'micro-f1' },
   };
+}
+
+/**
+ * The fold of each of n rows in trainCrossFitted under `seed`: a seeded shuffle dealt round-robin,
+ * so fold sizes differ by at most one. O(n).
+ *
+ * @example crossFitFolds(6, 3, 1) // → Int32Array of six fold numbers, two of each of 0, 1, 2
+ */
+export function crossFitFolds(n: number, folds: number, seed: number): Int32Array {
+  const fold = new Int32Array(n);
+  shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(hashString(`${seed}:folds`))).forEach(
+    (row, k) => (fold[row] = k % folds),
+  );
+  return fold;
 }
 
 function subset(data: TrainingData, rows: number[]): TrainingData {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import type { JobSpec } from '@/lib/jobs/engine';
 import { jobEngine } from '@/lib/jobs/runtime';
 import type { RetrainRequestSchema } from './schemas';

@@ -8,7 +8,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
 import { learningCurves, models } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 
 export type ModelRow = typeof models.$inferSelect;
 export type ModelStatus = ModelRow['status'];

@@ -5,7 +5,7 @@
  * One retrain run:
  *   1. marks 'training' rows of dead runs failed (heartbeat older than STALE_TRAINING_MS), and
  *      refuses to start while another live run is training;
- *   2. reads the catalog matrix (lib/active/repo) for the current extractor version and the
+ *   2. reads the catalog matrix (./catalog-matrix) for the current extractor version and the
  *      active taxonomy, and builds the training set and stable held-out split
  *      (./training-set: soft labels = posteriors, weight = confidence, open clips with votes at
  *      half weight, disputed clips out);
@@ -27,25 +27,17 @@ import { createHash } from 'node:crypto';
 import type { Db } from '@/db/client';
 import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import { getFeatureStats } from '@/lib/features/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
-import {
-  hasUnscoredClips,
-  labelsSinceLastModel,
-  listEmbeddingVersions,
-  loadCatalogMatrix,
-  modelJobPending,
-  modelJobRecentlyCompleted,
-  type CatalogMatrix,
-} from '@/lib/active/repo';
+import { loadCatalogMatrix, type CatalogMatrix } from './catalog-matrix';
+import { hasUnscoredClips, labelsSinceLastModel, modelJobPending, modelJobRecentlyCompleted } from './retrain-triggers';
 import { comparePromotion, evaluateMultiLabel, type MultiLabelMetrics } from './metrics';
 import { exportOnnx } from './onnx-export';
 import { loadScorer, OnnxModelError } from './onnx-runtime';
-import { liveTrainOptions } from './live-train';
-import { trainClassifier, type TrainedModel } from './train';
+import { liveTrainOptions, trainLive } from './live-train';
+import type { TrainedModel } from './train';
 import { buildTrainingSet, tagConfusion, type TrainingSet } from './training-set';
-import { AUTO_EXPERTS, banditSummary, gainReward, initBandit, LIVE_AUTO_HORIZON, parseBanditState, updateBandit } from '@/lib/active/albl';
 import {
   completeTrainingRun,
   createTrainingModel,
@@ -53,10 +45,7 @@ import {
   getActiveModel,
   getModel,
   hasActiveModel,
-  latestAutoState,
   heartbeatModels,
-  listLearningCurves,
-  listModels,
   markModelsFailed,
   promoteModelExplicitly,
   rollbackActiveModel,
@@ -87,6 +76,13 @@ export interface RetrainOptions {
   featureVersion?: string;
   /** A catalog matrix already loaded (the retrain job reuses it for rescoring). */
   catalog?: CatalogMatrix;
+  /**
+   * With settings.strategy 'auto': the query-strategy bandit's next state given the candidate's
+   * and the active model's held-out metrics (lib/active/service `rewardAutoStrategy`), stored in
+   * the candidate's metrics.auto in the registering transaction. Passed in because strategies
+   * live in lib/active, which builds on this area; without it a retrain stores no bandit state.
+   */
+  rewardStrategy?: (db: Db, candidate: MultiLabelMetrics, active: MultiLabelMetrics | null) => Promise<object>;
   onProgress?: (fraction: number, message: string) => Promise<void> | void;
 }
 
@@ -140,6 +136,102 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
   if (running.length > 0) {
     throw new AppError('CONFLICT', `A retrain is already running (model ${running.join(', ')} is training)`);
   }
+  const data = await loadTrainingData(db, options, report, lap);
+  const { settings, taxonomy, tags, featureVersion, catalog, set } = data;
+
+  const kinds = options.kinds ?? (settings.modelKind === 'both' ? (['logistic', 'mlp'] as const) : [settings.modelKind]);
+  const ids: number[] = [];
+  for (const kind of kinds) {
+    ids.push(
+      await createTrainingModel(db, {
+        kind,
+        featureVersion,
+        taxonomyVersion: taxonomy.version,
+        tagKeys: tags,
+        trigger: options.trigger,
+      }),
+    );
+  }
+
+  try {
+    const trained: TrainedCandidate[] = [];
+    for (const [k, kind] of kinds.entries()) {
+      const share = 0.8 / kinds.length;
+      const progress = { base: 0.05 + k * share, share };
+      trained.push(await trainCandidate(db, data, { kind, id: ids[k], ids, options, progress, report, lap }));
+    }
+    const best = bestCandidate(trained);
+
+    await report(0.88, 'evaluating the active model on the same held-out clips');
+    const active = await getActiveModel(db);
+    const activeEval = active ? await evaluateActiveOnSplit(active, set, tags, featureVersion) : null;
+    const decision = activeEval?.metrics
+      ? comparePromotion(best.metrics, activeEval.metrics)
+      : active
+        ? {
+            better: true,
+            deltaMacroF1: NaN,
+            deltaEce: NaN,
+            reason: `the active model ${active.id} cannot be evaluated on this split: ${activeEval?.problem}`,
+          }
+        : comparePromotion(best.metrics, null);
+    lap('compare');
+
+    await report(0.93, 'registering');
+    const auto =
+      settings.strategy === 'auto' && options.rewardStrategy
+        ? await options.rewardStrategy(db, best.metrics, activeEval?.metrics ?? null)
+        : null;
+    const outcome = await completeTrainingRun(db, {
+      registrations: registrationsOf(trained, {
+        best,
+        set,
+        tags,
+        split: describeSplit(catalog, set),
+        active,
+        activeEval,
+        decision,
+        auto,
+      }),
+      promote: decision.better ? { id: best.id, comparedWith: active?.id ?? null, reason: decision.reason } : null,
+      curve: { strategy: settings.strategy, point: curvePointOf(best, set, decision.better) },
+    });
+    lap('register');
+    await report(1, outcome.promoted ? `model ${best.id} promoted` : `model ${best.id} registered, not promoted`);
+    return {
+      models: trained.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        microF1: c.metrics.microF1,
+        macroF1: c.metrics.macroF1,
+        ece: c.metrics.ece,
+        trainMs: c.trainMs,
+      })),
+      candidateId: best.id,
+      promoted: outcome.promoted,
+      reason: outcome.note ?? decision.reason,
+      activeModelId: outcome.promoted ? best.id : (active?.id ?? null),
+      comparedWith: active?.id ?? null,
+      staleFailed,
+      labelsUsed: set.n,
+      testSize: set.test.n,
+      catalog,
+      timings,
+    };
+  } catch (err) {
+    await markModelsFailed(db, ids, err instanceof Error ? err.message : String(err)).catch(() => {});
+    throw err;
+  }
+}
+
+type Progress = (fraction: number, message: string) => Promise<void>;
+
+/**
+ * The settings, taxonomy, feature statistics and catalog matrix a retrain works on, and the
+ * training set built from them. Refuses (UNPROCESSABLE) without feature statistics, when they
+ * disagree with the vectors, or with too few labels for metrics that mean anything.
+ */
+async function loadTrainingData(db: Db, options: RetrainOptions, report: Progress, lap: (name: string) => void) {
   const [settings, taxonomy] = await Promise.all([getProjectSettings(db), getActiveTaxonomy(db)]);
   const featureVersion = options.featureVersion ?? options.catalog?.featureVersion ?? currentFeatureVersion();
   const stats = await getFeatureStats(db, featureVersion);
@@ -166,195 +258,154 @@ export async function retrain(db: Db, options: RetrainOptions): Promise<RetrainR
     );
   }
   lap('prepare');
+  return { settings, taxonomy, tags, featureVersion, stats, catalog, set };
+}
 
-  const kinds = options.kinds ?? (settings.modelKind === 'both' ? (['logistic', 'mlp'] as const) : [settings.modelKind]);
-  const ids: number[] = [];
-  for (const kind of kinds) {
-    ids.push(
-      await createTrainingModel(db, {
-        kind,
-        featureVersion,
-        taxonomyVersion: taxonomy.version,
-        tagKeys: tags,
-        trigger: options.trigger,
-      }),
-    );
-  }
+type TrainingData = Awaited<ReturnType<typeof loadTrainingData>>;
 
-  try {
-    const trained: {
-      id: number;
-      kind: 'logistic' | 'mlp';
-      model: TrainedModel;
-      onnx: Uint8Array;
-      metrics: MultiLabelMetrics;
-      probs: Float32Array;
-      trainMs: number;
-    }[] = [];
-    const split = describeSplit(catalog, set);
-    for (const [k, kind] of kinds.entries()) {
-      const id = ids[k];
-      const share = 0.8 / kinds.length;
-      const base = 0.05 + k * share;
-      await report(base, `training ${kind} (model ${id}) on ${set.n} clips`);
-      const started = performance.now();
-      const epochs = options.epochs ?? settings.trainEpochs;
-      // trainClassifier is synchronous (plain TypeScript loops): the heartbeat is written before
-      // and after each fit, which is why a run counts as dead only after STALE_TRAINING_MS.
-      await heartbeatModels(db, ids);
-      const model = trainClassifier(
-        { x: set.x, n: set.n, d: set.d, y: set.y, t: set.t, weights: set.weights },
-        liveTrainOptions({
-          kind,
-          standardization: { mean: stats.mean, std: stats.std },
-          seed: id,
-          tags,
-          epochs,
-          ...(options.patience !== undefined ? { patience: options.patience } : {}),
-          ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
-          validationIndices: set.validationIndices,
-        }),
-      );
-      const trainMs = performance.now() - started;
-      lap(`train_${kind}`);
-      await heartbeatModels(db, ids);
-      await report(base + share * 0.8, `evaluating ${kind} (model ${id}) on ${set.test.n} held-out clips`);
-      const onnx = exportOnnx(model, {
-        metadata: {
-          'chorus.model_id': String(id),
-          'chorus.feature_version': featureVersion,
-          'chorus.taxonomy_version': String(taxonomy.version),
-        },
-      });
-      const { probs, thresholds } = await scoreBytes(onnx, set.test.x, set.test.n, set.d, tags);
-      const metrics = evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags, ...thresholds });
-      trained.push({ id, kind, model, onnx, metrics, probs, trainMs });
-      lap(`evaluate_${kind}`);
-    }
-
-    // The candidate: best macro-F1 on the held-out split, ties to the lower ECE.
-    const best = trained.reduce((a, b) =>
-      b.metrics.macroF1 > a.metrics.macroF1 + 1e-12 ||
-      (Math.abs(b.metrics.macroF1 - a.metrics.macroF1) <= 1e-12 && b.metrics.ece < a.metrics.ece)
-        ? b
-        : a,
-    );
-
-    await report(0.88, 'evaluating the active model on the same held-out clips');
-    const active = await getActiveModel(db);
-    const activeEval = active ? await evaluateActiveOnSplit(active, set, tags, featureVersion) : null;
-    const decision = activeEval?.metrics
-      ? comparePromotion(best.metrics, activeEval.metrics)
-      : active
-        ? {
-            better: true,
-            deltaMacroF1: NaN,
-            deltaEce: NaN,
-            reason: `the active model ${active.id} cannot be evaluated on this split: ${activeEval?.problem}`,
-          }
-        : comparePromotion(best.metrics, null);
-    lap('compare');
-
-    await report(0.93, 'registering');
-    const labelsUsed = set.n;
-    const auto = settings.strategy === 'auto' ? await nextAutoState(db, best.metrics, activeEval?.metrics ?? null) : null;
-    const registrations = trained.map((c) => ({
-      id: c.id,
-      trainSize: set.n,
-      hyperparams: { ...c.model.hyperparameters, d: c.model.d, t: c.model.t, embeddingDim: c.model.h },
-      metrics: {
-        heldOut: c.metrics,
-        confusion: tagConfusion(set.test.truth, c.probs, set.test.n, set.t, tags),
-        split,
-        training: {
-          epochs: c.model.report.epochs,
-          bestEpoch: c.model.report.bestEpoch,
-          stoppedEarly: c.model.report.stoppedEarly,
-          fitRows: set.n,
-          settledClips: set.counts.settled,
-          openClips: set.counts.open,
-          validationRows: set.counts.validation,
-          trainMs: Math.round(c.trainMs),
-        },
-        comparison: {
-          candidate: c.id === best.id,
-          activeModelId: active?.id ?? null,
-          activeOnSameSplit: activeEval?.metrics ? pickHeadline(activeEval.metrics) : null,
-          activeProblem: activeEval?.problem ?? null,
-          ...(c.id === best.id
-            ? decision
-            : { better: false, reason: `model ${best.id} (${best.kind}) did better on the held-out split` }),
-        },
-        ...(auto && c.id === best.id ? { auto } : {}),
-      } as Record<string, unknown>,
-      onnx: c.onnx,
-      onnxSha256: onnxSha256(c.onnx),
-    }));
-    const outcome = await completeTrainingRun(db, {
-      registrations,
-      promote: decision.better ? { id: best.id, comparedWith: active?.id ?? null, reason: decision.reason } : null,
-      curve: {
-        strategy: settings.strategy,
-        point: {
-          model_id: best.id,
-          labels_used: labelsUsed,
-          micro_f1: best.metrics.microF1,
-          macro_f1: best.metrics.macroF1,
-          mean_ap: best.metrics.meanAveragePrecision,
-          ece: best.metrics.ece,
-          hamming_loss: best.metrics.hammingLoss,
-          subset_accuracy: best.metrics.subsetAccuracy,
-          test_size: set.test.n,
-          promoted: decision.better ? 1 : 0,
-          at: Date.now(),
-        },
-      },
-    });
-    lap('register');
-    await report(1, outcome.promoted ? `model ${best.id} promoted` : `model ${best.id} registered, not promoted`);
-    return {
-      models: trained.map((c) => ({
-        id: c.id,
-        kind: c.kind,
-        microF1: c.metrics.microF1,
-        macroF1: c.metrics.macroF1,
-        ece: c.metrics.ece,
-        trainMs: c.trainMs,
-      })),
-      candidateId: best.id,
-      promoted: outcome.promoted,
-      reason: outcome.note ?? decision.reason,
-      activeModelId: outcome.promoted ? best.id : (active?.id ?? null),
-      comparedWith: active?.id ?? null,
-      staleFailed,
-      labelsUsed,
-      testSize: set.test.n,
-      catalog,
-      timings,
-    };
-  } catch (err) {
-    await markModelsFailed(db, ids, err instanceof Error ? err.message : String(err)).catch(() => {});
-    throw err;
-  }
+interface TrainedCandidate {
+  id: number;
+  kind: 'logistic' | 'mlp';
+  model: TrainedModel;
+  onnx: Uint8Array;
+  metrics: MultiLabelMetrics;
+  probs: Float32Array;
+  trainMs: number;
 }
 
 /**
- * `auto` at a retrain: rewards the strategy drawn for the round that just ended with the gain
- * in held-out micro-F1 of the new candidate over the active model on the same split (both
- * evaluated on settled clips no model trained on — with a held-out split at hand, its uniform
- * weights are the importance weights), mapped by gainReward; the updated state goes into the
- * candidate's metrics.auto with the gain and reward shown on /models. A new bandit when none
- * exists yet; unchanged when nothing was drawn or there is no active model to compare with.
+ * Trains one candidate of `kind` as model `id`, exports it to ONNX and scores the held-out split
+ * through onnxruntime (so the metrics are those of the file that would be served).
  */
-async function nextAutoState(db: Db, candidate: MultiLabelMetrics, active: MultiLabelMetrics | null) {
-  const stored = await latestAutoState(db);
-  const state = parseBanditState(stored?.state) ?? initBandit(AUTO_EXPERTS);
-  if (!state.pending || !active) return { ...state, pending: null };
-  const gain = candidate.microF1 - active.microF1;
-  const drawn = state.experts[state.pending.expert];
-  const r = gainReward(gain, state.sumAbsGain, state.rounds);
-  const next = updateBandit({ ...state, sumAbsGain: r.sumAbsGain }, r.reward, { horizon: LIVE_AUTO_HORIZON });
-  return { ...next, last: { strategy: drawn, gain, reward: r.reward } };
+async function trainCandidate(
+  db: Db,
+  data: TrainingData,
+  c: {
+    kind: 'logistic' | 'mlp';
+    id: number;
+    /** Every model of this run: all get a heartbeat. */
+    ids: number[];
+    options: RetrainOptions;
+    progress: { base: number; share: number };
+    report: Progress;
+    /** Timings: `train_<kind>` after the fit, `evaluate_<kind>` after the held-out scoring. */
+    lap: (name: string) => void;
+  },
+): Promise<TrainedCandidate> {
+  const { settings, taxonomy, tags, featureVersion, stats, set } = data;
+  const { kind, id, options } = c;
+  await c.report(c.progress.base, `training ${kind} (model ${id}) on ${set.n} clips`);
+  const started = performance.now();
+  const epochs = options.epochs ?? settings.trainEpochs;
+  // trainLive is synchronous (plain TypeScript loops): the heartbeat is written before
+  // and after each fit, which is why a run counts as dead only after STALE_TRAINING_MS.
+  await heartbeatModels(db, c.ids);
+  const model = trainLive(
+    { x: set.x, n: set.n, d: set.d, y: set.y, t: set.t, weights: set.weights },
+    liveTrainOptions({
+      kind,
+      standardization: { mean: stats.mean, std: stats.std },
+      seed: id,
+      tags,
+      epochs,
+      ...(options.patience !== undefined ? { patience: options.patience } : {}),
+      ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
+      validationIndices: set.validationIndices,
+    }),
+  );
+  const trainMs = performance.now() - started;
+  c.lap(`train_${kind}`);
+  await heartbeatModels(db, c.ids);
+  await c.report(c.progress.base + c.progress.share * 0.8, `evaluating ${kind} (model ${id}) on ${set.test.n} held-out clips`);
+  const onnx = exportOnnx(model, {
+    metadata: {
+      'chorus.model_id': String(id),
+      'chorus.feature_version': featureVersion,
+      'chorus.taxonomy_version': String(taxonomy.version),
+    },
+  });
+  const { probs, thresholds } = await scoreBytes(onnx, set.test.x, set.test.n, set.d, tags);
+  const metrics = evaluateMultiLabel(set.test.truth, probs, set.test.n, set.t, { tags, ...thresholds });
+  c.lap(`evaluate_${kind}`);
+  return { id, kind, model, onnx, metrics, probs, trainMs };
+}
+
+/** The candidate: best macro-F1 on the held-out split, ties to the lower ECE. */
+function bestCandidate(trained: TrainedCandidate[]): TrainedCandidate {
+  return trained.reduce((a, b) =>
+    b.metrics.macroF1 > a.metrics.macroF1 + 1e-12 ||
+    (Math.abs(b.metrics.macroF1 - a.metrics.macroF1) <= 1e-12 && b.metrics.ece < a.metrics.ece)
+      ? b
+      : a,
+  );
+}
+
+/** What the registry stores of each trained model: hyperparameters, metrics, the comparison and the ONNX file. */
+function registrationsOf(
+  trained: TrainedCandidate[],
+  c: {
+    best: TrainedCandidate;
+    set: TrainingSet;
+    tags: string[];
+    split: ReturnType<typeof describeSplit>;
+    active: ModelRow | null;
+    activeEval: Awaited<ReturnType<typeof evaluateActiveOnSplit>> | null;
+    decision: { better: boolean; reason: string };
+    auto: object | null;
+  },
+) {
+  const { best, set, tags, active, activeEval } = c;
+  return trained.map((t) => ({
+    id: t.id,
+    trainSize: set.n,
+    hyperparams: { ...t.model.hyperparameters, d: t.model.d, t: t.model.t, embeddingDim: t.model.h },
+    metrics: {
+      heldOut: t.metrics,
+      confusion: tagConfusion(set.test.truth, t.probs, set.test.n, set.t, tags),
+      split: c.split,
+      training: {
+        epochs: t.model.report.epochs,
+        bestEpoch: t.model.report.bestEpoch,
+        stoppedEarly: t.model.report.stoppedEarly,
+        fitRows: set.n,
+        settledClips: set.counts.settled,
+        openClips: set.counts.open,
+        validationRows: set.counts.validation,
+        // Small label sets are calibrated and thresholded out of fold (./live-train.ts).
+        crossFitFolds: t.model.report.crossFitFolds ?? null,
+        trainMs: Math.round(t.trainMs),
+      },
+      comparison: {
+        candidate: t.id === best.id,
+        activeModelId: active?.id ?? null,
+        activeOnSameSplit: activeEval?.metrics ? pickHeadline(activeEval.metrics) : null,
+        activeProblem: activeEval?.problem ?? null,
+        ...(t.id === best.id
+          ? c.decision
+          : { better: false, reason: `model ${best.id} (${best.kind}) did better on the held-out split` }),
+      },
+      ...(c.auto && t.id === best.id ? { auto: c.auto } : {}),
+    } as Record<string, unknown>,
+    onnx: t.onnx,
+    onnxSha256: onnxSha256(t.onnx),
+  }));
+}
+
+/** The learning curve's point for this run: the candidate's held-out figures at the labels used. */
+function curvePointOf(best: TrainedCandidate, set: TrainingSet, promoted: boolean) {
+  return {
+    model_id: best.id,
+    labels_used: set.n,
+    micro_f1: best.metrics.microF1,
+    macro_f1: best.metrics.macroF1,
+    mean_ap: best.metrics.meanAveragePrecision,
+    ece: best.metrics.ece,
+    hamming_loss: best.metrics.hammingLoss,
+    subset_accuracy: best.metrics.subsetAccuracy,
+    test_size: set.test.n,
+    promoted: promoted ? 1 : 0,
+    at: Date.now(),
+  };
 }
 
 function pickHeadline(m: MultiLabelMetrics) {
@@ -517,35 +568,6 @@ export async function automaticTrigger(db: Db, now = new Date()): Promise<Automa
 export async function isTraining(db: Db): Promise<boolean> {
   const { running } = await failStaleTraining(db, STALE_TRAINING_MS);
   return running.length > 0;
-}
-
-/** Everything /models shows: versions (without ONNX bytes), curves, embedding versions, what a rollback would do, the strategy. */
-export async function modelsOverview(db: Db) {
-  const [versions, curves, embeddings, target, settings, autoStored] = await Promise.all([
-    listModels(db),
-    listLearningCurves(db),
-    listEmbeddingVersions(db),
-    rollbackTarget(db),
-    getProjectSettings(db),
-    latestAutoState(db),
-  ]);
-  const autoState = parseBanditState(autoStored?.state);
-  return {
-    models: versions,
-    curves,
-    embeddingVersions: embeddings,
-    rollback: target ? { from: target.active, to: target.previous } : null,
-    strategy: pickStrategy(settings),
-    /** What `auto` favours and why (probabilities, pulls, mean reward per strategy, the last round's gain). */
-    auto: autoState
-      ? {
-          ...banditSummary(autoState, { horizon: LIVE_AUTO_HORIZON }),
-          drawing: autoState.pending ? autoState.experts[autoState.pending.expert] : null,
-          last: ((autoStored?.state as { last?: unknown } | null)?.last ?? null) as { strategy: string; gain: number; reward: number } | null,
-          active: settings.strategy === 'auto',
-        }
-      : null,
-  };
 }
 
 export function pickStrategy(s: Awaited<ReturnType<typeof getProjectSettings>>) {

@@ -90,6 +90,8 @@ export interface TrainingReport {
   stoppedEarly: boolean;
   trainSize: number;
   validationIndices: Int32Array;
+  /** Set when calibration and thresholds were fitted on out-of-fold predictions (./crossfit): the fold count. */
+  crossFitFolds?: number;
 }
 
 /** Everything needed to predict, export and register a model. */
@@ -112,6 +114,7 @@ export interface TrainedModel {
 }
 
 const EARLY_STOP_MIN_DELTA = 1e-4;
+const DEFAULT_VALIDATION_FRACTION = 0.2;
 const EVAL_CHUNK = 1024;
 
 /**
@@ -283,7 +286,7 @@ function resolveOptions(o: TrainOptions): TrainedModel['hyperparameters'] {
     l2: o.l2 ?? 1e-4,
     classWeighting: o.classWeighting ?? 'balanced',
     maxClassWeight: o.maxClassWeight ?? 10,
-    validationFraction: o.validationFraction ?? 0.2,
+    validationFraction: o.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
     patience: o.patience ?? 5,
     calibration: o.calibration ?? 'platt',
     thresholds: o.thresholds ?? 'micro-f1',
@@ -324,6 +327,22 @@ function exampleWeights(weights: ArrayLike<number> | undefined, n: number): Floa
   return w;
 }
 
+/**
+ * How many of n rows trainClassifier holds out for early stopping, calibration and thresholds
+ * under these options (explicit rows, else a drawn fraction of them). O(1).
+ *
+ * @example validationSize(100, {}) // → 20
+ */
+export function validationSize(n: number, options: Pick<TrainOptions, 'validationFraction' | 'validationIndices'>): number {
+  if (options.validationIndices) return options.validationIndices.length;
+  const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
+  return fraction > 0 && n > 1 ? drawnValidationSize(n, fraction) : 0;
+}
+
+function drawnValidationSize(n: number, fraction: number): number {
+  return Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+}
+
 function splitRows(
   n: number,
   fraction: number,
@@ -339,7 +358,7 @@ function splitRows(
     }
   } else if (fraction > 0 && n > 1) {
     const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
-    const size = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+    const size = drawnValidationSize(n, fraction);
     for (let k = 0; k < size; k++) isValidation[order[k]] = 1;
   }
   const validation: number[] = [];

@@ -1,6 +1,6 @@
 /**
  * From the catalog's crowd labels to a training set and a held-out split (pure: arrays in,
- * arrays out; the database side is lib/active/repo.ts `loadCatalogMatrix`).
+ * arrays out; the database side is lib/model/catalog-matrix.ts `loadCatalogMatrix`).
  *
  * ## Which clips teach the model, and how much
  *   - consensus and expert_resolved clips: soft labels y = aggregates.posterior, example weight

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '@/db/client';
 import { contributorPauses, users } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/repo';
-import { conflict, notFound } from '@/lib/http/errors';
+import { conflict, notFound } from '@/lib/errors';
 import { PauseReasonSchema, type PauseReason, type PauseView } from './schemas';
 
 /**

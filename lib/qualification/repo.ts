@@ -17,13 +17,20 @@ export interface QualificationFacts {
   open: { id: string; clipIds: string[] } | null;
   /** The latest failed round's retry time, when it is the latest round. */
   retryAt: Date | null;
+  /** Gold clips a round may draw from (see countRoundGold), when asked for with `goldVersion`. */
+  goldClips?: number;
 }
 
 const toDate = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
 
 /** Everything the status needs in one statement; undefined for an unknown user. */
-export async function qualificationFacts(db: DbOrTx, userId: string): Promise<QualificationFacts | undefined> {
+export async function qualificationFacts(
+  db: DbOrTx,
+  userId: string,
+  goldVersion?: number,
+): Promise<QualificationFacts | undefined> {
   const [row] = await execRows<{
+    gold_clips: number | null;
     role: string;
     status: string;
     qualified_at: Date | string | null;
@@ -36,10 +43,18 @@ export async function qualificationFacts(db: DbOrTx, userId: string): Promise<Qu
                (select min(q.finished_at) from qualification_rounds q where q.user_id = u.id and q.passed) as qualified_at,
                o.id as open_id, o.clip_ids as open_clips,
                (select q.retry_at from qualification_rounds q where q.user_id = u.id and q.finished_at is not null
-                order by q.finished_at desc limit 1) as retry_at
+                order by q.finished_at desc limit 1) as retry_at,
+               ${
+                 goldVersion === undefined
+                   ? sql`null::int`
+                   : sql`(select count(*)::int from gold_answers g join clips c on c.id = g.clip_id
+                          where g.taxonomy_version = ${goldVersion}::int and c.status <> 'failed')`
+               } as gold_clips
         from users u
         left join qualification_rounds o on o.user_id = u.id and o.finished_at is null
         where u.id = ${userId}::uuid`,
+    // On every next clip and vote of a contributor not known qualified: planned once per connection.
+    { prepare: true },
   );
   if (!row) return undefined;
   return {
@@ -48,6 +63,7 @@ export async function qualificationFacts(db: DbOrTx, userId: string): Promise<Qu
     qualifiedAt: toDate(row.qualified_at),
     open: row.open_id ? { id: row.open_id, clipIds: row.open_clips ?? [] } : null,
     retryAt: toDate(row.retry_at),
+    ...(row.gold_clips === null ? {} : { goldClips: Number(row.gold_clips) }),
   };
 }
 
@@ -188,4 +204,67 @@ export async function roundCounts(db: DbOrTx): Promise<{ qualified: number; inPr
 export async function leaseClip(db: DbOrTx, leaseId: string): Promise<string | undefined> {
   const [row] = await execRows<{ clip_id: string }>(db, sql`select clip_id from leases where id = ${leaseId}::uuid`);
   return row?.clip_id;
+}
+
+/**
+ * Takes a qualification back (an admin's decision): every passed or granted row becomes a failed
+ * one whose retry time is now, so the contributor's next request draws a fresh round. True when
+ * they were qualified.
+ */
+export async function revokeQualificationRows(db: DbOrTx, userId: string): Promise<boolean> {
+  const rows = await execRows<{ id: string }>(
+    db,
+    sql`update qualification_rounds set passed = false, retry_at = now()
+        where user_id = ${userId}::uuid and passed
+        returning id`,
+  );
+  return rows.length > 0;
+}
+
+/** Every platform contributor (imported external workers left out) with where they stand, for /admin/qualification. */
+export async function listContributorQualification(db: DbOrTx): Promise<
+  {
+    id: string;
+    name: string;
+    email: string;
+    status: string;
+    qualifiedAt: string | null;
+    granted: boolean;
+    lastRound: { passed: boolean | null; finishedAt: string | null; retryAt: string | null } | null;
+  }[]
+> {
+  const rows = await execRows<{
+    id: string;
+    name: string;
+    email: string;
+    status: string;
+    qualified_at: Date | string | null;
+    granted: boolean;
+    last_passed: boolean | null;
+    last_finished: Date | string | null;
+    last_retry: Date | string | null;
+    has_round: boolean;
+  }>(
+    db,
+    sql`select u.id, u.name, u.email, u.status,
+               (select min(q.finished_at) from qualification_rounds q where q.user_id = u.id and q.passed) as qualified_at,
+               exists (select 1 from qualification_rounds q where q.user_id = u.id and q.passed and q.source = 'granted') as granted,
+               l.passed as last_passed, l.finished_at as last_finished, l.retry_at as last_retry, l.id is not null as has_round
+        from users u
+        left join lateral (select q.id, q.passed, q.finished_at, q.retry_at from qualification_rounds q
+                           where q.user_id = u.id and q.source = 'round' order by q.started_at desc limit 1) l on true
+        where u.role = 'contributor' and u.password_hash is not null
+        order by u.created_at desc
+        limit 1000`,
+  );
+  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    status: r.status,
+    qualifiedAt: iso(r.qualified_at),
+    granted: r.granted,
+    lastRound: r.has_round ? { passed: r.last_passed, finishedAt: iso(r.last_finished), retryAt: iso(r.last_retry) } : null,
+  }));
 }

@@ -37,3 +37,12 @@ export const QualificationOverviewSchema = z.object({
   failed: z.number().int(),
 });
 export type QualificationOverview = z.infer<typeof QualificationOverviewSchema>;
+
+/** PUT /api/admin/users/{id}/qualification: an admin grants (true) or revokes (false) a contributor's qualification, with why. */
+export const QualificationOverrideSchema = z
+  .object({
+    qualified: z.boolean(),
+    note: z.string().trim().min(3, 'say why in a few words (it goes in the audit log)').max(500),
+  })
+  .strict();
+export type QualificationOverride = z.infer<typeof QualificationOverrideSchema>;

@@ -1,7 +1,7 @@
 import type { Db, DbOrTx } from '@/db/client';
 import { recordAudit } from '@/lib/audit/repo';
 import { updateUser } from '@/lib/auth/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { closePause, currentPause, recordPause } from '@/lib/pause/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
 import type { ProjectSettings } from '@/lib/settings/schemas';
@@ -32,18 +32,36 @@ import { scoreRound } from './score';
  * every newcomer out (/loop says so).
  */
 
-/** Contributors known qualified in this process: qualification is for good, so a hit never goes stale. */
-const qualifiedCache = new Set<string>();
+/**
+ * Contributors known qualified in this process, until when. An admin can revoke a qualification
+ * (lib/qualification/admin.ts), so a hit lasts QUALIFIED_CACHE_MS: other processes see a revoke
+ * within that time, this one at once.
+ */
+const qualifiedCache = new Map<string, number>();
 const CACHE_MAX = 50_000;
+const QUALIFIED_CACHE_MS = 60_000;
 
 function rememberQualified(userId: string) {
   if (qualifiedCache.size >= CACHE_MAX) qualifiedCache.clear();
-  qualifiedCache.add(userId);
+  qualifiedCache.set(userId, Date.now() + QUALIFIED_CACHE_MS);
+}
+
+function knownQualified(userId: string): boolean {
+  const until = qualifiedCache.get(userId);
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  qualifiedCache.delete(userId);
+  return false;
 }
 
 /** Tests only: forget what this process learned. */
 export function forgetQualified(): void {
   qualifiedCache.clear();
+}
+
+/** After an admin's grant or revoke: this process asks the database again. */
+export function forgetQualifiedUser(userId: string): void {
+  qualifiedCache.delete(userId);
 }
 
 type Gate = { kind: 'free'; status: QualificationStatus } | { kind: 'round'; status: QualificationStatus; clipIds: string[] };
@@ -53,15 +71,20 @@ type Gate = { kind: 'free'; status: QualificationStatus } | { kind: 'round'; sta
  * status and the clips served agree), and settling a round whose clips are all answered.
  */
 async function gate(db: Db, userId: string, settings: ProjectSettings): Promise<Gate> {
-  if (qualifiedCache.has(userId)) return { kind: 'free', status: { state: 'qualified', since: '' } };
-  const facts = await qualificationFacts(db, userId);
+  if (knownQualified(userId)) return { kind: 'free', status: { state: 'qualified', since: '' } };
+  // The gold count rides along in the same statement (next clip and vote pass through here).
+  const facts = await qualificationFacts(
+    db,
+    userId,
+    settings.qualificationClips > 0 ? (await getActiveTaxonomy(db)).version : undefined,
+  );
   if (!facts) throw new AppError('NOT_FOUND', 'No such user');
   if (facts.role !== 'contributor') return { kind: 'free', status: { state: 'exempt' } };
   if (facts.qualifiedAt) {
     rememberQualified(userId);
     return { kind: 'free', status: { state: 'qualified', since: facts.qualifiedAt.toISOString() } };
   }
-  const off = await offReason(db, settings);
+  const off = await offReason(db, settings, facts.goldClips);
   if (off) return { kind: 'free', status: off };
   if (facts.status === 'paused' && facts.retryAt)
     return { kind: 'round', status: { state: 'failed', retryAt: facts.retryAt.toISOString() }, clipIds: [] };
@@ -77,9 +100,9 @@ async function gate(db: Db, userId: string, settings: ProjectSettings): Promise<
   return { kind: 'round', status: { state: 'in_progress', answered, total: open.clipIds.length }, clipIds: open.clipIds };
 }
 
-async function offReason(db: DbOrTx, settings: ProjectSettings): Promise<QualificationStatus | null> {
+async function offReason(db: DbOrTx, settings: ProjectSettings, knownGoldClips?: number): Promise<QualificationStatus | null> {
   if (settings.qualificationClips === 0) return { state: 'off', reason: 'disabled', goldClips: 0, needed: 0 };
-  const goldClips = await countRoundGold(db, (await getActiveTaxonomy(db)).version);
+  const goldClips = knownGoldClips ?? (await countRoundGold(db, (await getActiveTaxonomy(db)).version));
   if (goldClips < settings.qualificationClips)
     return { state: 'off', reason: 'not_enough_gold', goldClips, needed: settings.qualificationClips };
   return null;
@@ -102,20 +125,26 @@ export async function qualificationClipsFor(db: Db, userId: string, settings: Pr
 /**
  * The vote's gate: a contributor who must qualify may answer their round's clips only, so no
  * vote of theirs reaches an ordinary clip (403 with what to do). Free for anyone qualified or exempt.
+ * Returns whether the contributor is in a round (only then can their answer settle one: pass the
+ * answer on to {@link noteQualificationAnswer}); false when they work freely.
  */
-export async function assertMayAnswer(db: Db, userId: string, leaseId: string): Promise<void> {
-  if (qualifiedCache.has(userId)) return;
+export async function assertMayAnswer(db: Db, userId: string, leaseId: string): Promise<boolean> {
+  if (knownQualified(userId)) return false;
   const g = await gate(db, userId, await getProjectSettings(db));
-  if (g.kind === 'free') return;
+  if (g.kind === 'free') return false;
   const clipId = await leaseClip(db, leaseId);
   // An unknown lease is the vote path's own 404 to give.
-  if (clipId === undefined || g.clipIds.includes(clipId)) return;
+  if (clipId === undefined || g.clipIds.includes(clipId)) return true;
   throw new AppError('FORBIDDEN', 'Finish the qualification round first: your answers count once you pass it (see /guidelines).');
 }
 
-/** After an answer: settles the contributor's round when it was its last clip. */
+/**
+ * After an answer of a contributor in a round ({@link assertMayAnswer} said so): settles the round
+ * when it was its last clip. (A contributor working freely has no round to settle: the gate settles
+ * a leftover round itself before it serves one.)
+ */
 export async function noteQualificationAnswer(db: Db, userId: string): Promise<void> {
-  if (qualifiedCache.has(userId)) return;
+  if (knownQualified(userId)) return;
   await settleRound(db, userId, await getProjectSettings(db));
 }
 

@@ -79,12 +79,20 @@ interface PickRow {
 export function pickStatement(opts: PickOptions, skipLocked: boolean): SQL {
   const u = sql`${opts.userId}::uuid`;
   const notExcluded = (col: SQL) =>
-    opts.exclude.length ? sql`and ${col} not in (${sql.join(opts.exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+    opts.exclude.length
+      ? sql`and ${col} not in (${sql.join(
+          opts.exclude.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`
+      : sql``;
   const expiry = sql`now() + make_interval(secs => ${opts.settings.leaseSeconds}::int)`;
   const round = opts.onlyGold;
   const inRound = round
     ? round.length
-      ? sql`and g.clip_id in (${sql.join(round.map((id) => sql`${id}::uuid`), sql`, `)})`
+      ? sql`and g.clip_id in (${sql.join(
+          round.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`
       : sql`and false`
     : sql``;
   return sql`with mine as (
@@ -179,7 +187,10 @@ function isDeadlock(err: unknown): boolean {
 async function pickOnce(db: Db, opts: PickOptions, skipLocked: boolean): Promise<PickRow | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const [row] = await execRows<PickRow>(db, pickStatement(opts, skipLocked));
+      // Prepared: its text only varies with the request's shape (gold drawn, excluded ids, a round).
+      const [row] = await execRows<PickRow>(db, pickStatement(opts, skipLocked), {
+        prepare: opts.exclude.length === 0 && !opts.onlyGold,
+      });
       return row ?? null;
     } catch (err) {
       // Same contributor, two tabs, same clip at the same instant: the unique active-lease index

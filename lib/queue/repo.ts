@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
 import { clips, leases } from '@/db/schema';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
 import { binaryEntropy } from '@/lib/active/uncertainty';
@@ -10,7 +10,7 @@ import { recordAudit } from '@/lib/audit/repo';
 import { reaggregateClips } from '@/lib/crowd/drain';
 import { lockDrain } from '@/lib/crowd/repo';
 import type { VoteInput, VoteResult } from './schemas';
-import { pickNextClip } from './pick';
+import { pickNextClip, reclaimExpiredBatch, RECLAIM_BATCH } from './pick';
 
 export interface LeaseRow {
   id: string;
@@ -23,27 +23,22 @@ export interface LeaseRow {
 /**
  * Returns expired leases' slots to their clips. Cheap when nothing expired (partial index on
  * active leases' expiry). Run by the `reap-leases` job; the next-clip path only reclaims (in
- * bounded batches, `reclaimExpiredBatch`) when its pick finds nothing.
+ * bounded batches) when its pick finds nothing.
+ *
+ * In batches of {@link RECLAIM_BATCH} (`reclaimExpiredBatch`), so it takes locks in the one order
+ * every writer of leases and clips keeps: leases first (skipping any a vote or another reclaim
+ * holds — a vote on it decides it, or the next sweep takes it), then their clips in id order, as the
+ * vote aggregator's drain and the full EM's write-back lock clips. One unordered UPDATE of every
+ * expired lease and then of their clips used to lock clips in hash order, which could deadlock
+ * against a drain locking the same clips in id order.
  */
 export async function reclaimExpiredLeases(db: DbOrTx): Promise<number> {
-  const rows = await execRows<{ n: number }>(
-    db,
-    sql`with expired as (
-          update leases set state = 'expired'
-          where state = 'active' and expires_at < now()
-          returning clip_id, queue, is_gold
-        ), per_clip as (
-          select clip_id, count(*)::int as n from expired
-          where queue = 'crowd' and not is_gold
-          group by clip_id
-        ), fixed as (
-          update clips c set assigned = greatest(0, c.assigned - p.n)
-          from per_clip p where c.id = p.clip_id
-          returning p.n
-        )
-        select (select count(*)::int from expired) as n, (select count(*) from fixed) as clips_fixed`,
-  );
-  return Number(rows[0]?.n ?? 0);
+  let total = 0;
+  for (;;) {
+    const n = await reclaimExpiredBatch(db, RECLAIM_BATCH);
+    total += n;
+    if (n < RECLAIM_BATCH) return total;
+  }
 }
 
 interface LeaseOptions {
@@ -108,16 +103,23 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * Records a vote (or skip / flag / targeted answer) against a lease, exactly once, in one short
- * transaction of two statements: the lease row locked, then one statement that looks up the
- * idempotency key and — when the key is new and the lease may take the answer — inserts the vote,
- * completes the lease and moves the clip's counters. Nothing is aggregated here: the answer is
- * stored pending (`aggregated_at` null) and the batched aggregator (lib/crowd/drain.ts) applies it
- * to the clip's posterior, state and overlap within about a second.
+ * Records a vote (or skip / flag / targeted answer) against a lease, exactly once, in one
+ * statement (one round trip, its own transaction, committed synchronously before the answer is
+ * acknowledged): the lease row locked, the idempotency key looked up, and — when the key is new and
+ * the lease may take the answer — the vote inserted, the lease completed and the clip's counters
+ * moved. Nothing is aggregated here: the answer is stored pending (`aggregated_at` null) and the
+ * batched aggregator (lib/crowd/drain.ts) applies it to the clip's posterior, state and overlap
+ * within about a second.
  *
- * The lease row lock serialises concurrent submits; the key look-up runs after it (a statement of
- * its own, so it sees a submit that committed while this one waited), and a replay with the same
- * idempotency key on the same lease returns the first result instead of an error.
+ * Locks in the one order every writer of leases and clips keeps (lease, then its clip; see
+ * `reclaimExpiredLeases`): the lease row (`for update`, which serialises concurrent submits on it),
+ * then the clip row when the counters move.
+ *
+ * The statement reads the key under its own snapshot, taken before it waited for the lease lock;
+ * so when a concurrent submit with the same key completed the lease while this one waited, the
+ * lease comes back completed and the key unseen. Only then is the statement run again (a new
+ * snapshot sees the first answer, and this submit replays it). A replay with the same idempotency
+ * key on the same lease returns the first result instead of an error.
  *
  * Only crowd-queue leases take votes: an expert's review lease is settled through
  * /api/review/decisions, and a vote on it would count past the clip's overlap (409
@@ -127,21 +129,20 @@ export function isUniqueViolation(err: unknown): boolean {
  * answer cannot be recorded under it.
  */
 export async function recordVote(db: Db, userId: string, input: VoteInput, taxonomy: Taxonomy): Promise<VoteResult> {
-  return db.transaction(async (tx) => {
-    const [lease] = await execRows<{
-      id: string;
-      clip_id: string;
-      user_id: string;
-      state: string;
-      expired: boolean;
-      question_tag: string | null;
-      is_gold: boolean;
-      queue: string;
-    }>(
-      tx,
-      sql`select id, clip_id, user_id, state, expires_at < now() as expired, question_tag, is_gold, queue
-          from leases where id = ${input.leaseId} for update`,
-    );
+  const tagRefusal = input.kind === 'vote' ? unknownTagsRefusal(taxonomy, input.tags) : null;
+  for (let attempt = 0; ; attempt++) {
+    let rows: VoteStatementRow[];
+    try {
+      rows = await execRows<VoteStatementRow>(db, voteStatement(userId, input, taxonomy, tagRefusal === null), { prepare: true });
+    } catch (err) {
+      // The same key sent on another lease at the same instant: the unique key index refused this
+      // insert (nothing of the statement stayed). Look again: the other answer is found under the key.
+      if (attempt === 0 && isUniqueViolation(err)) continue;
+      throw err;
+    }
+    const lease = rows.find((r) => r.src === 'lease');
+    const previous = rows.find((r) => r.src === 'previous');
+    const inserted = rows.find((r) => r.src === 'new');
     if (!lease || lease.user_id !== userId) throw new AppError('NOT_FOUND', 'No such lease for you; ask for the next clip');
     if (lease.queue !== 'crowd') {
       throw new AppError(
@@ -149,106 +150,113 @@ export async function recordVote(db: Db, userId: string, input: VoteInput, taxon
         'This is a review lease: settle the clip with a review decision (/api/review/decisions), not a vote',
       );
     }
-    // Checked before the write but reported only when the key is new: a replay wins over them.
-    const refusal = voteRefusal(lease, input, taxonomy);
-    const [row] = await execRows<{
-      src: 'new' | 'previous';
-      id: string;
-      lease_id: string | null;
-      clip_id: string;
-      kind: VoteKind;
-    }>(tx, insertVoteStatement(userId, input, taxonomy, lease, refusal === null));
-    if (row?.src === 'previous') {
-      if (row.lease_id !== lease.id) {
+    if (previous) {
+      if (previous.lease_id !== lease.id) {
         throw new AppError(
           'IDEMPOTENCY_KEY_REUSED',
           'This idempotency key was already used for an answer on another lease; send a new key for each answer',
         );
       }
-      return { voteId: row.id, clipId: row.clip_id, kind: row.kind, replayed: true };
+      return { voteId: previous.id!, clipId: previous.clip_id!, kind: previous.kind!, replayed: true };
     }
+    if (inserted) return { voteId: inserted.id!, clipId: inserted.clip_id!, kind: inserted.kind!, replayed: false };
+    // Completed while this statement waited for the lease lock: look again under a new snapshot.
+    if (lease.state === 'completed' && attempt === 0) continue;
+    const refusal = voteRefusal(lease, input, tagRefusal);
     if (refusal) throw refusal;
-    if (!row) throw new Error(`recordVote: lease ${lease.id} took no answer and none was found under the key`);
-    return { voteId: row.id, clipId: row.clip_id, kind: row.kind, replayed: false };
-  });
+    throw new Error(`recordVote: lease ${lease.id} took no answer and none was found under the key`);
+  }
 }
 
 /** What the votes table stores (an input 'none' is stored as a 'vote' with no tag). */
 type VoteKind = Exclude<VoteInput['kind'], 'none'>;
 
-interface LockedLease {
-  id: string;
-  clip_id: string;
-  state: string;
-  expired: boolean;
+interface VoteStatementRow {
+  src: 'lease' | 'new' | 'previous';
+  id: string | null;
+  lease_id: string | null;
+  clip_id: string | null;
+  kind: VoteKind | null;
+  user_id: string | null;
+  state: string | null;
+  expired: boolean | null;
   question_tag: string | null;
-  is_gold: boolean;
+  queue: string | null;
 }
 
-/** Why this lease cannot take this answer (null: it can). */
-function voteRefusal(lease: LockedLease, input: VoteInput, taxonomy: Taxonomy): AppError | null {
+function unknownTagsRefusal(taxonomy: Taxonomy, tags: readonly string[]): AppError | null {
+  try {
+    assertKnownTags(taxonomy, tags);
+    return null;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+}
+
+/** Why this lease could not take this answer (the statement did not insert it and found no answer under the key). */
+function voteRefusal(lease: VoteStatementRow, input: VoteInput, tagRefusal: AppError | null): AppError | null {
   if (lease.state === 'completed') return new AppError('DUPLICATE', 'This clip already has your answer');
   if (lease.state !== 'active' || lease.expired) {
     return new AppError('LEASE_EXPIRED', 'Your lease on this clip expired; it went back to the queue. Ask for the next clip.');
   }
-  if (input.kind === 'vote') {
-    try {
-      assertKnownTags(taxonomy, input.tags);
-    } catch (err) {
-      if (err instanceof AppError) return err;
-      throw err;
-    }
-  }
+  if (tagRefusal) return tagRefusal;
   if (input.kind === 'targeted' && !lease.question_tag) return new AppError('BAD_REQUEST', 'This lease asked no yes/no question');
   return null;
 }
 
 /**
- * One statement: the answer already stored under this idempotency key (`previous`), or — when
- * there is none and `mayInsert` — the new vote (`new`), with the lease completed and the clip's
- * counters moved in the same statement.
+ * The vote in one statement: the lease locked (`lease`: always returned when it exists), the
+ * answer already stored under this idempotency key (`previous`), or — when there is none and the
+ * lease may take it — the new vote (`new`), with the lease completed and the clip's counters moved.
+ * The statement's text depends only on the answer's kind, so each kind is prepared once per connection.
  */
-function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonomy, lease: LockedLease, mayInsert: boolean) {
+function voteStatement(userId: string, input: VoteInput, taxonomy: Taxonomy, tagsOk: boolean) {
   const tags = input.kind === 'vote' ? [...new Set(input.tags)] : [];
   // "None of these" is stored as what it means: a full vote with no tag, i.e. "no" to every tag
   // of its taxonomy version — the one meaning an empty tag set has in the drain, the full EM, gold
   // checks, agreement and exports. The API refuses an empty 'vote', so only this answer makes one.
   const kind = input.kind === 'none' ? 'vote' : input.kind;
-  // Gold leases sit outside the overlap (no slot was taken, none to give back), but their votes
-  // still count. The lease's own flag, as for release and expiry: it says whether a slot was taken.
-  const countsAsVote = kind === 'vote';
-  const counters = [
-    ...(countsAsVote ? [sql`vote_count = vote_count + 1`] : []),
-    // A vote keeps its slot; a skip, a flag or a targeted yes/no answer gives it back: a
-    // targeted answer adds evidence on one tag and does not stand in for a full vote.
-    ...(!lease.is_gold && !countsAsVote ? [sql`assigned = greatest(0, assigned - 1)`] : []),
-  ];
+  // A vote keeps its slot and counts; a skip, a flag or a targeted yes/no answer gives the slot back
+  // (a targeted answer adds evidence on one tag and does not stand in for a full vote). Gold leases
+  // sit outside the overlap (no slot was taken, none to give back), but their votes still count.
+  const counters =
+    kind === 'vote'
+      ? sql`update clips set vote_count = vote_count + 1 where id = (select clip_id from ins)`
+      : sql`update clips set assigned = greatest(0, assigned - 1) where id = (select clip_id from ins) and not (select is_gold from ok)`;
   // Only answers that move a posterior wait for the aggregator; a skip or a flag has nothing to apply.
   const pending = kind === 'vote' || kind === 'targeted';
-  return sql`with previous as (
-      select id, lease_id, clip_id, kind from votes where user_id = ${userId} and idempotency_key = ${input.idempotencyKey} limit 1
+  const targeted = input.kind === 'targeted';
+  return sql`with l as (
+      select id, clip_id, user_id, state, expires_at < now() as expired, question_tag, is_gold, queue
+      from leases where id = ${input.leaseId}::uuid for update
+    ), previous as (
+      select id, lease_id, clip_id, kind from votes where user_id = ${userId}::uuid and idempotency_key = ${input.idempotencyKey}::text limit 1
+    ), ok as (
+      select l.* from l
+      where ${tagsOk}::boolean and l.user_id = ${userId}::uuid and l.queue = 'crowd' and l.state = 'active' and not l.expired
+        ${targeted ? sql`and l.question_tag is not null` : sql``}
+        and not exists (select 1 from previous)
     ), ins as (
       insert into votes (clip_id, user_id, lease_id, kind, taxonomy_version, tags, question_tag, answer, flag_reason, listened_ms,
                          idempotency_key, aggregated_at)
-      select ${lease.clip_id}::uuid, ${userId}::uuid, ${lease.id}::uuid, ${kind}, ${taxonomy.version}::int,
+      select ok.clip_id, ${userId}::uuid, ok.id, ${kind}::text, ${taxonomy.version}::int,
              array(select t from jsonb_array_elements_text(${JSON.stringify(tags)}::jsonb) with ordinality as x(t, i) order by i),
-             ${input.kind === 'targeted' ? lease.question_tag : null}, ${input.kind === 'targeted' ? input.answer : null}::boolean,
-             ${input.kind === 'flag' ? input.reason : null}, ${input.listenedMs ?? null}::int, ${input.idempotencyKey},
+             ${targeted ? sql`ok.question_tag` : sql`null`}, ${targeted ? input.answer : null}::boolean,
+             ${input.kind === 'flag' ? input.reason : null}::text, ${input.listenedMs ?? null}::int, ${input.idempotencyKey}::text,
              ${pending ? sql`null` : sql`now()`}
-      where ${mayInsert ? sql`true` : sql`false`} and not exists (select 1 from previous)
+      from ok
       returning id, lease_id, clip_id, kind
     ), completed as (
-      update leases set state = 'completed' where id = ${lease.id}::uuid and exists (select 1 from ins)
-    )${
-      counters.length > 0
-        ? sql`, counted as (
-      update clips set ${sql.join(counters, sql`, `)} where id = ${lease.clip_id}::uuid and exists (select 1 from ins)
-    )`
-        : sql``
-    }
-    select 'new' as src, id, lease_id, clip_id, kind from ins
+      update leases set state = 'completed' where id = (select lease_id from ins)
+    ), counted as (
+      ${counters}
+    )
+    select 'lease' as src, l.id, null::uuid as lease_id, l.clip_id, null::text as kind, l.user_id, l.state, l.expired, l.question_tag, l.queue from l
     union all
-    select 'previous' as src, id, lease_id, clip_id, kind from previous`;
+    select 'new', i.id, i.lease_id, i.clip_id, i.kind, null, null, null, null, null from ins i
+    union all
+    select 'previous', p.id, p.lease_id, p.clip_id, p.kind, null, null, null, null, null from previous p`;
 }
 
 /**
@@ -257,7 +265,12 @@ function insertVoteStatement(userId: string, input: VoteInput, taxonomy: Taxonom
  * the reaper flips its state the slot is still this person's, even a little past its expiry; once
  * reaped, the slot may be someone else's and the answer has to start over.
  */
-export async function renewLease(db: Db, userId: string, leaseId: string, settings: Pick<ProjectSettings, 'leaseSeconds'>): Promise<{ expiresAt: Date }> {
+export async function renewLease(
+  db: Db,
+  userId: string,
+  leaseId: string,
+  settings: Pick<ProjectSettings, 'leaseSeconds'>,
+): Promise<{ expiresAt: Date }> {
   const [row] = await db
     .update(leases)
     .set({
@@ -266,7 +279,11 @@ export async function renewLease(db: Db, userId: string, leaseId: string, settin
     })
     .where(and(eq(leases.id, leaseId), eq(leases.userId, userId), eq(leases.state, 'active')))
     .returning({ expiresAt: leases.expiresAt });
-  if (!row) throw new AppError('LEASE_EXPIRED', 'This lease expired or was already used; it went back to the queue. Ask for the next clip.');
+  if (!row)
+    throw new AppError(
+      'LEASE_EXPIRED',
+      'This lease expired or was already used; it went back to the queue. Ask for the next clip.',
+    );
   return { expiresAt: row.expiresAt };
 }
 
@@ -342,8 +359,10 @@ export async function undoVote(
           from votes v where v.id = ${voteId}::uuid for update of v`,
     );
     if (!vote || vote.user_id !== userId) return earlierUndo(tx, userId, voteId);
-    if (vote.lease_id === null) throw new AppError('BAD_REQUEST', 'This answer was imported, not given on a lease: it cannot be undone');
-    if (vote.superseded) throw new AppError('CONFLICT', 'Only your last answer can be undone; this one has a later answer after it');
+    if (vote.lease_id === null)
+      throw new AppError('BAD_REQUEST', 'This answer was imported, not given on a lease: it cannot be undone');
+    if (vote.superseded)
+      throw new AppError('CONFLICT', 'Only your last answer can be undone; this one has a later answer after it');
     if (vote.expired) {
       throw new AppError(
         'UNDO_EXPIRED',
@@ -414,4 +433,34 @@ async function earlierUndo(tx: DbOrTx, userId: string, voteId: string): Promise<
   );
   if (!row) throw new AppError('NOT_FOUND', 'No such answer of yours');
   return { voteId, clipId: row.clip_id, leaseId: row.active ? row.lease_id : null, replayed: true };
+}
+
+/** Dead `clips` rows (in pg_stat_user_tables) beyond which the reap job vacuums the table: this share of its live rows… */
+export const QUEUE_VACUUM_DEAD_SHARE = 0.005;
+/** …and at least this many. */
+export const QUEUE_VACUUM_MIN_DEAD = 2000;
+
+/**
+ * Vacuums `clips` (its indexes included) when enough dead rows piled up, and says whether it did.
+ * Run by the `reap-leases` job every minute.
+ *
+ * Why: every slot taken or answer counted updates the clip row, and `assigned` is in the partial
+ * priority index's predicate, so no update is HOT; until a VACUUM the old index entries stay and a
+ * pick walks them (bench/RESULTS.md, "Not O(log n): dead index entries": 200,000 of them made one
+ * pick take 3–5 s). PostgreSQL's autovacuum waits for 20 % of the table by default (200,000 rows at
+ * 1M clips), and may be off altogether (it is on this project's shared test server); a per-table
+ * setting does nothing then. So the job checks the dead-row count itself and vacuums at 0.5 %
+ * (`INDEX_CLEANUP ON`: PostgreSQL would otherwise skip the index pass when few heap pages hold dead
+ * rows, which is exactly when the priority index's top is full of them).
+ * VACUUM cannot run inside a transaction: call it with the pool, never a transaction.
+ */
+export async function vacuumQueueIfDead(db: Db): Promise<boolean> {
+  const [row] = await execRows<{ dead: number; live: number }>(
+    db,
+    sql`select coalesce(n_dead_tup, 0)::int as dead, coalesce(n_live_tup, 0)::int as live
+        from pg_stat_user_tables where relname = 'clips' and schemaname = current_schema()`,
+  );
+  if (!row || row.dead < Math.max(QUEUE_VACUUM_MIN_DEAD, QUEUE_VACUUM_DEAD_SHARE * row.live)) return false;
+  await db.execute(sql`vacuum (index_cleanup on) clips`);
+  return true;
 }

@@ -50,12 +50,12 @@ export async function nextClipFor(
  */
 export async function submitVote(db: Db, userId: string, input: VoteInput): Promise<VoteResult> {
   const taxonomy = await getActiveTaxonomy(db);
-  await assertMayAnswer(db, userId, input.leaseId);
+  const inRound = await assertMayAnswer(db, userId, input.leaseId);
   const result = await recordVote(db, userId, input, taxonomy);
   if (!result.replayed) {
     metrics().votes.inc({ kind: result.kind });
     noteAnswer(userId, result.kind);
-    await noteQualificationAnswer(db, userId);
+    if (inRound) await noteQualificationAnswer(db, userId);
   }
   return result;
 }

@@ -59,24 +59,6 @@ export interface VersionedAnnResult extends AnnResult {
   backend: AnnBackend;
 }
 
-/**
- * The minimal database handle the pgvector back-end needs. The lead adapts
- * postgres.js (`sql.unsafe(text, params)`), PGlite (`(await db.query(text,
- * params)).rows`) or drizzle to it.
- */
-export interface SqlRunner {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /**
-   * Run `fn` on one connection inside a transaction. Required for pooled
-   * clients: `hnsw.ef_search` is a per-connection setting and is applied with
-   * `SET LOCAL` inside it. Without it the setting is applied to the session
-   * just before the query, which is only right for one dedicated connection
-   * that concurrent callers do not share (another search could change
-   * ef_search in between and cut this one's result list short).
-   */
-  transaction?<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
-
 export function assertVersionId(versionId: number): void {
   // Version ids are spliced into index names and partial-index predicates
   // (the planner only matches a partial index against a literal).
@@ -89,4 +71,3 @@ export function assertDim(dim: number): void {
   // pgvector's HNSW indexes up to 2,000 dimensions of type vector.
   if (!Number.isInteger(dim) || dim < 1 || dim > 2000) throw new RangeError(`dim must be an integer in [1, 2000], got ${dim}`);
 }
-

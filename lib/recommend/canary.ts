@@ -9,10 +9,23 @@
  */
 import { sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
-import { activateEmbeddingVersion, retireReadyEmbeddingVersion } from '@/lib/active/repo';
+import {
+  activateEmbeddingVersion,
+  countEmbeddings,
+  listEmbeddingVersions,
+  retireReadyEmbeddingVersion,
+} from '@/lib/embeddings/repo';
 import { recordAudit } from '@/lib/audit/repo';
-import { armOf, canaryDecision, compareArms, inCanary, type CanaryDecision, type SequentialResult } from '@/lib/experiments/stats';
-import { AppError } from '@/lib/http/errors';
+import {
+  armOf,
+  canaryDecision,
+  compareArms,
+  inCanary,
+  type CanaryDecision,
+  type SequentialResult,
+} from '@/lib/experiments/stats';
+import { AppError } from '@/lib/errors';
+import { lockRollouts, runningExperiment } from '@/lib/experiments/repo';
 
 export type CanaryStatus = 'running' | 'promoted' | 'rolled_back' | 'stopped';
 
@@ -91,29 +104,38 @@ export interface StartCanaryInput {
   minSessions: number;
 }
 
-/** Starts a canary of a 'ready' embedding version against the active one; one at a time. */
+/** Starts a canary of a 'ready' embedding version against the active one; one canary or A/B experiment at a time. */
 export async function startCanary(db: Db, input: StartCanaryInput, actorId: string | null): Promise<Canary> {
   return db.transaction(async (tx) => {
-    const versions = await execRows<{ id: number; status: string }>(
-      tx,
-      sql`select id, status from embedding_versions where id = ${input.canaryVersion} or status = 'active' for update`,
-    );
-    const canary = versions.find((v) => Number(v.id) === input.canaryVersion);
+    await lockRollouts(tx);
+    const experiment = await runningExperiment(tx);
+    if (experiment) throw new AppError('CONFLICT', `Experiment ${experiment.id} is running; stop it before starting a canary`);
+    const versions = await listEmbeddingVersions(tx, { ids: [input.canaryVersion], statuses: ['active'], forUpdate: true });
+    const canary = versions.find((v) => v.id === input.canaryVersion);
     const active = versions.find((v) => v.status === 'active');
     if (!canary) throw new AppError('NOT_FOUND', `No embedding version ${input.canaryVersion}`);
     if (canary.status !== 'ready') {
-      throw new AppError('CONFLICT', `Embedding version ${input.canaryVersion} is ${canary.status}; only a ready version can be a canary`);
+      throw new AppError(
+        'CONFLICT',
+        `Embedding version ${input.canaryVersion} is ${canary.status}; only a ready version can be a canary`,
+      );
     }
     if (!active) throw new AppError('CONFLICT', 'No active embedding version to compare the canary with');
     if (await runningCanary(tx)) throw new AppError('CONFLICT', 'A canary is already running; stop it first');
     const [row] = await execRows<CanaryDbRow>(
       tx,
       sql`insert into embedding_canaries (canary_version, control_version, share, margin, min_sessions, started_by)
-          values (${input.canaryVersion}, ${Number(active.id)}, ${input.share}, ${input.margin}, ${input.minSessions}, ${actorId})
+          values (${input.canaryVersion}, ${active.id}, ${input.share}, ${input.margin}, ${input.minSessions}, ${actorId})
           returning ${COLUMNS}`,
     );
     const started = toCanary(row);
-    await recordAudit(tx, { actorId, action: 'canary.start', entity: 'embedding_canary', entityId: String(started.id), after: input });
+    await recordAudit(tx, {
+      actorId,
+      action: 'canary.start',
+      entity: 'embedding_canary',
+      entityId: String(started.id),
+      after: input,
+    });
     return started;
   });
 }
@@ -140,20 +162,25 @@ export interface CanaryReport {
 
 /**
  * Per-session like and skip rates of each arm since the canary started. Unit = session: likes
- * (and skips) over distinct tracks reacted to; a session's arm is the version its events were
- * served from (a session that saw both, e.g. across a switch, is left out).
+ * (and skips) over distinct tracks reacted to. A session is in the canary arm when every event
+ * was served from the canary version, in the control arm when none was: control is "whatever
+ * is active", so a features rebuild that switches the active version while the canary runs
+ * (new clips extracted) keeps its sessions instead of losing the whole arm. A session that saw
+ * both is left out.
  */
 export async function canaryReport(db: DbOrTx, canary: Canary): Promise<CanaryReport> {
   const rows = await execRows<{ version: number; tracks: number; likes: number; skips: number }>(
     db,
-    sql`select min(e.embedding_version) as version, count(distinct e.clip_id)::int as tracks,
+    sql`select case when bool_and(e.embedding_version = ${canary.canaryVersion}) then ${canary.canaryVersion}::int
+                    else ${canary.controlVersion}::int end as version,
+               count(distinct e.clip_id)::int as tracks,
                (count(distinct e.clip_id) filter (where e.kind = 'like'))::int as likes,
                (count(distinct e.clip_id) filter (where e.kind = 'skip'))::int as skips
           from listener_events e join listener_sessions s on s.id = e.session_id
          where s.created_at >= ${canary.startedAt.toISOString()}::timestamptz
-           and e.embedding_version in (${canary.canaryVersion}, ${canary.controlVersion})
+           and e.embedding_version is not null
          group by e.session_id
-        having min(e.embedding_version) = max(e.embedding_version)`,
+        having bool_and(e.embedding_version = ${canary.canaryVersion}) or bool_and(e.embedding_version <> ${canary.canaryVersion})`,
   );
   const arm = (version: number) => {
     const mine = rows.filter((r) => Number(r.version) === version && Number(r.tracks) > 0);
@@ -175,7 +202,14 @@ export async function canaryReport(db: DbOrTx, canary: Canary): Promise<CanaryRe
   return { canary, control: control.summary, treatment: treatment.summary, result, decision };
 }
 
-async function finish(tx: DbOrTx, canary: Canary, status: Exclude<CanaryStatus, 'running'>, reason: string, actorId: string | null, numbers?: unknown) {
+async function finish(
+  tx: DbOrTx,
+  canary: Canary,
+  status: Exclude<CanaryStatus, 'running'>,
+  reason: string,
+  actorId: string | null,
+  numbers?: unknown,
+) {
   const [row] = await execRows<CanaryDbRow>(
     tx,
     sql`update embedding_canaries set status = ${status}, reason = ${reason}, decided_at = now(), decided_by = ${actorId}
@@ -214,8 +248,7 @@ export async function decideCanary(db: Db): Promise<{ canary: Canary; report: Ca
   const numbers = { control: report.control, canary: report.treatment, result: report.result };
   if (report.decision.action === 'continue') return { canary: running, report };
   if (report.decision.action === 'promote') {
-    const [v] = await execRows<{ count: number }>(db, sql`select count(*)::int as count from clip_embeddings where version_id = ${running.canaryVersion}`);
-    await activateEmbeddingVersion(db, running.canaryVersion, Number(v.count));
+    await activateEmbeddingVersion(db, running.canaryVersion, await countEmbeddings(db, running.canaryVersion));
     const canary = await db.transaction((tx) => finish(tx, running, 'promoted', report.decision.reason, null, numbers));
     return { canary, report };
   }
@@ -226,8 +259,43 @@ export async function decideCanary(db: Db): Promise<{ canary: Canary; report: Ca
   return { canary, report };
 }
 
-/** What /models shows: the running canary with its arms so far, and the last few decided ones. */
-export async function canaryOverview(db: DbOrTx): Promise<{ running: CanaryReport | null; recent: Canary[] }> {
+/** A 'ready' embedding version: built, served by nobody, a candidate for a canary. */
+export interface ReadyVersion {
+  id: number;
+  modelId: number | null;
+  source: string;
+  count: number;
+  createdAt: Date;
+}
+
+/** A registered model whose embeddings can be pushed as a ready version (it has an ONNX file). */
+export interface PushableModel {
+  id: number;
+  status: string;
+}
+
+export interface CanaryOverview {
+  running: CanaryReport | null;
+  recent: Canary[];
+  readyVersions: ReadyVersion[];
+  pushableModels: PushableModel[];
+}
+
+/**
+ * What /models shows: the running canary with its arms so far, the last few decided ones, the
+ * ready versions a canary can start from, and the models whose embeddings can be pushed as one.
+ */
+export async function canaryOverview(db: DbOrTx): Promise<CanaryOverview> {
   const running = await runningCanary(db);
-  return { running: running ? await canaryReport(db, running) : null, recent: await recentCanaries(db) };
+  const ready = await listEmbeddingVersions(db, { statuses: ['ready'] });
+  const pushable = await execRows<{ id: number; status: string }>(
+    db,
+    sql`select id, status from models where status in ('active', 'ready', 'retired') and onnx is not null order by id desc limit 20`,
+  );
+  return {
+    running: running ? await canaryReport(db, running) : null,
+    recent: await recentCanaries(db),
+    readyVersions: ready.map((r) => ({ id: r.id, modelId: r.modelId, source: r.source, count: r.count, createdAt: r.createdAt })),
+    pushableModels: pushable.map((m) => ({ id: Number(m.id), status: m.status })),
+  };
 }

@@ -9,11 +9,10 @@
  * | vector-math | `dot`, `norm`, `normalize`, `cosine`, `exactKnn` (brute-force reference), `recallAtK` | yes |
  * | session | `createSession`, `updateSessionVector`, `sessionDirection`, `replaySession`, `eventWeight`, `parseSessionState` | yes |
  * | rank | `rankCandidates`, `retrievalQuery`, `moodTarget`, `moodMatch`, `cooccurrenceScores` | yes |
- * | ann-index | `AnnIndex`, `SqlRunner`, result/option types | — |
+ * | ann-index | `AnnIndex`, result/option types | — |
  * | hnsw-index | `InProcessHnswIndex` (hnswlib-node, in process) | no |
  * | pgvector-index | `PgVectorIndex`, `detectPgVector`, `readEmbeddingBatches`, `dropPgVectorIndex` | no (SQL) |
  * | index-registry | `IndexRegistry`: atomic version switch, rollback, version-stamped answers | no |
- * | sql-runners | `pgliteSqlRunner`, `postgresSqlRunner` adapters | no |
  *
  * ## Signatures
  *
@@ -25,14 +24,11 @@
  *     : Promise<{ ids: string[]; distances: number[]; vectors?: Float32Array[] }>;
  *   getVector(id: string): Promise<Float32Array | null>;
  * }
- * interface SqlRunner {
- *   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
- *   transaction?<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;  // needed on pooled clients
- * }
- * detectPgVector(sql: SqlRunner): Promise<boolean>
- * PgVectorIndex.open(sql, versionId, dim, params?: Partial<PgVectorParams>): Promise<PgVectorIndex>
- * readEmbeddingBatches(sql, versionId, batchSize = 2000): AsyncGenerator<{ id, embedding }[]>
- * dropPgVectorIndex(sql, versionId): Promise<void>
+ * // db: the drizzle `Db` or an open transaction (`DbOrTx`, db/client.ts)
+ * detectPgVector(db): Promise<boolean>
+ * PgVectorIndex.open(db, versionId, dim, params?: Partial<PgVectorParams>): Promise<PgVectorIndex>
+ * readEmbeddingBatches(db, versionId, batchSize = 2000): AsyncGenerator<{ id, embedding }[]>
+ * dropPgVectorIndex(db, versionId): Promise<void>
  * InProcessHnswIndex.build(versionId, dim, batches: (Async)Iterable<{ id, embedding }[]>,
  *                          { params?, expectedSize?, onProgress? }): Promise<InProcessHnswIndex>
  *
@@ -59,11 +55,11 @@
  *
  * ## Wiring (what the app does per request)
  *
- * At start: `backend = (await detectPgVector(sql)) ? 'pgvector' : 'hnswlib'` —
+ * At start: `backend = (await detectPgVector(db)) ? 'pgvector' : 'hnswlib'` —
  * report it in /api/health together with `registry.activeVersion`. Then
  * `registry.switchTo(v, () => backend === 'pgvector'
- *    ? PgVectorIndex.open(sql, v, dim)
- *    : InProcessHnswIndex.build(v, dim, readEmbeddingBatches(sql, v), { expectedSize }))`
+ *    ? PgVectorIndex.open(db, v, dim)
+ *    : InProcessHnswIndex.build(v, dim, readEmbeddingBatches(db, v), { expectedSize }))`
  * for the active embedding version, and again on every version switch or
  * rollback. In a multi-process deployment each process does this when it
  * sees the active version change in the database.
@@ -95,7 +91,6 @@ export type {
   AnnSearchOptions,
   EmbeddingBatches,
   EmbeddingRow,
-  SqlRunner,
   VersionedAnnResult,
 } from './ann-index';
 export { InProcessHnswIndex, DEFAULT_HNSW_PARAMS, type HnswParams, type HnswBuildOptions } from './hnsw-index';
@@ -109,4 +104,3 @@ export {
   pgVectorIndexName,
 } from './pgvector-index';
 export { IndexRegistry, type IndexRegistryOptions } from './index-registry';
-export { pgliteSqlRunner, postgresSqlRunner } from './sql-runners';

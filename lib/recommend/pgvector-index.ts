@@ -9,15 +9,9 @@
  *                   primary key (version_id, clip_id))
  * A version's rows are immutable once pushed.
  */
-import {
-  assertDim,
-  assertVersionId,
-  type AnnIndex,
-  type AnnResult,
-  type AnnSearchOptions,
-  type EmbeddingRow,
-  type SqlRunner,
-} from './ann-index';
+import { sql, type SQL } from 'drizzle-orm';
+import { execRows, type DbOrTx } from '@/db/client';
+import { assertDim, assertVersionId, type AnnIndex, type AnnResult, type AnnSearchOptions, type EmbeddingRow } from './ann-index';
 
 export interface PgVectorParams {
   /** HNSW out-links per node (pgvector default 16). */
@@ -69,25 +63,19 @@ export function pgVectorIndexName(versionId: number): string {
   return `clip_embeddings_hnsw_v${versionId}`;
 }
 
-/** Run `fn` with GUCs applied for its duration: SET LOCAL in a transaction when the runner can, else per session. */
-async function withSettings<T>(
-  sql: SqlRunner,
-  settings: Record<string, string>,
-  fn: (db: SqlRunner) => Promise<T>,
-): Promise<T> {
-  const apply = async (db: SqlRunner, local: boolean) => {
+/**
+ * Run `fn` with GUCs applied for its duration: SET LOCAL inside a transaction, which on a pool
+ * holds one connection, so a concurrent search on another connection never sees (or changes)
+ * this one's `hnsw.ef_search`, and the setting ends with the transaction. Inside a caller's
+ * transaction this is a savepoint, and the setting lasts until that transaction ends.
+ */
+async function withSettings<T>(db: DbOrTx, settings: Record<string, string>, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
     for (const [name, value] of Object.entries(settings)) {
-      await db.query('SELECT set_config($1, $2, $3)', [name, value, local]);
+      await tx.execute(sql`SELECT set_config(${name}, ${value}, true)`);
     }
-  };
-  if (sql.transaction) {
-    return sql.transaction(async (tx) => {
-      await apply(tx, true);
-      return fn(tx);
-    });
-  }
-  await apply(sql, false);
-  return fn(sql);
+    return fn(tx);
+  });
 }
 
 /**
@@ -98,12 +86,10 @@ async function withSettings<T>(
  * failure (no such extension, no privilege) is swallowed without aborting a
  * surrounding transaction. Then checks `pg_extension`. Any error → false.
  */
-export async function detectPgVector(sql: SqlRunner): Promise<boolean> {
+export async function detectPgVector(db: DbOrTx): Promise<boolean> {
   try {
-    await sql.query(
-      `DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS vector; EXCEPTION WHEN OTHERS THEN NULL; END $$`,
-    );
-    const rows = await sql.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`);
+    await db.execute(sql`DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS vector; EXCEPTION WHEN OTHERS THEN NULL; END $$`);
+    const rows = await execRows(db, sql`SELECT 1 FROM pg_extension WHERE extname = 'vector'`);
     return rows.length > 0;
   } catch {
     return false;
@@ -116,26 +102,16 @@ export async function detectPgVector(sql: SqlRunner): Promise<boolean> {
  * no OFFSET rescans. Feeds `InProcessHnswIndex.build` on servers without
  * pgvector.
  */
-export async function* readEmbeddingBatches(
-  sql: SqlRunner,
-  versionId: number,
-  batchSize = 2000,
-): AsyncGenerator<EmbeddingRow[]> {
+export async function* readEmbeddingBatches(db: DbOrTx, versionId: number, batchSize = 2000): AsyncGenerator<EmbeddingRow[]> {
   assertVersionId(versionId);
   let after: string | null = null;
   for (;;) {
-    const rows: EmbeddingRow[] =
-      after === null
-        ? await sql.query<EmbeddingRow>(
-            `SELECT clip_id::text AS id, embedding FROM clip_embeddings
-              WHERE version_id = $1 ORDER BY clip_id LIMIT $2`,
-            [versionId, batchSize],
-          )
-        : await sql.query<EmbeddingRow>(
-            `SELECT clip_id::text AS id, embedding FROM clip_embeddings
-              WHERE version_id = $1 AND clip_id > $3::uuid ORDER BY clip_id LIMIT $2`,
-            [versionId, batchSize, after],
-          );
+    const rows: EmbeddingRow[] = await execRows<EmbeddingRow>(
+      db,
+      sql`SELECT clip_id::text AS id, embedding FROM clip_embeddings
+           WHERE version_id = ${versionId} ${after === null ? sql`` : sql`AND clip_id > ${after}::uuid`}
+           ORDER BY clip_id LIMIT ${batchSize}`,
+    );
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < batchSize) return;
@@ -144,8 +120,8 @@ export async function* readEmbeddingBatches(
 }
 
 /** Drop a retired version's HNSW index (after its rows are deleted or no longer kept). */
-export async function dropPgVectorIndex(sql: SqlRunner, versionId: number): Promise<void> {
-  await sql.query(`DROP INDEX IF EXISTS ${pgVectorIndexName(versionId)}`);
+export async function dropPgVectorIndex(db: DbOrTx, versionId: number): Promise<void> {
+  await db.execute(sql.raw(`DROP INDEX IF EXISTS ${pgVectorIndexName(versionId)}`));
 }
 
 /**
@@ -153,13 +129,15 @@ export async function dropPgVectorIndex(sql: SqlRunner, versionId: number): Prom
  * IEEE TPAMI 2020, as implemented by pgvector). The query
  *   SELECT … WHERE version_id = N ORDER BY embedding::vector(D) <=> $1 LIMIT k
  * repeats the index expression and the partial-index predicate literally,
- * which is what lets the planner use `clip_embeddings_hnsw_vN`.
+ * which is what lets the planner use `clip_embeddings_hnsw_vN`: N, D and k
+ * are spliced into the text (checked integers), only the query vector is a
+ * parameter.
  */
 export class PgVectorIndex implements AnnIndex {
   readonly backend = 'pgvector' as const;
 
   private constructor(
-    private readonly sql: SqlRunner,
+    private readonly db: DbOrTx,
     readonly versionId: number,
     readonly dim: number,
     readonly size: number,
@@ -172,40 +150,37 @@ export class PgVectorIndex implements AnnIndex {
    * rows. Requires the `vector` extension ({@link detectPgVector}). Fails if
    * a row's length differs from `dim`.
    */
-  static async open(
-    sql: SqlRunner,
-    versionId: number,
-    dim: number,
-    params: Partial<PgVectorParams> = {},
-  ): Promise<PgVectorIndex> {
+  static async open(db: DbOrTx, versionId: number, dim: number, params: Partial<PgVectorParams> = {}): Promise<PgVectorIndex> {
     assertVersionId(versionId);
     assertDim(dim);
     const p = { ...DEFAULT_PGVECTOR_PARAMS, ...params };
-    if (!Number.isInteger(p.m) || !Number.isInteger(p.efConstruction)) throw new RangeError('m and efConstruction must be integers');
+    if (!Number.isInteger(p.m) || !Number.isInteger(p.efConstruction))
+      throw new RangeError('m and efConstruction must be integers');
     const settings: Record<string, string> = p.maintenanceWorkMem ? { maintenance_work_mem: p.maintenanceWorkMem } : {};
-    await withSettings(sql, settings, (db) =>
-      db.query(
-        `CREATE INDEX IF NOT EXISTS ${pgVectorIndexName(versionId)} ON clip_embeddings
+    await withSettings(db, settings, (tx) =>
+      tx.execute(
+        sql.raw(`CREATE INDEX IF NOT EXISTS ${pgVectorIndexName(versionId)} ON clip_embeddings
            USING hnsw ((embedding::vector(${dim})) vector_cosine_ops)
            WITH (m = ${p.m}, ef_construction = ${p.efConstruction})
-           WHERE version_id = ${versionId}`,
+           WHERE version_id = ${versionId}`),
       ),
     );
-    const [{ n }] = await sql.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM clip_embeddings WHERE version_id = $1',
-      [versionId],
+    const [{ n }] = await execRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM clip_embeddings WHERE version_id = ${versionId}`,
     );
-    return new PgVectorIndex(sql, versionId, dim, n, p.efSearch);
+    return new PgVectorIndex(db, versionId, dim, Number(n), p.efSearch);
   }
 
   /** The SQL `search` runs, exposed so tests can EXPLAIN it. */
-  searchSql(limit: number, withVectors: boolean): string {
-    const d = this.dim;
-    return `SELECT clip_id::text AS id, embedding::vector(${d}) <=> $1::vector AS distance${withVectors ? ', embedding' : ''}
-              FROM clip_embeddings
-             WHERE version_id = ${this.versionId}
-             ORDER BY embedding::vector(${d}) <=> $1::vector
-             LIMIT ${Math.max(0, Math.floor(limit))}`;
+  searchSql(query: ArrayLike<number>, limit: number, withVectors: boolean): SQL {
+    const vec = sql`${toVectorLiteral(query)}::vector`;
+    const d = sql.raw(String(this.dim));
+    return sql`SELECT clip_id::text AS id, embedding::vector(${d}) <=> ${vec} AS distance${withVectors ? sql`, embedding` : sql``}
+                 FROM clip_embeddings
+                WHERE version_id = ${sql.raw(String(this.versionId))}
+                ORDER BY embedding::vector(${d}) <=> ${vec}
+                LIMIT ${sql.raw(String(Math.max(0, Math.floor(limit))))}`;
   }
 
   /**
@@ -223,10 +198,8 @@ export class PgVectorIndex implements AnnIndex {
     if (options.withVectors) result.vectors = [];
     if (limit === 0) return result;
     const ef = String(Math.min(MAX_EF_SEARCH, Math.max(this.efSearch, limit)));
-    const rows = await withSettings(this.sql, { 'hnsw.ef_search': ef }, (db) =>
-      db.query<{ id: string; distance: number; embedding?: number[] }>(this.searchSql(limit, !!options.withVectors), [
-        toVectorLiteral(query),
-      ]),
+    const rows = await withSettings(this.db, { 'hnsw.ef_search': ef }, (tx) =>
+      execRows<{ id: string; distance: number; embedding?: number[] }>(tx, this.searchSql(query, limit, !!options.withVectors)),
     );
     for (const row of rows) {
       if (result.ids.length >= k) break;
@@ -240,9 +213,9 @@ export class PgVectorIndex implements AnnIndex {
 
   async getVector(id: string): Promise<Float32Array | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.sql.query<{ embedding: number[] }>(
-      'SELECT embedding FROM clip_embeddings WHERE version_id = $1 AND clip_id = $2::uuid',
-      [this.versionId, id],
+    const rows = await execRows<{ embedding: number[] }>(
+      this.db,
+      sql`SELECT embedding FROM clip_embeddings WHERE version_id = ${this.versionId} AND clip_id = ${id}::uuid`,
     );
     return rows.length === 0 ? null : Float32Array.from(rows[0].embedding);
   }

@@ -15,27 +15,23 @@
  * Back-end: pgvector when the database has (or can install) the extension — PGlite always
  * does — else hnswlib in process, built from `clip_embeddings` in batches.
  */
-import type { DbHandle } from '@/db/client';
-import { AppError } from '@/lib/http/errors';
+import type { Db, DbHandle } from '@/db/client';
+import { AppError } from '@/lib/errors';
 import { TokenBucketLimiter, type BucketSpec } from '@/lib/http/rate-limit';
 import { logger } from '@/lib/observability/log';
-import type { AnnBackend, AnnIndex, SqlRunner } from './ann-index';
+import type { AnnBackend, AnnIndex } from './ann-index';
 import { InProcessHnswIndex } from './hnsw-index';
 import { IndexRegistry } from './index-registry';
 import { detectPgVector, PgVectorIndex, readEmbeddingBatches } from './pgvector-index';
-import { runningCanary, sessionInCanary } from './canary';
-import {
-  activeEmbeddingVersion,
-  embeddingVersionById,
-  ensureFeatureEmbeddings,
-  lufsQuantiles,
-  moodDirections,
-  moodSource,
-  playCounts,
-  sqlRunnerFor,
-  type ActiveVersion,
-  type MoodSource,
-} from './repo';
+import { runningCanary, sessionInCanary, type Canary } from './canary';
+import { experimentRankingFor, experimentVersionFor } from './experiments';
+import { EXPLORATION_ARM_KEYS } from './exploration';
+import type { RankParams } from './rank';
+import type { ArmPosterior } from '@/lib/experiments/bandit';
+import { banditCounts, runningExperiment, type Experiment } from '@/lib/experiments/repo';
+import { activeEmbeddingVersion, embeddingVersionById, type EmbeddingVersionRow } from '@/lib/embeddings/repo';
+import { ensureFeatureEmbeddings } from '@/lib/embeddings/features-repo';
+import { lufsQuantiles, moodDirections, moodSource, playCounts, type MoodSource } from './repo';
 
 export interface RecommenderOptions {
   /** How stale the view of the active embedding version may be (default 1 s). */
@@ -78,7 +74,8 @@ export interface RecommenderStatus {
 }
 
 export class Recommender {
-  readonly sql: SqlRunner;
+  /** The handle's drizzle database: every query of the recommender goes through it. */
+  readonly db: Db;
   readonly registry: IndexRegistry;
   private readonly opts: Required<Omit<RecommenderOptions, 'limits' | 'backend'>>;
   private backendPromise: Promise<AnnBackend> | null = null;
@@ -96,7 +93,7 @@ export class Recommender {
     readonly handle: DbHandle,
     private readonly options: RecommenderOptions = {},
   ) {
-    this.sql = sqlRunnerFor(handle);
+    this.db = handle.db;
     this.opts = {
       checkIntervalMs: options.checkIntervalMs ?? 1000,
       ensureIntervalMs: options.ensureIntervalMs ?? 5_000,
@@ -110,7 +107,7 @@ export class Recommender {
   /** pgvector if the database has it (detected once per process), else hnswlib. */
   backend(): Promise<AnnBackend> {
     if (this.resolvedBackend) return Promise.resolve(this.resolvedBackend);
-    this.backendPromise ??= detectPgVector(this.sql).then((has) => {
+    this.backendPromise ??= detectPgVector(this.db).then((has) => {
       this.resolvedBackend = has ? 'pgvector' : 'hnswlib';
       logger().info({ backend: this.resolvedBackend }, 'recommender back-end');
       return this.resolvedBackend;
@@ -135,29 +132,58 @@ export class Recommender {
 
   /**
    * The index to serve one listener session with: the running canary's version when the session
-   * is in its arm (sticky: see {@link sessionInCanary}), else the active one. The canary is
-   * re-read at most once per `checkIntervalMs`; once it ends, its sessions fall back to the
-   * active version (after a promotion that is the canary's). A canary that cannot be built is
+   * is in its arm (sticky: see {@link sessionInCanary}), or the version of its arm of a running
+   * embedding A/B experiment (./experiments), else the active one. Canary and experiment are
+   * re-read at most once per `checkIntervalMs`; once they end, their sessions fall back to the
+   * active version (after a promotion that is the canary's). A version that cannot be built is
    * logged and its sessions are served by the active version.
    */
   async indexFor(session: { id: string; createdAt: Date }): Promise<AnnIndex | null> {
     const active = await this.index();
-    const canary = await this.cached('canary', this.opts.checkIntervalMs, () => runningCanary(this.handle.db));
-    if (!canary) {
-      if (this.registry.heldVersions().length > 0) await this.registry.release();
-      return active;
-    }
-    if (!sessionInCanary(canary, session) || active?.versionId === canary.canaryVersion) return active;
+    const canary = await this.cached('canary', this.opts.checkIntervalMs, () => runningCanary(this.db));
+    const experiment = canary ? null : await this.runningExperiment();
+    const served = canary
+      ? [canary.canaryVersion]
+      : experiment?.kind === 'embedding'
+        ? [experiment.control.embeddingVersion, experiment.treatment.embeddingVersion]
+        : [];
+    if (this.registry.heldVersions().some((v) => !served.includes(v))) await this.registry.release(served);
+    const wanted = canary
+      ? sessionInCanary(canary, session)
+        ? canary.canaryVersion
+        : null
+      : experimentVersionFor(experiment, session);
+    if (wanted === null || active?.versionId === wanted) return active;
     try {
-      return await this.registry.hold(canary.canaryVersion, async () => {
-        const version = await embeddingVersionById(this.sql, canary.canaryVersion);
-        if (!version) throw new Error(`canary embedding version ${canary.canaryVersion} is gone`);
+      return await this.registry.hold(wanted, async () => {
+        const version = await embeddingVersionById(this.db, wanted);
+        if (!version) throw new Error(`embedding version ${wanted} is gone`);
         return this.build(version);
       });
     } catch (err) {
-      this.fail(`building canary embedding version ${canary.canaryVersion}`, err);
+      this.fail(`building ${canary ? 'canary' : 'experiment'} embedding version ${wanted}`, err);
       return active;
     }
+  }
+
+  /** The ranking overrides of the session's arm of a running ranking A/B experiment ({} otherwise). */
+  async rankingFor(session: { id: string; createdAt: Date }): Promise<Partial<RankParams>> {
+    return experimentRankingFor(await this.runningExperiment(), session);
+  }
+
+  private runningExperiment() {
+    return this.cached('experiment', this.opts.checkIntervalMs, () => runningExperiment(this.db));
+  }
+
+  /** The running canary and A/B experiment, re-read at most once per `checkIntervalMs` (the exploration bandit defers to them). */
+  async rollouts(): Promise<{ canary: Canary | null; experiment: Experiment | null }> {
+    const canary = await this.cached('canary', this.opts.checkIntervalMs, () => runningCanary(this.db));
+    return { canary, experiment: await this.runningExperiment() };
+  }
+
+  /** The exploration bandit's counts per arm (./exploration), re-read at most once per `checkIntervalMs`. */
+  banditCounts(): Promise<ArmPosterior[]> {
+    return this.cached('bandit', this.opts.checkIntervalMs, () => banditCounts(this.db, EXPLORATION_ARM_KEYS));
   }
 
   /** Looks at the database now and waits until its active version is served (tests, health). */
@@ -171,7 +197,7 @@ export class Recommender {
 
   async status(): Promise<RecommenderStatus> {
     const backend = await this.backend().catch(() => null);
-    const active = await activeEmbeddingVersion(this.sql);
+    const active = await activeEmbeddingVersion(this.db);
     return {
       backend,
       servingVersion: this.registry.activeVersion,
@@ -184,12 +210,12 @@ export class Recommender {
 
   private async check(): Promise<void> {
     this.lastCheck = Date.now();
-    let active = await activeEmbeddingVersion(this.sql);
+    let active = await activeEmbeddingVersion(this.db);
     if (!active || Date.now() - this.lastEnsure >= this.opts.ensureIntervalMs) {
       this.lastEnsure = Date.now();
       try {
-        const ensured = await ensureFeatureEmbeddings(this.sql);
-        if (ensured && ensured.versionId !== active?.id) active = await activeEmbeddingVersion(this.sql);
+        const ensured = await ensureFeatureEmbeddings(this.db);
+        if (ensured && ensured.versionId !== active?.id) active = await activeEmbeddingVersion(this.db);
       } catch (err) {
         this.fail('feature embeddings', err);
       }
@@ -204,7 +230,7 @@ export class Recommender {
     if (!this.registry.active) await this.pending?.promise.catch(() => {});
   }
 
-  private startSwitch(version: ActiveVersion): void {
+  private startSwitch(version: EmbeddingVersionRow): void {
     const started = performance.now();
     const promise = this.registry.switchTo(version.id, () => this.build(version));
     const pending = { versionId: version.id, promise };
@@ -230,11 +256,11 @@ export class Recommender {
       });
   }
 
-  private async build(version: ActiveVersion): Promise<AnnIndex> {
+  private async build(version: EmbeddingVersionRow): Promise<AnnIndex> {
     const backend = await this.backend();
     return backend === 'pgvector'
-      ? PgVectorIndex.open(this.sql, version.id, version.dim)
-      : InProcessHnswIndex.build(version.id, version.dim, readEmbeddingBatches(this.sql, version.id), { expectedSize: version.count });
+      ? PgVectorIndex.open(this.db, version.id, version.dim)
+      : InProcessHnswIndex.build(version.id, version.dim, readEmbeddingBatches(this.db, version.id), { expectedSize: version.count });
   }
 
   private fail(what: string, err: unknown): void {
@@ -258,7 +284,7 @@ export class Recommender {
   }
 
   moodSource(): Promise<MoodSource | null> {
-    return this.cached('mood-source', 5_000, () => moodSource(this.sql));
+    return this.cached('mood-source', 5_000, () => moodSource(this.db));
   }
 
   /** Mood directions per tag for one version and source; cached 10 min (model) or 2 min (crowd labels move). */
@@ -267,18 +293,18 @@ export class Recommender {
     const ttl = source.kind === 'model' ? 600_000 : 120_000;
     const parts = await Promise.all(
       [...tags].sort().map((tag) =>
-        this.cached(`mood:${versionId}:${sourceKey}:${tag}`, ttl, () => moodDirections(this.sql, versionId, source, [tag], versionSize)),
+        this.cached(`mood:${versionId}:${sourceKey}:${tag}`, ttl, () => moodDirections(this.db, versionId, source, [tag], versionSize)),
       ),
     );
     return Object.assign({}, ...parts) as Record<string, number[]>;
   }
 
   lufsQuantiles(): Promise<number[]> {
-    return this.cached('lufs-quantiles', 60_000, () => lufsQuantiles(this.sql));
+    return this.cached('lufs-quantiles', 60_000, () => lufsQuantiles(this.db));
   }
 
   playCounts(): Promise<Map<string, number>> {
-    return this.cached('play-counts', 30_000, () => playCounts(this.sql));
+    return this.cached('play-counts', 30_000, () => playCounts(this.db));
   }
 
   /** Takes a token from a listener-API bucket or throws RATE_LIMITED (429, Retry-After). */
@@ -291,7 +317,7 @@ export class Recommender {
     const result = limiter.take(key);
     if (result.allowed) return;
     const retryAfter = Math.max(1, Math.ceil(result.retryAfterS));
-    throw new AppError('RATE_LIMITED', `Too many requests; try again in ${retryAfter} s`, { retryAfterS: retryAfter }, { 'Retry-After': String(retryAfter) });
+    throw new AppError('RATE_LIMITED', `Too many requests; try again in ${retryAfter} s`, { retryAfterS: retryAfter }, { retryAfterS: retryAfter });
   }
 }
 
@@ -322,7 +348,6 @@ export async function getRecommender(): Promise<Recommender> {
   return recommenderFor(await getDbHandle());
 }
 
-export { ensureFeatureEmbeddings };
 
 /** Engineers and admins get scores and signal values (see `Audience` in ./service); everyone else the plain answer. */
 export function audienceOf(user: { role: string }): { detail: boolean } {

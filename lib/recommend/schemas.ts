@@ -193,3 +193,10 @@ export const StartCanarySchema = z
 export type StartCanaryBody = z.infer<typeof StartCanarySchema>;
 
 export const CanaryIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+/**
+ * Pushing a model's embeddings to the recommender by hand: `activate: false` (the default) leaves
+ * the new embedding version 'ready' for a canary; `true` switches to it at once.
+ */
+export const PushEmbeddingsSchema = z.object({ activate: z.boolean().default(false) }).strict();
+export type PushEmbeddingsBody = z.infer<typeof PushEmbeddingsSchema>;

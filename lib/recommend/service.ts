@@ -6,11 +6,12 @@
  * ANN search, session replay, ranking — so its answer belongs to one embedding version, and
  * says which. Pure ranking lives in ./rank and ./session; SQL in ./repo.
  */
-import type { DbHandle } from '@/db/client';
-import { AppError, notFound } from '@/lib/http/errors';
+import type { DbHandle, DbOrTx } from '@/db/client';
+import { AppError, notFound } from '@/lib/errors';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
-import type { AnnIndex, EmbeddingRow, SqlRunner } from './ann-index';
+import { embeddingsOf, embeddingVersionById } from '@/lib/embeddings/repo';
+import type { AnnIndex, EmbeddingRow } from './ann-index';
 import {
   cooccurrenceScores,
   DEFAULT_RANK_PARAMS,
@@ -20,6 +21,7 @@ import {
   type Candidate,
   type RankContext,
   type RankedTrack,
+  type RankParams,
   type Range,
 } from './rank';
 import {
@@ -27,9 +29,8 @@ import {
   clipMeta,
   createListenerSession,
   deleteExpiredListenerData,
-  embeddingsOf,
-  embeddingVersionExists,
   getListenerSession,
+  hasReacted,
   insertListenerEvent,
   listenableAudio,
   listenKpis,
@@ -39,7 +40,6 @@ import {
   sampleCandidates,
   saveSessionState,
   saveSessionStateIfUnchanged,
-  sqlRunnerFor,
   type CandidateFilter,
   type ClipMeta,
   type MoodSource,
@@ -58,6 +58,8 @@ import type {
   SimilarQuery,
 } from './schemas';
 import { parseSessionState, replaySession, updateSessionVector, type SessionState } from './session';
+import { armParams, explorationFor, labelExplorationPicks, type SessionExploration } from './exploration';
+import { creditBanditArm } from '@/lib/experiments/repo';
 
 /** ANN candidates fetched per request before ranking (the "next tracks" recipe of ./index.ts). */
 const CANDIDATES = 200;
@@ -79,7 +81,7 @@ const emptyResponse = (personalization: boolean, extra: Partial<RecommendRespons
 /** Checks the blend's tags against the active taxonomy (422 UNKNOWN_TAG) and normalises it. */
 async function validBlend(rec: Recommender, blend: MoodBlend | undefined): Promise<Record<string, number> | null> {
   if (!blend || Object.keys(blend).length === 0) return null;
-  const taxonomy = await getActiveTaxonomy(rec.handle.db);
+  const taxonomy = await getActiveTaxonomy(rec.db);
   const known = new Set(taxonomy.tags.map((t) => t.key));
   const unknown = Object.keys(blend).filter((t) => !known.has(t));
   if (unknown.length > 0) {
@@ -157,18 +159,18 @@ async function candidatePool(
     const res = await index.search(query, fetch, { excludeIds, withVectors: true });
     rows = res.ids.map((id, i) => ({ id, embedding: res.vectors![i] }));
   } else {
-    rows = await sampleCandidates(rec.sql, index.versionId, fetch, {}, excludeIds);
+    rows = await sampleCandidates(rec.db, index.versionId, fetch, {}, excludeIds);
   }
   const have = new Set(rows.map((r) => r.id));
   const extra = (input.extraIds ?? []).filter((id) => !have.has(id) && !excludeIds.includes(id));
   if (extra.length > 0) {
-    const vectors = await embeddingsOf(rec.sql, index.versionId, extra);
+    const vectors = await embeddingsOf(rec.db, index.versionId, extra);
     for (const [id, embedding] of vectors) {
       rows.push({ id, embedding });
       have.add(id);
     }
   }
-  let meta = await clipMeta(rec.sql, rows.map((r) => r.id));
+  let meta = await clipMeta(rec.db, rows.map((r) => r.id));
   if (hasFilters) {
     const quantiles = filters.energyRange ? await rec.lufsQuantiles() : [];
     const passes = (m: ClipMeta) =>
@@ -181,10 +183,10 @@ async function candidatePool(
         lufsMin: filters.energyRange?.min !== undefined ? lufsAtEnergy(filters.energyRange.min, quantiles) : undefined,
         lufsMax: filters.energyRange?.max !== undefined ? lufsAtEnergy(filters.energyRange.max, quantiles) : undefined,
       };
-      const more = await sampleCandidates(rec.sql, index.versionId, CANDIDATES, filter, [...excludeIds, ...have]);
+      const more = await sampleCandidates(rec.db, index.versionId, CANDIDATES, filter, [...excludeIds, ...have]);
       if (more.length > 0) {
         rows = rows.concat(more);
-        const moreMeta = await clipMeta(rec.sql, more.map((r) => r.id));
+        const moreMeta = await clipMeta(rec.db, more.map((r) => r.id));
         meta = new Map([...meta, ...moreMeta]);
       }
     }
@@ -205,7 +207,7 @@ async function toCandidates(
 ): Promise<Candidate[]> {
   const ids = pool.rows.map((r) => r.id);
   const [probs, quantiles, plays] = await Promise.all([
-    options.source && options.tags.length > 0 ? moodProbs(rec.sql, options.source, ids, options.tags) : Promise.resolve(new Map<string, Record<string, number>>()),
+    options.source && options.tags.length > 0 ? moodProbs(rec.db, options.source, ids, options.tags) : Promise.resolve(new Map<string, Record<string, number>>()),
     rec.lufsQuantiles(),
     options.popularity ? rec.playCounts() : Promise.resolve(null),
   ]);
@@ -288,7 +290,7 @@ function present(ranked: RankedTrack[], pool: Pool, candidates: Candidate[], aud
 export async function similarTracks(rec: Recommender, q: SimilarQuery, audience: Audience = { detail: false }): Promise<RecommendResponse> {
   const index = await rec.index();
   if (!index) throw notFound('No embeddings yet: the catalog has no extracted features');
-  const [seedMeta] = (await clipMeta(rec.sql, [q.clipId])).values();
+  const [seedMeta] = (await clipMeta(rec.db, [q.clipId])).values();
   const seed = seedMeta ? await index.getVector(q.clipId) : null;
   if (!seedMeta || !seed) throw notFound(`Clip ${q.clipId} is not in the recommender's catalog`);
   const pool = await candidatePool(rec, index, { query: seed, k: q.k, excludeIds: [q.clipId], filters: { tempoRange: null, energyRange: null } });
@@ -322,7 +324,17 @@ async function rankForContext(
   rec: Recommender,
   index: AnnIndex,
   ctx: RankContext & Filters,
-  options: { k: number; excludeIds: readonly string[]; cooccurrence?: Map<string, number>; sessionId?: string; audience: Audience },
+  options: {
+    k: number;
+    excludeIds: readonly string[];
+    cooccurrence?: Map<string, number>;
+    sessionId?: string;
+    audience: Audience;
+    /** A ranking A/B experiment's setting for this session, or its exploration arm's. */
+    params?: Partial<RankParams>;
+    /** The exploration bandit's arm for this session (its setting is `params`) and the greedy arm. */
+    exploration?: SessionExploration | null;
+  },
 ): Promise<RecommendResponse> {
   const tags = ctx.moodBlend ? Object.keys(ctx.moodBlend) : [];
   const source = tags.length > 0 ? await rec.moodSource() : null;
@@ -339,7 +351,12 @@ async function rankForContext(
     cooccurrence: options.cooccurrence,
     popularity: ctx.personalization,
   });
-  const ranked = rankCandidates(candidates, context, { ...DEFAULT_RANK_PARAMS, k: options.k });
+  let ranked = rankCandidates(candidates, context, { ...DEFAULT_RANK_PARAMS, ...options.params, k: options.k });
+  const exploration = options.exploration;
+  if (exploration && exploration.arm.key !== exploration.greedy.key) {
+    const usual = rankCandidates(candidates, context, { ...DEFAULT_RANK_PARAMS, ...armParams(exploration.greedy), k: options.k });
+    ranked = labelExplorationPicks(ranked, usual, exploration.arm);
+  }
   return {
     embeddingVersion: index.versionId,
     backend: index.backend,
@@ -354,12 +371,12 @@ async function rankForContext(
 // Listener sessions
 
 export async function startListenerSession(rec: Recommender, input: CreateSessionInput): Promise<{ sessionId: string; personalization: boolean }> {
-  const row = await createListenerSession(rec.sql, input.personalization);
+  const row = await createListenerSession(rec.db, input.personalization);
   return { sessionId: row.id, personalization: row.personalization };
 }
 
-async function requireSession(sql: SqlRunner, id: string, forUpdate = false): Promise<SessionRow> {
-  const row = await getListenerSession(sql, id, forUpdate);
+async function requireSession(db: DbOrTx, id: string, forUpdate = false): Promise<SessionRow> {
+  const row = await getListenerSession(db, id, forUpdate);
   if (!row) throw notFound('No such listener session (it may have expired); start a new one');
   return row;
 }
@@ -369,7 +386,7 @@ async function requireSession(sql: SqlRunner, id: string, forUpdate = false): Pr
  * else rebuilt by replaying the stored events with this version's embeddings (after a
  * version switch or rollback, or after retention cleared it). O(events·d).
  */
-async function sessionStateIn(sql: SqlRunner, session: SessionRow, index: AnnIndex): Promise<{ state: SessionState; rebuilt: boolean }> {
+async function sessionStateIn(db: DbOrTx, session: SessionRow, index: AnnIndex): Promise<{ state: SessionState; rebuilt: boolean }> {
   let state: SessionState | null = null;
   try {
     state = parseSessionState(session.state);
@@ -377,8 +394,8 @@ async function sessionStateIn(sql: SqlRunner, session: SessionRow, index: AnnInd
     state = null; // empty ('{}') or from an older shape: rebuild
   }
   if (state && state.embeddingVersion === index.versionId && state.dim === index.dim) return { state, rebuilt: false };
-  const events = await listSessionEvents(sql, session.id);
-  const vectors = await embeddingsOf(sql, index.versionId, events.map((e) => e.clipId));
+  const events = await listSessionEvents(db, session.id);
+  const vectors = await embeddingsOf(db, index.versionId, events.map((e) => e.clipId));
   return { state: replaySession(events, (id) => vectors.get(id) ?? null, index.dim, index.versionId), rebuilt: true };
 }
 
@@ -391,14 +408,20 @@ export async function recordListenerEvent(
   sessionId: string,
   input: ListenEventInput,
 ): Promise<{ sessionId: string; embeddingVersion: number | null; events: number; likes: number }> {
-  const index = await rec.indexFor(await requireSession(rec.sql, sessionId));
-  const run = async (tx: SqlRunner) => {
+  const index = await rec.indexFor(await requireSession(rec.db, sessionId));
+  // Read before the transaction: on PGlite a read outside it would wait for it forever.
+  const { exploration } = await getProjectSettings(rec.db);
+  return rec.db.transaction(async (tx) => {
     // Inside the transaction every read goes through `tx`: on PGlite another query would wait for it forever.
     const session = await requireSession(tx, sessionId, true);
     const clip = await clipForEvent(tx, input.clipId);
     if (!clip) throw notFound(`Clip ${input.clipId} is not in the recommender's catalog`);
+    // The bandit learns from the sessions it serves (while it is on), from each track's first reaction.
+    if (exploration && session.personalization && session.banditArm && input.type !== 'play' && !(await hasReacted(tx, sessionId, input.clipId))) {
+      await creditBanditArm(tx, session.banditArm, input.type === 'like');
+    }
     const servedBy =
-      input.embeddingVersion !== undefined && (await embeddingVersionExists(tx, input.embeddingVersion))
+      input.embeddingVersion !== undefined && (await embeddingVersionById(tx, input.embeddingVersion)) !== null
         ? input.embeddingVersion
         : (index?.versionId ?? null);
     await insertListenerEvent(tx, {
@@ -424,16 +447,16 @@ export async function recordListenerEvent(
         );
     await saveSessionState(tx, sessionId, state);
     return { sessionId, embeddingVersion: index.versionId, events: state.events, likes: state.likes.length };
-  };
-  return rec.sql.transaction ? rec.sql.transaction(run) : run(rec.sql);
+  });
 }
 
 /**
  * The next tracks for a session: hybrid ranking (./rank) of ANN candidates around the blend
  * of the session direction and the requested mood, with co-occurrence in other sessions'
- * likes, novelty, MMR diversity and the artist cap; already-heard tracks are left out. With
- * personalization off none of the session, its history, other listeners or popularity is
- * read: the answer depends on the request only.
+ * likes, novelty, MMR diversity and the artist cap; already-heard tracks are left out. A ranking
+ * experiment's arm sets λ and the cap, else, with exploration on, the session's bandit arm
+ * (./exploration). With personalization off none of the session, its history, other listeners,
+ * popularity or the bandit is read: the answer depends on the request only.
  */
 export async function nextTracks(
   rec: Recommender,
@@ -441,24 +464,27 @@ export async function nextTracks(
   q: NextQuery,
   audience: Audience = { detail: false },
 ): Promise<RecommendResponse> {
-  const session = await requireSession(rec.sql, sessionId);
+  const session = await requireSession(rec.db, sessionId);
   const personalization = q.personalization ?? session.personalization;
   const blend = await validBlend(rec, q.mood);
   const filters = rangesOf(q);
   const index = await rec.indexFor(session);
   if (!index) return emptyResponse(personalization, { sessionId });
+  const params = await rec.rankingFor(session);
   if (!personalization) {
-    return rankForContext(rec, index, { personalization: false, moodBlend: blend, ...filters }, { k: q.k, excludeIds: [], sessionId, audience });
+    return rankForContext(rec, index, { personalization: false, moodBlend: blend, ...filters }, { k: q.k, excludeIds: [], sessionId, audience, params });
   }
-  const { state, rebuilt } = await sessionStateIn(rec.sql, session, index);
-  if (rebuilt) await saveSessionStateIfUnchanged(rec.sql, session.id, state, session.state);
+  const { state, rebuilt } = await sessionStateIn(rec.db, session, index);
+  if (rebuilt) await saveSessionStateIfUnchanged(rec.db, session.id, state, session.state);
   const likes = state.likes.map((l) => l.clipId);
-  const cooccurrence = likes.length > 0 ? cooccurrenceScores(likes, await otherSessionsLikes(rec.sql, sessionId, likes)) : new Map<string, number>();
+  const cooccurrence = likes.length > 0 ? cooccurrenceScores(likes, await otherSessionsLikes(rec.db, sessionId, likes)) : new Map<string, number>();
+  // Null for a session in an experiment's or canary's arm: `params` (the experiment's) stand.
+  const exploration = await explorationFor(rec, session, true);
   return rankForContext(
     rec,
     index,
     { personalization: true, session: state, moodBlend: blend, ...filters },
-    { k: q.k, excludeIds: state.seen, cooccurrence, sessionId, audience },
+    { k: q.k, excludeIds: state.seen, cooccurrence, sessionId, audience, params: exploration ? armParams(exploration.arm) : params, exploration },
   );
 }
 
@@ -471,18 +497,18 @@ export async function nextTracks(
  */
 export async function listenerAudio(rec: Recommender, clipId: string): Promise<{ audioKey: string; mime: string | null }> {
   const index = await rec.index();
-  const row = index ? await listenableAudio(rec.sql, clipId, index.versionId) : null;
+  const row = index ? await listenableAudio(rec.db, clipId, index.versionId) : null;
   if (!row) throw notFound('No such track');
   if (!row.audioKey) throw notFound('The audio of this track was deleted under the retention policy');
   return { audioKey: row.audioKey, mime: row.mime };
 }
 
 export async function listenerKpis(rec: Recommender, days: number): Promise<KpiResponse> {
-  return { days, versions: await listenKpis(rec.sql, days) };
+  return { days, versions: await listenKpis(rec.db, days) };
 }
 
 /** Deletes listener feedback older than the project's `feedbackRetentionDays` (see repo). */
 export async function applyFeedbackRetention(handle: DbHandle): Promise<{ days: number; events: number; sessions: number; resetSessions: number }> {
   const { feedbackRetentionDays: days } = await getProjectSettings(handle.db);
-  return { days, ...(await deleteExpiredListenerData(sqlRunnerFor(handle), days)) };
+  return { days, ...(await deleteExpiredListenerData(handle.db, days)) };
 }

@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows, type Db, type DbOrTx } from '@/db/client';
 import { aggregates, clips, expertDecisions, leases } from '@/db/schema';
+import { labelingReasons } from '@/lib/active/signals-repo';
 import { recordAudit } from '@/lib/audit/repo';
 import { disputeReason } from '@/lib/crowd/clip-state';
 import { upsertAggregates } from '@/lib/crowd/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { isUniqueViolation, reclaimExpiredLeases } from '@/lib/queue/repo';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
@@ -160,6 +161,8 @@ async function describe(db: DbOrTx, clipId: string, expertId: string, settings: 
         : `The model is among the ${share} % of clips it is least sure of (uncertainty ${row.uncertainty.toFixed(2)})`,
     );
   }
+  // Drift and listener feedback (issue 20): the boosts the last rescore gave it, in words.
+  for (const reason of await labelingReasons(db, clipId)) reasons.push(reason.charAt(0).toUpperCase() + reason.slice(1));
   return { secondOpinion: Boolean(row?.second), reasons };
 }
 

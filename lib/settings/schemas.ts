@@ -1,6 +1,20 @@
 import { z } from 'zod';
 
 /**
+ * The hybrid queue priority's blend weights a new project starts with, and what
+ * lib/active/priority.ts's `blendPriority` falls back to for a weight it is not given: one set,
+ * so the live queue, `chorus simulate` and the blend agree. Only the ratios matter.
+ */
+export const DEFAULT_PRIORITY_WEIGHTS = {
+  uncertainty: 1,
+  disagreement: 0.7,
+  diversity: 0.3,
+  votesNeeded: 0.5,
+  drift: 0.5,
+  feedback: 0.5,
+} as const;
+
+/**
  * Project settings an admin tunes, field by field; defaults are what a new project starts with.
  * Each field is checked alone here; `ProjectSettingsSchema` below also checks them together.
  */
@@ -62,12 +76,16 @@ export const ProjectSettingsFields = z.object({
   /** Blend of the hybrid queue priority (lib/active/priority.ts), each in [0, 100]; only their ratios matter. */
   priorityWeights: z
     .object({
-      uncertainty: z.number().min(0).max(100).default(1),
-      disagreement: z.number().min(0).max(100).default(0.7),
-      diversity: z.number().min(0).max(100).default(0.3),
-      votesNeeded: z.number().min(0).max(100).default(0.5),
+      uncertainty: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.uncertainty),
+      disagreement: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.disagreement),
+      diversity: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.diversity),
+      votesNeeded: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.votesNeeded),
+      /** New clips far from the labelled ones or in drifted regions (lib/active/drift). */
+      drift: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.drift),
+      /** Clips listeners skip or dislike. */
+      feedback: z.number().min(0).max(100).default(DEFAULT_PRIORITY_WEIGHTS.feedback),
     })
-    .default({ uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5 }),
+    .default({ ...DEFAULT_PRIORITY_WEIGHTS }),
   /** Which classifier(s) a retrain fits; with 'both' the better one on the held-out split is the candidate. */
   modelKind: z.enum(['logistic', 'mlp', 'both']).default('both'),
   /** Maximum training epochs per retrain (early stopping usually ends sooner). */
@@ -155,6 +173,14 @@ export const ProjectSettingsFields = z.object({
   retainAudio: z.boolean().default(true),
   /** Days to keep listener feedback events. */
   feedbackRetentionDays: z.number().int().min(1).max(3650).default(90),
+  /**
+   * The recommender's exploration bandit (lib/recommend/exploration.ts): Thompson sampling gives
+   * each new personalised listener session one of a few ranking settings and learns from its likes
+   * and skips, outside any A/B experiment or canary. Off by default: it changes at random what a
+   * listener hears, which a project should choose, and so far only simulated listeners have
+   * measured it (bench/RESULTS.md, issue 20); an engineer turns it on from /models.
+   */
+  exploration: z.boolean().default(false),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsFields>;
 
@@ -200,8 +226,11 @@ export function patchOf<S extends z.ZodRawShape>(fields: z.ZodObject<S>): z.ZodO
 }
 
 /**
- * A change: any subset of fields; the merged result is checked with `ProjectSettingsSchema`.
- * Not `.partial()`: in zod 4 a partial field keeps its default, so a PATCH of one key used to
- * reset every other setting to its default.
+ * A change: any subset of fields, and of the priority weights (lib/settings/service keeps the
+ * others); the merged result is checked with `ProjectSettingsSchema`. Not `.partial()`: in zod 4
+ * a partial field keeps its default, so a PATCH of one key used to reset every other setting to
+ * its default.
  */
-export const ProjectSettingsPatchSchema = patchOf(ProjectSettingsFields);
+export const ProjectSettingsPatchSchema = patchOf(ProjectSettingsFields).extend({
+  priorityWeights: patchOf(ProjectSettingsFields.shape.priorityWeights.unwrap()).optional(),
+});

@@ -18,7 +18,7 @@ export type SettingsPatch = Omit<Partial<ProjectSettings>, 'priorityWeights'> & 
 /** Who changes the settings, from which screen (the audit action), and which part of them the audit row keeps. */
 export interface SettingsChange<V> {
   actorId: string;
-  action: 'settings.update' | 'settings.strategy';
+  action: 'settings.update' | 'settings.strategy' | 'settings.exploration';
   view: (settings: ProjectSettings) => V;
 }
 

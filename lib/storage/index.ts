@@ -1,5 +1,5 @@
 import { env } from '@/lib/env';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { LocalAudioStore, type AudioStore } from './audio-store';
 import { S3AudioStore } from './s3-store';
 

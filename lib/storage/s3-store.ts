@@ -1,5 +1,5 @@
 import { AwsClient } from 'aws4fetch';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import type { AudioStore, ByteSource } from './audio-store';
 
 export interface S3Config {

@@ -12,7 +12,7 @@
  * - remove a:                      a → []
  * - add d:                         nothing maps onto d (nobody was asked about it yet)
  */
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { mappingToRows, type TagMappingPair } from './mapping';
 import type { Tag, TaxonomyEditOp, TaxonomyEditOpInput } from './schemas';
 import { dict } from '@/lib/util/dict';

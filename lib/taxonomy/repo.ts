@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, lte } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { expertDecisions, tagMappings, tags, taxonomyVersions, users, votes } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { TtlCache } from '@/lib/util/ttl-cache';
 import { applyTaxonomyEdits } from './edit';
 import { composeMappings, identityMapping, mappingFromRows, type TagMapping } from './mapping';

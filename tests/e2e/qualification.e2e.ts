@@ -57,7 +57,7 @@ describe('onboarding and qualification', () => {
       await page.waitForURL((url) => url.pathname === '/label');
       const banner = page.getByTestId('qualification-banner');
       await banner.waitFor({ timeout: 20_000 });
-      expect(await banner.textContent()).toContain('0 of 1');
+      expect(await banner.textContent()).toContain('0 of 1 clip answered'); // not "0 of 1 clips" (issue 14)
       const clip = page.getByTestId('clip');
       await clip.waitFor();
       const roundClip = (await clip.getAttribute('data-clip-id'))!;

@@ -51,6 +51,12 @@ describe('expert review', () => {
     await review.waitFor({ timeout: 20_000 });
     expect(await review.getAttribute('data-clip-id')).toBe(target.id);
     await expect.poll(() => page.getByTestId('waveform').count()).toBe(1);
+    // A clip sent here by hand has no votes: each mood says so in words (not "0 / 0"), and the formula is one click away.
+    const crowd = await page.locator('[data-testid=review-tags] tbody tr td:nth-child(3)').allTextContents();
+    expect(crowd.length).toBeGreaterThan(0);
+    for (const c of crowd) expect(c).toBe('no votes yet');
+    await page.getByTestId('belief-formula').locator('summary').click();
+    expect(await page.getByTestId('belief-formula').textContent()).toContain('π·∏yes Se');
     // Clear whatever is preselected, then choose moods 2 and 4 by keyboard.
     const pressed = page.locator('[data-testid=review-tags] .chip[aria-pressed="true"]');
     while ((await pressed.count()) > 0) await pressed.first().click();

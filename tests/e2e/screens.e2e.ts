@@ -6,12 +6,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, signIn } from './browser';
 
 /**
- * Every role's main screens, desktop and phone:
+ * Every role's main screens, desktop and phone, in the light and the dark theme:
  * - axe-core finds no serious or critical accessibility violation (issue 14, item 7);
  * - the console stays quiet: no errors, no warnings, no failed requests (favicon, empty queues,
  *   preload hints — issue 14, item 6);
+ * - nothing makes the page scroll sideways, on a phone too (a table scrolls inside itself);
  * - a full-page screenshot of each is saved under .artifacts/screens/ (git-ignored; CI keeps the
  *   folder as a build artifact) so a reviewer can look at the app without running it (item 8).
+ * And the theme toggle: the system's scheme picks the theme until the toggle stores a choice, which
+ * outlives a reload (issue 14, item 2).
  */
 
 let browser: Browser;
@@ -23,6 +26,9 @@ const VIEWPORTS = {
   desktop: { viewport: { width: 1366, height: 900 } },
   mobile: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 } as const;
+
+/** The system colour scheme the browser reports; the app follows it until the toggle stores a choice. */
+const THEMES = ['light', 'dark'] as const;
 
 /** The main screens per role (null: signed out). A screen is ready once one of `ready` is on it. */
 const SCREENS: { role: string | null; path: string; ready: string[] }[] = [
@@ -74,7 +80,7 @@ async function axe(page: Page): Promise<Violation[]> {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-async function check(context: BrowserContext, screen: (typeof SCREENS)[number], viewport: keyof typeof VIEWPORTS) {
+async function check(context: BrowserContext, screen: (typeof SCREENS)[number], variant: string) {
   const page = await context.newPage();
   const noise = listen(page);
   await page.goto(`${base}${screen.path}`);
@@ -83,8 +89,18 @@ async function check(context: BrowserContext, screen: (typeof SCREENS)[number], 
   // Client data (react-query) and the next clip's preload settle.
   await page.waitForLoadState('load');
   await page.waitForTimeout(1500);
-  const name = `${screen.role ?? 'visitor'}${screen.path.replace(/\//g, '-')}-${viewport}`;
+  const name = `${screen.role ?? 'visitor'}${screen.path.replace(/\//g, '-')}-${variant}`;
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // No page scrolls sideways (a phone's innerWidth grows with an overflowing page, so compare with the
+  // viewport asked for); a wide table scrolls inside itself. The first culprits are named.
+  const width = page.viewportSize()!.width;
+  const overflow = await page.evaluate((vw) => {
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > vw + 1 && el.closest('table, .table-scroll') === null)
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
+    return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5) };
+  }, width);
+  expect(overflow.scrollWidth, `${name}: page wider than the ${width} px screen: ${overflow.wide.join('; ')}`).toBeLessThanOrEqual(width + 1);
   const violations = await axe(page);
   expect(
     violations.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`),
@@ -95,17 +111,62 @@ async function check(context: BrowserContext, screen: (typeof SCREENS)[number], 
 }
 
 describe('every role\'s main screens: accessible, quiet, and photographed', () => {
-  for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
-    for (const role of [null, 'contributor', 'expert', 'engineer', 'admin']) {
-      const screens = SCREENS.filter((s) => s.role === role);
-      it(`${role ?? 'signed out'} · ${viewport}: ${screens.map((s) => s.path).join(', ')}`, async () => {
-        const context = await browser.newContext(VIEWPORTS[viewport]);
-        if (role) await signIn(await context.newPage(), base, role);
-        for (const screen of screens) await check(context, screen, viewport);
-        await context.close();
-      });
+  for (const theme of THEMES) {
+    for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+      for (const role of [null, 'contributor', 'expert', 'engineer', 'admin']) {
+        const screens = SCREENS.filter((s) => s.role === role);
+        it(`${role ?? 'signed out'} · ${viewport} · ${theme}: ${screens.map((s) => s.path).join(', ')}`, async () => {
+          const context = await browser.newContext({ ...VIEWPORTS[viewport], colorScheme: theme });
+          if (role) await signIn(await context.newPage(), base, role);
+          for (const screen of screens) await check(context, screen, `${viewport}-${theme}`);
+          await context.close();
+        });
+      }
     }
   }
+
+  it('the theme follows the system until the toggle picks one, and the choice outlives a reload', async () => {
+    const background = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const themed: Record<string, string> = {};
+    for (const theme of THEMES) {
+      const context = await browser.newContext({ colorScheme: theme });
+      const page = await context.newPage();
+      await page.goto(`${base}/login`);
+      themed[theme] = await background(page);
+      await context.close();
+    }
+    expect(themed.light, 'the light and the dark page have different backgrounds').not.toBe(themed.dark);
+
+    const context = await browser.newContext({ colorScheme: 'light' });
+    const page = await context.newPage();
+    const noise = listen(page);
+    await signIn(page, base, 'engineer');
+    const toggle = page.getByTestId('theme-toggle');
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
+    expect(await background(page)).toBe(themed.light);
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(await background(page)).toBe(themed.dark);
+    // The stored choice is applied before the page paints: the boot script has set it by the time
+    // the document is parsed, before React hydrates.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await background(page)).toBe(themed.dark);
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+    // Keyboard users see where they are: a solid 3 px ring on the focused control.
+    for (let i = 0; i < 30 && !(await toggle.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    const ring = await toggle.evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { focusVisible: el.matches(':focus-visible'), style: style.outlineStyle, width: style.outlineWidth };
+    });
+    expect(ring).toEqual({ focusVisible: true, style: 'solid', width: '3px' });
+    await page.keyboard.press('Enter');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await page.reload();
+    expect(await background(page)).toBe(themed.light);
+    expect(noise, 'no hydration warning or other noise').toEqual([]);
+    await context.close();
+  });
 
   it('an empty crowd queue is a quiet 204 and says so on screen', async () => {
     const admin = await browser.newContext();

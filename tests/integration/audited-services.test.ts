@@ -99,7 +99,7 @@ describe('a failing audit insert rolls the change back', () => {
   });
 
   it('changeProjectSettingsAudited (strategy): weights unchanged; on success one weight changes and the others are kept', async () => {
-    const weights = { uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5 };
+    const weights = { uncertainty: 1, disagreement: 0.7, diversity: 0.3, votesNeeded: 0.5, drift: 0.2, feedback: 0.1 };
     await changeProjectSettings(t.handle.db, { priorityWeights: weights });
     const change = { actorId: admin, action: 'settings.strategy' as const, view: pickStrategy };
     await expectAuditFailure(withFailingAudit(() => changeProjectSettingsAudited(t.handle.db, change, { priorityWeights: { diversity: 2 } })));

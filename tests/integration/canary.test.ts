@@ -7,18 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTrail } from '@/lib/audit/repo';
-import { DEFAULT_LISTENER, simulateListener, type ListenerDriver } from '@/lib/experiments/simulate';
-import { decideCanary, recentCanaries, runningCanary, sessionInCanary, startCanary, stopCanary, type Canary } from '@/lib/recommend/canary';
+import { DEFAULT_LISTENER, simulateListener } from '@/lib/experiments/simulate';
+import { canaryReport, decideCanary, recentCanaries, runningCanary, sessionInCanary, startCanary, stopCanary, type Canary } from '@/lib/recommend/canary';
 import { getListenerSession } from '@/lib/recommend/repo';
 import { resetRecommender, type Recommender } from '@/lib/recommend/runtime';
-import { ListenEventSchema, NextQuerySchema } from '@/lib/recommend/schemas';
-import { nextTracks, recordListenerEvent, startListenerSession } from '@/lib/recommend/service';
-import { normalize } from '@/lib/recommend/vector-math';
 import { createRng, gaussian, shuffleInPlace } from '@/lib/util/random';
 import * as canaryRoute from '@/app/api/models/canary/route';
 import * as stopRoute from '@/app/api/models/canary/[id]/stop/route';
 import { createTestDb, makeUser, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
+import { insertEmbeddingVersion, insertMoodCatalog, serviceListenerDriver, type EmbeddedClip } from '../helpers/listening';
 
 const DIM = 16;
 const MOODS = 6;
@@ -30,7 +28,7 @@ let t: TestDb;
 let rec: Recommender;
 let engineerId: string;
 let engineerToken: string;
-const moodOf = new Map<string, number>();
+let moodOf: Map<string, number>;
 let good: number;
 let worse: number;
 let equal: number;
@@ -38,33 +36,10 @@ let equal: number;
 const servedBy = new Map<string, Set<number>>();
 
 const rng = createRng(2020);
-const unit = (v: number[]) => Array.from(normalize(v));
 
-async function insertVersion(rows: { id: string; vector: number[] }[], status: 'active' | 'ready'): Promise<number> {
-  const [{ id }] = await t.handle.query<{ id: number }>(
-    `insert into embedding_versions (source, dim, status, count, activated_at) values ('test', $1, $2, $3, case when $2 = 'active' then now() end) returning id`,
-    [DIM, status, rows.length],
-  );
-  await t.handle.query(
-    `insert into clip_embeddings (version_id, clip_id, embedding)
-     select $1, u.id, (select array_agg(x::real) from jsonb_array_elements_text(u.v) x)
-       from unnest($2::uuid[], $3::jsonb[]) u(id, v)`,
-    [Number(id), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.vector))],
-  );
-  return Number(id);
-}
+const insertVersion = (rows: EmbeddedClip[], status: 'active' | 'ready') => insertEmbeddingVersion(t.handle, rows, status, { dim: DIM });
 
-const driver: ListenerDriver = {
-  start: async () => (await startListenerSession(rec, { personalization: true })).sessionId,
-  next: async (sessionId, k) => {
-    const res = await nextTracks(rec, sessionId, NextQuerySchema.parse({ k }));
-    if (res.embeddingVersion !== null) servedBy.set(sessionId, (servedBy.get(sessionId) ?? new Set()).add(res.embeddingVersion));
-    return res.results.map((r) => r.clipId);
-  },
-  react: async (sessionId, clipId, kind) => {
-    await recordListenerEvent(rec, sessionId, ListenEventSchema.parse({ type: kind, clipId }));
-  },
-};
+const driver = serviceListenerDriver(() => rec, servedBy);
 
 /** Simulated listeners in batches, one decision after each batch, until the canary is decided. */
 async function runUntilDecided(canary: Canary): Promise<{ sessions: number; decided: Canary; ids: string[] }> {
@@ -82,7 +57,7 @@ async function runUntilDecided(canary: Canary): Promise<{ sessions: number; deci
 async function expectSticky(canary: Canary, ids: string[]): Promise<number> {
   let inArm = 0;
   for (const id of ids) {
-    const session = (await getListenerSession(rec.sql, id))!;
+    const session = (await getListenerSession(rec.db, id))!;
     const expected = sessionInCanary(canary, session) ? canary.canaryVersion : canary.controlVersion;
     if (expected === canary.canaryVersion) inArm++;
     expect([...servedBy.get(id)!]).toEqual([expected]);
@@ -97,19 +72,8 @@ beforeAll(async () => {
   const engineer = await makeUser(t.handle, 'engineer');
   engineerId = engineer.user.id;
   engineerToken = engineer.token;
-  const centres = Array.from({ length: MOODS }, () => unit(Array.from({ length: DIM }, () => gaussian(rng))));
-  const titles = Array.from({ length: MOODS * PER }, (_, i) => `mood ${i % MOODS} clip ${i}`);
-  const inserted = await t.handle.query<{ id: string; title: string }>(
-    `insert into clips (sha256, title, artist, status, duration_s, label_state)
-     select md5(u.title) || md5('x' || u.title), u.title, 'artist ' || u.title, 'ready', 30, 'open' from unnest($1::text[]) u(title)
-     returning id::text as id, title`,
-    [titles],
-  );
-  const rows = inserted.map((r) => {
-    const mood = Number(r.title.split(' ')[1]);
-    moodOf.set(r.id, mood);
-    return { id: r.id, vector: centres[mood].map((x) => x + 0.15 * gaussian(rng)) };
-  });
+  let rows: EmbeddedClip[];
+  ({ rows, moodOf } = await insertMoodCatalog(t.handle, rng, { moods: MOODS, perMood: PER, dim: DIM }));
   good = await insertVersion(rows, 'active');
   const shuffled = shuffleInPlace(rows.map((r) => r.vector), rng);
   worse = await insertVersion(rows.map((r, i) => ({ id: r.id, vector: shuffled[i] })), 'ready');
@@ -153,6 +117,31 @@ describe('embedding canary', () => {
     expect(again.status).toBe(409);
   });
 
+  it('counts control sessions served by a newer active version (a features rebuild mid-canary) and leaves out a session that saw both arms', async () => {
+    const canary = await startCanary(t.handle.db, { canaryVersion: equal, share: 0.5, margin: 0.02, minSessions: 200 }, engineerId);
+    // A stand-in for the features version that extraction built and activated while the canary ran.
+    const [{ id: rebuilt }] = await t.handle.query<{ id: number }>(`insert into embedding_versions (source, dim, status, count) values ('test', $1, 'retired', 0) returning id`, [DIM]);
+    const [clipA, clipB] = [...moodOf.keys()];
+    const sessions: [string, [string, 'like' | 'skip', number][]][] = [
+      ['report-canary', [[clipA, 'like', equal], [clipB, 'skip', equal]]], // canary arm, like rate 1/2
+      ['report-control', [[clipA, 'like', good]]], // control arm, 1
+      ['report-rebuilt', [[clipA, 'skip', Number(rebuilt)], [clipB, 'skip', Number(rebuilt)]]], // control arm, 0
+      ['report-both', [[clipA, 'like', equal], [clipB, 'skip', good]]], // saw both: left out
+    ];
+    for (const [id, events] of sessions) {
+      await t.handle.query(`insert into listener_sessions (id) values ($1)`, [id]);
+      for (const [clipId, kind, version] of events) {
+        await t.handle.query(`insert into listener_events (session_id, clip_id, kind, embedding_version) values ($1, $2, $3, $4)`, [id, clipId, kind, version]);
+      }
+    }
+    const report = await canaryReport(t.handle.db, canary);
+    expect([report.control.version, report.control.sessions, report.control.likeRate]).toEqual([good, 2, 0.5]);
+    expect([report.treatment.version, report.treatment.sessions, report.treatment.likeRate]).toEqual([equal, 1, 0.5]);
+    await stopCanary(t.handle.db, canary.id, engineerId);
+    await t.handle.query(`delete from listener_sessions where id like 'report-%'`);
+    await t.handle.query(`delete from embedding_versions where id = $1`, [rebuilt]);
+  });
+
   it('rolls a worse version (shuffled vectors) back automatically; its sessions fall back to the active one', async () => {
     const canary = await startCanary(t.handle.db, { canaryVersion: worse, share: 0.5, margin: 0.05, minSessions: 40 }, engineerId);
     const { sessions, decided, ids } = await runUntilDecided(canary);
@@ -189,7 +178,7 @@ describe('embedding canary', () => {
     servedBy.clear();
     const after = await simulateListener(driver, (id) => moodOf.get(id), 0, rng, { ...DEFAULT_LISTENER, rounds: 1 });
     expect([...servedBy.get(after.sessionId)!]).toEqual([equal]);
-    expect((await recentCanaries(t.handle.db)).map((c) => c.status)).toEqual(['promoted', 'rolled_back', 'stopped', 'stopped']);
+    expect((await recentCanaries(t.handle.db)).map((c) => c.status)).toEqual(['promoted', 'rolled_back', 'stopped', 'stopped', 'stopped']);
   }, 300_000);
 });
 

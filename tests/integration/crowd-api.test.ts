@@ -208,7 +208,6 @@ describe('engineer crowd routes', () => {
   });
 });
 
-
 describe('chorus import-votes', () => {
   it('imports valid rows, rejects malformed rows, unknown tags and clips by line, and a re-import adds nothing', async () => {
     const [a, b, c] = await newClips(3);
@@ -273,6 +272,36 @@ describe('chorus import-votes', () => {
     expect(second.rejected.map((r) => r.line)).toEqual([5, 6, 7, 8, 11, 12]);
     expect(await t.handle.db.select().from(votes).where(isNotNull(votes.externalWorker))).toHaveLength(4);
     expect((await t.handle.db.select().from(clips).where(eq(clips.id, a.id)))[0].voteCount).toBe(2);
+  });
+
+  it('imports a (none) label as the none-of-these answer (a vote with no mood), and refuses (none) next to a mood', async () => {
+    const [a, b] = await newClips(2);
+    const csv = [
+      'item,worker,label',
+      `${a.id},n1,(none)`, // 2: none of these moods fit
+      `${a.id},n2,happy`, // 3
+      `${b.id},n1,(NONE)`, // 4: any case
+      `${b.id},n2,(none)|happy`, // 5: none together with a mood
+      `${b.id},n3,""`, // 6: an empty label is not "none"
+    ].join('\n');
+    const file = path.join(dir, 'none.csv');
+    fs.writeFileSync(file, csv);
+    const res = await runCli(['import-votes', file, '--source', 'none-platform', '--no-aggregate']);
+    const summary = JSON.parse(res.stdout) as { imported: number; rejected: { line: number; error: string }[] };
+    expect(summary.imported).toBe(3);
+    expect(summary.rejected.map((r) => r.line)).toEqual([5, 6]);
+    expect(summary.rejected[0].error).toContain('(none)');
+    const stored = await t.handle.db.select().from(votes).where(eq(votes.externalWorker, 'n1'));
+    expect(stored.map((v) => [v.clipId, v.kind, v.tags]).sort()).toEqual(
+      [
+        [a.id, 'vote', []],
+        [b.id, 'vote', []],
+      ].sort(),
+    );
+    expect((await t.handle.db.select().from(clips).where(eq(clips.id, a.id)))[0].voteCount).toBe(2);
+    // Idempotent like any other row.
+    const again = JSON.parse((await runCli(['import-votes', file, '--source', 'none-platform', '--no-aggregate'])).stdout);
+    expect(again.imported).toBe(0);
   });
 
   it('refuses a file without the item,worker,label header, and a missing file is a usage error', async () => {

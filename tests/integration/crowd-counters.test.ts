@@ -5,12 +5,11 @@ import { aggregates, clips, leases } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
 import { drainVotes } from '@/lib/crowd/drain';
 import { runFullAggregation } from '@/lib/crowd/full-aggregation';
-import { forgetCurrentFit } from '@/lib/crowd/model-store';
-import { changeProjectSettings } from '@/lib/settings/service';
+
 import { createTaxonomyVersionFromEdits, getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { GET as next } from '@/app/api/queue/next/route';
 import { POST as vote } from '@/app/api/votes/route';
-import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
+import { createTestDb, ensureTaxonomy, makeUser, resetCrowd, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
 
 /**
@@ -28,12 +27,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 beforeEach(async () => {
-  await t.handle.exec(
-    `delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;
-     delete from worker_reliability; delete from crowd_fits;`,
-  );
-  forgetCurrentFit();
-  await changeProjectSettings(t.handle.db, {
+  await resetCrowd(t.handle, {
     overlap: 3,
     minVotes: 3,
     maxVotes: 5,

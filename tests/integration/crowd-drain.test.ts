@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { aggregates, clips, leases, users } from '@/db/schema';
+import { aggregates, clips, leases } from '@/db/schema';
 import { execRows } from '@/db/client';
-import { insertClip } from '@/lib/catalog/repo';
 import { drainVotes } from '@/lib/crowd/drain';
-import { forgetCurrentFit } from '@/lib/crowd/model-store';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { changeProjectSettings } from '@/lib/settings/service';
 import { createRng } from '@/lib/util/random';
-import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
+import { createTestDb, ensureTaxonomy, insertContributor, insertReadyClips, resetCrowd, type TestDb } from '../helpers/db';
 
 /**
  * The batched vote aggregator (lib/crowd/drain.ts): the vote request only stores the answer; a
@@ -26,37 +24,12 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 beforeEach(async () => {
-  await t.handle.exec(
-    `delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;
-     delete from worker_reliability; delete from crowd_fits;`,
-  );
-  forgetCurrentFit();
-  await changeProjectSettings(t.handle.db, { overlap: 3, minVotes: 3, maxVotes: 5, consensusThreshold: 0.9 });
+  await resetCrowd(t.handle, { overlap: 3, minVotes: 3, maxVotes: 5, consensusThreshold: 0.9 });
 });
 
-async function newClips(n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = await insertClip(t.handle.db, {
-      sha256: randomBytes(32).toString('hex'),
-      title: `d${i}`,
-      priority: n - i,
-      status: 'ready',
-      durationS: 30,
-    });
-    ids.push(row.id);
-  }
-  return ids;
-}
+const newClips = (n: number) => insertReadyClips(t.handle.db, n, { durationS: 30, title: (i) => `d${i}` });
 
-async function contributor(): Promise<string> {
-  const name = `d-${randomBytes(4).toString('hex')}`;
-  const [row] = await t.handle.db
-    .insert(users)
-    .values({ email: `${name}@test.local`, name, role: 'contributor' })
-    .returning();
-  return row.id;
-}
+const contributor = () => insertContributor(t.handle.db, 'd');
 
 /** A vote through the real request path on a lease made for the test (the clip's slot taken as the pick would). */
 async function vote(userId: string, clipId: string, tags: string[], key = `k-${randomBytes(6).toString('hex')}`) {

@@ -13,7 +13,6 @@ import {
   workerReliability,
 } from '@/db/schema';
 import { execRows } from '@/db/client';
-import { insertClip } from '@/lib/catalog/repo';
 import { runFullAggregation } from '@/lib/crowd/full-aggregation';
 import { drainVotes } from '@/lib/crowd/drain';
 import { forgetCurrentFit } from '@/lib/crowd/model-store';
@@ -22,7 +21,7 @@ import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { changeProjectSettings } from '@/lib/settings/service';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import { createRng } from '@/lib/util/random';
-import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
+import { clearClips, createTestDb, ensureTaxonomy, insertReadyClips, type TestDb } from '../helpers/db';
 
 let t: TestDb;
 let TAGS: string[];
@@ -35,23 +34,9 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 async function reset(n: number): Promise<string[]> {
-  await t.handle.exec(
-    `delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;
-     delete from worker_reliability; delete from crowd_fits; delete from agreement_stats;`,
-  );
+  await clearClips(t.handle, ['worker_reliability', 'crowd_fits', 'agreement_stats']);
   forgetCurrentFit();
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = await insertClip(t.handle.db, {
-      sha256: randomBytes(32).toString('hex'),
-      title: `clip ${i}`,
-      priority: n - i,
-      status: 'ready',
-      durationS: 30,
-    });
-    ids.push(row.id);
-  }
-  return ids;
+  return insertReadyClips(t.handle.db, n, { durationS: 30 });
 }
 
 /** A contributor without a password (argon2 is slow and these never sign in). */

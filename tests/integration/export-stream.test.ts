@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { aggregates, clipFeatures, clips, datasetSplits, users, votes } from '@/db/schema';
 import { iterateExportRecords, iterateSplitCandidates, type ClipSelection, type SplitCandidate } from '@/lib/export/repo';
-import { cursorClient } from '@/lib/export/stream';
+import { cursorClient } from '@/db/cursor';
 import { createTestDb, ensureTaxonomy, type TestDb } from '../helpers/db';
 
 /**

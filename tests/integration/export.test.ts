@@ -25,8 +25,8 @@ import {
 } from '@/db/schema';
 import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import { resetEnvCache } from '@/lib/env';
-import { readManifest, sha256File, verifySnapshot, type SnapshotManifest } from '@/lib/export';
-import { buildSnapshot, createSnapshot, exportSnapshotInline } from '@/lib/export/service';
+import { assignStableSplits, DEFAULT_SPLIT_PROPORTIONS, readManifest, sha256File, verifySnapshot, type SnapshotManifest } from '@/lib/export';
+import { buildSnapshot, createSnapshot, exportSnapshotInline, SPLIT_SEED } from '@/lib/export/service';
 import { countSnapshotRows } from '@/lib/export/count';
 import type { CreateSnapshotInput, SnapshotView } from '@/lib/export/schemas';
 import { startJobEngine, stopJobEngine } from '@/lib/jobs/runtime';
@@ -355,6 +355,15 @@ describe('dataset snapshots', () => {
     const rows = await readParquet(dir, manifest);
     expect(rows.map((r) => r.clip_id).sort()).toEqual(expected);
     const splits = await registry();
+    // The build plans in flat arrays (pass 1 through COPY on PostgreSQL): its splits are exactly the
+    // object-form stratifier's over the same clips and labels, as before that change.
+    const planned = assignStableSplits(
+      new Map(),
+      rows.map((r) => ({ id: r.clip_id as string, labels: r.tags as string[] })),
+      { seed: SPLIT_SEED, proportions: DEFAULT_SPLIT_PROPORTIONS },
+    );
+    expect(new Set(planned.values()).size).toBe(3);
+    for (const r of rows) expect(splits.get(r.clip_id as string), `clip ${r.clip_id}`).toBe(planned.get(r.clip_id as string));
     const perTag = Object.fromEntries(TAGS_V1.map((tag) => [tag, 0]));
     for (const r of rows) {
       const f = fixtures.get(r.clip_id as string)!;

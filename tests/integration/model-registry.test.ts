@@ -59,6 +59,8 @@ describe('model registry and retraining', () => {
       expect(m.taxonomyVersion).toBe(1);
       expect(m.trainSize).toBe(first.labelsUsed);
       expect(m.hyperparams).toMatchObject({ kind: m.kind, seed: m.id });
+      // 150 clips leave far fewer than 50 validation rows: calibrated and thresholded out of fold.
+      expect((m.metrics as { training: { crossFitFolds: number | null } }).training.crossFitFolds).toBe(3);
       const held = (m.metrics as { heldOut: Record<string, unknown> }).heldOut as {
         microF1: number;
         macroF1: number;

@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { goldAnswers, leases, users, votes } from '@/db/schema';
 import { auditTrail } from '@/lib/audit/repo';
 import { insertClip } from '@/lib/catalog/repo';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { currentPause } from '@/lib/pause/repo';
 import {
   forgetQualified,

@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { clips, goldAnswers, leases, votes } from '@/db/schema';
 import { execRows } from '@/db/client';
-import { insertClip } from '@/lib/catalog/repo';
 import { reclaimExpiredLeases } from '@/lib/queue/repo';
 import { pickNextClip, reclaimExpiredBatch } from '@/lib/queue/pick';
 import { answersSoFar, forgetAnswers, setAnswerCacheClock } from '@/lib/queue/contributor-cache';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { changeProjectSettings } from '@/lib/settings/service';
-import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
+import { clearClips, createTestDb, ensureTaxonomy, insertReadyClips, makeUser, type TestDb } from '../helpers/db';
 
 let t: TestDb;
 
@@ -21,23 +19,16 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 async function resetCatalog(n: number) {
-  await t.handle.exec('delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;');
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = await insertClip(t.handle.db, {
-      sha256: randomBytes(32).toString('hex'),
-      title: `clip ${i}`,
-      priority: n - i,
-      status: 'ready',
-      durationS: 10,
-    });
-    ids.push(row.id);
-  }
-  return ids;
+  await clearClips(t.handle);
+  return insertReadyClips(t.handle.db, n);
 }
 
 const never = () => 1;
-const expire = (leaseId: string) => t.handle.db.update(leases).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(leases.id, leaseId));
+const expire = (leaseId: string) =>
+  t.handle.db
+    .update(leases)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(leases.id, leaseId));
 
 async function activeLeases(userId?: string) {
   return execRows<{ id: string; clip_id: string; user_id: string }>(
@@ -66,7 +57,13 @@ async function checkIntegrity() {
 
 describe('next-clip pick (one statement)', () => {
   beforeEach(async () => {
-    await changeProjectSettings(t.handle.db, { overlap: 3, leaseSeconds: 300, maxActiveLeases: 2, goldRate: 0, newContributorGoldRate: 0 });
+    await changeProjectSettings(t.handle.db, {
+      overlap: 3,
+      leaseSeconds: 300,
+      maxActiveLeases: 2,
+      goldRate: 0,
+      newContributorGoldRate: 0,
+    });
   });
 
   it('returns the clip with the lease, so the service needs no second read', async () => {
@@ -145,7 +142,12 @@ describe('next-clip pick (one statement)', () => {
     const [old] = await t.handle.db.select().from(leases).where(eq(leases.id, leaseA.lease.id));
     expect(old.state).toBe('expired');
     await expect(
-      submitVote(t.handle.db, a.user.id, { kind: 'vote', leaseId: leaseA.lease.id, tags: ['calm'], idempotencyKey: 'pick-late-1' }),
+      submitVote(t.handle.db, a.user.id, {
+        kind: 'vote',
+        leaseId: leaseA.lease.id,
+        tags: ['calm'],
+        idempotencyKey: 'pick-late-1',
+      }),
     ).rejects.toMatchObject({ code: 'LEASE_EXPIRED' });
     await checkIntegrity();
   });
@@ -157,7 +159,10 @@ describe('next-clip pick (one statement)', () => {
     const got = [];
     for (let i = 0; i < 4; i++) got.push((await nextClipFor(t.handle.db, user.id, [], never))!);
     for (const [i, g] of got.entries()) {
-      await t.handle.db.update(leases).set({ expiresAt: new Date(Date.now() - 10_000 + i * 1000) }).where(eq(leases.id, g.lease.id));
+      await t.handle.db
+        .update(leases)
+        .set({ expiresAt: new Date(Date.now() - 10_000 + i * 1000) })
+        .where(eq(leases.id, g.lease.id));
     }
     expect(await reclaimExpiredBatch(t.handle.db, 3)).toBe(3);
     const rows = await t.handle.db.select().from(leases).where(eq(leases.userId, user.id));
@@ -177,10 +182,20 @@ describe('next-clip pick (one statement)', () => {
     const { user } = await makeUser(t.handle, 'contributor');
     const first = (await nextClipFor(t.handle.db, user.id, [], never))!;
     expect(first.clip.id).toBe(ids[4]);
-    await submitVote(t.handle.db, user.id, { kind: 'flag', leaseId: first.lease.id, reason: 'broken', idempotencyKey: 'pick-flag-1' });
+    await submitVote(t.handle.db, user.id, {
+      kind: 'flag',
+      leaseId: first.lease.id,
+      reason: 'broken',
+      idempotencyKey: 'pick-flag-1',
+    });
     const second = (await nextClipFor(t.handle.db, user.id, [], never))!;
     expect(second.clip.id).toBe(ids[5]);
-    await submitVote(t.handle.db, user.id, { kind: 'vote', leaseId: second.lease.id, tags: ['sad'], idempotencyKey: 'pick-vote-1' });
+    await submitVote(t.handle.db, user.id, {
+      kind: 'vote',
+      leaseId: second.lease.id,
+      tags: ['sad'],
+      idempotencyKey: 'pick-vote-1',
+    });
     expect(await nextClipFor(t.handle.db, user.id, [], never)).toBeNull();
     await checkIntegrity();
   });
@@ -210,9 +225,14 @@ describe('next-clip pick (one statement)', () => {
     // Voting on everything handed out and asking again fills the catalog up to its overlap (the
     // crowd's overlap growth may raise a clip's target on the way), never past it.
     for (let round = 0; round < 4; round++) {
-      const mine = await execRows<{ id: string; user_id: string }>(t.handle.db, sql`select id, user_id from leases where state = 'active'`);
+      const mine = await execRows<{ id: string; user_id: string }>(
+        t.handle.db,
+        sql`select id, user_id from leases where state = 'active'`,
+      );
       await Promise.all(
-        mine.map((l) => submitVote(t.handle.db, l.user_id, { kind: 'vote', leaseId: l.id, tags: ['calm'], idempotencyKey: `par-${l.id}` })),
+        mine.map((l) =>
+          submitVote(t.handle.db, l.user_id, { kind: 'vote', leaseId: l.id, tags: ['calm'], idempotencyKey: `par-${l.id}` }),
+        ),
       );
       await Promise.all(users.flatMap((u) => [0, 1].map(() => nextClipFor(t.handle.db, u.user.id, [], never))));
       await checkIntegrity();
@@ -233,9 +253,16 @@ describe('cached answer count (gold rate of new contributors)', () => {
 
   async function goldCatalog() {
     const ids = await resetCatalog(8);
-    for (const id of ids.slice(0, 4)) await t.handle.db.insert(goldAnswers).values({ clipId: id, taxonomyVersion: 1, tags: ['happy'] });
+    for (const id of ids.slice(0, 4))
+      await t.handle.db.insert(goldAnswers).values({ clipId: id, taxonomyVersion: 1, tags: ['happy'] });
     // New contributors always get gold, experienced ones never: the draw (0.5) decides by the rate.
-    await changeProjectSettings(t.handle.db, { overlap: 3, maxActiveLeases: 3, newContributorVotes: 2, newContributorGoldRate: 1, goldRate: 0 });
+    await changeProjectSettings(t.handle.db, {
+      overlap: 3,
+      maxActiveLeases: 3,
+      newContributorVotes: 2,
+      newContributorGoldRate: 1,
+      goldRate: 0,
+    });
     return { gold: new Set(ids.slice(0, 4)) };
   }
   const half = () => 0.5;
@@ -269,9 +296,21 @@ describe('cached answer count (gold rate of new contributors)', () => {
     const { user } = await makeUser(t.handle, 'contributor');
     expect(await answersSoFar(t.handle.db, user.id)).toBe(0);
     // Two answers stored by "another process": not seen within the TTL…
-    const others = await execRows<{ id: string }>(t.handle.db, sql`select id from clips where id not in (select clip_id from gold_answers) limit 2`);
+    const others = await execRows<{ id: string }>(
+      t.handle.db,
+      sql`select id from clips where id not in (select clip_id from gold_answers) limit 2`,
+    );
     for (const [i, o] of others.entries()) {
-      await t.handle.db.insert(votes).values({ clipId: o.id, userId: user.id, kind: 'vote', taxonomyVersion: 1, tags: ['calm'], idempotencyKey: `elsewhere-${i}` });
+      await t.handle.db
+        .insert(votes)
+        .values({
+          clipId: o.id,
+          userId: user.id,
+          kind: 'vote',
+          taxonomyVersion: 1,
+          tags: ['calm'],
+          idempotencyKey: `elsewhere-${i}`,
+        });
     }
     expect(await answersSoFar(t.handle.db, user.id)).toBe(0);
     const stillNew = (await nextClipFor(t.handle.db, user.id, [], half))!;

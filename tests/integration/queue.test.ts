@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { clips, goldAnswers, leases, votes } from '@/db/schema';
 import { execRows } from '@/db/client';
-import { insertClip } from '@/lib/catalog/repo';
 import { leaseNextClip, reclaimExpiredLeases } from '@/lib/queue/repo';
 import { nextClipFor, submitVote } from '@/lib/queue/service';
 import { getProjectSettings } from '@/lib/settings/repo';
 import { changeProjectSettings } from '@/lib/settings/service';
-import { AppError } from '@/lib/http/errors';
-import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
+import { AppError } from '@/lib/errors';
+import { clearClips, createTestDb, ensureTaxonomy, insertReadyClips, makeUser, type TestDb } from '../helpers/db';
 
 let t: TestDb;
 
@@ -24,19 +22,8 @@ beforeEach(async () => {
 });
 
 async function resetCatalog(n: number) {
-  await t.handle.exec('delete from votes; delete from leases; delete from gold_answers; delete from aggregates; delete from clips;');
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = await insertClip(t.handle.db, {
-      sha256: randomBytes(32).toString('hex'),
-      title: `clip ${i}`,
-      priority: n - i,
-      status: 'ready',
-      durationS: 10,
-    });
-    ids.push(row.id);
-  }
-  return ids;
+  await clearClips(t.handle);
+  return insertReadyClips(t.handle.db, n);
 }
 
 const never = () => 1;
@@ -59,7 +46,12 @@ describe('next clip', () => {
     const first = (await nextClipFor(t.handle.db, user.id, [], never))!;
     const second = (await nextClipFor(t.handle.db, user.id, [first.clip.id], never))!;
     expect(second.clip.id).not.toBe(first.clip.id);
-    await submitVote(t.handle.db, user.id, { kind: 'vote', leaseId: first.lease.id, tags: ['happy'], idempotencyKey: 'k-first-1' });
+    await submitVote(t.handle.db, user.id, {
+      kind: 'vote',
+      leaseId: first.lease.id,
+      tags: ['happy'],
+      idempotencyKey: 'k-first-1',
+    });
     const third = (await nextClipFor(t.handle.db, user.id, [second.clip.id], never))!;
     expect([first.clip.id, second.clip.id]).not.toContain(third.clip.id);
     expect(ids).toContain(third.clip.id);
@@ -80,12 +72,20 @@ describe('next clip', () => {
     const b = await makeUser(t.handle, 'contributor');
     const lease = (await nextClipFor(t.handle.db, a.user.id, [], never))!;
     expect(await nextClipFor(t.handle.db, b.user.id, [], never)).toBeNull();
-    await t.handle.db.update(leases).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(leases.id, lease.lease.id));
+    await t.handle.db
+      .update(leases)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(leases.id, lease.lease.id));
     const forB = await nextClipFor(t.handle.db, b.user.id, [], never);
     expect(forB?.clip.id).toBe(ids[0]);
     await expect(
-      submitVote(t.handle.db, a.user.id, { kind: 'vote', leaseId: lease.lease.id, tags: ['calm'], idempotencyKey: 'late-vote-1' }),
-    ).rejects.toMatchObject({ code: 'LEASE_EXPIRED', status: 409 });
+      submitVote(t.handle.db, a.user.id, {
+        kind: 'vote',
+        leaseId: lease.lease.id,
+        tags: ['calm'],
+        idempotencyKey: 'late-vote-1',
+      }),
+    ).rejects.toMatchObject({ code: 'LEASE_EXPIRED' });
     expect(await reclaimExpiredLeases(t.handle.db)).toBe(0);
   });
 
@@ -122,11 +122,17 @@ describe('gold clips', () => {
     for (const u of users) {
       const item = (await nextClipFor(t.handle.db, u.user.id, [], () => 0))!;
       expect(item.clip.id).toBe(goldId);
-      await submitVote(t.handle.db, u.user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['happy'], idempotencyKey: `gold-${u.user.id}` });
+      await submitVote(t.handle.db, u.user.id, {
+        kind: 'vote',
+        leaseId: item.lease.id,
+        tags: ['happy'],
+        idempotencyKey: `gold-${u.user.id}`,
+      });
       // Seen once: the next gold request falls back to the ordinary queue.
       const again = await nextClipFor(t.handle.db, u.user.id, [], () => 0);
       expect(again?.clip.id).not.toBe(goldId);
-      if (again) await submitVote(t.handle.db, u.user.id, { kind: 'skip', leaseId: again.lease.id, idempotencyKey: `skip-${u.user.id}` });
+      if (again)
+        await submitVote(t.handle.db, u.user.id, { kind: 'skip', leaseId: again.lease.id, idempotencyKey: `skip-${u.user.id}` });
     }
     const [gold] = await t.handle.db.select().from(clips).where(eq(clips.id, goldId));
     expect(gold.voteCount).toBe(3);
@@ -161,11 +167,16 @@ describe('votes', () => {
       idempotencyKey: 'unknown-tag-1',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).status).toBe(422);
+    expect((err as AppError).code).toBe('UNKNOWN_TAG');
     expect((err as AppError).message).toContain('groovy');
     expect(await t.handle.db.select().from(votes).where(eq(votes.clipId, clipId))).toHaveLength(0);
     // The lease is still usable: the contributor can correct the answer.
-    const ok = await submitVote(t.handle.db, user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['happy'], idempotencyKey: 'unknown-tag-2' });
+    const ok = await submitVote(t.handle.db, user.id, {
+      kind: 'vote',
+      leaseId: item.lease.id,
+      tags: ['happy'],
+      idempotencyKey: 'unknown-tag-2',
+    });
     expect(ok.replayed).toBe(false);
   });
 
@@ -176,7 +187,7 @@ describe('votes', () => {
     const item = (await nextClipFor(t.handle.db, a.user.id, [], never))!;
     await expect(
       submitVote(t.handle.db, b.user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['sad'], idempotencyKey: 'not-mine-1' }),
-    ).rejects.toMatchObject({ status: 404 });
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
       submitVote(t.handle.db, a.user.id, {
         kind: 'vote',
@@ -184,7 +195,7 @@ describe('votes', () => {
         tags: ['sad'],
         idempotencyKey: 'no-lease-1',
       }),
-    ).rejects.toMatchObject({ status: 404 });
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a second, different answer on a completed lease is a 409', async () => {
@@ -194,7 +205,7 @@ describe('votes', () => {
     await submitVote(t.handle.db, user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['sad'], idempotencyKey: 'answer-one' });
     await expect(
       submitVote(t.handle.db, user.id, { kind: 'vote', leaseId: item.lease.id, tags: ['happy'], idempotencyKey: 'answer-two' }),
-    ).rejects.toMatchObject({ status: 409, code: 'DUPLICATE' });
+    ).rejects.toMatchObject({ code: 'DUPLICATE' });
   });
 
   it('parallel votes on one clip all land (no deadlock between the vote insert and the clip lock)', async () => {
@@ -204,7 +215,12 @@ describe('votes', () => {
     const items = await Promise.all(users.map((u) => nextClipFor(t.handle.db, u.user.id, [], never)));
     const results = await Promise.all(
       users.map((u, i) =>
-        submitVote(t.handle.db, u.user.id, { kind: 'vote', leaseId: items[i]!.lease.id, tags: ['calm'], idempotencyKey: `par-${i}-vote` }),
+        submitVote(t.handle.db, u.user.id, {
+          kind: 'vote',
+          leaseId: items[i]!.lease.id,
+          tags: ['calm'],
+          idempotencyKey: `par-${i}-vote`,
+        }),
       ),
     );
     expect(results.every((r) => !r.replayed)).toBe(true);

@@ -5,6 +5,7 @@
  * (one artist owns 15 clips of the 'calm' cluster) and one gold clip, served like any other
  * (issue 22, finding 1: leaving gold out of these public routes made them a gold oracle).
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as healthRoute from '@/app/api/health/route';
 import * as similarRoute from '@/app/api/recommend/similar/route';
@@ -15,7 +16,7 @@ import * as nextRoute from '@/app/api/listen/sessions/[id]/next/route';
 import * as kpisRoute from '@/app/api/listen/kpis/route';
 import { applyFeedbackRetentionJob } from '@/jobs/apply-feedback-retention';
 import { refreshFeatureStats } from '@/lib/features/repo';
-import { ensureFeatureEmbeddings, sqlRunnerFor } from '@/lib/recommend/repo';
+import { ensureFeatureEmbeddings } from '@/lib/embeddings/features-repo';
 import { resetRecommender, type Recommender } from '@/lib/recommend/runtime';
 import type { RecommendResponse } from '@/lib/recommend/schemas';
 import { cosine, exactKnn, normalize } from '@/lib/recommend/vector-math';
@@ -23,6 +24,7 @@ import { updateProjectSettings } from '@/lib/settings/repo';
 import { createRng, gaussian } from '@/lib/util/random';
 import { createTestDb, ensureTaxonomy, makeUser, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
+import { insertEmbeddingVersion, type EmbeddedClip } from '../helpers/listening';
 
 const engine = process.env.CHORUS_TEST_DB === 'postgres' ? 'postgres' : 'embedded';
 const DIM = 16;
@@ -73,25 +75,14 @@ const meanCos = (ids: string[], target: number[]) => {
 };
 const maxPerArtist = (r: RecommendResponse) => Math.max(0, ...Object.values(r.results.reduce<Record<string, number>>((acc, x) => ((acc[x.artist] = (acc[x.artist] ?? 0) + 1), acc), {})));
 
-async function insertVersion(source: string, rows: { id: string; vector: number[] }[], status: 'active' | 'ready'): Promise<number> {
-  const [{ id }] = await t.handle.query<{ id: number }>(
-    `insert into embedding_versions (source, dim, status, count, activated_at) values ($1, $2, $3, $4, case when $3 = 'active' then now() end) returning id`,
-    [source, DIM, status, rows.length],
-  );
-  await t.handle.query(
-    `insert into clip_embeddings (version_id, clip_id, embedding)
-     select $1, u.id, (select array_agg(x::real) from jsonb_array_elements_text(u.v) x)
-       from unnest($2::uuid[], $3::jsonb[]) u(id, v)`,
-    [Number(id), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.vector))],
-  );
-  return Number(id);
-}
+const insertVersion = (source: string, rows: EmbeddedClip[], status: 'active' | 'ready') =>
+  insertEmbeddingVersion(t.handle, rows, status, { dim: DIM, source });
 
 /** What a model push does last: retire the active version and activate another, in one transaction. */
 async function activate(versionId: number): Promise<void> {
-  await sqlRunnerFor(t.handle).transaction!(async (tx) => {
-    await tx.query(`update embedding_versions set status = 'retired' where status = 'active'`);
-    await tx.query(`update embedding_versions set status = 'active', activated_at = now() where id = $1`, [versionId]);
+  await t.handle.db.transaction(async (tx) => {
+    await tx.execute(sql`update embedding_versions set status = 'retired' where status = 'active'`);
+    await tx.execute(sql`update embedding_versions set status = 'active', activated_at = now() where id = ${versionId}`);
   });
 }
 
@@ -145,7 +136,7 @@ afterAll(async () => t.close());
 
 describe('feature embeddings before any model', () => {
   it('builds one standardised, L2-normalised version from clip_features, idempotently under concurrent callers', async () => {
-    const results = await Promise.all([0, 1, 2, 3].map(() => ensureFeatureEmbeddings(t.handle)));
+    const results = await Promise.all([0, 1, 2, 3].map(() => ensureFeatureEmbeddings(t.handle.db)));
     const ids = new Set(results.map((r) => r!.versionId));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r!.created)).toHaveLength(1);
@@ -154,7 +145,7 @@ describe('feature embeddings before any model', () => {
     );
     expect(versions).toHaveLength(1);
     expect(versions[0]).toMatchObject({ status: 'active', count: clips.length, source: 'features', dim: 12 });
-    expect((await ensureFeatureEmbeddings(t.handle))!.created).toBe(false);
+    expect((await ensureFeatureEmbeddings(t.handle.db))!.created).toBe(false);
 
     const [stats] = await t.handle.query<{ mean: number[]; std: number[] }>(`select mean, std from feature_stats where extractor_version = 'test-x'`);
     const [row] = await t.handle.query<{ vector: number[]; embedding: number[] }>(
@@ -169,7 +160,7 @@ describe('feature embeddings before any model', () => {
     const [first] = await t.handle.query<{ id: number }>(`select id from embedding_versions where status = 'active'`);
     await new Promise((r) => setTimeout(r, 20));
     await refreshFeatureStats(t.handle.db, 'test-x', Array.from({ length: 12 }, (_, i) => `f${i}`));
-    const rebuilt = await ensureFeatureEmbeddings(t.handle);
+    const rebuilt = await ensureFeatureEmbeddings(t.handle.db);
     expect(rebuilt!.created).toBe(true);
     expect(rebuilt!.versionId).not.toBe(Number(first.id));
     const statuses = await t.handle.query<{ id: number; status: string }>(`select id, status from embedding_versions order by id`);
@@ -179,7 +170,7 @@ describe('feature embeddings before any model', () => {
     versionA = await insertVersion('test:A', clips.map((c) => ({ id: c.id, vector: c.vector })), 'ready');
     await activate(versionA);
     await refreshFeatureStats(t.handle.db, 'test-x', Array.from({ length: 12 }, (_, i) => `f${i}`));
-    expect(await ensureFeatureEmbeddings(t.handle)).toEqual({ versionId: versionA, created: false, source: 'test:A' });
+    expect(await ensureFeatureEmbeddings(t.handle.db)).toEqual({ versionId: versionA, created: false, source: 'test:A' });
   });
 });
 

@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { execRows } from '@/db/client';
 import { jobRuns } from '@/db/schema';
 import { createBoss, JobEngine, queuePolicy, recentJobs, type JobDefinition } from '@/lib/jobs/engine';
-import { automaticTrigger, modelsOverview, retrain } from '@/lib/model/service';
+import { automaticTrigger, retrain } from '@/lib/model/service';
 import { getActiveModel, latestAutoState } from '@/lib/model/repo';
-import { rescoreCatalog } from '@/lib/active/service';
+import { modelsOverview, rescoreCatalog, rewardAutoStrategy } from '@/lib/active/service';
 import { updateProjectSettings } from '@/lib/settings/repo';
 import { retrainJob } from '@/jobs/retrain';
 import { rescoreJob } from '@/jobs/rescore';
@@ -148,7 +148,7 @@ describe('retrain jobs that behave', () => {
 
     const before = await getActiveModel(db);
     await db.execute(sql`update clips set state_changed_at = now() + interval '1 second' where label_state = 'consensus'`);
-    const trained = await retrain(db, { trigger: 'test' });
+    const trained = await retrain(db, { trigger: 'test', rewardStrategy: rewardAutoStrategy });
     const stored = (await latestAutoState(db))!;
     expect(stored.modelId).toBe(trained.candidateId);
     const next = stored.state as { rounds: number; pending: null; pulls: number[]; last: { strategy: string; gain: number; reward: number } };

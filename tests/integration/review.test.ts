@@ -94,10 +94,10 @@ describe('expert review', () => {
     const item = (await nextReviewFor(t.handle.db, expert.user.id))!;
     await expect(
       decide(t.handle.db, expert.user.id, { leaseId: item.lease.id, tags: ['groovy'], note: '', idempotencyKey: 'bad-tag-123' }),
-    ).rejects.toMatchObject({ status: 422 });
+    ).rejects.toMatchObject({ code: 'UNKNOWN_TAG' });
     await expect(
       decide(t.handle.db, other.user.id, { leaseId: item.lease.id, tags: ['calm'], note: '', idempotencyKey: 'not-mine-123' }),
-    ).rejects.toMatchObject({ status: 404 });
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a sampled decision goes to a second expert, whose answer changes no label and feeds agreement', async () => {

@@ -24,7 +24,7 @@ import { createApiToken } from '@/lib/auth/repo';
 import { insertClip } from '@/lib/catalog/repo';
 import { refreshFeatureStats } from '@/lib/features/repo';
 import { ROUTE_ACCESS } from '@/lib/http/access';
-import { ensureFeatureEmbeddings } from '@/lib/recommend/repo';
+import { ensureFeatureEmbeddings } from '@/lib/embeddings/features-repo';
 import { resetRecommender } from '@/lib/recommend/runtime';
 import { changeProjectSettings } from '@/lib/settings/service';
 import { audioKey, LocalAudioStore, setAudioStore } from '@/lib/storage';
@@ -87,7 +87,7 @@ beforeAll(async () => {
     [all, all.map((_, i) => JSON.stringify(Array.from({ length: 8 }, (_, j) => Math.sin(i * 7.1 + j * 1.3) * 10 + j)))],
   );
   await refreshFeatureStats(db, 'gold-test', Array.from({ length: 8 }, (_, j) => `f${j}`));
-  expect((await ensureFeatureEmbeddings(t.handle))?.versionId).toBeGreaterThan(0);
+  expect((await ensureFeatureEmbeddings(t.handle.db))?.versionId).toBeGreaterThan(0);
   resetRecommender(t.handle, { checkIntervalMs: 0, limits: { sessions: OFF, events: OFF, reads: OFF } });
   // No targeted questions: they would make two queue items differ for a reason unrelated to gold.
   await changeProjectSettings(db, { targetedQuestionRate: 0 });

@@ -173,8 +173,8 @@ describe('taxonomy versions', () => {
     expect(mapLabels(['happy', 'calm', 'sad'], v1to4)).toEqual(['joyful', 'serene', 'somber']);
 
     expect(await loadMapping(t.handle.db, 2, 2)).toMatchObject({ joyful: ['joyful'], serene: ['serene'] });
-    await expect(loadMapping(t.handle.db, 4, 1)).rejects.toMatchObject({ status: 422 });
-    await expect(loadMapping(t.handle.db, 1, 99)).rejects.toMatchObject({ status: 404 });
+    await expect(loadMapping(t.handle.db, 4, 1)).rejects.toMatchObject({ code: 'UNPROCESSABLE' });
+    await expect(loadMapping(t.handle.db, 1, 99)).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     const viaRoute = await mappingRoute.GET(request('GET', '/api/admin/taxonomy/1/mapping', { token: engineer.token }), ctx({ version: '1' }));
     expect(viaRoute.status).toBe(200);

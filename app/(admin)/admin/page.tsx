@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { getDb } from '@/db';
 import { listUsers } from '@/lib/auth/repo';
 import { requirePageRole } from '@/lib/auth/server';
@@ -17,12 +18,14 @@ export default async function AdminPage() {
   const taxonomy = await getTaxonomyAdminView(db);
   return (
     <div className="stack">
+      <nav className="row" aria-label="More admin pages">
+        <Link href="/admin/audit">Audit log</Link>
+        <Link href="/admin/qualification">Qualification</Link>
+        <Link href="/admin/webhooks">Webhooks</Link>
+      </nav>
       <UploadPanel />
       <JobsPanel />
-      <UserAdmin
-        initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))}
-        initialPauses={pauses}
-      />
+      <UserAdmin initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} initialPauses={pauses} />
       {taxonomy && <TaxonomyEditor initial={taxonomy} />}
       <SettingsForm initial={settings} />
     </div>

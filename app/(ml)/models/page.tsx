@@ -1,12 +1,16 @@
 import { getDb } from '@/db';
+import { AbExperiments } from '@/components/ab-experiments';
 import { EmbeddingCanary } from '@/components/embedding-canary';
+import { ExplorationBandit } from '@/components/exploration-bandit';
 import { ListenKpis } from '@/components/listen-kpis';
-import { ModelDashboard, type CurveView, type EmbeddingVersionView, type ModelView } from '@/components/model-dashboard';
+import { ModelDashboard } from '@/components/model-dashboard';
+import type { ModelsOverviewView } from '@/lib/model/schemas';
 import { ModelRetrain } from '@/components/model-retrain';
 import { ModelStrategy } from '@/components/model-strategy';
 import { requirePageRole } from '@/lib/auth/server';
-import { labelsSinceLastModel } from '@/lib/active/repo';
-import { MIN_TEST_ROWS, MIN_TRAIN_ROWS, modelsOverview } from '@/lib/model/service';
+import { modelsOverview } from '@/lib/active/service';
+import { labelsSinceLastModel } from '@/lib/model/retrain-triggers';
+import { MIN_TEST_ROWS, MIN_TRAIN_ROWS } from '@/lib/model/service';
 import { HASH_TEST_PERCENT } from '@/lib/model/training-set';
 
 export const dynamic = 'force-dynamic';
@@ -27,12 +31,7 @@ export default async function ModelsPage() {
         }))
       : undefined;
   // Dates → strings, NaN → null: what crosses to the client components is plain JSON.
-  const data = JSON.parse(JSON.stringify(overview)) as {
-    models: ModelView[];
-    curves: CurveView[];
-    embeddingVersions: EmbeddingVersionView[];
-    rollback: { from: number; to: number } | null;
-  };
+  const data = JSON.parse(JSON.stringify(overview)) as ModelsOverviewView;
   return (
     <div className="stack">
       <ModelRetrain />
@@ -45,6 +44,8 @@ export default async function ModelsPage() {
       />
       <ListenKpis />
       <EmbeddingCanary />
+      <AbExperiments />
+      <ExplorationBandit />
       <ModelStrategy initial={overview.strategy} />
       {overview.auto && (
         <section className="panel" data-testid="auto-strategy">
@@ -53,7 +54,12 @@ export default async function ModelsPage() {
             {overview.auto.active ? 'In use. ' : 'Not in use (the project strategy is not auto); its last state: '}
             After {overview.auto.rounds} rewarded retrain round{overview.auto.rounds === 1 ? '' : 's'} it favours{' '}
             <strong>{overview.auto.favoured}</strong>
-            {overview.auto.drawing ? <>; the current round of labels follows <strong>{overview.auto.drawing}</strong></> : null}.
+            {overview.auto.drawing ? (
+              <>
+                ; the current round of labels follows <strong>{overview.auto.drawing}</strong>
+              </>
+            ) : null}
+            .
             {overview.auto.last ? (
               <>
                 {' '}
@@ -84,8 +90,8 @@ export default async function ModelsPage() {
           </table>
           <p className="muted">
             Each retrain round, one strategy is drawn with these probabilities and its batch is labelled; it is rewarded by how
-            much the next model improved held-out micro-F1 (reward ½ + ½·gain / mean |gain|), EXP4.P-weighted (Active Learning
-            by Learning, Hsu &amp; Lin 2015). Every strategy keeps at least a minimum share, so the choice can change.
+            much the next model improved held-out micro-F1 (reward ½ + ½·gain / mean |gain|), EXP4.P-weighted (Active Learning by
+            Learning, Hsu &amp; Lin 2015). Every strategy keeps at least a minimum share, so the choice can change.
           </p>
         </section>
       )}

@@ -7,7 +7,7 @@ import { ingestMany } from '@/lib/catalog/service';
 import { titleFromName } from '@/lib/catalog/ingest';
 import { env } from '@/lib/env';
 import { access } from '@/lib/http/access';
-import { AppError, badRequest } from '@/lib/http/errors';
+import { AppError, badRequest } from '@/lib/errors';
 import { parseQuery, route } from '@/lib/http/route';
 import { audioStore } from '@/lib/storage';
 
@@ -15,6 +15,12 @@ const QuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
   state: z.enum(LABEL_STATES).optional(),
+  /** Comma-separated clip ids (up to 100): the upload panel follows its clips' extraction with it. */
+  ids: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(',').filter(Boolean)))
+    .pipe(z.array(z.string().uuid()).max(100).optional()),
 });
 
 export const GET = route(access('/api/clips', 'GET'), async ({ req }) => {
@@ -45,7 +51,9 @@ export const POST = route({ ...access('/api/clips', 'POST'), rateLimit: 'uploads
   const files = form.getAll('file').filter((f): f is File => typeof f !== 'string');
   if (files.length === 0) throw badRequest('No "file" field in the upload');
   const fields = UploadFieldsSchema.parse(
-    Object.fromEntries(['title', 'artist', 'licence', 'provenance'].flatMap((k) => (form.get(k) ? [[k, String(form.get(k))]] : []))),
+    Object.fromEntries(
+      ['title', 'artist', 'licence', 'provenance'].flatMap((k) => (form.get(k) ? [[k, String(form.get(k))]] : [])),
+    ),
   );
   const inputs = await Promise.all(
     files.map(async (file) => ({

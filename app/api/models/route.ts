@@ -1,7 +1,7 @@
 import { getDb } from '@/db';
 import { access } from '@/lib/http/access';
 import { route } from '@/lib/http/route';
-import { modelsOverview } from '@/lib/model/service';
+import { modelsOverview } from '@/lib/active/service';
 
 export const dynamic = 'force-dynamic';
 

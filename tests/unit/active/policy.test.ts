@@ -4,10 +4,11 @@
  * come from one implementation: the same model outputs, votes and settings give the same order.
  */
 import { describe, expect, it } from 'vitest';
-import type { CatalogMatrix } from '@/lib/active/repo';
+import type { CatalogMatrix } from '@/lib/model/catalog-matrix';
 import { modelPriorities } from '@/lib/active/service';
 import { productPriorityWeights, simulationPicks } from '@/lib/active/simulate';
 import { QUEUE_BATCH, QUEUE_STRATEGIES, queuePriorities, type QueueStrategy } from '@/lib/active/policy';
+import { densityScores } from '@/lib/active/diversity';
 import { createRng } from '@/lib/util/random';
 
 function fixture(n: number, t: number, h: number, settled: number, seed: number) {
@@ -28,10 +29,10 @@ function fixture(n: number, t: number, h: number, settled: number, seed: number)
     featureVersion: 'test',
     tags: Array.from({ length: t }, (_, j) => `tag${j}`),
     n,
-    d: 1,
+    d: 3,
     t,
     ids: Array.from({ length: n }, (_, i) => String(i).padStart(6, '0')),
-    x: new Float32Array(n),
+    x: Float32Array.from({ length: n * 3 }, () => rng() * 10),
     labelState,
     voteCount: Int32Array.from(labelState, (s) => (s === 'consensus' ? 3 : 0)),
     overlapTarget: new Int32Array(n).fill(3),
@@ -70,7 +71,18 @@ describe('one queue policy for the live queue and chorus simulate', () => {
       );
       const order = liveOrder(live.rows, live.priority);
       const isLabeled = Uint8Array.from(catalog.labelState, (s) => (s === 'consensus' ? 1 : 0));
-      const round = { P: n, t: 5, isLabeled, probs, embedding, h: 5, groups: catalog.artist, thresholds };
+      const round = {
+        P: n,
+        t: 5,
+        isLabeled,
+        probs,
+        embedding,
+        h: 5,
+        groups: catalog.artist,
+        thresholds,
+        features: catalog.x,
+        d: 3,
+      };
       const sim = simulationPicks(round, strategy as QueueStrategy, weights, n, createRng(42));
       expect(sim).toEqual(order);
       expect(sim.length).toBe(catalog.labelState.filter((s) => s === 'open').length);
@@ -164,5 +176,62 @@ describe('one queue policy for the live queue and chorus simulate', () => {
     // Serving by priority gives that order: priorities strictly decrease along it in the head.
     const at = new Map(r.rows.map((row, k) => [row, r.priority[k]]));
     for (let k = 1; k < batch.length; k++) expect(at.get(batch[k - 1])!).toBeGreaterThan(at.get(batch[k])!);
+  });
+
+  it('density: entropy × information density, so the outlier the model is as unsure of comes last (hand-worked)', () => {
+    // One feature [1, 2, 3, 10]: mean 4, so the z-scores' signs are − − − +; in one dimension the
+    // unit vectors are −1, −1, −1, +1 and the cosines ±1. (1 + cos)/2 averaged over the four clips:
+    // rows 0–2: (1 + 1 + 1 + 0)/4 = 0.75; row 3: (0 + 0 + 0 + 1)/4 = 0.25.
+    expect(Array.from(densityScores([1, 2, 3, 10], 4, 1, [0, 1, 2, 3], [0, 1, 2, 3]))).toEqual([0.75, 0.75, 0.75, 0.25]);
+    // Three points at 120° after standardising (z rows ∝ (√3/2, −½), (−√3/2, −½), (0, 1)): cos = −½
+    // between any two, so each scores (1 + 0.25 + 0.25)/3 = 0.5; against row 2 alone row 0 scores 0.25.
+    const tri = [1, 0, -1, 0, 0, 1];
+    Array.from(densityScores(tri, 3, 2, [0, 1, 2], [0, 1, 2])).forEach((v) => expect(v).toBeCloseTo(0.5, 12));
+    expect(densityScores(tri, 3, 2, [0], [2])[0]).toBeCloseTo(0.25, 12);
+    // In the queue: all four equally uncertain (p = ½, entropy 1), so priority = density.
+    const state = {
+      n: 4,
+      t: 1,
+      candidates: [0, 1, 2, 3],
+      labelled: [],
+      probs: [0.5, 0.5, 0.5, 0.5],
+      features: [1, 2, 3, 10],
+      d: 1,
+    };
+    const r = queuePriorities(state, 'density', undefined, createRng(1));
+    expect(r.order).toEqual([0, 1, 2, 3]);
+    expect(Array.from(r.priority)).toEqual([0.75, 0.75, 0.75, 0.25]);
+    // The terms still sum to the priority.
+    expect(r.terms[3].reduce((a, term) => a + term.contribution, 0)).toBeCloseTo(0.25, 12);
+    // Entropy alone cannot tell them apart (ties by row), and density without features is refused.
+    expect(Array.from(queuePriorities(state, 'entropy', undefined, createRng(1)).priority)).toEqual([1, 1, 1, 1]);
+    expect(() => queuePriorities({ ...state, features: undefined }, 'density', undefined, createRng(1))).toThrow(
+      /feature vectors/,
+    );
+  });
+
+  it('warm-up: below the warm-up count every strategy ranks at random, from it on the strategy ranks', () => {
+    const n = 50;
+    const probs = Array.from({ length: n }, (_, i) => i / n); // most uncertain near row 25
+    const candidates = Array.from({ length: n - 10 }, (_, i) => i + 10);
+    const labelled = Array.from({ length: 10 }, (_, i) => i);
+    const state = { n, t: 1, candidates, labelled, probs };
+    const random = queuePriorities(state, 'random', undefined, createRng(7)).order;
+    expect(queuePriorities({ ...state, warmup: 11 }, 'uncertainty', undefined, createRng(7)).order).toEqual(random);
+    const ranked = queuePriorities({ ...state, warmup: 10 }, 'uncertainty', undefined, createRng(7)).order;
+    expect(ranked).toEqual(queuePriorities(state, 'uncertainty', undefined, createRng(7)).order);
+    expect(ranked.slice(0, 2).sort()).toEqual([24, 25]); // p = 0.48 and 0.5 … least confidence near ½
+    expect(ranked).not.toEqual(random);
+  });
+
+  it('hybrid novelty in feature space: z-scored distance to the labelled clips, scaled by the largest (hand-worked)', () => {
+    // Features [0, 1, 2, 5], row 0 labelled: distances in z-space are 1/σ, 2/σ, 5/σ → 0.2, 0.4, 1 after scaling.
+    const weights = { uncertainty: 0, disagreement: 0, diversity: 1, votesNeeded: 0 };
+    const state = { n: 4, t: 1, candidates: [1, 2, 3], labelled: [0], probs: [0.5, 0.5, 0.5, 0.5], features: [0, 1, 2, 5], d: 1 };
+    const r = queuePriorities({ ...state, noveltySpace: 'features' }, 'hybrid', weights, createRng(1));
+    expect(r.order).toEqual([3, 2, 1]);
+    [0.2, 0.4, 1].forEach((v, k) => expect(r.priority[k]).toBeCloseTo(v, 6));
+    // In embedding space (none given) there is no novelty signal at all.
+    expect(queuePriorities(state, 'hybrid', weights, createRng(1)).terms.every((ts) => ts.length === 0)).toBe(true);
   });
 });

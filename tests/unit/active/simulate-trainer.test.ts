@@ -1,15 +1,15 @@
 /**
  * Issue 13: `chorus simulate` trains with the live trainer's recipe (lib/model/live-train.ts, what
- * lib/model/service.ts retrain passes to trainClassifier) and scores each model at its own
+ * lib/model/service.ts retrain fits with) and scores each model at its own
  * per-tag thresholds, so a simulated curve is the curve of the model the live loop would train.
  */
 import { describe, expect, it } from 'vitest';
 import { simulateLoop, simulationSplit, simulationValidationSplit } from '@/lib/active/simulate';
 import { makeSyntheticMoodData } from '@/lib/active/synthetic';
-import { liveTrainOptions, MIN_VALIDATION_ROWS } from '@/lib/model/live-train';
+import { CROSS_FIT_BELOW_VALIDATION_ROWS, CROSS_FIT_FOLDS, liveTrainOptions, MIN_VALIDATION_ROWS, trainLive } from '@/lib/model/live-train';
 import { evaluateMultiLabel } from '@/lib/model/metrics';
 import { computeStandardization } from '@/lib/model/standardize';
-import { predict, trainClassifier } from '@/lib/model/train';
+import { predict } from '@/lib/model/train';
 import { HASH_VALIDATION_PERCENT } from '@/lib/model/training-set';
 import { ProjectSettingsFields } from '@/lib/settings/schemas';
 import { hashString } from '@/lib/util/random';
@@ -49,7 +49,9 @@ describe('the simulation trains as the live trainer does', () => {
     const validation = simulationValidationSplit(P, seed);
     const validationIndices = labelled.flatMap((row, k) => (validation[row] ? [k] : []));
     expect(validationIndices.length).toBeGreaterThanOrEqual(MIN_VALIDATION_ROWS);
-    const model = trainClassifier(
+    // 120 labels hold ≈ 18 validation rows: the small-set path (out-of-fold calibration) applies.
+    expect(validationIndices.length).toBeLessThan(CROSS_FIT_BELOW_VALIDATION_ROWS);
+    const model = trainLive(
       { x: gather(split.poolX, data.d), n: initial, d: data.d, y: gather(split.poolY, data.t), t: data.t },
       liveTrainOptions({
         kind: 'logistic',
@@ -66,5 +68,6 @@ describe('the simulation trains as the live trainer does', () => {
     // The thresholds matter here, so the check above tells the two apart.
     expect(atThresholds.microF1).not.toBeCloseTo(atHalf.microF1, 3);
     expect(model.calibration.method).toBe('platt');
+    expect(model.report.crossFitFolds).toBe(CROSS_FIT_FOLDS);
   });
 });

@@ -6,38 +6,26 @@ import { parseSimulationCsv, runSimulateCli } from '@/lib/active/simulate-cli';
 import { simulateLoop, type LearningCurvePoint, type SimulationStrategy } from '@/lib/active/simulate';
 import { makeSyntheticMoodData } from '@/lib/active/synthetic';
 
-/** Mean micro-F1 curve over seeds (every seed has the same labels_used sequence). */
-function meanCurve(strategy: SimulationStrategy, seeds: number[]): { labels: number[]; f1: number[] } {
-  const curves: LearningCurvePoint[][] = seeds.map((seed) =>
-    simulateLoop(
-      makeSyntheticMoodData({ n: 2000, d: 10, t: 4, seed, separation: 4, prevalence: [0.2, 0.1, 0.05, 0.03] }),
-      { strategy, seed, initial: 20, batch: 10, rounds: 15 },
-    ).curve,
+/** Area under the micro-F1 learning curve (mean over its points) for one seed. */
+function aulc(strategy: SimulationStrategy, seed: number): number {
+  const { curve } = simulateLoop(
+    makeSyntheticMoodData({ n: 2000, d: 10, t: 4, seed, separation: 4, prevalence: [0.2, 0.1, 0.05, 0.03] }),
+    { strategy, seed, initial: 20, batch: 10, rounds: 15 },
   );
-  return {
-    labels: curves[0].map((p) => p.labels_used),
-    f1: curves[0].map((_, k) => curves.reduce((s, c) => s + c[k].micro_f1, 0) / curves.length),
-  };
-}
-
-/** Labels needed until the curve first reaches `target`, or Infinity. */
-function labelsToReach(curve: { labels: number[]; f1: number[] }, target: number): number {
-  const k = curve.f1.findIndex((v) => v >= target);
-  return k < 0 ? Infinity : curve.labels[k];
+  expect(curve.map((p) => p.labels_used).at(-1)).toBe(20 + 15 * 10);
+  return curve.reduce((s, p) => s + p.micro_f1, 0) / curve.length;
 }
 
 describe('simulateLoop', () => {
-  it('uncertainty reaches random’s final micro-F1 with fewer labels (synthetic; real-data evidence: bench/active-real.ts)', () => {
-    // Gaussian clusters per label with rare moods (3–20 % positive); mean of 3 seeds.
-    const seeds = [1, 2, 3];
-    const random = meanCurve('random', seeds);
-    const target = random.f1[random.f1.length - 1];
-    const budget = random.labels[random.labels.length - 1];
-    expect(budget).toBe(20 + 15 * 10);
-    for (const strategy of ['uncertainty'] as const) {
-      const curve = meanCurve(strategy, seeds);
-      expect(labelsToReach(curve, target), strategy).toBeLessThan(budget);
-    }
+  it('uncertainty learns faster than random on separable clusters (synthetic; real-data evidence: bench/active-real.ts)', () => {
+    // Gaussian clusters per label with rare moods (3–20 % positive). Paired by seed (same split
+    // and initial labels), uncertainty's AULC must beat random's on at least 9 of 10 seeds: a
+    // one-sided sign test at p = 11/1024 ≈ 0.011. (With the cross-fitted small-set trainer the
+    // gain is early in the curve; both reach the same final micro-F1, so "labels to reach
+    // random's final" over 3 seeds was a noisy statistic.)
+    const seeds = Array.from({ length: 10 }, (_, i) => i + 1);
+    const wins = seeds.filter((seed) => aulc('uncertainty', seed) > aulc('random', seed)).length;
+    expect(wins).toBeGreaterThanOrEqual(9);
   });
 
   it('is deterministic, shares the split and initial set across strategies, and respects sizes', () => {
@@ -73,6 +61,33 @@ describe('simulateLoop', () => {
     expect(five).toBeGreaterThan(one);
   });
 
+  it('remedies: a warm-up longer than the run picks exactly as random; cross-fitted or bootstrap pool scoring changes the picks, not the curve’s models', () => {
+    const data = makeSyntheticMoodData({ n: 300, d: 6, t: 3, seed: 5, separation: 3 });
+    const o = { seed: 3, initial: 15, batch: 5, rounds: 3 };
+    const random = simulateLoop(data, { strategy: 'random', ...o });
+    const plain = simulateLoop(data, { strategy: 'entropy', ...o });
+    // The warm-up replaces the strategy by random (same rng draws) while fewer than 30 clips are labelled.
+    expect(simulateLoop(data, { strategy: 'entropy', warmup: 30, ...o }).labeledOrder).toEqual(random.labeledOrder);
+    const warm20 = simulateLoop(data, { strategy: 'entropy', warmup: 20, ...o }).labeledOrder;
+    expect(warm20.slice(0, 20)).toEqual(random.labeledOrder.slice(0, 20));
+    expect(warm20.slice(20)).not.toEqual(random.labeledOrder.slice(20));
+    for (const poolScoring of ['crossfit', 'bootstrap'] as const) {
+      const r = simulateLoop(data, { strategy: 'entropy', poolScoring, ...o });
+      expect(r.curve[0]).toEqual(plain.curve[0]); // the first model is the same live-recipe fit
+      expect(r.labeledOrder.slice(0, 15)).toEqual(plain.labeledOrder.slice(0, 15));
+      expect(r.labeledOrder.slice(15)).not.toEqual(plain.labeledOrder.slice(15));
+      expect(new Set(r.labeledOrder).size).toBe(30);
+    }
+    expect(() => simulateLoop(data, { strategy: 'entropy', poolScoring: 'oracle' as never })).toThrow(/poolScoring/);
+    expect(() => simulateLoop(data, { strategy: 'entropy', warmup: -1 })).toThrow(/warmup/);
+    // auto draws only among the strategies it is given.
+    const auto = simulateLoop(data, { strategy: 'auto', autoExperts: ['random', 'entropy'], ...o }).auto!;
+    expect(auto.drawn).toHaveLength(3);
+    for (const d of auto.drawn) expect(['random', 'entropy']).toContain(d);
+    expect(auto.summary.experts.map((e) => e.strategy)).toEqual(['random', 'entropy']);
+    expect(() => simulateLoop(data, { strategy: 'auto', autoExperts: ['random'], ...o })).toThrow(/at least two/);
+  });
+
   it('rejects bad options clearly', () => {
     const data = makeSyntheticMoodData({ n: 50, d: 2, t: 1, seed: 1 });
     expect(() => simulateLoop(data, { strategy: 'bald' as never })).toThrow(/unknown strategy "bald"/);
@@ -87,7 +102,9 @@ describe('chorus simulate CLI', () => {
   const data = makeSyntheticMoodData({ n: 200, d: 3, t: 2, seed: 3 });
   const rows = ['tempo,energy,brightness,happy,sad'];
   for (let i = 0; i < data.n; i++) {
-    rows.push([...Array.from(data.x.subarray(i * 3, i * 3 + 3), (v) => v.toFixed(5)), data.y[i * 2], data.y[i * 2 + 1]].join(','));
+    rows.push(
+      [...Array.from(data.x.subarray(i * 3, i * 3 + 3), (v) => v.toFixed(5)), data.y[i * 2], data.y[i * 2 + 1]].join(','),
+    );
   }
   const csv = join(dir, 'data.csv');
   writeFileSync(csv, rows.join('\n') + '\n');
@@ -95,13 +112,37 @@ describe('chorus simulate CLI', () => {
   const run = async (argv: string[]) => {
     let out = '';
     let err = '';
-    const code = await runSimulateCli(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    const code = await runSimulateCli(argv, {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+    });
     return { code, out, err };
   };
 
   it('writes the learning curve JSON', async () => {
     const outFile = join(dir, 'curve.json');
-    const r = await run(['--data', csv, '--labels', 'happy,sad', '--strategy', 'hybrid', '--seed', '2', '--initial', '10', '--batch', '10', '--rounds', '2', '--annotators', '3', '--annotator-accuracy', '0.8', '--out', outFile]);
+    const r = await run([
+      '--data',
+      csv,
+      '--labels',
+      'happy,sad',
+      '--strategy',
+      'hybrid',
+      '--seed',
+      '2',
+      '--initial',
+      '10',
+      '--batch',
+      '10',
+      '--rounds',
+      '2',
+      '--annotators',
+      '3',
+      '--annotator-accuracy',
+      '0.8',
+      '--out',
+      outFile,
+    ]);
     // stderr carries progress only (tests/integration/cli-progress.test.ts checks its lines).
     expect(r.err).not.toMatch(/chorus simulate:/);
     expect(r.code).toBe(0);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { resolveSpecifier, root, sourceFiles } from './scan';
 
 /**
  * The folder layering the README's "Architecture" section describes, checked over every import
@@ -15,27 +16,10 @@ const FORBIDDEN: Record<string, string[]> = {
   db: ['app', 'jobs', 'components', 'lib'],
 };
 
-const root = path.resolve(__dirname, '../../..');
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourceFiles(full));
-    else if (/\.(ts|tsx|mts|js|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(full);
-  }
-  return out;
-}
-
 /** The top-level folder an import specifier of `file` lands in; null for packages and node: built-ins. */
 function targetFolder(file: string, specifier: string): string | null {
-  let resolved: string;
-  if (specifier.startsWith('@/')) resolved = path.join(root, specifier.slice(2));
-  else if (specifier.startsWith('.')) resolved = path.resolve(path.dirname(file), specifier);
-  else return null;
-  const rel = path.relative(root, resolved);
-  if (rel.startsWith('..')) return null;
-  return rel.split(path.sep)[0] ?? null;
+  const resolved = resolveSpecifier(file, specifier);
+  return resolved ? (path.relative(root, resolved).split(path.sep)[0] ?? null) : null;
 }
 
 /** Every import of one file's text that crosses into a folder `from` may not import. */

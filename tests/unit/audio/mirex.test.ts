@@ -64,6 +64,32 @@ describe('MIREX tempo accuracy', () => {
     expect(s.relations).toEqual({ exact: 2, double: 1, half: 0, triple: 0, third: 0, wrong: 1 });
     expect(() => summarizeTempo([1], [])).toThrow(RangeError);
   });
+
+  it('×3 and ×⅓ windows are 4 % of the scaled reference: 50 BPM → 150 ± 6, 150 BPM → 50 ± 2', () => {
+    expect(tempoAcc2(156, 50)).toBe(true);
+    expect(tempoAcc2(156.1, 50)).toBe(false);
+    expect(tempoAcc2(52, 150)).toBe(true);
+    expect(tempoAcc2(52.1, 150)).toBe(false);
+  });
+
+  it('summarises every relation: exact, ½, ×3, ×⅓ and 3:2 against 120 BPM → acc1 0.2, acc2 0.8', () => {
+    const s = summarizeTempo([120, 60, 360, 40, 80], [120, 120, 120, 120, 120]);
+    expect(s.n).toBe(5);
+    expect(s.acc1).toBeCloseTo(0.2, 12);
+    expect(s.acc2).toBeCloseTo(0.8, 12);
+    expect(s.relations).toEqual({ exact: 1, double: 0, half: 1, triple: 1, third: 1, wrong: 1 });
+  });
+
+  it('takes another tolerance: 8 % of 100 BPM accepts 108, not 108.1; 8 % of 200 accepts 216 as a double', () => {
+    expect(tempoAcc1(108, 100, 0.08)).toBe(true);
+    expect(tempoAcc1(108.1, 100, 0.08)).toBe(false);
+    expect(tempoAcc2(216, 100, 0.08)).toBe(true);
+    expect(tempoAcc2(216, 100)).toBe(false);
+  });
+
+  it('an empty set scores 0, not NaN', () => {
+    expect(summarizeTempo([], [])).toEqual({ n: 0, acc1: 0, acc2: 0, relations: { exact: 0, double: 0, half: 0, triple: 0, third: 0, wrong: 0 } });
+  });
 });
 
 describe('MIREX weighted key score (mir_eval.key.weighted_score)', () => {
@@ -107,5 +133,16 @@ describe('MIREX weighted key score (mir_eval.key.weighted_score)', () => {
     expect(s.weighted).toBeCloseTo(0.4, 12);
     expect(s.correct).toBeCloseTo(0.2, 12);
     expect(s.relations).toEqual({ same: 1, fifth: 1, relative: 1, parallel: 1, other: 1 });
+  });
+
+  it('summarises minor references: A minor ref, estimates A min, E min, C maj, A maj, F min, D min → (1 + 0.5 + 0.3 + 0.2) / 6', () => {
+    const ref = min(A);
+    const s = summarizeKeys([min(A), min(E), maj(C), maj(A), min(F), min(D)], [ref, ref, ref, ref, ref, ref]);
+    expect(s.weighted).toBeCloseTo(2 / 6, 12);
+    // D minor is a fifth *below* A minor: 0 by default, 0.5 with descending fifths.
+    expect(s.relations).toEqual({ same: 1, fifth: 1, relative: 1, parallel: 1, other: 2 });
+    expect(summarizeKeys([min(D)], [ref], { allowDescendingFifths: true }).weighted).toBe(0.5);
+    expect(() => summarizeKeys([ref], [])).toThrow(RangeError);
+    expect(summarizeKeys([], []).weighted).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { extractFeatures } from '@/lib/audio/extract';
-import { estimateTempo, pulseContrast } from '@/lib/audio/tempo';
+import { bandPeriodicity, estimateTempo, pulseContrast } from '@/lib/audio/tempo';
 import { createRng } from '@/lib/util/random';
 import { clickTrack, drumPattern, sine } from './helpers';
 
@@ -130,6 +130,59 @@ describe('estimateTempo on envelopes', () => {
     for (const t of [110, 330, 550, 770]) env[t] = 5;
     expect(pulseContrast(env, 20, 2, 'median')).toBeCloseTo(0.1, 6);
     expect(pulseContrast(env, 20, 2)).toBeCloseTo(0.492, 3);
+  });
+
+  it('bandPeriodicity: the same band again counts, a different band does not (hand-worked)', () => {
+    // Two bands, 8 frames, frame-major. Band 0 rises at frames 0, 2, 4, 6 (a
+    // chord re-struck every 2 frames); band 1 stays 0. Mean of band 0 = 0.5,
+    // deviations ±0.5: c0(0) = 0.25; c0(2) = Σ over 6 pairs of (+0.5)(+0.5) or
+    // (−0.5)(−0.5) / 6 = 0.25; c0(1) = −0.25. With the ±1-frame search at
+    // lag 2 the best of lags 1..3 is lag 2: P = 0.25 / 0.25 = 1.
+    const same = new Float32Array(16);
+    for (const t of [0, 2, 4, 6]) same[t * 2] = 1;
+    expect(bandPeriodicity({ data: same, count: 2 }, 2)).toBeCloseTo(1, 10);
+    // Alternating bands (a broken chord: band 0 at frames 0, 4; band 1 at 2, 6).
+    // Each band: mean 0.25, deviations 0.75 at an event and −0.25 elsewhere,
+    // c_b(0) = (2·0.75² + 6·0.25²)/8 = 0.1875, summed 0.375. Summed over both
+    // bands, a pair with an event adds 0.75·(−0.25) = −0.1875, a pair without
+    // +0.0625, and each lag's sum is divided by its pair count per band.
+    // Lag 1: 7 pairs per band, 8 of the 14 with an event: (8·(−0.1875) +
+    // 6·0.0625)/7 = −0.125. Lag 2: 6 pairs per band, 6 of 12 with an event:
+    // (6·(−0.1875) + 6·0.0625)/6 = −0.125. Lag 3: 5 pairs per band, band 0
+    // has 3 with an event ((0,3), (1,4), (4,7)), band 1 has 2 ((2,5), (3,6)):
+    // (5·(−0.1875) + 5·0.0625)/5 = −0.125. Best of lags 1..3: −0.125, so
+    // P = −0.125 / 0.375 = −1/3.
+    const alt = new Float32Array(16);
+    for (const t of [0, 4]) alt[t * 2] = 1;
+    for (const t of [2, 6]) alt[t * 2 + 1] = 1;
+    expect(bandPeriodicity({ data: alt, count: 2 }, 2)).toBeCloseTo(-1 / 3, 10);
+    // The summed envelope of the broken chord repeats every 2 frames all the same.
+    expect(bandPeriodicity({ data: Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]), count: 1 }, 2)).toBeCloseTo(1, 10);
+  });
+
+  it('takes the faster level when the same bands are struck again there (a chord on every beat)', () => {
+    // Beats every 20 frames at 40 frames/s (120 BPM). Onset: 1 on odd-numbered
+    // beats (chord + bass), 0.4 on the others (chord), so the 40-frame level
+    // wins the comb salience and, with RMS and flux accents of 0.1 on the
+    // in-between beats, neither accent rule moves to 20 frames.
+    const frameRate = 40;
+    const n = 1600;
+    const onset = new Float32Array(n);
+    const energy = new Float32Array(n);
+    for (let t = 0; t < n; t += 20) {
+      onset[t] = t % 40 === 0 ? 1 : 0.4;
+      energy[t] = t % 40 === 0 ? 1 : 0.1;
+    }
+    const near = (bpm: number, want: number) => Math.abs(bpm / want - 1) < 0.02;
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy, energy).bpm, 60)).toBe(true);
+    // Bands: the chord's three bands rise on every beat → the faster level.
+    const chord = new Float32Array(n * 3);
+    for (let t = 0; t < n; t += 20) chord.fill(1, t * 3, t * 3 + 3);
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy, energy, { data: chord, count: 3 }).bpm, 120)).toBe(true);
+    // A broken chord: one band per beat in turn (0, 1, 2, 0, …): no band repeats after 20 frames.
+    const broken = new Float32Array(n * 3);
+    for (let t = 0, k = 0; t < n; t += 20, k++) broken[t * 3 + (k % 3)] = 1;
+    expect(near(estimateTempo(onset, frameRate, {}, undefined, energy, energy, { data: broken, count: 3 }).bpm, 60)).toBe(true);
   });
 
   it('returns zeros for an envelope too short or flat to judge', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeness, crowdSplit, explainPriority, joinWords, modelUnsure, priorityFormula } from '@/lib/client/explain';
+import { closeness, crowdSplit, explainPriority, joinWords, likelihoodWords, modelUnsure, ownAccuracy, priorityFormula, reliabilityWords, tagVotes } from '@/lib/client/explain';
 
 const LABELS = { calm: 'Calm', dreamy: 'Dreamy', sad: 'Sad', happy: 'Happy' };
 
@@ -48,5 +48,39 @@ describe('plain-language reasons for the review screen', () => {
     expect(closeness(9, 6.86)).toBe('a bit further');
     expect(closeness(14, 6.86)).toBe('much further');
     expect(joinWords(['a', 'b', 'c'])).toBe('a, b and c');
+  });
+
+  it('puts one mood\'s votes in counts of listeners', () => {
+    expect(tagVotes(3, 1, 'Sad')).toBe('3 of 4 listeners said sad');
+    expect(tagVotes(2, 0, 'Sad')).toBe('all 2 listeners said sad');
+    expect(tagVotes(1, 0, 'Sad')).toBe('the one listener said sad');
+    expect(tagVotes(0, 3, 'Sad')).toBe('no listener said sad (of 3)');
+    expect(tagVotes(0, 0, 'Sad')).toBe('no votes yet');
+  });
+
+  it('puts a probability in words, with the band edges where the comment says', () => {
+    expect(likelihoodWords(0.92)).toBe('very likely (92 %)');
+    expect(likelihoodWords(0.8)).toBe('very likely (80 %)');
+    expect(likelihoodWords(0.79)).toBe('likely (79 %)');
+    expect(likelihoodWords(0.6)).toBe('likely (60 %)');
+    expect(likelihoodWords(0.5)).toBe('undecided (50 %)');
+    expect(likelihoodWords(0.4)).toBe('unlikely (40 %)');
+    expect(likelihoodWords(0.2)).toBe('very unlikely (20 %)');
+    expect(likelihoodWords(0.03)).toBe('very unlikely (3 %)');
+  });
+
+  it('puts a voter\'s reliability in words, 50 % being a guess', () => {
+    expect(reliabilityWords(0.92)).toBe('reliable (92 %)');
+    expect(reliabilityWords(0.75)).toBe('fairly reliable (75 %)');
+    expect(reliabilityWords(0.58)).toBe('often wrong (58 %)');
+    expect(reliabilityWords(0.5)).toBe('no better than guessing (50 %)');
+    expect(reliabilityWords(null)).toBe('not rated yet');
+  });
+
+  it('tells a contributor their own test record in words', () => {
+    // 4 of 6 = 66.7 % → 67 %.
+    expect(ownAccuracy({ tagChecksRight: 4, tagChecks: 6, goldAnswered: 2 })).toBe('You got 4 of 6 mood checks right on 2 test clips (67 %).');
+    expect(ownAccuracy({ tagChecksRight: 3, tagChecks: 3, goldAnswered: 1 })).toBe('You got 3 of 3 mood checks right on 1 test clip (100 %).');
+    expect(ownAccuracy({ tagChecksRight: 0, tagChecks: 0, goldAnswered: 0 })).toBe('Not checked yet: a few of the clips are hidden tests.');
   });
 });

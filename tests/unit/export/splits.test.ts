@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, shuffleInPlace } from '@/lib/util/random';
 import {
   assignStableSplits,
+  assignStableSplitsFlat,
   DEFAULT_SPLIT_PROPORTIONS as R,
   iterativeStratification,
   SPLITS,
@@ -130,5 +131,49 @@ describe('assignStableSplits across snapshot versions', () => {
     const a = assignStableSplits(v1, items(0, 1_500), { seed: 4 });
     const b = assignStableSplits(v1, items(0, 1_500).reverse(), { seed: 4 });
     expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+  });
+});
+
+describe('assignStableSplitsFlat (the snapshot build at scale)', () => {
+  /** uuids with shared first bytes, so the tie-break on the later bytes is exercised too. */
+  const uuidOf = (k: number, rng: () => number) =>
+    `${k % 3 === 0 ? '00000000' : Math.floor(rng() * 2 ** 32).toString(16).padStart(8, '0')}-${Array.from({ length: 24 }, () => Math.floor(rng() * 16).toString(16)).join('').replace(/^(.{4})(.{4})(.{4})/, '$1-$2-$3-')}`;
+
+  it('gives exactly the splits of assignStableSplits for the same clips, labels, registry and seed', () => {
+    const rng = createRng(11);
+    const list = Array.from({ length: 3000 }, (_, k) => ({ id: uuidOf(k, rng), labels: labelsFor(k, 3) }));
+    // A registry from an earlier version: every fifth clip kept, in all three splits.
+    const existing = new Map<string, Split>(list.filter((_, k) => k % 5 === 0).map((x, k) => [x.id, SPLITS[k % 3]]));
+    const expected = assignStableSplits(existing, list, { seed: 5 });
+
+    const labelSets: string[][] = [];
+    const index = new Map<string, number>();
+    const ids = new Uint8Array(list.length * 16);
+    const labelSetOf = new Int32Array(list.length);
+    const kept = new Int8Array(list.length);
+    list.forEach((x, i) => {
+      ids.set(Buffer.from(x.id.replace(/-/g, ''), 'hex'), i * 16);
+      const key = x.labels.join('|');
+      if (!index.has(key)) index.set(key, labelSets.push(x.labels) - 1);
+      labelSetOf[i] = index.get(key)!;
+      const split = existing.get(x.id);
+      kept[i] = split ? SPLITS.indexOf(split) : -1;
+    });
+    const flat = assignStableSplitsFlat({ ids, labelSets, labelSetOf, kept }, { seed: 5 });
+    expect(list.map((x, i) => SPLITS[flat[i]])).toEqual(list.map((x) => expected.get(x.id)));
+    // The kept clips did not move, and the seed matters (a different one changes some new clips).
+    list.forEach((x, i) => kept[i] >= 0 && expect(flat[i]).toBe(kept[i]));
+    const other = assignStableSplitsFlat({ ids, labelSets, labelSetOf, kept }, { seed: 6 });
+    expect(other.some((j, i) => j !== flat[i])).toBe(true);
+  });
+
+  it('rejects duplicate ids, a bad kept index and arrays of different lengths', () => {
+    const ids = new Uint8Array(32);
+    const one = { labelSets: [['calm']], labelSetOf: new Int32Array(2), kept: new Int8Array([-1, -1]) };
+    expect(() => assignStableSplitsFlat({ ...one, ids })).toThrow(/duplicate clip id/);
+    ids[31] = 1;
+    expect(() => assignStableSplitsFlat({ ...one, ids, kept: new Int8Array([3, -1]) })).toThrow(/invalid existing split index 3/);
+    expect(() => assignStableSplitsFlat({ ...one, ids, labelSetOf: new Int32Array([0, 1]) })).toThrow(/label set 1 of clip 1 does not exist/);
+    expect(() => assignStableSplitsFlat({ ...one, ids: new Uint8Array(16) })).toThrow(/2 clips need 32 id bytes/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFloat4Array, pgFloatArray, pgTextArray } from '@/lib/active/repo';
+import { decodeFloat4Array, pgFloatArray, pgTextArray } from '@/lib/util/pg-arrays';
 import { buildTrainingSet, OPEN_CLIP_WEIGHT, splitOf, tagConfusion, type LabelledCatalog } from '@/lib/model/training-set';
 
 function catalog(

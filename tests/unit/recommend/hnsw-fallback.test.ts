@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlRunner } from '@/lib/recommend/ann-index';
+import { execRows, type Db } from '@/db/client';
 import { InProcessHnswIndex } from '@/lib/recommend/hnsw-index';
 import { detectPgVector, readEmbeddingBatches } from '@/lib/recommend/pgvector-index';
-import { pgliteSqlRunner } from '@/lib/recommend/sql-runners';
 import { exactKnn, recallAtK } from '@/lib/recommend/vector-math';
 import { CREATE_TABLE, clipUuid, copyText, createRng, gaussianMatrix, randomVector } from './fixtures';
 
@@ -17,29 +18,28 @@ const ids = Array.from({ length: n }, (_, i) => clipUuid(i, 1));
 
 describe('without pgvector', () => {
   let db: PGlite;
-  let sql: SqlRunner;
+  let orm: Db;
 
   beforeAll(async () => {
     db = new PGlite();
-    sql = pgliteSqlRunner(db);
+    orm = drizzle(db) as unknown as Db;
     await db.exec(CREATE_TABLE);
     await db.query(`COPY clip_embeddings FROM '/dev/blob'`, [], { blob: new Blob([copyText(data, dim, ids, 1)]) });
   });
   afterAll(() => db.close());
 
   it('detects the missing extension without aborting the surrounding transaction', async () => {
-    expect(await detectPgVector(sql)).toBe(false);
-    const after = await db.transaction(async (tx) => {
-      const inTx: SqlRunner = { query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows };
-      expect(await detectPgVector(inTx)).toBe(false);
-      return inTx.query<{ one: number }>('SELECT 1 AS one');
+    expect(await detectPgVector(orm)).toBe(false);
+    const after = await orm.transaction(async (tx) => {
+      expect(await detectPgVector(tx)).toBe(false);
+      return execRows<{ one: number }>(tx, sql`SELECT 1 AS one`);
     });
     expect(after).toEqual([{ one: 1 }]);
   });
 
   it('builds the in-process HNSW index from the table and reaches recall@10 ≥ 0.95', async () => {
     const batchSizes: number[] = [];
-    const index = await InProcessHnswIndex.build(1, dim, readEmbeddingBatches(sql, 1, 1200), {
+    const index = await InProcessHnswIndex.build(1, dim, readEmbeddingBatches(orm, 1, 1200), {
       onProgress: (k) => batchSizes.push(k),
     });
     expect(index.size).toBe(n);

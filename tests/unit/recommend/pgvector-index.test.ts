@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execRows, type Db, type DbOrTx } from '@/db/client';
 import { PgVectorIndex, detectPgVector, pgVectorIndexName } from '@/lib/recommend/pgvector-index';
-import { pgliteSqlRunner } from '@/lib/recommend/sql-runners';
-import type { SqlRunner } from '@/lib/recommend/ann-index';
 import { exactKnn, recallAtK } from '@/lib/recommend/vector-math';
 import { CREATE_TABLE, clipUuid, copyText, createRng, gaussianMatrix, randomVector, row } from './fixtures';
 
@@ -28,26 +29,26 @@ async function meanRecall(search: (q: Float32Array) => Promise<string[]>): Promi
 
 describe('with pgvector (PGlite + @electric-sql/pglite-pgvector)', () => {
   let db: PGlite;
-  let sql: SqlRunner;
+  let orm: Db;
   let index: PgVectorIndex;
 
   beforeAll(async () => {
     db = new PGlite({ extensions: { vector } });
-    sql = pgliteSqlRunner(db);
-    expect(await detectPgVector(sql)).toBe(true);
+    orm = drizzle(db) as unknown as Db;
+    expect(await detectPgVector(orm)).toBe(true);
     await db.exec(CREATE_TABLE);
     await load(db, data, ids, 1);
     await load(db, v2Data, v2Ids, 2);
     await db.exec('ANALYZE clip_embeddings');
-    index = await PgVectorIndex.open(sql, 1, dim);
+    index = await PgVectorIndex.open(orm, 1, dim);
   });
   afterAll(() => db.close());
 
   it('creates one partial HNSW index per version, idempotently', async () => {
-    await PgVectorIndex.open(sql, 1, dim);
-    const rows = await sql.query<{ indexdef: string }>(
-      `SELECT indexdef FROM pg_indexes WHERE tablename = 'clip_embeddings' AND indexname = $1`,
-      [pgVectorIndexName(1)],
+    await PgVectorIndex.open(orm, 1, dim);
+    const rows = await execRows<{ indexdef: string }>(
+      orm,
+      sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'clip_embeddings' AND indexname = ${pgVectorIndexName(1)}`,
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].indexdef).toMatch(/USING hnsw .*vector_cosine_ops.*WHERE \(version_id = 1\)/);
@@ -55,9 +56,7 @@ describe('with pgvector (PGlite + @electric-sql/pglite-pgvector)', () => {
   });
 
   it('serves the query from the version index (EXPLAIN)', async () => {
-    const plan = await sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${index.searchSql(200, true)}`, [
-      `[${Array.from(queries[0]).join(',')}]`,
-    ]);
+    const plan = await execRows<{ 'QUERY PLAN': string }>(orm, sql`EXPLAIN ${index.searchSql(queries[0], 200, true)}`);
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toContain(`Index Scan using ${pgVectorIndexName(1)}`);
     expect(text).not.toMatch(/Seq Scan/);
@@ -76,15 +75,24 @@ describe('with pgvector (PGlite + @electric-sql/pglite-pgvector)', () => {
     expect(res.ids.every((id) => id.startsWith('00000000-0000-4000-8001'))).toBe(true);
   });
 
-  it('also works through a runner without transactions (one dedicated connection)', async () => {
-    const bare: SqlRunner = { query: sql.query };
-    const viaSession = await PgVectorIndex.open(bare, 1, dim);
-    const res = await viaSession.search(queries[2], 150);
-    expect(res.ids).toEqual((await index.search(queries[2], 150)).ids);
+  it('raises ef_search for its own search only (SET LOCAL), also inside a caller\'s transaction', async () => {
+    const efSearch = async (q: DbOrTx) =>
+      (await execRows<{ ef: string }>(q, sql`SELECT current_setting('hnsw.ef_search') AS ef`))[0].ef;
+    expect(await efSearch(orm)).toBe('40');
+    expect((await index.search(queries[2], 150)).ids).toHaveLength(150);
+    expect(await efSearch(orm)).toBe('40');
+    const inTx = await orm.transaction(async (tx) => {
+      const nested = await PgVectorIndex.open(tx, 1, dim);
+      return { ids: (await nested.search(queries[2], 150)).ids, after: await efSearch(tx) };
+    });
+    expect(inTx.ids).toEqual((await index.search(queries[2], 150)).ids);
+    // The savepoint's SET LOCAL lasts until the caller's transaction ends, not past it.
+    expect(inTx.after).toBe('150');
+    expect(await efSearch(orm)).toBe('40');
   });
 
   it('keeps versions apart and honours excludes', async () => {
-    const v2 = await PgVectorIndex.open(sql, 2, dim);
+    const v2 = await PgVectorIndex.open(orm, 2, dim);
     const res = await v2.search(row(v2Data, dim, 5), 10, { excludeIds: [v2Ids[5]] });
     expect(res.ids).toHaveLength(10);
     expect(res.ids).not.toContain(v2Ids[5]);

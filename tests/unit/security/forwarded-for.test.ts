@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/env';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
+import { httpStatusOf } from '@/lib/http/errors';
 import { installPeerStamp, parseTrustedProxies, PEER_HEADER } from '@/lib/http/peer';
 import { clientIp, enforceRateLimit, resetRateLimiters } from '@/lib/http/rate-limit';
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
       enforceRateLimit('signin', `ip:${ip}`);
       res.writeHead(200, { 'x-seen-ip': ip }).end();
     } catch (err) {
-      res.writeHead(err instanceof AppError ? err.status : 500, { 'x-seen-ip': ip }).end();
+      res.writeHead(err instanceof AppError ? httpStatusOf(err.code) : 500, { 'x-seen-ip': ip }).end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -168,8 +168,8 @@ describe('finding 6: prototype-named keys — mood blends (recommender query inp
 describe('finding 6: prototype-named keys — the recommender\'s mood directions', () => {
   it('per-tag directions for tags named constructor, toString and __proto__ (a `{}` accumulator threw on .push)', async () => {
     const rows = ['constructor', 'toString', '__proto__', 'calm'].flatMap((tag) => [1, 2].map((i) => ({ tag, i, s: i / 10 })));
-    const sql = { query: async <T,>() => rows as T[] } as unknown as Parameters<typeof moodDirections>[0];
-    const dirs = await moodDirections(sql, 1, { kind: 'crowd' }, ['constructor', 'toString', '__proto__', 'calm']);
+    const db = { execute: async () => rows } as unknown as Parameters<typeof moodDirections>[0];
+    const dirs = await moodDirections(db, 1, { kind: 'crowd' }, ['constructor', 'toString', '__proto__', 'calm']);
     for (const tag of ['constructor', 'toString', '__proto__', 'calm']) expect(own(dirs, tag), tag).toEqual([0.1, 0.2]);
   });
 });

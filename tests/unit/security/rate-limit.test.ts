@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/env';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
+import { httpHeadersOf, httpStatusOf } from '@/lib/http/errors';
 import { clientIp, enforceRateLimit, rateLimitSpec, resetRateLimiters, TokenBucketLimiter } from '@/lib/http/rate-limit';
 
 afterEach(() => {
@@ -89,9 +90,9 @@ describe('named limits', () => {
     }
     expect(err).toBeInstanceOf(AppError);
     const e = err as AppError;
-    expect(e.status).toBe(429);
     expect(e.code).toBe('RATE_LIMITED');
-    expect(e.headers?.['Retry-After']).toBe('1');
+    expect(httpStatusOf(e.code)).toBe(429);
+    expect(httpHeadersOf(e)?.['Retry-After']).toBe('1');
     expect(() => enforceRateLimit('votes', 'user:b')).not.toThrow();
   });
 

@@ -9,7 +9,8 @@ import {
   signInDelayMs,
   trackedSignInFailures,
 } from '@/lib/auth/throttle';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
+import { httpHeadersOf, httpStatusOf } from '@/lib/http/errors';
 
 afterEach(() => resetSignInThrottle());
 
@@ -72,7 +73,8 @@ describe('finding 6: lockout cannot be used against a user — sign-in slowdown 
     const err = await checkSignInAllowed(ATTACKER, 'v@x.test').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('RATE_LIMITED');
-    expect(Number((err as AppError).headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(httpStatusOf((err as AppError).code)).toBe(429);
+    expect(Number(httpHeadersOf(err as AppError)?.['Retry-After'])).toBeGreaterThanOrEqual(1);
   });
 
   it('a key whose last failure is a day old starts afresh', () => {

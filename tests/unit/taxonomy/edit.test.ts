@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { applyTaxonomyEdits, describeTaxonomyEdit, previewTaxonomyTags } from '@/lib/taxonomy/edit';
 import { TaxonomyEditOpSchema, type Tag, type TaxonomyEditOpInput } from '@/lib/taxonomy/schemas';
 import { createRng, type Rng } from '@/lib/util/random';
@@ -129,7 +129,7 @@ describe('applyTaxonomyEdits: clear errors naming the tag', () => {
     ['an unchanged result', [{ op: 'rename', from: 'sad', toKey: 'blue' }, { op: 'rename', from: 'blue', toKey: 'sad' }], /leave v1 as it is/, null],
   ])('%s', (_name, ops, message, tagKey) => {
     const err = errorOf(() => applyTaxonomyEdits(v1, ops));
-    expect(err.status).toBe(422);
+    expect(err.code).toBe('UNPROCESSABLE');
     expect(err.message).toMatch(message);
     expect((err.details as { tag: string | null }).tag).toBe(tagKey);
   });
@@ -180,7 +180,7 @@ describe('applyTaxonomyEdits: properties over random edit lists', () => {
         result = applyTaxonomyEdits(base, ops.map((op) => TaxonomyEditOpSchema.parse(op)));
       } catch (e) {
         expect(e, `seed ${seed}`).toBeInstanceOf(AppError);
-        expect((e as AppError).status).toBe(422);
+        expect((e as AppError).code).toBe('UNPROCESSABLE');
         continue;
       }
       accepted++;

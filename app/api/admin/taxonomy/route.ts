@@ -1,6 +1,6 @@
 import { getDb } from '@/db';
 import { access } from '@/lib/http/access';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { parseBody, route } from '@/lib/http/route';
 import { createTaxonomyVersionFromEdits, getTaxonomyAdminView } from '@/lib/taxonomy/repo';
 import { CreateTaxonomyVersionSchema, type TaxonomyAdminView } from '@/lib/taxonomy/schemas';

@@ -2,7 +2,7 @@ import NextAuth from 'next-auth';
 import { NextRequest } from 'next/server';
 import { authOptions } from '@/lib/auth/options';
 import { checkSignInAllowed } from '@/lib/auth/throttle';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { limitBody } from '@/lib/http/guard';
 import { clientIp, enforceRateLimit } from '@/lib/http/rate-limit';
 import { errorResponse, requestIdFrom } from '@/lib/http/route';

@@ -2,7 +2,7 @@ import { getDb } from '@/db';
 import { requestAggregation } from '@/lib/crowd/dashboard';
 import { AggregateRequestSchema } from '@/lib/crowd/schemas';
 import { access } from '@/lib/http/access';
-import { badRequest } from '@/lib/http/errors';
+import { badRequest } from '@/lib/errors';
 import { route } from '@/lib/http/route';
 
 /** Queues a full EM run now (progress in GET /api/jobs). The body is optional. */

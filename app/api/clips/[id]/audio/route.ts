@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getDb } from '@/db';
 import { getClip } from '@/lib/catalog/repo';
 import { access } from '@/lib/http/access';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { route } from '@/lib/http/route';
 import { audioStore } from '@/lib/storage';
 import { audioResponse } from '@/lib/storage/serve';

@@ -1,6 +1,6 @@
 import { getDb } from '@/db';
 import { access } from '@/lib/http/access';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { route } from '@/lib/http/route';
 import { getModel } from '@/lib/model/repo';
 import { ModelIdParamsSchema } from '@/lib/model/schemas';
