@@ -7,6 +7,7 @@ import { planExperiment } from '@/lib/experiments/ab';
 import { signedPoints } from '@/lib/util/format';
 import type { ExperimentArmSummary, ExperimentReport, ExperimentsOverview } from '@/lib/recommend/experiments';
 import { DecimalField } from './decimal-field';
+import { TableRegion } from './table-view';
 
 /** Dates arrive as strings: what the JSON of /api/experiments holds. */
 type Json<T> = {
@@ -183,34 +184,36 @@ export function AbExperiments() {
         </form>
       )}
       {overview.data && overview.data.recent.length > 0 ? (
-        <table data-testid="experiment-history">
-          <thead>
-            <tr>
-              <th>experiment</th>
-              <th>control vs treatment</th>
-              <th>sessions</th>
-              <th>difference (95 % interval)</th>
-              <th>verdict</th>
-            </tr>
-          </thead>
-          <tbody>
-            {overview.data.recent.map((r) => (
-              <tr key={r.experiment.id}>
-                <td>{r.experiment.id}</td>
-                <td>
-                  {settingOf(r.control.setting)} vs {settingOf(r.treatment.setting)}
-                </td>
-                <td>
-                  {r.control.sessions} / {r.treatment.sessions}
-                </td>
-                <td>
-                  {signedPoints(r.result.difference)} ({signedPoints(r.result.lower)} to {signedPoints(r.result.upper)})
-                </td>
-                <td>{r.verdict}</td>
+        <TableRegion label="Recent experiments">
+          <table data-testid="experiment-history">
+            <thead>
+              <tr>
+                <th>experiment</th>
+                <th>control vs treatment</th>
+                <th>sessions</th>
+                <th>difference (95 % interval)</th>
+                <th>verdict</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {overview.data.recent.map((r) => (
+                <tr key={r.experiment.id}>
+                  <td>{r.experiment.id}</td>
+                  <td>
+                    {settingOf(r.control.setting)} vs {settingOf(r.treatment.setting)}
+                  </td>
+                  <td>
+                    {r.control.sessions} / {r.treatment.sessions}
+                  </td>
+                  <td>
+                    {signedPoints(r.result.difference)} ({signedPoints(r.result.lower)} to {signedPoints(r.result.upper)})
+                  </td>
+                  <td>{r.verdict}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
       ) : null}
     </section>
   );
@@ -218,29 +221,31 @@ export function AbExperiments() {
 
 function ArmsTable({ report }: { report: Report }) {
   return (
-    <table data-testid="experiment-arms">
-      <thead>
-        <tr>
-          <th>arm</th>
-          <th>setting</th>
-          <th>sessions</th>
-          <th>like rate</th>
-          <th>skip rate</th>
-          <th>tracks per session</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[report.control, report.treatment].map((arm) => (
-          <tr key={arm.arm}>
-            <td>{arm.arm}</td>
-            <td>{settingOf(arm.setting)}</td>
-            <td>{arm.sessions}</td>
-            <td>{pct(arm.likeRate)}</td>
-            <td>{pct(arm.skipRate)}</td>
-            <td>{arm.tracksPerSession === null ? '—' : arm.tracksPerSession.toFixed(1)}</td>
+    <TableRegion label="Arms of the running experiment">
+      <table data-testid="experiment-arms">
+        <thead>
+          <tr>
+            <th>arm</th>
+            <th>setting</th>
+            <th>sessions</th>
+            <th>like rate</th>
+            <th>skip rate</th>
+            <th>tracks per session</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {[report.control, report.treatment].map((arm) => (
+            <tr key={arm.arm}>
+              <td>{arm.arm}</td>
+              <td>{settingOf(arm.setting)}</td>
+              <td>{arm.sessions}</td>
+              <td>{pct(arm.likeRate)}</td>
+              <td>{pct(arm.skipRate)}</td>
+              <td>{arm.tracksPerSession === null ? '—' : arm.tracksPerSession.toFixed(1)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
   );
 }

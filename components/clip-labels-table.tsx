@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ClipLabelSummary } from '@/lib/catalog/repo';
+import { TableRegion } from './table-view';
 import {
   CLIP_LABEL_STATES,
   CLIP_LABEL_STATE_WORDS,
@@ -89,7 +90,7 @@ export function ClipLabelsTable(props: {
           : `Clips ${first}–${last} of ${total}${filtered ? ' matching' : ''}. Labels are the current aggregate (majority until the reliability-weighted aggregator runs).`}
       </p>
       {items.length > 0 && (
-        <div className="table-scroll">
+        <TableRegion label="Clips and their labels">
           <table data-testid="clip-labels">
             <thead>
               <tr>
@@ -129,7 +130,7 @@ export function ClipLabelsTable(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableRegion>
       )}
       {pages > 1 && (
         <nav className="row" aria-label="Label pages" data-testid="clip-labels-pages">

@@ -1,4 +1,5 @@
 import type { AgreementPoint } from '@/lib/crowd/schemas';
+import { TableRegion } from './table-view';
 
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(2));
 
@@ -13,35 +14,37 @@ export function CrowdAgreementTable({ points }: { points: readonly AgreementPoin
   const tags = run.filter((p) => p.scope === 'tag');
   const overall = run.find((p) => p.scope === 'overall');
   return (
-    <table data-testid="crowd-kappa-table">
-      <thead>
-        <tr>
-          <th>Tag</th>
-          <th title="Fleiss' kappa: (observed − chance agreement) / (1 − chance); 1 = unanimous, 0 = chance">Fleiss&apos; κ</th>
-          <th title="Krippendorff's alpha (nominal)">α</th>
-          <th>Clips with ≥ 2 votes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tags.map((p) => (
-          <tr key={p.tag} data-tag={p.tag}>
-            <td>{p.tag}</td>
-            <td className={p.kappa !== null && p.kappa < 0.2 ? 'error' : undefined}>{fmt(p.kappa)}</td>
-            <td className="muted">{fmt(p.alpha)}</td>
-            <td>{p.items}</td>
+    <TableRegion label="Agreement per tag in the latest run">
+      <table data-testid="crowd-kappa-table">
+        <thead>
+          <tr>
+            <th>Tag</th>
+            <th title="Fleiss' kappa: (observed − chance agreement) / (1 − chance); 1 = unanimous, 0 = chance">Fleiss&apos; κ</th>
+            <th title="Krippendorff's alpha (nominal)">α</th>
+            <th>Clips with ≥ 2 votes</th>
           </tr>
-        ))}
-        {overall && (
-          <tr data-tag="" style={{ fontWeight: 600 }}>
-            <td>all tags</td>
-            <td title="mean of the tags' kappa">{fmt(overall.kappa)}</td>
-            <td className="muted" title="pooled alpha">
-              {fmt(overall.alpha)}
-            </td>
-            <td>{overall.items}</td>
-          </tr>
-        )}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {tags.map((p) => (
+            <tr key={p.tag} data-tag={p.tag}>
+              <td>{p.tag}</td>
+              <td className={p.kappa !== null && p.kappa < 0.2 ? 'error' : undefined}>{fmt(p.kappa)}</td>
+              <td className="muted">{fmt(p.alpha)}</td>
+              <td>{p.items}</td>
+            </tr>
+          ))}
+          {overall && (
+            <tr data-tag="" style={{ fontWeight: 600 }}>
+              <td>all tags</td>
+              <td title="mean of the tags' kappa">{fmt(overall.kappa)}</td>
+              <td className="muted" title="pooled alpha">
+                {fmt(overall.alpha)}
+              </td>
+              <td>{overall.items}</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </TableRegion>
   );
 }

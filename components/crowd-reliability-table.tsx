@@ -45,6 +45,7 @@ export function CrowdReliabilityTable({
         <TableSearch view={view} label="Find" placeholder="name, role, status or flag" />
       </div>
       <ScrollTable
+        label="Annotator reliability"
         testId="crowd-reliability"
         head={
           <>

@@ -6,6 +6,7 @@ import { apiFetch } from '@/lib/client/api';
 import { signedPoints } from '@/lib/util/format';
 import type { Canary, CanaryReport, PushableModel, ReadyVersion } from '@/lib/recommend/canary';
 import { DecimalField } from './decimal-field';
+import { TableRegion } from './table-view';
 
 /** Dates arrive as strings: what the JSON of /api/models/canary holds. */
 type Json<T> = {
@@ -93,33 +94,35 @@ export function EmbeddingCanary() {
               Stop
             </button>
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>arm</th>
-                <th>version</th>
-                <th>sessions</th>
-                <th>like rate</th>
-                <th>skip rate</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(
-                [
-                  ['control', running.control],
-                  ['canary', running.treatment],
-                ] as const
-              ).map(([name, arm]) => (
-                <tr key={name}>
-                  <td>{name}</td>
-                  <td>{arm.version}</td>
-                  <td>{arm.sessions}</td>
-                  <td>{pct(arm.likeRate)}</td>
-                  <td>{pct(arm.skipRate)}</td>
+          <TableRegion label="Arms of the running canary">
+            <table>
+              <thead>
+                <tr>
+                  <th>arm</th>
+                  <th>version</th>
+                  <th>sessions</th>
+                  <th>like rate</th>
+                  <th>skip rate</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(
+                  [
+                    ['control', running.control],
+                    ['canary', running.treatment],
+                  ] as const
+                ).map(([name, arm]) => (
+                  <tr key={name}>
+                    <td>{name}</td>
+                    <td>{arm.version}</td>
+                    <td>{arm.sessions}</td>
+                    <td>{pct(arm.likeRate)}</td>
+                    <td>{pct(arm.skipRate)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableRegion>
           <p style={{ margin: 0 }} data-testid="canary-result">
             Like rate difference {signedPoints(running.result.difference)} (always-valid 95 % interval{' '}
             {signedPoints(running.result.lower)} to {signedPoints(running.result.upper)}), p = {running.result.pValue.toFixed(3)}.
@@ -202,28 +205,30 @@ export function EmbeddingCanary() {
         </>
       )}
       {overview.data && overview.data.recent.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th>canary</th>
-              <th>version vs control</th>
-              <th>status</th>
-              <th>reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {overview.data.recent.map((c) => (
-              <tr key={c.id}>
-                <td>{c.id}</td>
-                <td>
-                  {c.canaryVersion} vs {c.controlVersion}
-                </td>
-                <td>{c.status}</td>
-                <td>{c.reason ?? '—'}</td>
+        <TableRegion label="Recent canary rollouts">
+          <table>
+            <thead>
+              <tr>
+                <th>canary</th>
+                <th>version vs control</th>
+                <th>status</th>
+                <th>reason</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {overview.data.recent.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.id}</td>
+                  <td>
+                    {c.canaryVersion} vs {c.controlVersion}
+                  </td>
+                  <td>{c.status}</td>
+                  <td>{c.reason ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
       ) : null}
     </section>
   );

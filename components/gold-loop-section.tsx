@@ -1,6 +1,7 @@
 import type { Db } from '@/db/client';
 import { goldAccuracyByContributor, goldCoverage } from '@/lib/gold/repo';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
+import { TableRegion } from './table-view';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -22,7 +23,7 @@ export async function GoldLoopSection({ db }: { db: Db }) {
   ]);
   return (
     <section className="panel stack" id="gold" data-testid="loop-gold">
-      <h2 style={{ margin: 0 }}>Gold</h2>
+      <h2 id="loop-gold-heading" style={{ margin: 0 }}>Gold</h2>
       <p className="muted" style={{ margin: 0 }} data-testid="loop-gold-coverage">
         {coverage.goldClips} gold clip{coverage.goldClips === 1 ? '' : 's'} ({coverage.neverServed} never served
         {coverage.olderVersion > 0 ? `, ${coverage.olderVersion} from an earlier taxonomy version` : ''}), served{' '}
@@ -36,7 +37,7 @@ export async function GoldLoopSection({ db }: { db: Db }) {
           No contributor has answered a gold clip yet.
         </p>
       ) : (
-        <div className="table-scroll">
+        <TableRegion labelledBy="loop-gold-heading">
           <table data-testid="loop-gold-accuracy">
             <thead>
               <tr>
@@ -66,7 +67,7 @@ export async function GoldLoopSection({ db }: { db: Db }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableRegion>
       )}
     </section>
   );

@@ -63,7 +63,9 @@ export function GoldManager({
         </p>
       )}
       <section className="panel stack" data-testid="gold-promotable">
-        <h2 style={{ margin: 0 }}>Promote expert-resolved clips</h2>
+        <h2 id="gold-promotable-heading" style={{ margin: 0 }}>
+          Promote expert-resolved clips
+        </h2>
         {promotable.length === 0 ? (
           <p className="muted" style={{ margin: 0 }}>
             No expert-resolved clip is waiting: each decision naming at least one mood under the current taxonomy can become gold.
@@ -75,6 +77,7 @@ export function GoldManager({
               later.
             </p>
             <ScrollTable
+              labelledBy="gold-promotable-heading"
               head={
                 <>
                   <th aria-label="Choose" />
@@ -124,7 +127,9 @@ export function GoldManager({
       </section>
 
       <section className="panel stack">
-        <h2 style={{ margin: 0 }}>Gold clips</h2>
+        <h2 id="gold-clips-heading" style={{ margin: 0 }}>
+          Gold clips
+        </h2>
         {gold.length === 0 ? (
           <p className="muted" style={{ margin: 0 }}>
             No gold clips yet. Make one from the review screen, promote expert-resolved clips above, or import a CSV with{' '}
@@ -132,6 +137,7 @@ export function GoldManager({
           </p>
         ) : (
           <ScrollTable
+            labelledBy="gold-clips-heading"
             testId="gold-list"
             head={
               <>

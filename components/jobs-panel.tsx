@@ -55,7 +55,9 @@ export function JobsPanel() {
   });
   return (
     <section className="panel stack" data-testid="jobs-panel">
-      <h2 style={{ margin: 0 }}>Background jobs</h2>
+      <h2 id="jobs-heading" style={{ margin: 0 }}>
+        Background jobs
+      </h2>
       {list.length === 0 ? (
         <p className="muted">
           No jobs yet: feature extraction after an upload, retrains and snapshot builds run here, with their progress.
@@ -66,6 +68,7 @@ export function JobsPanel() {
             <TableSearch view={view} label="Find" placeholder="job name or state" />
           </div>
           <ScrollTable
+            labelledBy="jobs-heading"
             testId="jobs-table"
             head={
               <>

@@ -316,11 +316,13 @@ export function Labeler() {
     <div className="stack work-area" ref={workArea} tabIndex={-1} data-testid="work-area">
       <section className="panel stack" data-testid="clip" data-clip-id={current.clip.id}>
         <div className="row" style={{ justifyContent: 'space-between' }}>
-          <div>
+          <div style={{ flex: '1 1 auto', minWidth: 0 }}>
             <h2 style={{ margin: 0 }} data-testid="clip-title">
               {current.clip.title}
             </h2>
-            <span className="muted">{current.clip.artist}</span>
+            <span className="muted" style={{ overflowWrap: 'anywhere' }}>
+              {current.clip.artist}
+            </span>
           </div>
           <span className="stack" style={{ gap: 0, alignItems: 'flex-end' }}>
             <span className="muted" data-testid="done-count">

@@ -276,14 +276,16 @@ export function ListenPlayer({ moods }: { moods: Mood[] }) {
       {current ? (
         <section className="panel stack" data-testid="now-playing" data-clip-id={current.clipId}>
           <div className="row" style={{ justifyContent: 'space-between' }}>
-            <div>
+            <div style={{ flex: '1 1 auto', minWidth: 0 }}>
               <span className="muted" style={{ fontSize: '0.8em' }}>
                 Now playing
               </span>
               <h2 style={{ margin: 0 }} data-testid="now-title">
                 {current.title}
               </h2>
-              <span className="muted">{current.artist}</span>
+              <span className="muted" style={{ overflowWrap: 'anywhere' }}>
+                {current.artist}
+              </span>
             </div>
             {liked ? (
               <span className="badge" data-testid="liked">

@@ -6,6 +6,7 @@ import { useMutation } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
 import type { CurveView, EmbeddingVersionView, ModelView } from '@/lib/model/schemas';
 import { GroupedBars, Heatmap, LineChart, PALETTE, ReliabilityDiagram, type LineSeries, type ReliabilityBinView } from './charts';
+import { TableRegion } from './table-view';
 
 /**
  * What the models page passes in (lib/model/service `modelsOverview`, serialised): the types are
@@ -85,7 +86,9 @@ export function ModelDashboard(props: {
     <div className="stack">
       <section className="panel stack" data-testid="model-registry">
         <div className="row" style={{ justifyContent: 'space-between' }}>
-          <h2 style={{ margin: 0 }}>Model versions</h2>
+          <h2 id="model-versions-heading" style={{ margin: 0 }}>
+            Model versions
+          </h2>
           {props.rollback && (
             <button
               type="button"
@@ -112,108 +115,110 @@ export function ModelDashboard(props: {
             <p className="muted">Until the first model, the queue ranks clips by cold-start diversity over their features.</p>
           </div>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>Kind</th>
-                <th>Status</th>
-                <th>Trained on</th>
-                <th style={{ width: '22%' }}>Macro-F1 (held-out)</th>
-                <th>Micro-F1</th>
-                <th>mAP</th>
-                <th>ECE</th>
-                <th>Hamming</th>
-                <th>Created</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {props.models.map((m) => {
-                const h = m.metrics.heldOut;
-                return (
-                  <tr
-                    key={m.id}
-                    data-model-id={m.id}
-                    data-status={m.status}
-                    aria-selected={m.id === selectedId}
-                    style={m.id === selectedId ? { background: 'var(--selected)' } : undefined}
-                  >
-                    <td>
-                      <button
-                        type="button"
-                        className="secondary"
-                        onClick={() => setSelectedId(m.id)}
-                        disabled={!h}
-                        title="Show its charts"
-                      >
-                        {m.id}
-                      </button>
-                    </td>
-                    <td>{m.kind}</td>
-                    <td>
-                      <span
-                        className="badge"
-                        style={STATUS_STYLE[m.status]}
-                        title={m.error ?? m.metrics.comparison?.reason ?? ''}
-                      >
-                        {m.status}
-                      </span>
-                    </td>
-                    <td>
-                      {m.trainSize.toLocaleString('en')} clips <span className="muted">· {m.trigger}</span>
-                    </td>
-                    <td>
-                      {h ? (
-                        <div className="row" style={{ gap: '0.4rem', flexWrap: 'nowrap' }}>
-                          <div className="progress" style={{ flex: 1 }} title={`macro-F1 ${h.macroF1.toFixed(3)}`}>
-                            <div
-                              style={{
-                                width: `${Math.round(h.macroF1 * 100)}%`,
-                                background: m.status === 'active' ? 'var(--good)' : undefined,
-                              }}
-                            />
+          <TableRegion labelledBy="model-versions-heading">
+            <table>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Kind</th>
+                  <th>Status</th>
+                  <th>Trained on</th>
+                  <th style={{ width: '22%' }}>Macro-F1 (held-out)</th>
+                  <th>Micro-F1</th>
+                  <th>mAP</th>
+                  <th>ECE</th>
+                  <th>Hamming</th>
+                  <th>Created</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {props.models.map((m) => {
+                  const h = m.metrics.heldOut;
+                  return (
+                    <tr
+                      key={m.id}
+                      data-model-id={m.id}
+                      data-status={m.status}
+                      aria-selected={m.id === selectedId}
+                      style={m.id === selectedId ? { background: 'var(--selected)' } : undefined}
+                    >
+                      <td>
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => setSelectedId(m.id)}
+                          disabled={!h}
+                          title="Show its charts"
+                        >
+                          {m.id}
+                        </button>
+                      </td>
+                      <td>{m.kind}</td>
+                      <td>
+                        <span
+                          className="badge"
+                          style={STATUS_STYLE[m.status]}
+                          title={m.error ?? m.metrics.comparison?.reason ?? ''}
+                        >
+                          {m.status}
+                        </span>
+                      </td>
+                      <td>
+                        {m.trainSize.toLocaleString('en')} clips <span className="muted">· {m.trigger}</span>
+                      </td>
+                      <td>
+                        {h ? (
+                          <div className="row" style={{ gap: '0.4rem', flexWrap: 'nowrap' }}>
+                            <div className="progress" style={{ flex: 1 }} title={`macro-F1 ${h.macroF1.toFixed(3)}`}>
+                              <div
+                                style={{
+                                  width: `${Math.round(h.macroF1 * 100)}%`,
+                                  background: m.status === 'active' ? 'var(--good)' : undefined,
+                                }}
+                              />
+                            </div>
+                            <span>{h.macroF1.toFixed(3)}</span>
                           </div>
-                          <span>{h.macroF1.toFixed(3)}</span>
-                        </div>
-                      ) : (
-                        <span className="muted">{m.status === 'failed' ? (m.error ?? 'failed').slice(0, 80) : '—'}</span>
-                      )}
-                    </td>
-                    <td>{pct(h?.microF1)}</td>
-                    <td>{pct(h?.meanAveragePrecision)}</td>
-                    <td>{pct(h?.ece)}</td>
-                    <td>{pct(h?.hammingLoss)}</td>
-                    <td className="muted">{new Date(m.createdAt).toLocaleString()}</td>
-                    <td>
-                      <div className="row" style={{ flexWrap: 'nowrap' }}>
-                        {(m.status === 'ready' || m.status === 'retired') && (
-                          <button
-                            type="button"
-                            data-testid={`promote-${m.id}`}
-                            disabled={promote.isPending}
-                            onClick={() => promote.mutate(m.id)}
-                          >
-                            Promote
-                          </button>
+                        ) : (
+                          <span className="muted">{m.status === 'failed' ? (m.error ?? 'failed').slice(0, 80) : '—'}</span>
                         )}
-                        {m.onnxBytes ? (
-                          <a
-                            className="button secondary"
-                            href={`/api/models/${m.id}/onnx`}
-                            download
-                            title={`sha256 ${m.onnxSha256}`}
-                          >
-                            ONNX
-                          </a>
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                      </td>
+                      <td>{pct(h?.microF1)}</td>
+                      <td>{pct(h?.meanAveragePrecision)}</td>
+                      <td>{pct(h?.ece)}</td>
+                      <td>{pct(h?.hammingLoss)}</td>
+                      <td className="muted">{new Date(m.createdAt).toLocaleString()}</td>
+                      <td>
+                        <div className="row" style={{ flexWrap: 'nowrap' }}>
+                          {(m.status === 'ready' || m.status === 'retired') && (
+                            <button
+                              type="button"
+                              data-testid={`promote-${m.id}`}
+                              disabled={promote.isPending}
+                              onClick={() => promote.mutate(m.id)}
+                            >
+                              Promote
+                            </button>
+                          )}
+                          {m.onnxBytes ? (
+                            <a
+                              className="button secondary"
+                              href={`/api/models/${m.id}/onnx`}
+                              download
+                              title={`sha256 ${m.onnxSha256}`}
+                            >
+                              ONNX
+                            </a>
+                          ) : null}
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableRegion>
         )}
         {history.length > 1 && (
           <LineChart

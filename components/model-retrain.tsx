@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
+import { TableRegion } from './table-view';
 
 interface JobView {
   jobId: string;
@@ -52,7 +53,9 @@ export function ModelRetrain() {
   return (
     <section className="panel stack" data-testid="retrain-panel">
       <div className="row" style={{ justifyContent: 'space-between' }}>
-        <h2 style={{ margin: 0 }}>Retraining</h2>
+        <h2 id="retrain-heading" style={{ margin: 0 }}>
+          Retraining
+        </h2>
         <button type="button" data-testid="retrain" disabled={retrain.isPending || running} onClick={() => retrain.mutate()}>
           {running ? 'Retraining…' : 'Retrain now'}
         </button>
@@ -64,27 +67,29 @@ export function ModelRetrain() {
       </p>
       {retrain.error && <p className="error">{retrain.error.message}</p>}
       {list.length > 0 && (
-        <table>
-          <tbody>
-            {list.map((j) => (
-              <tr key={j.jobId} data-testid={`job-${j.name}`} data-state={j.state}>
-                <td style={{ width: '7rem' }}>{j.name}</td>
-                <td style={{ width: '6rem' }}>
-                  <span className={j.state === 'failed' ? 'error' : 'badge'}>{j.state}</span>
-                </td>
-                <td>
-                  <div className="progress" title={j.message}>
-                    <div style={{ width: `${Math.round(j.progress * 100)}%` }} />
-                  </div>
-                  <span className="muted">{j.error ?? j.message}</span>
-                </td>
-                <td className="muted" style={{ width: '6rem' }}>
-                  {new Date(j.updatedAt).toLocaleTimeString()}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableRegion labelledBy="retrain-heading">
+          <table>
+            <tbody>
+              {list.map((j) => (
+                <tr key={j.jobId} data-testid={`job-${j.name}`} data-state={j.state}>
+                  <td style={{ width: '7rem' }}>{j.name}</td>
+                  <td style={{ width: '6rem' }}>
+                    <span className={j.state === 'failed' ? 'error' : 'badge'}>{j.state}</span>
+                  </td>
+                  <td>
+                    <div className="progress" title={j.message}>
+                      <div style={{ width: `${Math.round(j.progress * 100)}%` }} />
+                    </div>
+                    <span className="muted">{j.error ?? j.message}</span>
+                  </td>
+                  <td className="muted" style={{ width: '6rem' }}>
+                    {new Date(j.updatedAt).toLocaleTimeString()}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
       )}
     </section>
   );

@@ -78,6 +78,7 @@ export function QualificationAdmin({ rows }: { rows: ContributorQualificationRow
         <p className="muted">No contributor.</p>
       ) : (
         <ScrollTable
+          label="Contributor qualifications"
           head={
             <>
               <th>Contributor</th>

@@ -9,6 +9,7 @@ import { keyLabel, tempoLabel } from '@/lib/audio/confidence';
 import { AudioPlayer, type PlayerControl } from './audio-player';
 import { ConfirmDialog, KeyHints } from './work-dialogs';
 import { GoldMark } from './gold-mark';
+import { TableRegion } from './table-view';
 import {
   closeness,
   crowdSplit,
@@ -156,9 +157,11 @@ export function Reviewer() {
     <div className="stack work-area" ref={workArea} tabIndex={-1} data-testid="review" data-clip-id={item.clip.id}>
       <section className="panel stack">
         <div className="row" style={{ justifyContent: 'space-between' }}>
-          <div>
+          <div style={{ flex: '1 1 auto', minWidth: 0 }}>
             <h2 style={{ margin: 0 }}>{item.clip.title}</h2>
-            <span className="muted">{item.clip.artist}</span>
+            <span className="muted" style={{ overflowWrap: 'anywhere' }}>
+              {item.clip.artist}
+            </span>
           </div>
           <div className="row">
             <span className="badge">{item.clip.labelState}</span>
@@ -189,50 +192,52 @@ export function Reviewer() {
       </section>
 
       <section className="panel">
-        <table data-testid="review-tags">
-          <thead>
-            <tr>
-              <th>Key</th>
-              <th>Mood</th>
-              <th title="How many voters chose this mood, of all who voted on the clip">Crowd</th>
-              <th title={POSTERIOR_FORMULA}>Crowd belief</th>
-              <th title="The active model's probability that this mood fits">Model</th>
-              <th>Final</th>
-            </tr>
-          </thead>
-          <tbody>
-            {item.taxonomy.tags.map((tag, i) => {
-              const votes = item.votes.perTag.find((t) => t.tag === tag.key);
-              const on = selected.includes(tag.key);
-              return (
-                <tr key={tag.key}>
-                  <td>{i < 9 && <kbd>{i + 1}</kbd>}</td>
-                  <td>{tag.label}</td>
-                  <td title={`${votes?.yes ?? 0} yes / ${votes?.no ?? 0} no`}>
-                    {tagVotes(votes?.yes ?? 0, votes?.no ?? 0, tag.label)}
-                  </td>
-                  <td>{likely(votes?.posterior)}</td>
-                  <td>{likely(own(item.model?.probs, tag.key))}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="chip"
-                      aria-pressed={on}
-                      data-tag={tag.key}
-                      aria-label={`${tag.label}: ${on ? 'yes' : 'no'}`}
-                      onClick={() => {
-                        toggle(tag.key);
-                        refocus();
-                      }}
-                    >
-                      {on ? 'yes' : 'no'}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <TableRegion label="Tags for this clip">
+          <table data-testid="review-tags">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Mood</th>
+                <th title="How many voters chose this mood, of all who voted on the clip">Crowd</th>
+                <th title={POSTERIOR_FORMULA}>Crowd belief</th>
+                <th title="The active model's probability that this mood fits">Model</th>
+                <th>Final</th>
+              </tr>
+            </thead>
+            <tbody>
+              {item.taxonomy.tags.map((tag, i) => {
+                const votes = item.votes.perTag.find((t) => t.tag === tag.key);
+                const on = selected.includes(tag.key);
+                return (
+                  <tr key={tag.key}>
+                    <td>{i < 9 && <kbd>{i + 1}</kbd>}</td>
+                    <td>{tag.label}</td>
+                    <td title={`${votes?.yes ?? 0} yes / ${votes?.no ?? 0} no`}>
+                      {tagVotes(votes?.yes ?? 0, votes?.no ?? 0, tag.label)}
+                    </td>
+                    <td>{likely(votes?.posterior)}</td>
+                    <td>{likely(own(item.model?.probs, tag.key))}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="chip"
+                        aria-pressed={on}
+                        data-tag={tag.key}
+                        aria-label={`${tag.label}: ${on ? 'yes' : 'no'}`}
+                        onClick={() => {
+                          toggle(tag.key);
+                          refocus();
+                        }}
+                      >
+                        {on ? 'yes' : 'no'}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableRegion>
         <details className="muted" style={{ fontSize: '0.85em', marginTop: '0.25rem' }} data-testid="belief-formula">
           <summary>How crowd belief and model are computed</summary>
           <p style={{ margin: '0.25rem 0' }}>
@@ -261,26 +266,28 @@ export function Reviewer() {
 
       <div className="row" style={{ alignItems: 'flex-start' }}>
         <section className="panel" style={{ flex: 1 }}>
-          <h3 style={{ marginTop: 0 }}>Voters ({item.votes.count})</h3>
+          <h3 id="review-voters-heading" style={{ marginTop: 0 }}>Voters ({item.votes.count})</h3>
           {item.votes.voters.length === 0 ? (
             <p className="muted">No crowd votes yet.</p>
           ) : (
-            <table>
-              <tbody>
-                {item.votes.voters.map((v, i) => (
-                  <tr key={i}>
-                    <td className="muted" title="Balanced accuracy from the last EM run; 50 % is guessing">
-                      {reliabilityWords(v.reliability)}
-                    </td>
-                    <td>{v.tags.join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <TableRegion labelledBy="review-voters-heading">
+              <table>
+                <tbody>
+                  {item.votes.voters.map((v, i) => (
+                    <tr key={i}>
+                      <td className="muted" title="Balanced accuracy from the last EM run; 50 % is guessing">
+                        {reliabilityWords(v.reliability)}
+                      </td>
+                      <td>{v.tags.join(', ')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
           )}
         </section>
         <section className="panel" style={{ flex: 1 }}>
-          <h3 style={{ marginTop: 0 }}>Nearest labeled clips</h3>
+          <h3 id="review-neighbours-heading" style={{ marginTop: 0 }}>Nearest labeled clips</h3>
           {item.neighbours.length === 0 ? (
             <p className="muted">None labeled yet.</p>
           ) : (
@@ -379,29 +386,31 @@ function Neighbours({ item, onPlay }: { item: ReviewItem; onPlay: () => void }) 
   return (
     <>
       <audio ref={audio} onPause={() => setPlaying(null)} onEnded={() => setPlaying(null)} hidden />
-      <table data-testid="neighbours">
-        <tbody>
-          {item.neighbours.map((n) => (
-            <tr key={n.clipId}>
-              <td style={{ width: '2.5rem' }}>
-                <button
-                  type="button"
-                  className="secondary small"
-                  aria-label={`${playing === n.clipId ? 'Pause' : 'Play'} ${n.title}`}
-                  onClick={() => play(n.clipId)}
-                >
-                  {playing === n.clipId ? '❚❚' : '▶'}
-                </button>
-              </td>
-              <td>{n.title}</td>
-              <td>{n.labels.map((k) => labels[k] ?? k).join(', ') || 'no mood'}</td>
-              <td className="muted" title={`distance ${n.distance.toFixed(2)} in standardised feature space (smaller is closer)`}>
-                {closeness(n.distance, nearest)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <TableRegion labelledBy="review-neighbours-heading">
+        <table data-testid="neighbours">
+          <tbody>
+            {item.neighbours.map((n) => (
+              <tr key={n.clipId}>
+                <td style={{ width: '2.5rem' }}>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-label={`${playing === n.clipId ? 'Pause' : 'Play'} ${n.title}`}
+                    onClick={() => play(n.clipId)}
+                  >
+                    {playing === n.clipId ? '❚❚' : '▶'}
+                  </button>
+                </td>
+                <td>{n.title}</td>
+                <td>{n.labels.map((k) => labels[k] ?? k).join(', ') || 'no mood'}</td>
+                <td className="muted" title={`distance ${n.distance.toFixed(2)} in standardised feature space (smaller is closer)`}>
+                  {closeness(n.distance, nearest)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
     </>
   );
 }

@@ -59,6 +59,7 @@ export function SnapshotList({ initial }: { initial?: SnapshotView[] }) {
             <TableSearch view={view} label="Find" placeholder="name, status or clip state" />
           </div>
           <ScrollTable
+            label="Dataset snapshots"
             head={
               <>
                 <SortHeader view={view} column="created" title="By when it was defined">

@@ -174,22 +174,37 @@ export function TablePager(props: {
   );
 }
 
+/** How a scroll region is named: by its heading's id, or (with no heading) by a short label. */
+export type RegionName = { label: string; labelledBy?: never } | { labelledBy: string; label?: never };
+
+/**
+ * A table's horizontal scroll box as a named region a keyboard can focus: on a phone a table wider
+ * than the screen scrolls inside it, and the box may hold no button to tab to (axe
+ * scrollable-region-focusable). Name it by the table's heading (`labelledBy`, its id) when there
+ * is one, else by a short `label` saying what the table is.
+ */
+export function TableRegion(props: RegionName & { children: ReactNode }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={props.label} aria-labelledby={props.labelledBy}>
+      {props.children}
+    </div>
+  );
+}
+
 /**
  * A table in its horizontal scroll box: the markup every table of the admin screens shares.
  * `head` is the header row's cells (plain `th` or {@link SortHeader}), `children` the body rows.
- * With `labelledBy` (the id of the table's heading) the box is a named region a keyboard can
- * focus, so it can be scrolled on a phone where it may hold no button to tab to.
+ * The box is a {@link TableRegion}, named by the table's heading (`labelledBy`) or a `label`.
  */
-export function ScrollTable(props: { head: ReactNode; children: ReactNode; testId?: string; labelledBy?: string }) {
-  const region = props.labelledBy ? { tabIndex: 0, role: 'region', 'aria-labelledby': props.labelledBy } : {};
-  return (
-    <div className="table-scroll" {...region}>
-      <table data-testid={props.testId}>
-        <thead>
-          <tr>{props.head}</tr>
-        </thead>
-        <tbody>{props.children}</tbody>
-      </table>
-    </div>
+export function ScrollTable(props: RegionName & { head: ReactNode; children: ReactNode; testId?: string }) {
+  const table = (
+    <table data-testid={props.testId}>
+      <thead>
+        <tr>{props.head}</tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
   );
+  const name: RegionName = props.labelledBy !== undefined ? { labelledBy: props.labelledBy } : { label: props.label };
+  return <TableRegion {...name}>{table}</TableRegion>;
 }

@@ -13,6 +13,7 @@ import {
 import { CHANGE_TEXT, describeOp, type Kind, KINDS, TagName } from './taxonomy/words';
 import { OpForm } from './taxonomy/op-forms';
 import { VersionList } from './taxonomy/version-list';
+import { TableRegion } from './table-view';
 
 export function TaxonomyEditor({ initial }: { initial: TaxonomyAdminView }) {
   const client = useQueryClient();
@@ -99,26 +100,28 @@ export function TaxonomyEditor({ initial }: { initial: TaxonomyAdminView }) {
         them over through the mapping.
       </p>
 
-      <table>
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th>Label</th>
-            <th>Description</th>
-          </tr>
-        </thead>
-        <tbody>
-          {active.tags.map((t) => (
-            <tr key={t.key}>
-              <td>
-                <code>{t.key}</code>
-              </td>
-              <td>{t.label}</td>
-              <td className="muted">{t.description}</td>
+      <TableRegion labelledBy="taxonomy-heading">
+        <table>
+          <thead>
+            <tr>
+              <th>Key</th>
+              <th>Label</th>
+              <th>Description</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {active.tags.map((t) => (
+              <tr key={t.key}>
+                <td>
+                  <code>{t.key}</code>
+                </td>
+                <td>{t.label}</td>
+                <td className="muted">{t.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
 
       <div className="row" role="group" aria-label="Kind of change">
         {KINDS.map((k) => (
@@ -167,35 +170,37 @@ export function TaxonomyEditor({ initial }: { initial: TaxonomyAdminView }) {
             </p>
           )}
           {preview?.result && (
-            <table aria-label="Preview of the mapping">
-              <thead>
-                <tr>
-                  <th>v{active.version}</th>
-                  <th>change</th>
-                  <th>v{nextVersion}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.rows.map((row, i) => (
-                  <tr key={i}>
-                    <td>{row.from ? <TagName tag={row.from} /> : <span className="muted">—</span>}</td>
-                    <td className={row.change === 'unchanged' ? 'muted' : undefined}>{CHANGE_TEXT[row.change]}</td>
-                    <td>
-                      {row.to.length === 0 ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        row.to.map((t, j) => (
-                          <span key={t.key}>
-                            {j > 0 && ', '}
-                            <TagName tag={t} />
-                          </span>
-                        ))
-                      )}
-                    </td>
+            <TableRegion label="Preview of the mapping">
+              <table aria-label="Preview of the mapping">
+                <thead>
+                  <tr>
+                    <th>v{active.version}</th>
+                    <th>change</th>
+                    <th>v{nextVersion}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {preview.rows.map((row, i) => (
+                    <tr key={i}>
+                      <td>{row.from ? <TagName tag={row.from} /> : <span className="muted">—</span>}</td>
+                      <td className={row.change === 'unchanged' ? 'muted' : undefined}>{CHANGE_TEXT[row.change]}</td>
+                      <td>
+                        {row.to.length === 0 ? (
+                          <span className="muted">—</span>
+                        ) : (
+                          row.to.map((t, j) => (
+                            <span key={t.key}>
+                              {j > 0 && ', '}
+                              <TagName tag={t} />
+                            </span>
+                          ))
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
           )}
           <form
             className="row"

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import type { TokenView } from '@/lib/auth/schemas';
 import { CopyButton } from './copy-button';
+import { TableRegion } from './table-view';
 
 export function TokenManager() {
   const client = useQueryClient();
@@ -27,7 +28,9 @@ export function TokenManager() {
 
   return (
     <section className="panel stack">
-      <h2 style={{ margin: 0 }}>API tokens</h2>
+      <h2 id="tokens-heading" style={{ margin: 0 }}>
+        API tokens
+      </h2>
       <p className="muted" style={{ margin: 0 }}>
         For the HTTP API and the CLI: <code>curl -H &apos;Authorization: Bearer …&apos; /api/export/jsonl</code>
       </p>
@@ -59,38 +62,40 @@ export function TokenManager() {
           <CopyButton text={fresh} label="Copy token" testId="copy-token" />
         </div>
       )}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Prefix</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.data?.tokens.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>
-                <code>{t.prefix}…</code>
-              </td>
-              <td className="muted">{new Date(t.createdAt).toLocaleString()}</td>
-              <td className="muted">{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : '—'}</td>
-              <td>
-                {t.revokedAt ? (
-                  <span className="badge">revoked</span>
-                ) : (
-                  <button type="button" className="secondary" onClick={() => revoke.mutate(t.id)}>
-                    Revoke
-                  </button>
-                )}
-              </td>
+      <TableRegion labelledBy="tokens-heading">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Prefix</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {tokens.data?.tokens.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
+                <td className="muted">{new Date(t.createdAt).toLocaleString()}</td>
+                <td className="muted">{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : '—'}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <span className="badge">revoked</span>
+                  ) : (
+                    <button type="button" className="secondary" onClick={() => revoke.mutate(t.id)}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
     </section>
   );
 }

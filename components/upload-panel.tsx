@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/client/api';
 import { useRef, useState, type DragEvent } from 'react';
 import type { IngestResult } from '@/lib/catalog/schemas';
+import { TableRegion } from './table-view';
 
 interface Row {
   id: number;
@@ -116,37 +117,39 @@ export function UploadPanel() {
         <input value={licence} onChange={(e) => setLicence(e.target.value)} placeholder="e.g. CC-BY-4.0" maxLength={100} />
       </label>
       {rows.length > 0 && (
-        <table>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.id}>
-                <td>{r.name}</td>
-                <td className="muted">{(r.size / 1e6).toFixed(1)} MB</td>
-                <td style={{ width: '30%' }}>
-                  <div className="progress">
-                    <div style={{ width: `${Math.round(r.progress * 100)}%` }} />
-                  </div>
-                </td>
-                <td>
-                  {r.error ? (
-                    <span className="error">{r.error}</span>
-                  ) : r.result ? (
-                    r.result.status === 'rejected' ? (
-                      <span className="error">{r.result.error}</span>
+        <TableRegion label="Uploaded files">
+          <table>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.name}</td>
+                  <td className="muted">{(r.size / 1e6).toFixed(1)} MB</td>
+                  <td style={{ width: '30%' }}>
+                    <div className="progress">
+                      <div style={{ width: `${Math.round(r.progress * 100)}%` }} />
+                    </div>
+                  </td>
+                  <td>
+                    {r.error ? (
+                      <span className="error">{r.error}</span>
+                    ) : r.result ? (
+                      r.result.status === 'rejected' ? (
+                        <span className="error">{r.result.error}</span>
+                      ) : (
+                        <ExtractionBadge
+                          duplicate={r.result.status === 'duplicate'}
+                          clip={r.result.clipId ? extractionOf.get(r.result.clipId) : undefined}
+                        />
+                      )
                     ) : (
-                      <ExtractionBadge
-                        duplicate={r.result.status === 'duplicate'}
-                        clip={r.result.clipId ? extractionOf.get(r.result.clipId) : undefined}
-                      />
-                    )
-                  ) : (
-                    <span className="muted">uploading…</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                      <span className="muted">uploading…</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
       )}
     </section>
   );

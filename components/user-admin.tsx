@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent } from 'react';
 import { RoleSchema } from '@/lib/auth/schemas';
 import { apiFetch } from '@/lib/client/api';
-import { SortHeader, TablePager, TableSearch, useTableView } from './table-view';
+import { SortHeader, TablePager, TableRegion, TableSearch, useTableView } from './table-view';
 import { describePauseCheck, PAUSE_CHECK_TITLES, UnpauseSchema, type PauseView } from '@/lib/pause/schemas';
 
 interface UserView {
@@ -75,7 +75,9 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
 
   return (
     <section className="panel stack">
-      <h2 style={{ margin: 0 }}>Users and roles</h2>
+      <h2 id="users-heading" style={{ margin: 0 }}>
+        Users and roles
+      </h2>
       <form className="row" onSubmit={onCreate}>
         <input name="email" type="email" placeholder="email" aria-label="Email of the new user" required />
         <input name="name" placeholder="name" aria-label="Name of the new user" required />
@@ -110,7 +112,7 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
         </label>
       </div>
       {/* Scrolls on a phone instead of pushing the page wider than the screen. */}
-      <div style={{ overflowX: 'auto' }}>
+      <TableRegion labelledBy="users-heading">
         <table data-testid="users-table">
           <thead>
             <tr>
@@ -174,7 +176,7 @@ export function UserAdmin({ initialUsers, initialPauses }: { initialUsers: UserV
             ))}
           </tbody>
         </table>
-      </div>
+      </TableRegion>
       <TablePager view={view} noun="users" testId="users-pager" />
     </section>
   );

@@ -10,7 +10,7 @@ import {
   type WebhookEventName,
   type WebhookView,
 } from '@/lib/webhooks/schemas';
-import { ScrollTable } from './table-view';
+import { ScrollTable, TableRegion } from './table-view';
 
 const EVENT_TEXT: Record<WebhookEventName, string> = {
   'clip.settled': 'a clip reached consensus or an expert decision (up to 500 clips per delivery)',
@@ -143,13 +143,16 @@ export function WebhookAdmin({ webhooks }: { webhooks: WebhookView[] }) {
         </div>
       </form>
       <section className="panel stack" data-testid="webhook-list">
-        <h2 style={{ margin: 0 }}>Webhooks</h2>
+        <h2 id="webhooks-heading" style={{ margin: 0 }}>
+          Webhooks
+        </h2>
         {webhooks.length === 0 ? (
           <p className="muted" style={{ margin: 0 }}>
             None yet.
           </p>
         ) : (
           <ScrollTable
+            labelledBy="webhooks-heading"
             head={
               <>
                 <th>URL</th>
@@ -213,7 +216,9 @@ export function WebhookAdmin({ webhooks }: { webhooks: WebhookView[] }) {
       </section>
       {open && (
         <section className="panel stack" data-testid="webhook-deliveries">
-          <h2 style={{ margin: 0 }}>Delivery log</h2>
+          <h2 id="webhook-deliveries-heading" style={{ margin: 0 }}>
+            Delivery log
+          </h2>
           {!log ? (
             <p className="muted">Loading…</p>
           ) : log.deliveries.length === 0 ? (
@@ -221,7 +226,7 @@ export function WebhookAdmin({ webhooks }: { webhooks: WebhookView[] }) {
               No delivery yet: events are swept every minute.
             </p>
           ) : (
-            <div className="table-scroll">
+            <TableRegion labelledBy="webhook-deliveries-heading">
               <table>
                 <thead>
                   <tr>
@@ -250,7 +255,7 @@ export function WebhookAdmin({ webhooks }: { webhooks: WebhookView[] }) {
                 </tbody>
               </table>
               {log.total > log.deliveries.length && <p className="muted">Newest 50 of {log.total}.</p>}
-            </div>
+            </TableRegion>
           )}
         </section>
       )}

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { displayKey, type Hotkey } from '@/lib/client/hotkeys';
+import { TableRegion } from './table-view';
 
 /**
  * A modal on the native <dialog>: the browser traps the focus, Escape cancels, and the screen's
@@ -49,18 +50,20 @@ export function HotkeyHelp({ open, onClose, bindings, extra = [] }: { open: bool
   ];
   return (
     <Modal open={open} onClose={onClose} title="Keyboard shortcuts" testId="hotkey-help">
-      <table>
-        <tbody>
-          {rows.map(([key, label]) => (
-            <tr key={key + label}>
-              <td style={{ whiteSpace: 'nowrap' }}>
-                <kbd>{key}</kbd>
-              </td>
-              <td>{label}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <TableRegion labelledBy="hotkey-help-title">
+        <table>
+          <tbody>
+            {rows.map(([key, label]) => (
+              <tr key={key + label}>
+                <td style={{ whiteSpace: 'nowrap' }}>
+                  <kbd>{key}</kbd>
+                </td>
+                <td>{label}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
       <p className="muted">Shortcuts do nothing while you type in a text field; after each action the keyboard is back on the clip.</p>
       <form method="dialog" className="row" style={{ justifyContent: 'flex-end' }}>
         <button type="submit" autoFocus>

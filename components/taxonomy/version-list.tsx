@@ -6,7 +6,7 @@ import { apiFetch } from '@/lib/client/api';
 import { type TaxonomyAdminView, type TaxonomyMappingView } from '@/lib/taxonomy/schemas';
 import { own } from '@/lib/util/dict';
 import { TagName } from './words';
-import { ScrollTable } from '../table-view';
+import { ScrollTable, TableRegion } from '../table-view';
 
 /** Every taxonomy version with its votes, and what an older version's tags became in a newer one. */
 export function VersionList({ view }: { view: TaxonomyAdminView }) {
@@ -67,37 +67,39 @@ export function MappingView({ from, to }: { from: number; to: number }) {
   if (mapping.isError) return <p className="error">{mapping.error.message}</p>;
   const labels = new Map(mapping.data.to.tags.map((t) => [t.key, t]));
   return (
-    <table aria-label={`Mapping from v${from} to v${to}`}>
-      <thead>
-        <tr>
-          <th>v{from}</th>
-          <th>v{to}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {mapping.data.from.tags.map((t) => {
-          const targets = own(mapping.data.mapping, t.key) ?? [];
-          return (
-            <tr key={t.key}>
-              <td>
-                <TagName tag={t} />
-              </td>
-              <td>
-                {targets.length === 0 ? (
-                  <span className="muted">dropped</span>
-                ) : (
-                  targets.map((k, j) => (
-                    <span key={k}>
-                      {j > 0 && ', '}
-                      <TagName tag={labels.get(k) ?? { key: k, label: '', description: '' }} />
-                    </span>
-                  ))
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <TableRegion label={`Mapping from v${from} to v${to}`}>
+      <table aria-label={`Mapping from v${from} to v${to}`}>
+        <thead>
+          <tr>
+            <th>v{from}</th>
+            <th>v{to}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mapping.data.from.tags.map((t) => {
+            const targets = own(mapping.data.mapping, t.key) ?? [];
+            return (
+              <tr key={t.key}>
+                <td>
+                  <TagName tag={t} />
+                </td>
+                <td>
+                  {targets.length === 0 ? (
+                    <span className="muted">dropped</span>
+                  ) : (
+                    targets.map((k, j) => (
+                      <span key={k}>
+                        {j > 0 && ', '}
+                        <TagName tag={labels.get(k) ?? { key: k, label: '', description: '' }} />
+                      </span>
+                    ))
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableRegion>
   );
 }

@@ -3,6 +3,7 @@ import { AbExperiments } from '@/components/ab-experiments';
 import { EmbeddingCanary } from '@/components/embedding-canary';
 import { ExplorationBandit } from '@/components/exploration-bandit';
 import { ListenKpis } from '@/components/listen-kpis';
+import { TableRegion } from '@/components/table-view';
 import { ModelDashboard } from '@/components/model-dashboard';
 import type { ModelsOverviewView } from '@/lib/model/schemas';
 import { ModelRetrain } from '@/components/model-retrain';
@@ -49,7 +50,9 @@ export default async function ModelsPage() {
       <ModelStrategy initial={overview.strategy} />
       {overview.auto && (
         <section className="panel" data-testid="auto-strategy">
-          <h2 style={{ marginTop: 0 }}>Adaptive strategy (auto)</h2>
+          <h2 id="auto-strategy-heading" style={{ marginTop: 0 }}>
+            Adaptive strategy (auto)
+          </h2>
           <p>
             {overview.auto.active ? 'In use. ' : 'Not in use (the project strategy is not auto); its last state: '}
             After {overview.auto.rounds} rewarded retrain round{overview.auto.rounds === 1 ? '' : 's'} it favours{' '}
@@ -68,26 +71,28 @@ export default async function ModelsPage() {
               </>
             ) : null}
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>strategy</th>
-                <th>probability of the next draw</th>
-                <th>rounds drawn</th>
-                <th>mean reward</th>
-              </tr>
-            </thead>
-            <tbody>
-              {overview.auto.experts.map((e) => (
-                <tr key={e.strategy}>
-                  <td>{e.strategy}</td>
-                  <td>{e.probability.toFixed(2)}</td>
-                  <td>{e.pulls}</td>
-                  <td>{e.meanReward === null ? '—' : e.meanReward.toFixed(2)}</td>
+          <TableRegion labelledBy="auto-strategy-heading">
+            <table>
+              <thead>
+                <tr>
+                  <th>strategy</th>
+                  <th>probability of the next draw</th>
+                  <th>rounds drawn</th>
+                  <th>mean reward</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {overview.auto.experts.map((e) => (
+                  <tr key={e.strategy}>
+                    <td>{e.strategy}</td>
+                    <td>{e.probability.toFixed(2)}</td>
+                    <td>{e.pulls}</td>
+                    <td>{e.meanReward === null ? '—' : e.meanReward.toFixed(2)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableRegion>
           <p className="muted">
             Each retrain round, one strategy is drawn with these probabilities and its batch is labelled; it is rewarded by how
             much the next model improved held-out micro-F1 (reward ½ + ½·gain / mean |gain|), EXP4.P-weighted (Active Learning by

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { getDb } from '@/db';
 import { requirePageRole } from '@/lib/auth/server';
+import { TableRegion } from '@/components/table-view';
 import { auditFilterChoices, listAudit } from '@/lib/audit/repo';
 import { AUDIT_SYSTEM_ACTOR, AuditQuerySchema, auditQueryString, type AuditQuery } from '@/lib/audit/schemas';
 
@@ -29,7 +30,9 @@ export default async function AuditPage({
 
   return (
     <div className="stack">
-      <h1 style={{ margin: 0 }}>Audit log</h1>
+      <h1 id="audit-heading" style={{ margin: 0 }}>
+        Audit log
+      </h1>
       <form className="panel row audit-filters" method="get" action="/admin/audit" data-testid="audit-filters">
         <label>
           Actor{' '}
@@ -82,7 +85,7 @@ export default async function AuditPage({
             Nothing matches these filters.
           </p>
         ) : (
-          <div className="table-scroll">
+          <TableRegion labelledBy="audit-heading">
             <table data-testid="audit-table">
               <thead>
                 <tr>
@@ -118,7 +121,7 @@ export default async function AuditPage({
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableRegion>
         )}
       </section>
       <nav className="row" aria-label="Pages">
