@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { execRows, type DbOrTx } from '@/db/client';
+import { processWide } from '@/lib/util/process-wide';
 import type { TagGold } from './binary-relevance';
 import { supportedLabels } from './clip-state';
 import { tagModelWeights, withModelEvidence, type LiveModelEvidence } from './crowdlab';
@@ -19,21 +20,23 @@ export interface ActiveModelEvidence extends LiveModelEvidence {
 }
 
 const TTL_MS = 60_000;
-let cache: { at: number; key: string; value: Promise<ActiveModelEvidence | null> } | undefined;
+const holder = processWide('active-model-evidence', () => ({
+  cache: undefined as { at: number; key: string; value: Promise<ActiveModelEvidence | null> } | undefined,
+}));
 
 /** Forget the cached weights (tests, and after a model is promoted in this process). */
 export function forgetModelEvidence(): void {
-  cache = undefined;
+  holder.cache = undefined;
 }
 
 /** The active model's per-tag weight and mean prediction, aligned with `tags`; null without an active model. O(N·T) once a minute. */
 export function activeModelEvidence(db: DbOrTx, tags: readonly string[], minVotes: number): Promise<ActiveModelEvidence | null> {
   const key = `${tags.join('|')}#${minVotes}`;
   const now = Date.now();
-  if (cache && cache.key === key && now - cache.at < TTL_MS) return cache.value;
+  if (holder.cache && holder.cache.key === key && now - holder.cache.at < TTL_MS) return holder.cache.value;
   const value = loadEvidence(db, tags, minVotes);
-  cache = { at: now, key, value };
-  value.catch(() => (cache = undefined));
+  holder.cache = { at: now, key, value };
+  value.catch(() => (holder.cache = undefined));
   return value;
 }
 

@@ -4,6 +4,7 @@ import { updateUser } from '@/lib/auth/repo';
 import { AppError } from '@/lib/errors';
 import { closePause, currentPause, recordPause } from '@/lib/pause/repo';
 import { getProjectSettings } from '@/lib/settings/repo';
+import { processWide } from '@/lib/util/process-wide';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { getActiveTaxonomy } from '@/lib/taxonomy/repo';
 import {
@@ -37,7 +38,7 @@ import { scoreRound } from './score';
  * (lib/qualification/admin.ts), so a hit lasts QUALIFIED_CACHE_MS: other processes see a revoke
  * within that time, this one at once.
  */
-const qualifiedCache = new Map<string, number>();
+const qualifiedCache = processWide('qualified-contributors', () => new Map<string, number>());
 const CACHE_MAX = 50_000;
 const QUALIFIED_CACHE_MS = 60_000;
 

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '@/db/client';
 import { countVotesByUser } from '@/lib/crowd/repo';
+import { processWide } from '@/lib/util/process-wide';
 
 /**
  * Per-process cache of each contributor's answer count (votes, flags and targeted answers, not
@@ -21,9 +22,9 @@ interface Entry {
   readAt: number;
 }
 
-const entries = new Map<string, Entry>();
+const entries = processWide('contributor-answer-counts', () => new Map<string, Entry>());
 /** Answers noted while a read was in flight; added to the count that read returns. */
-const pending = new Map<string, number>();
+const pending = processWide('contributor-answers-pending', () => new Map<string, number>());
 
 let now: () => number = () => Date.now();
 

@@ -10,6 +10,7 @@ import { isUniqueViolation, reclaimExpiredLeases } from '@/lib/queue/repo';
 import type { ProjectSettings } from '@/lib/settings/schemas';
 import { assertKnownTags } from '@/lib/taxonomy/repo';
 import type { Taxonomy } from '@/lib/taxonomy/schemas';
+import { processWide } from '@/lib/util/process-wide';
 import type { DecisionInput } from './schemas';
 
 export interface ReviewLease {
@@ -26,7 +27,7 @@ export interface ReviewLease {
  * Infinity without an active model. Cached per (model, share): a model's scores change only when
  * it is rescored, which gives the same scores again.
  */
-const cutCache = new Map<string, number>();
+const cutCache = processWide('expert-uncertainty-cut', () => new Map<string, number>());
 export async function expertUncertaintyCut(db: DbOrTx, settings: ProjectSettings): Promise<number> {
   const [active] = await execRows<{ id: number }>(db, sql`select id from models where status = 'active' limit 1`);
   if (!active) return Infinity;

@@ -1,13 +1,16 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { settings } from '@/db/schema';
+import { processWide } from '@/lib/util/process-wide';
 import { TtlCache } from '@/lib/util/ttl-cache';
 import { ProjectSettingsFields, ProjectSettingsSchema, type ProjectSettings } from './schemas';
 
 const KEY = 'project';
-const cache = new TtlCache<object, ProjectSettings>(2000);
 /** One database per process: transactions share the cached value instead of each re-reading it. */
-const PROCESS_KEY = {};
+const { cache, PROCESS_KEY } = processWide('settings-cache', () => ({
+  cache: new TtlCache<object, ProjectSettings>(2000),
+  PROCESS_KEY: {},
+}));
 
 /** Current settings; cached for two seconds per process (writes here invalidate). */
 export function getProjectSettings(db: DbOrTx): Promise<ProjectSettings> {

@@ -3,14 +3,17 @@ import type { DbOrTx } from '@/db/client';
 import { expertDecisions, tagMappings, tags, taxonomyVersions, users, votes } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/repo';
 import { AppError } from '@/lib/errors';
+import { processWide } from '@/lib/util/process-wide';
 import { TtlCache } from '@/lib/util/ttl-cache';
 import { applyTaxonomyEdits } from './edit';
 import { composeMappings, identityMapping, mappingFromRows, type TagMapping } from './mapping';
 import type { CreatedTaxonomyVersion, Tag, Taxonomy, TaxonomyAdminView, TaxonomyEditOp, TaxonomyVersionSummary } from './schemas';
 
-const activeCache = new TtlCache<object, Taxonomy>(2000);
 /** One database per process: transactions share the cached value instead of each re-reading it. */
-const PROCESS_KEY = {};
+const { activeCache, PROCESS_KEY } = processWide('active-taxonomy-cache', () => ({
+  activeCache: new TtlCache<object, Taxonomy>(2000),
+  PROCESS_KEY: {},
+}));
 
 /** The taxonomy votes are cast under now; cached for two seconds (a new version here invalidates). */
 export function getActiveTaxonomy(db: DbOrTx): Promise<Taxonomy> {
