@@ -9,3 +9,4 @@ export * from './experiments';
 export * from './guidelines';
 export * from './integrations';
 export * from './labeling-signals';
+export * from './projects';
