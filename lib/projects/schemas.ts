@@ -21,6 +21,12 @@ export const ProjectSlugSchema = z
     error: 'a slug is 1–40 lowercase letters, digits and inner hyphens',
   });
 
+/**
+ * A project slug as a route receives it (`/api/projects/[slug]/…`): any short string. One that names
+ * no project of the caller's is a 404 from `requireProject`, like a malformed one would be.
+ */
+export const SlugParamSchema = z.string().min(1).max(100);
+
 /** Which catalog clips a project takes: every listed criterion must hold; nothing listed = the whole catalog. */
 export const ClipFilterSchema = z
   .object({
