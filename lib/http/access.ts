@@ -99,6 +99,15 @@ export const ROUTE_ACCESS = {
   '/api/listen/sessions/[id]/next': { GET: 'public' },
   '/api/listen/clips/[id]/audio': { GET: 'public' },
   '/api/listen/kpis': { GET: ENGINEERS },
+  /**
+   * Projects (issue 18). Signed-in at the installation level; `requireProject` (lib/projects/access.ts)
+   * then answers 404 for a project not the caller's and 403 for a role in it without the need.
+   * Creating one is for installation admins.
+   */
+  '/api/projects': { GET: ANY_SIGNED_IN, POST: ADMINS },
+  '/api/projects/[slug]': { GET: ANY_SIGNED_IN },
+  '/api/projects/[slug]/members': { GET: ANY_SIGNED_IN, POST: ANY_SIGNED_IN },
+  '/api/projects/[slug]/members/[userId]': { DELETE: ANY_SIGNED_IN },
 } as const satisfies Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', Access>>>;
 
 export type RoutePath = keyof typeof ROUTE_ACCESS;

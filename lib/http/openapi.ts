@@ -49,6 +49,7 @@ import {
   PushEmbeddingsSchema,
 } from '@/lib/recommend/schemas';
 import { ExplorationSwitchSchema, StartExperimentSchema } from '@/lib/experiments/schemas';
+import { AddMemberSchema, CreateProjectSchema, MemberViewSchema, ProjectViewSchema } from '@/lib/projects/schemas';
 import { ROUTE_ACCESS } from './access';
 import { bodyRule } from './guard';
 
@@ -198,6 +199,16 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   },
   '/api/listen/clips/{id}/audio': { GET: { summary: 'Audio of a recommendable track (supports Range)' } },
   '/api/listen/kpis': { GET: { summary: 'Listener KPIs per embedding version: skip and like rates, session length', query: KpiQuerySchema, response: KpiResponseSchema } },
+  '/api/projects': {
+    GET: { summary: 'Your projects (an installation admin: every one), each with your role in it, its items and answers', response: z.array(ProjectViewSchema) },
+    POST: { summary: 'Create a valence–arousal or pairwise project over the clips its filter selects (201; 409 for a taken slug; 400 for an unknown clip id or a filter that selects no clip; audited)', body: CreateProjectSchema, response: ProjectViewSchema, statuses: { '201': 'Created' } },
+  },
+  '/api/projects/{slug}': { GET: { summary: 'One of your projects (404 when it is not yours)', response: ProjectViewSchema } },
+  '/api/projects/{slug}/members': {
+    GET: { summary: "The project's members and their roles (project admins)", response: z.array(MemberViewSchema) },
+    POST: { summary: 'Add a user by email with a role in this project (201), or change a member\'s role (200); 404 for an unknown email; audited', body: AddMemberSchema, response: MemberViewSchema, statuses: { '201': 'Added' } },
+  },
+  '/api/projects/{slug}/members/{userId}': { DELETE: { summary: 'Take a member out of the project (their answers stay; 404 when not a member; audited)' } },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },

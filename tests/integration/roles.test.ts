@@ -69,12 +69,16 @@ describe('role matrix', () => {
     const handler = mod[method];
     const roles = (ROUTE_ACCESS as Record<string, Record<string, readonly string[] | 'public'>>)[route][method];
     const id = '00000000-0000-4000-8000-000000000001';
-    const url = route.replace(/\[id\]/g, id);
+    // Project routes (issue 18) take a slug: one no caller has, so the project check answers 404 for
+    // everyone the table lets through (403 there would be the project's role, not the route's).
+    const slug = 'no-such-project';
+    const params = { id, slug, userId: id };
+    const url = route.replace(/\[id\]/g, id).replace(/\[slug\]/g, slug).replace(/\[userId\]/g, id);
     const callers: (string | undefined)[] = [undefined, 'revoked', ...ROLES];
     for (const caller of callers) {
       const res = await handler(
         request(method, url, { token: caller ? tokens[caller] : undefined, body: method === 'GET' || method === 'DELETE' ? undefined : {} }),
-        { params: Promise.resolve({ id }) },
+        { params: Promise.resolve(params) },
       );
       const who = caller ?? 'anonymous';
       if (roles === 'public') {
