@@ -147,3 +147,22 @@ export const ProjectScoreSchema = z.object({
   rank: z.number().int().nullable(),
 });
 export type ProjectScore = z.infer<typeof ProjectScoreSchema>;
+
+/** What the aggregation learned about one contributor (valence–arousal: bias/scale/noise per axis; pairwise: eta). */
+export const ProjectAnnotatorViewSchema = z.object({
+  userId: z.string().uuid(),
+  name: z.string(),
+  answerCount: z.number().int(),
+  params: z.record(z.string(), z.number()),
+});
+export type ProjectAnnotatorView = z.infer<typeof ProjectAnnotatorViewSchema>;
+
+/** GET /api/projects/[slug]/results (need review). */
+export const ProjectResultsSchema = z.object({
+  project: ProjectViewSchema,
+  scores: z.array(ProjectScoreSchema),
+  annotators: z.array(ProjectAnnotatorViewSchema),
+  /** When the stored fit was written; null before the first fit. */
+  fittedAt: z.string().nullable(),
+});
+export type ProjectResults = z.infer<typeof ProjectResultsSchema>;
