@@ -139,13 +139,19 @@ export function axisWords(x: number, low: string, high: string, middle: string):
   return `very ${word}`;
 }
 
-/**
- * The point in words and numbers, for the readout under the plane and the sliders' aria-valuetext:
- * "pleasant, slightly energetic — near “happy” (valence +0.60, arousal +0.20)".
- */
-export function describePoint(point: CircumplexPoint): string {
+/** The point in words: "pleasant, slightly energetic — near “happy”". */
+export function pointWords(point: CircumplexPoint): string {
   const words = `${axisWords(point.valence, 'unpleasant', 'pleasant', 'neutral')}, ${axisWords(point.arousal, 'calm', 'energetic', 'medium energy')}`;
   const near = nearestAnchor(point);
-  const numbers = `valence ${formatValue(point.valence)}, arousal ${formatValue(point.arousal)}`;
-  return `${words}${near ? ` — near “${near.word}”` : ''} (${numbers})`;
+  return `${words}${near ? ` — near “${near.word}”` : ''}`;
+}
+
+/** The point in numbers: "valence +0.60, arousal +0.20". */
+export function pointNumbers(point: CircumplexPoint): string {
+  return `valence ${formatValue(point.valence)}, arousal ${formatValue(point.arousal)}`;
+}
+
+/** Both, for the sliders' aria-valuetext: "pleasant, slightly energetic — near “happy” (valence +0.60, arousal +0.20)". */
+export function describePoint(point: CircumplexPoint): string {
+  return `${pointWords(point)} (${pointNumbers(point)})`;
 }
