@@ -8,6 +8,7 @@ import { extractPendingSpec } from '@/lib/features/jobs';
 import { runWorkers, startJobEngine, type JobSet } from '@/lib/jobs/runtime';
 import { ensureDemoAccounts, ensureTaxonomy, needsSeed, seedDemo, type DemoAccount } from '@/lib/demo/seed';
 import { demoHistoryPending, seedDemoHistory } from '@/lib/demo/history';
+import { ensureDemoProjects } from '@/lib/demo/projects';
 
 /**
  * Start-up of a web process: migrate, seed the demo catalog on an empty database (and, under
@@ -36,6 +37,7 @@ export async function boot(jobs: JobSet): Promise<void> {
       console.log(`Chorus: demo catalog ready (${result.clips} clips).`);
     }
     const created = await ensureDemoAccounts(handle.db, e.CHORUS_DEMO_PASSWORD);
+    for (const line of await ensureDemoProjects(handle.db)) console.log(`Chorus: ${line}.`);
     // Only a catalog seeded now (or a history an earlier start left half done): never someone's own data.
     if (e.CHORUS_DEMO_HISTORY === '1' && (fresh || (await demoHistoryPending(handle)))) {
       // The history is a demo's garnish: when it fails (say, a second web process started on the

@@ -32,6 +32,8 @@ export const seedCommand: Command = {
     });
     io.stderr.write('\n');
     const accounts = await ensureDemoAccounts(handle.db, env().CHORUS_DEMO_PASSWORD);
+    const { ensureDemoProjects } = await import('@/lib/demo/projects');
+    for (const line of await ensureDemoProjects(handle.db)) io.stderr.write(`${line}\n`);
     const { simulation, ...summary } = result;
     if (values.report && simulation) {
       // One JSON object on stdout, for scripts; the seed summary goes to stderr.

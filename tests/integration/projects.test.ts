@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { auditLog, projectItems, projectMembers, projects } from '@/db/schema';
+import { auditLog, projectItems, projectMembers, projects, users } from '@/db/schema';
+import { ensureDemoProjects } from '@/lib/demo/projects';
+import { demoEmail, ensureDemoAccounts } from '@/lib/demo/seed';
 import { execRows } from '@/db/client';
 import { insertClip } from '@/lib/catalog/repo';
 import { requireProject } from '@/lib/projects/access';
@@ -282,5 +284,40 @@ describe('sync', () => {
     const [mood] = await t.handle.db.select().from(projects).where(eq(projects.slug, 'mood'));
     expect(await syncProjectItems(t.handle.db, mood.id)).toBe(0);
     expect(await itemsOf(mood.id)).toEqual([]);
+  });
+});
+
+describe('the demo projects', () => {
+  it('are created over the demo clips with the demo contributor and expert, and a second start writes nothing', async () => {
+    await ensureDemoAccounts(t.handle.db, 'demo-projects-password');
+    const demoClips = sorted('ann1', 'ann2', 'ann3', 'lateDemo');
+    expect(await ensureDemoProjects(t.handle.db)).toEqual(['created the demo project "va-pilot"', 'created the demo project "energy"']);
+    const auditRows = async () => (await execRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from audit_log`))[0].n;
+    const before = await auditRows();
+    expect(await ensureDemoProjects(t.handle.db)).toEqual([]);
+    expect(await auditRows()).toBe(before);
+
+    const views = await listAs(admin);
+    expect(views.find((p) => p.slug === 'va-pilot')).toMatchObject({ name: 'Valence–arousal pilot', questionType: 'valence_arousal', settings: { overlap: 3 }, itemCount: 4 });
+    expect(views.find((p) => p.slug === 'energy')).toMatchObject({ name: 'Which is more energetic?', questionType: 'pairwise', attribute: 'energetic', settings: { overlap: 4 }, itemCount: 4 });
+    for (const slug of ['va-pilot', 'energy']) {
+      const { project } = await requireProject(t.handle.db, admin, slug, 'manage');
+      expect(await itemsOf(project.id)).toEqual(demoClips);
+      const roles = await t.handle.db
+        .select({ email: users.email, role: projectMembers.role })
+        .from(projectMembers)
+        .innerJoin(users, eq(users.id, projectMembers.userId))
+        .where(eq(projectMembers.projectId, project.id))
+        .orderBy(users.email);
+      expect(roles).toEqual([
+        { email: demoEmail('contributor'), role: 'contributor' },
+        { email: demoEmail('expert'), role: 'expert' },
+      ]);
+    }
+
+    // A restart after the catalog grew adds the new demo clips, once.
+    await addClip('demoLater', 'demo', 'Eve');
+    expect(await ensureDemoProjects(t.handle.db)).toEqual(['1 demo clip added to "va-pilot"', '1 demo clip added to "energy"']);
+    expect(await ensureDemoProjects(t.handle.db)).toEqual([]);
   });
 });
