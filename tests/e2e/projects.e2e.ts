@@ -1,0 +1,296 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { launch, signIn } from './browser';
+
+/**
+ * Issue 18 in Chromium: projects of the two new question types. An admin creates a valence–arousal
+ * project A and a pairwise project B over the demo clips through the API; a contributor added to A
+ * only sees A on /projects, rates three clips in it (two with the keyboard alone, one with a click)
+ * and is refused B as if it did not exist; a contributor of B answers two comparisons with 1 and 0.
+ * The stored answers are read back through the admin's export. Both screens pass axe and fit a
+ * 390 px phone, and are photographed.
+ *
+ * The files share one server and database and run in any order: this one makes its own users and
+ * projects under unique slugs and counts only what it made.
+ */
+
+let browser: Browser;
+const base = inject('baseUrl');
+const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artifacts', 'screens');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const DESKTOP = { viewport: { width: 1366, height: 900 } };
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+const SLUG_A = `va-e2e-${stamp}`;
+const SLUG_B = `pair-e2e-${stamp}`;
+const PASSWORD = 'projects-e2e-password-1';
+const raterEmail = `rater-${stamp}@e2e.local`;
+const comparerEmail = `comparer-${stamp}@e2e.local`;
+
+beforeAll(async () => {
+  browser = await launch();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => browser?.close());
+
+/** Console errors and warnings, and every response of 400 or more, from the moment it is called. */
+function listen(page: Page): string[] {
+  const noise: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') noise.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => noise.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) noise.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  return noise;
+}
+
+/** The checks tests/e2e/screens.e2e.ts holds every main screen to: a screenshot, no sideways scroll, no serious axe violation. */
+async function photographAndCheck(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('load');
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const width = page.viewportSize()!.width;
+  const overflow = await page.evaluate((vw) => {
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > vw + 1 && el.closest('table, .table-scroll, .visually-hidden') === null)
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
+    return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5) };
+  }, width);
+  expect(overflow.scrollWidth, `${name}: page wider than the ${width} px screen: ${overflow.wide.join('; ')}`).toBeLessThanOrEqual(width + 1);
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    type V = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: V[] }> } }).axe.run;
+    return (await run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+  expect(violations, `${name}: serious or critical axe violations`).toEqual([]);
+}
+
+async function signInAs(context: BrowserContext, email: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 20_000 });
+  return page;
+}
+
+const answered = (page: Page, slug: string) =>
+  page.waitForResponse((r) => new URL(r.url()).pathname === `/api/projects/${slug}/answers` && r.request().method() === 'POST');
+
+/** The body the screen sent with an answer, and the server's status for it. */
+async function sent(response: Promise<Response>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await response;
+  return { status: res.status(), body: res.request().postDataJSON() as Record<string, unknown> };
+}
+
+/** Waits until the screen shows another question than `attribute` = `was` on `selector`. */
+async function nextQuestion(page: Page, selector: string, attribute: string, was: string): Promise<string> {
+  await page.waitForFunction(
+    ([sel, attr, old]) => {
+      const el = document.querySelector(sel);
+      return !!el && el.getAttribute(attr) !== old;
+    },
+    [selector, attribute, was] as const,
+  );
+  return (await page.locator(selector).getAttribute(attribute))!;
+}
+
+describe('projects: a valence–arousal and a pairwise labeling screen', () => {
+  it('an admin makes two projects; each contributor sees and labels only their own', async () => {
+    const admin = await browser.newContext();
+    const apage = await admin.newPage();
+    await signIn(apage, base, 'admin');
+    for (const [email, name] of [
+      [raterEmail, 'Project Rater'],
+      [comparerEmail, 'Project Comparer'],
+    ]) {
+      const created = await apage.request.post(`${base}/api/admin/users`, { data: { email, name, role: 'contributor', password: PASSWORD } });
+      expect(created.status(), await created.text()).toBe(201);
+    }
+    const projectA = await apage.request.post(`${base}/api/projects`, {
+      data: {
+        slug: SLUG_A,
+        name: 'Feel of the demo clips',
+        questionType: 'valence_arousal',
+        clipFilter: { sources: ['demo'] },
+        settings: { overlap: 3, leaseMinutes: 10 },
+      },
+    });
+    expect(projectA.status(), await projectA.text()).toBe(201);
+    const projectB = await apage.request.post(`${base}/api/projects`, {
+      data: {
+        slug: SLUG_B,
+        name: 'Energy of the demo clips',
+        questionType: 'pairwise',
+        attribute: 'energetic',
+        clipFilter: { sources: ['demo'] },
+      },
+    });
+    expect(projectB.status(), await projectB.text()).toBe(201);
+    for (const [slug, email] of [
+      [SLUG_A, raterEmail],
+      [SLUG_B, comparerEmail],
+    ]) {
+      const added = await apage.request.post(`${base}/api/projects/${slug}/members`, { data: { email, role: 'contributor' } });
+      expect(added.status(), await added.text()).toBe(201);
+    }
+
+    // The rater: A on their projects page, B nowhere.
+    const rater = await browser.newContext(DESKTOP);
+    const page = await signInAs(rater, raterEmail);
+    await page.goto(`${base}/projects`);
+    await page.locator(`main a[href="/p/${SLUG_A}"]`).first().waitFor({ timeout: 20_000 });
+    expect(await page.locator(`a[href="/p/${SLUG_B}"]`).count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain('Energy of the demo clips');
+
+    const noise = listen(page);
+    await page.goto(`${base}/p/${SLUG_A}`);
+    const clip = page.getByTestId('clip');
+    await clip.waitFor({ timeout: 20_000 });
+    expect(await page.locator('main h1').textContent()).toBe('Feel of the demo clips');
+    // Nothing is set for the person: no point, Submit off, Enter only asks for a point.
+    expect(await page.getByTestId('circumplex-marker').count()).toBe(0);
+    expect(await page.getByTestId('submit').isDisabled()).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('pick-hint').waitFor();
+    await photographAndCheck(page, 'contributor-project-va-desktop');
+
+    // First clip, keyboard only: → → → ↑ ↑ from the centre is (+0.3, +0.2).
+    const first = (await clip.getAttribute('data-clip-id'))!;
+    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
+    expect(await page.getByTestId('circumplex-readout').textContent()).toContain('valence +0.30, arousal +0.20');
+    expect(await page.getByTestId('circumplex-valence').getAttribute('aria-valuetext')).toContain('slightly pleasant, slightly energetic');
+    let answer = answered(page, SLUG_A);
+    await page.keyboard.press('Enter');
+    const one = await sent(answer);
+    expect(one.status).toBe(201);
+    expect(one.body).toMatchObject({ valence: 0.3, arousal: 0.2 });
+    expect(one.body.idempotencyKey).toEqual(expect.any(String));
+
+    // Second clip, still the keyboard: Shift+← twice is −0.5, ↓ once −0.1.
+    const second = await nextQuestion(page, '[data-testid=clip]', 'data-clip-id', first);
+    expect(await page.getByTestId('circumplex-marker').count(), 'a new clip starts with no point').toBe(0);
+    for (const key of ['Shift+ArrowLeft', 'Shift+ArrowLeft', 'ArrowDown']) await page.keyboard.press(key);
+    answer = answered(page, SLUG_A);
+    await page.keyboard.press('Enter');
+    const two = await sent(answer);
+    expect(two.status).toBe(201);
+    expect(two.body).toMatchObject({ valence: -0.5, arousal: -0.1 });
+    expect(two.body.idempotencyKey).not.toBe(one.body.idempotencyKey);
+
+    // Third clip with the mouse: a click three quarters right and a quarter down is about (+0.5, +0.5).
+    const third = await nextQuestion(page, '[data-testid=clip]', 'data-clip-id', second);
+    expect(new Set([first, second, third]).size).toBe(3);
+    const plane = page.getByTestId('circumplex-plane');
+    const box = (await plane.boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.25);
+    await page.getByTestId('circumplex-marker').waitFor();
+    answer = answered(page, SLUG_A);
+    await page.getByTestId('submit').click();
+    const three = await sent(answer);
+    expect(three.status).toBe(201);
+    expect(three.body.valence as number).toBeCloseTo(0.5, 1);
+    expect(three.body.arousal as number).toBeCloseTo(0.5, 1);
+    await nextQuestion(page, '[data-testid=clip]', 'data-clip-id', third);
+    await expect.poll(() => page.getByTestId('done-count').textContent()).toBe('3 answers this session');
+    expect(noise, 'the valence–arousal screen is quiet').toEqual([]);
+
+    // B is not theirs: the same not-found page as a slug that does not exist, and a 404 from the API.
+    const refused = await page.goto(`${base}/p/${SLUG_B}`);
+    expect(refused?.status()).toBe(404);
+    await page.getByTestId('project-not-found').waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('Energy of the demo clips');
+    expect((await page.request.get(`${base}/api/projects/${SLUG_B}/next`)).status()).toBe(404);
+    expect((await page.request.get(`${base}/api/projects/no-such-${stamp}/next`)).status()).toBe(404);
+    await rater.close();
+
+    // The same screen on a phone: the square and the words fit 390 px.
+    const raterPhone = await browser.newContext(PHONE);
+    const phone = await signInAs(raterPhone, raterEmail);
+    await phone.goto(`${base}/p/${SLUG_A}`);
+    await phone.getByTestId('clip').waitFor({ timeout: 20_000 });
+    const phonePlane = (await phone.getByTestId('circumplex-plane').boundingBox())!;
+    await phone.touchscreen.tap(phonePlane.x + phonePlane.width * 0.2, phonePlane.y + phonePlane.height * 0.8);
+    expect(await phone.getByTestId('circumplex-readout').textContent()).toContain('unpleasant');
+    await photographAndCheck(phone, 'contributor-project-va-mobile');
+    await raterPhone.close();
+
+    // The comparer: 1 (A is more energetic), then 0 (about the same).
+    const comparer = await browser.newContext(DESKTOP);
+    const cpage = await signInAs(comparer, comparerEmail);
+    const cnoise = listen(cpage);
+    await cpage.goto(`${base}/p/${SLUG_B}`);
+    const pair = cpage.getByTestId('pair');
+    await pair.waitFor({ timeout: 20_000 });
+    expect(await cpage.getByTestId('pair-question').textContent()).toBe('Which is more energetic?');
+    await photographAndCheck(cpage, 'contributor-project-pairwise-desktop');
+    const pairOf = async () => `${await pair.getAttribute('data-clip-a')}|${await pair.getAttribute('data-clip-b')}`;
+    const firstPair = await pairOf();
+    answer = answered(cpage, SLUG_B);
+    await cpage.keyboard.press('1');
+    const chose = await sent(answer);
+    expect(chose.status).toBe(201);
+    expect(chose.body).toMatchObject({ choice: 'a' });
+    await cpage.waitForFunction((old) => {
+      const el = document.querySelector('[data-testid=pair]');
+      return !!el && `${el.getAttribute('data-clip-a')}|${el.getAttribute('data-clip-b')}` !== old;
+    }, firstPair);
+    const secondPair = await pairOf();
+    answer = answered(cpage, SLUG_B);
+    await cpage.keyboard.press('0');
+    const same = await sent(answer);
+    expect(same.status).toBe(201);
+    expect(same.body).toMatchObject({ choice: 'same' });
+    await expect.poll(() => cpage.getByTestId('done-count').textContent()).toBe('2 answers this session');
+    expect(cnoise, 'the pairwise screen is quiet').toEqual([]);
+    await comparer.close();
+
+    const comparerPhone = await browser.newContext(PHONE);
+    const cphone = await signInAs(comparerPhone, comparerEmail);
+    await cphone.goto(`${base}/p/${SLUG_B}`);
+    await cphone.getByTestId('pair').waitFor({ timeout: 20_000 });
+    // Stacked on a phone: B below A, not beside it.
+    const sideA = (await cphone.getByTestId('side-a').boundingBox())!;
+    const sideB = (await cphone.getByTestId('side-b').boundingBox())!;
+    expect(sideB.y).toBeGreaterThanOrEqual(sideA.y + sideA.height);
+    await photographAndCheck(cphone, 'contributor-project-pairwise-mobile');
+    await comparerPhone.close();
+
+    // What was stored, read back as the admin: the raw answers of each project (nobody else answers these two).
+    const exported = async (slug: string) => {
+      const res = await apage.request.get(`${base}/api/projects/${slug}/export?format=jsonl&what=answers`);
+      expect(res.status(), await res.text()).toBe(200);
+      return (await res.text())
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+    const ratings = await exported(SLUG_A);
+    expect(ratings).toHaveLength(3);
+    expect(new Set(ratings.map((r) => r.annotator)).size, 'one rater').toBe(1);
+    const byClip = new Map(ratings.map((r) => [r.clip_id, r]));
+    expect(byClip.get(first)).toMatchObject({ valence: 0.3, arousal: 0.2 });
+    expect(byClip.get(second)).toMatchObject({ valence: -0.5, arousal: -0.1 });
+    expect(byClip.get(third)!.valence as number).toBeCloseTo(0.5, 1);
+    expect(byClip.get(third)!.arousal as number).toBeCloseTo(0.5, 1);
+
+    const comparisons = await exported(SLUG_B);
+    expect(comparisons.map((c) => `${c.clip_id}|${c.clip_b_id}:${c.choice}`).sort()).toEqual(
+      [`${firstPair}:a`, `${secondPair}:same`].sort(),
+    );
+    const results = await apage.request.get(`${base}/api/projects/${SLUG_B}/results`);
+    expect(results.status()).toBe(200);
+    expect(((await results.json()) as { project: { slug: string } }).project.slug).toBe(SLUG_B);
+    await admin.close();
+  });
+});
