@@ -4,6 +4,7 @@ import { SignOutButton } from './sign-out-button';
 import { ThemeToggle } from './theme-toggle';
 
 const LINKS: { href: string; label: string; roles: string[] }[] = [
+  { href: '/projects', label: 'Projects', roles: ['contributor', 'expert', 'engineer', 'admin'] },
   { href: '/label', label: 'Label', roles: ['contributor', 'expert', 'engineer', 'admin'] },
   { href: '/review', label: 'Review', roles: ['expert', 'admin'] },
   { href: '/review/gold', label: 'Gold', roles: ['expert', 'admin'] },
