@@ -15,6 +15,7 @@ import { applyFeedbackRetentionJob } from './apply-feedback-retention';
 import { canaryCheckJob } from './canary-check';
 import { deliverWebhookJob } from './deliver-webhook';
 import { dispatchWebhooksJob } from './dispatch-webhooks';
+import { aggregateProjectsJob } from './aggregate-projects';
 
 /** Every job the workers run; `chorus worker` and the in-process runner register these. */
 export const ALL_JOBS = [
@@ -33,6 +34,7 @@ export const ALL_JOBS = [
   canaryCheckJob,
   dispatchWebhooksJob,
   deliverWebhookJob,
+  aggregateProjectsJob,
 ] as JobDefinition<unknown>[];
 
 /** Periodic jobs (cron, UTC). */
@@ -52,6 +54,8 @@ export const SCHEDULES: { job: JobDefinition<unknown>; cron: string; data: unkno
   { job: canaryCheckJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
   // Outgoing webhooks: settled clips, promoted models and built snapshots become signed deliveries.
   { job: dispatchWebhooksJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
+  // Valence–arousal and pairwise projects whose fit is behind their answers (none behind: nothing written).
+  { job: aggregateProjectsJob as JobDefinition<unknown>, cron: '* * * * *', data: {} },
 ];
 
 /**

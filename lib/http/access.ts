@@ -108,6 +108,10 @@ export const ROUTE_ACCESS = {
   '/api/projects/[slug]': { GET: ANY_SIGNED_IN },
   '/api/projects/[slug]/members': { GET: ANY_SIGNED_IN, POST: ANY_SIGNED_IN },
   '/api/projects/[slug]/members/[userId]': { DELETE: ANY_SIGNED_IN },
+  /** Aggregates of a valence–arousal or pairwise project: results need review, export and recompute need export (`requireProject`). */
+  '/api/projects/[slug]/results': { GET: ANY_SIGNED_IN },
+  '/api/projects/[slug]/export': { GET: ANY_SIGNED_IN },
+  '/api/projects/[slug]/aggregate': { POST: ANY_SIGNED_IN },
 } as const satisfies Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', Access>>>;
 
 export type RoutePath = keyof typeof ROUTE_ACCESS;

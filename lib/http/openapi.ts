@@ -50,6 +50,8 @@ import {
 } from '@/lib/recommend/schemas';
 import { ExplorationSwitchSchema, StartExperimentSchema } from '@/lib/experiments/schemas';
 import { AddMemberSchema, CreateProjectSchema, MemberViewSchema, ProjectViewSchema } from '@/lib/projects/schemas';
+import { ProjectExportQuerySchema } from '@/lib/projects/export';
+import { ProjectResultsSchema } from '@/lib/projects/schemas';
 import { ROUTE_ACCESS } from './access';
 import { bodyRule } from './guard';
 
@@ -209,6 +211,15 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
     POST: { summary: 'Add a user by email with a role in this project (201), or change a member\'s role (200); 404 for an unknown email; audited', body: AddMemberSchema, response: MemberViewSchema, statuses: { '201': 'Added' } },
   },
   '/api/projects/{slug}/members/{userId}': { DELETE: { summary: 'Take a member out of the project (their answers stay; 404 when not a member; audited)' } },
+  '/api/projects/{slug}/results': {
+    GET: { summary: "A valence–arousal or pairwise project's stored fit (need review): each clip's valence/arousal ± sd or score ± sd and rank, each contributor's bias/scale/noise or reliability eta, the fit time", response: ProjectResultsSchema },
+  },
+  '/api/projects/{slug}/export': {
+    GET: { summary: "The project's scores per clip (or what=answers: every answer, contributors pseudonymised) as jsonl, csv or parquet, streamed (need export)", query: ProjectExportQuerySchema },
+  },
+  '/api/projects/{slug}/aggregate': {
+    POST: { summary: 'Recompute the project\'s fit now (need export): 202 with the job id, or 200 with the result when no job engine runs in the process', statuses: { '202': 'Queued' } },
+  },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },
