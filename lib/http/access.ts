@@ -112,6 +112,10 @@ export const ROUTE_ACCESS = {
   '/api/projects/[slug]/results': { GET: ANY_SIGNED_IN },
   '/api/projects/[slug]/export': { GET: ANY_SIGNED_IN },
   '/api/projects/[slug]/aggregate': { POST: ANY_SIGNED_IN },
+  /** The project's queue (valence–arousal, pairwise): `requireProject(…, 'contribute')`; only the caller's own leases. */
+  '/api/projects/[slug]/next': { GET: ANY_SIGNED_IN },
+  '/api/projects/[slug]/answers': { POST: ANY_SIGNED_IN },
+  '/api/projects/[slug]/leases/[id]/release': { POST: ANY_SIGNED_IN },
 } as const satisfies Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', Access>>>;
 
 export type RoutePath = keyof typeof ROUTE_ACCESS;

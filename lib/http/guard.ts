@@ -48,6 +48,8 @@ export const BODY_RULES: Record<string, Partial<Record<string, BodyRule>>> = {
   '/api/listen/sessions': { POST: json(16 * KB) },
   '/api/listen/sessions/[id]/events': { POST: json(16 * KB) },
   '/api/leases/[id]/release': { POST: json(4 * KB) },
+  '/api/projects/[slug]/answers': { POST: json(16 * KB) },
+  '/api/projects/[slug]/leases/[id]/release': { POST: json(4 * KB) },
   '/api/review/decisions': { POST: json(64 * KB) },
   // A whole taxonomy edit (tags with descriptions) can be larger than the default.
   '/api/admin/taxonomy': { POST: json(1024 * KB) },

@@ -4,7 +4,7 @@ import { QualificationOverrideSchema, QualificationStatusSchema } from '@/lib/qu
 import { PredictionsImportInputSchema, PredictionsImportResultSchema } from '@/lib/predictions/schemas';
 import { WebhookCreatedSchema, WebhookCreateSchema, WebhookPatchSchema, WebhookViewSchema } from '@/lib/webhooks/schemas';
 import { CreateTokenSchema, CreateUserSchema, UpdateUserSchema } from '@/lib/auth/schemas';
-import { QueueItemSchema, UndoInputSchema, UndoResultSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
+import { NextClipQuerySchema, QueueItemSchema, UndoInputSchema, UndoResultSchema, VoteInputSchema, VoteResultSchema } from '@/lib/queue/schemas';
 import { ProjectSettingsPatchSchema, ProjectSettingsSchema } from '@/lib/settings/schemas';
 import {
   CreatedTaxonomyVersionSchema,
@@ -49,7 +49,15 @@ import {
   PushEmbeddingsSchema,
 } from '@/lib/recommend/schemas';
 import { ExplorationSwitchSchema, StartExperimentSchema } from '@/lib/experiments/schemas';
-import { AddMemberSchema, CreateProjectSchema, MemberViewSchema, ProjectViewSchema } from '@/lib/projects/schemas';
+import {
+  AddMemberSchema,
+  CreateProjectSchema,
+  MemberViewSchema,
+  ProjectAnswerInputSchema,
+  ProjectAnswerResultSchema,
+  ProjectTaskSchema,
+  ProjectViewSchema,
+} from '@/lib/projects/schemas';
 import { ProjectExportQuerySchema } from '@/lib/projects/export';
 import { ProjectResultsSchema } from '@/lib/projects/schemas';
 import { ROUTE_ACCESS } from './access';
@@ -220,6 +228,13 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
   '/api/projects/{slug}/aggregate': {
     POST: { summary: 'Recompute the project\'s fit now (need export): 202 with the job id, or 200 with the result when no job engine runs in the process', statuses: { '202': 'Queued' } },
   },
+  '/api/projects/{slug}/next': {
+    GET: { summary: 'Lease the next question of a valence–arousal or pairwise project (a clip to rate, or a pair to compare shown in random order); a live lease you hold comes back unless excluded, at most 2 at once (409 beyond)', query: NextClipQuerySchema, response: ProjectTaskSchema, statuses: { '204': 'Nothing left for you in this project (no body)' } },
+  },
+  '/api/projects/{slug}/answers': {
+    POST: { summary: "Answer your lease (valence+arousal, or choice a|b|same against the task's a/b; skip: true gives it back): 201 stored, 200 replayed or skipped; 400 wrong kind for the project, 404 not your lease, 409 LEASE_EXPIRED, DUPLICATE (clip or pair already answered), IDEMPOTENCY_KEY_REUSED (key used on another lease)", body: ProjectAnswerInputSchema, response: ProjectAnswerResultSchema, statuses: { '201': 'Stored' } },
+  },
+  '/api/projects/{slug}/leases/{id}/release': { POST: { summary: 'Give back your lease without answering (released: false when it was already answered, released or expired; 404 when not yours)' } },
   '/api/admin/settings': {
     GET: { summary: 'Project settings', response: ProjectSettingsSchema },
     PATCH: { summary: 'Change project settings', body: ProjectSettingsPatchSchema, response: ProjectSettingsSchema },
