@@ -177,3 +177,28 @@ export async function listMembers(db: DbOrTx, projectId: string): Promise<Member
     .where(eq(projectMembers.projectId, projectId))
     .orderBy(asc(users.email));
 }
+
+export interface FilterChoice {
+  value: string;
+  clips: number;
+}
+
+/**
+ * What the create form offers as a clip filter: each source and each artist with its usable
+ * clips, most clips first (artists capped: a form lists a few hundred, not a whole catalog).
+ */
+export async function clipFilterChoices(db: DbOrTx, artistLimit = 300): Promise<{ sources: FilterChoice[]; artists: FilterChoice[] }> {
+  const usable = ne(clips.status, 'failed');
+  const count = sql<number>`count(*)::int`;
+  const [sources, artists] = await Promise.all([
+    db.select({ value: clips.source, clips: count }).from(clips).where(usable).groupBy(clips.source).orderBy(sql`2 desc`, clips.source),
+    db
+      .select({ value: clips.artist, clips: count })
+      .from(clips)
+      .where(and(usable, ne(clips.artist, '')))
+      .groupBy(clips.artist)
+      .orderBy(sql`2 desc`, clips.artist)
+      .limit(artistLimit),
+  ]);
+  return { sources: sources.map((s) => ({ ...s, clips: Number(s.clips) })), artists: artists.map((a) => ({ ...a, clips: Number(a.clips) })) };
+}
