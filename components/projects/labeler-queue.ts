@@ -55,6 +55,12 @@ export function useProjectQueue(slug: string) {
   const [done, setDone] = useState(0);
   const itemsRef = useRef<ProjectTask[]>([]);
   const fetching = useRef(false);
+  const again = useRef(false);
+  /**
+   * Clips of answers still on their way: until the server has the answer, their lease is still
+   * this person's and the next fetch could hand the same question back.
+   */
+  const sending = useRef(new Map<string, number>());
   const shownAt = useRef(Date.now());
 
   const hold = useCallback((next: ProjectTask[]) => {
@@ -63,22 +69,31 @@ export function useProjectQueue(slug: string) {
   }, []);
 
   const topUp = useCallback(async () => {
-    if (fetching.current) return;
+    // A call while a fetch runs is not dropped: the running one goes round once more when it ends,
+    // with the exclusions of that moment.
+    if (fetching.current) {
+      again.current = true;
+      return;
+    }
     fetching.current = true;
     try {
-      while (itemsRef.current.length < HELD) {
-        const exclude = itemsRef.current.flatMap(taskClipIds).join(',');
-        // 204 (no body) when nothing is left for this person: an ordinary answer, not an error.
-        const body = await apiFetch<unknown>(`${base}/next${exclude ? `?exclude=${exclude}` : ''}`);
-        if (body === undefined) {
-          if (itemsRef.current.length === 0) setState('empty');
-          break;
+      do {
+        again.current = false;
+        while (itemsRef.current.length < HELD) {
+          const exclude = [...new Set([...itemsRef.current.flatMap(taskClipIds), ...sending.current.keys()])].join(',');
+          // 204 (no body) when nothing is left for this person: an ordinary answer, not an error.
+          const body = await apiFetch<unknown>(`${base}/next${exclude ? `?exclude=${exclude}` : ''}`);
+          if (body === undefined) {
+            // With answers still on their way their clips were excluded: the fetch after they land decides.
+            if (itemsRef.current.length === 0 && sending.current.size === 0) setState('empty');
+            break;
+          }
+          const task = ProjectTaskSchema.parse(body);
+          if (itemsRef.current.some((t) => t.lease.id === task.lease.id)) break;
+          hold([...itemsRef.current, task]);
+          setState('ready');
         }
-        const task = ProjectTaskSchema.parse(body);
-        if (itemsRef.current.some((t) => t.lease.id === task.lease.id)) break;
-        hold([...itemsRef.current, task]);
-        setState('ready');
-      }
+      } while (again.current);
     } catch (err) {
       setMessage(`Could not fetch the next question: ${err instanceof Error ? err.message : String(err)}`);
       if (itemsRef.current.length === 0) setState('error');
@@ -96,7 +111,8 @@ export function useProjectQueue(slug: string) {
     shownAt.current = Date.now();
   }, [current?.lease.id]);
 
-  const send = useCallback(
+  /** Sends one answer, retrying the same key on a network failure or a 5xx; a refusal becomes a line on screen. */
+  const deliver = useCallback(
     async (input: ProjectAnswerInput, title: string) => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -126,6 +142,26 @@ export function useProjectQueue(slug: string) {
     [base],
   );
 
+  const send = useCallback(
+    async (input: ProjectAnswerInput, task: ProjectTask) => {
+      const title = taskTitle(task);
+      const clips = taskClipIds(task);
+      for (const id of clips) sending.current.set(id, (sending.current.get(id) ?? 0) + 1);
+      try {
+        await deliver(input, title);
+      } finally {
+        for (const id of clips) {
+          const left = (sending.current.get(id) ?? 1) - 1;
+          if (left > 0) sending.current.set(id, left);
+          else sending.current.delete(id);
+        }
+        // Its clips may be asked again now (another pair with one of them): fill up what the exclusion left empty.
+        if (itemsRef.current.length < HELD) void topUp();
+      }
+    },
+    [deliver, topUp],
+  );
+
   /** Answers the question on screen and moves on to the next one at once; the answer is sent behind it. */
   const answer = useCallback(
     (fields: AnswerFields) => {
@@ -136,7 +172,7 @@ export function useProjectQueue(slug: string) {
       // A preloaded question whose lease ran out while this one was on screen would only come back expired.
       hold(itemsRef.current.slice(1).filter((t) => live(t)));
       if (itemsRef.current.length === 0) setState('loading');
-      void send(input, taskTitle(task));
+      void send(input, task);
       void topUp();
     },
     [hold, send, topUp],
