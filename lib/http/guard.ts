@@ -55,6 +55,8 @@ export const BODY_RULES: Record<string, Partial<Record<string, BodyRule>>> = {
   '/api/admin/taxonomy': { POST: json(1024 * KB) },
   // A predictions file (CSV/JSONL text in JSON): 100,000 clips × 8 moods is about 10 MB.
   '/api/predictions/import': { POST: json(32 * 1024 * KB) },
+  // A project over a hand-picked list: up to 10,000 clip ids (lib/projects/schemas.ts ClipFilterSchema), ~400 KB.
+  '/api/projects': { POST: json(512 * KB) },
   '/api/clips': { POST: { kind: 'multipart', maxBytes: uploadEnvelopeBytes } },
 };
 

@@ -159,6 +159,16 @@ describe('creating a project', () => {
     }
     expect(await footprint()).toEqual(before);
   });
+  it('takes a hand-picked list of 7,000 clip ids (a body over the default 256 KB limit); unknown ids are named', async () => {
+    const many = Array.from({ length: 7000 }, () => randomUUID());
+    const body = { slug: 'x-many', name: 'many', questionType: 'valence_arousal', clipFilter: { clipIds: many } };
+    expect(JSON.stringify(body).length).toBeGreaterThan(256 * 1024);
+    const res = await post(body);
+    const { error } = (await res.json()) as { error: { code: string; message: string; details: { unknownClipIds: string[] } } };
+    expect(res.status).toBe(400);
+    expect(error.message).toContain(`no clip with the id ${many.slice(0, 5).join(', ')} and 6995 more`);
+    expect(error.details.unknownClipIds).toHaveLength(7000);
+  });
 });
 
 describe('cross-project isolation', () => {
