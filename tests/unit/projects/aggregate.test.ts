@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateComparisons, aggregateProject, aggregateRatings, type AnswerInput } from '@/lib/projects/aggregate';
 import { plantRatings, type RatingScenario } from '@/lib/rating/simulate';
+import { comparerWords, plusMinus, raterWords } from '@/components/projects/results-words';
 
 const rating = (userId: string, clipId: string, valence: number, arousal: number): AnswerInput => ({
   userId,
@@ -170,5 +171,25 @@ describe('valence–arousal projects: bias, scale and noise per annotator on eac
     );
     expect(fit.scores[0].answerCount).toBe(1);
     expect(fit.annotators.map((a) => a.userId)).toEqual(['u1']);
+  });
+});
+
+describe('the results page in words (components/projects/results-words.ts)', () => {
+  it('says a rater’s bias, scale and noise per axis', () => {
+    const w = raterWords({ valenceBias: 0.3, valenceScale: 1.4, valenceNoise: 0.05, arousalBias: -0.02, arousalScale: 1.05, arousalNoise: 0.3 });
+    expect(w.valence).toBe('rates 0.30 more pleasant than the crowd, spreads ratings 1.4× wider, consistent (± 0.05)');
+    expect(w.arousal).toBe('rates arousal as the crowd does, noisy (± 0.30)');
+    expect(raterWords({ valenceBias: -0.12, valenceScale: 0.7, valenceNoise: 0.15, arousalBias: -0.2, arousalScale: 1, arousalNoise: 0.1 })).toEqual({
+      valence: 'rates 0.12 less pleasant than the crowd, squeezes ratings to 0.7× the range, fairly consistent (± 0.15)',
+      arousal: 'rates 0.20 calmer than the crowd, fairly consistent (± 0.10)',
+    });
+  });
+
+  it('says a comparer’s agreement and flags η < 0.5', () => {
+    expect(comparerWords(0.92)).toEqual({ text: 'agrees with the consensus 92 % of the time', adversary: false });
+    expect(comparerWords(0.5).adversary).toBe(false);
+    expect(comparerWords(0.18)).toEqual({ text: 'agrees with the consensus only 18 % of the time: likely answering against it', adversary: true });
+    expect(plusMinus(0.4213, 0.1)).toBe('0.42 ± 0.10');
+    expect(plusMinus(null, null)).toBe('–');
   });
 });
