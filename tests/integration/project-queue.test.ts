@@ -233,6 +233,24 @@ describe('valence–arousal queue', () => {
     expect(vaClip(await task(alice, p, [mid]))).toBe(low);
   });
 
+  it('among equal priorities, the clip with the fewest answers + live leases goes first', async () => {
+    const [first, second] = (await readyClips(2)).sort();
+    const p = await project('valence_arousal', [first, second], { overlap: 3 });
+    const alice = await contributor();
+    const bob = await contributor();
+    const carol = await contributor();
+    const dave = await contributor();
+    // Both at 0: the clip id decides. Then alice's live lease weighs on `first`, so bob gets `second`.
+    expect(vaClip(await task(alice, p))).toBe(first);
+    const bobs = await task(bob, p);
+    expect(vaClip(bobs)).toBe(second);
+    // Bob's answer keeps `second` at 1 (a stored answer instead of a live lease); alice's lease keeps `first` at 1; a tie again.
+    expect((await answer(bob, p, { leaseId: bobs!.lease.id, valence: 0, arousal: 0 })).status).toBe(201);
+    expect(vaClip(await task(carol, p))).toBe(first);
+    // Now `first` carries two live leases and `second` one answer.
+    expect(vaClip(await task(dave, p))).toBe(second);
+  });
+
   it('a clip the contributor already rated is a DUPLICATE, with nothing written', async () => {
     const [c] = await readyClips(1);
     const p = await project('valence_arousal', [c]);
