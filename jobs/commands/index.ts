@@ -11,6 +11,7 @@ import { taxonomyCommand } from './taxonomy';
 import { goldCommand } from './gold';
 import { predictionsCommand } from './predictions';
 import { pushEmbeddingsCommand } from './push-embeddings';
+import { projectDataCommand } from './project-data';
 import { projectCommand } from './project';
 
 /** Every `chorus` command; each lives in its own file under jobs/commands/. */
@@ -27,5 +28,6 @@ export const COMMANDS: Record<string, Command> = {
   gold: goldCommand,
   predictions: predictionsCommand,
   'push-embeddings': pushEmbeddingsCommand,
+  'project-data': projectDataCommand,
   project: projectCommand,
 };

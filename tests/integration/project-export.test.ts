@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { projectAnswers, projectMembers, type Role } from '@/db/schema';
@@ -11,6 +14,7 @@ import { createProject } from '@/lib/projects/service';
 import * as exportRoute from '@/app/api/projects/[slug]/export/route';
 import { createTestDb, makeUser, type TestDb } from '../helpers/db';
 import { ctx, request } from '../helpers/http';
+import { runCli } from '../helpers/cli';
 
 let t: TestDb;
 const people: Record<string, { id: string; token: string }> = {};
@@ -187,5 +191,40 @@ describe('GET /api/projects/[slug]/export', () => {
     expect(bad.status).toBe(400);
     expect((await download('va-x', 'what=votes')).status).toBe(400);
     expect((await download('mood', 'format=csv', 'admin')).status).toBe(400);
+  });
+});
+
+describe('chorus project-data', () => {
+  it('export writes the file the API would stream, and never overwrites one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'chorus-project-data-'));
+    const out = path.join(dir, 'pw.parquet');
+    const run = await runCli(['project-data', 'export', '--project', 'pw-x', '--format', 'parquet', '--out', out]);
+    expect(run.code).toBe(0);
+    const bytes = await readFile(out);
+    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })) as Record<string, unknown>[];
+    expect(rows.map((r) => r.clip_id).sort()).toEqual(Object.values(clip).sort());
+    expect(Object.keys(rows[0])).toEqual(PW_COLUMNS);
+
+    const again = await runCli(['project-data', 'export', '--project', 'pw-x', '--format', 'csv', '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('EEXIST');
+    expect(await readFile(out)).toEqual(bytes);
+
+    const answers = path.join(dir, 'va-answers.jsonl');
+    expect((await runCli(['project-data', 'export', '--project', 'va-x', '--what', 'answers', '--out', answers])).code).toBe(0);
+    expect((await readFile(answers, 'utf8')).trim().split('\n')).toHaveLength(3);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('aggregate refits now; usage mistakes exit 2, an unknown project 1, with nothing written', async () => {
+    const run = await runCli(['project-data', 'aggregate', '--project', 'va-x']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ projectId: va.id, status: 'fitted', answers: 3, clips: 3, annotators: 2 });
+    expect((await runCli(['project-data', 'aggregate'])).code).toBe(2);
+    expect((await runCli(['project-data', 'export', '--project', 'va-x', '--format', 'xlsx', '--out', '/tmp/never'])).code).toBe(2);
+    expect((await runCli(['project-data', 'aggregate', '--project', 'va-x', '--out', 'x'])).code).toBe(2);
+    const missing = await runCli(['project-data', 'aggregate', '--project', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no project "nope"');
   });
 });
