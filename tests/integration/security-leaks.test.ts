@@ -264,6 +264,22 @@ const RECIPES: Record<string, () => Promise<Call[]>> = {
   'GET /api/listen/clips/[id]/audio': async () => [
     { label: 'listener audio', res: await call('/api/listen/clips/[id]/audio', 'GET', { url: `/api/listen/clips/${audioClipId}/audio`, params: { id: audioClipId } }) },
   ],
+  // A project's results, export and recompute are beyond a contributor: in the default project (open to all) they get 403.
+  ...Object.fromEntries(
+    (
+      [
+        ['GET /api/projects/[slug]/results', 'results'],
+        ['GET /api/projects/[slug]/export', 'export?format=csv'],
+        ['POST /api/projects/[slug]/aggregate', 'aggregate'],
+      ] as const
+    ).map(([key, tail]) => {
+      const [method, route] = key.split(' ');
+      const recipe = async (): Promise<Call[]> => [
+        { label: key, res: await call(route, method, { url: `/api/projects/mood/${tail}`, params: { slug: 'mood' }, body: method === 'POST' ? {} : undefined }), expect: 403 },
+      ];
+      return [key, recipe];
+    }),
+  ),
 };
 
 describe('a contributor never receives other votes, gold answers, model scores or other identities', () => {
