@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { aggregates, goldAnswers, users, type Role } from '@/db/schema';
+import { aggregates, goldAnswers, projectItems, projects, users, type Role } from '@/db/schema';
 import { createApiToken } from '@/lib/auth/repo';
 import { insertClip } from '@/lib/catalog/repo';
 import { refreshFeatureStats } from '@/lib/features/repo';
@@ -172,6 +172,38 @@ function entries(obs: Observation): { gold: unknown; plain: unknown } {
 type Pair = { label: string; gold: Observation; plain: Observation };
 
 /**
+ * A valence–arousal or pairwise project (issue 18) over these clips, open to everyone; the first
+ * clip gets the highest priority, so a rating project hands them out in the order given. Its slug.
+ */
+async function projectOver(type: 'valence_arousal' | 'pairwise', clipIds: string[]): Promise<string> {
+  const slug = `gold-${randomBytes(4).toString('hex')}`;
+  const [p] = await t.handle.db
+    .insert(projects)
+    .values({ slug, name: slug, questionType: type, attribute: type === 'pairwise' ? 'calm' : null, settings: { overlap: 3, leaseMinutes: 10 }, openToAll: true })
+    .returning();
+  await t.handle.db.insert(projectItems).values(clipIds.map((clipId, i) => ({ projectId: p.id, clipId, priority: clipIds.length - i })));
+  return slug;
+}
+
+/** A project question as a contributor receives it: the gold one and the ordinary one, each under its lease. */
+async function projectTasks(token: string): Promise<{ slug: string; gold: Observation; plain: Observation; leases: { gold: string; plain: string } }[]> {
+  const next = (slug: string, exclude = '') =>
+    call('/api/projects/[slug]/next', 'GET', `/api/projects/${slug}/next${exclude ? `?exclude=${exclude}` : ''}`, { token, params: { slug } });
+  const rating = await projectOver('valence_arousal', [goldIds[0], plainIds[0]]);
+  const ratingGold = await observe(await next(rating));
+  const ratingPlain = await observe(await next(rating, goldIds[0]));
+  // Pairwise: a pair with a gold clip in it, and a pair of ordinary clips.
+  const [pairGold, pairPlain] = [await projectOver('pairwise', [goldIds[1], plainIds[1]]), await projectOver('pairwise', [plainIds[2], plainIds[3]])];
+  const pairwiseGold = await observe(await next(pairGold));
+  const pairwisePlain = await observe(await next(pairPlain));
+  const lease = (o: Observation) => (o.body as { lease: { id: string } }).lease.id;
+  return [
+    { slug: rating, gold: ratingGold, plain: ratingPlain, leases: { gold: lease(ratingGold), plain: lease(ratingPlain) } },
+    { slug: `${pairGold} ${pairPlain}`, gold: pairwiseGold, plain: pairwisePlain, leases: { gold: lease(pairwiseGold), plain: lease(pairwisePlain) } },
+  ];
+}
+
+/**
  * For each contributor or public route: how to ask it the same thing about a gold and an
  * ordinary clip. `null` marks a route that takes no clip and answers the same for everyone.
  */
@@ -236,6 +268,44 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
     const [gold, plain] = [await leaseAs(token, true), await leaseAs(token, false)];
     const renew = async (id: string) => observe(await call('/api/leases/[id]/renew', 'POST', `/api/leases/${id}/renew`, { token, params: { id } }));
     return [{ label: 'renew', gold: await renew(gold.leaseId), plain: await renew(plain.leaseId) }];
+  },
+  'GET /api/projects/[slug]/next': async () => {
+    const { token } = await quickUser('contributor');
+    const [rating, pairwise] = await projectTasks(token);
+    return [
+      { label: 'project rating question', gold: rating.gold, plain: rating.plain },
+      { label: 'project pairwise question', gold: pairwise.gold, plain: pairwise.plain },
+    ];
+  },
+  'POST /api/projects/[slug]/answers': async () => {
+    const { token } = await quickUser('contributor');
+    const [rating, pairwise] = await projectTasks(token);
+    const [pairGold, pairPlain] = pairwise.slug.split(' ');
+    const answer = async (slug: string, leaseId: string, body: Record<string, unknown>) =>
+      observe(
+        await call('/api/projects/[slug]/answers', 'POST', `/api/projects/${slug}/answers`, {
+          token,
+          params: { slug },
+          body: { leaseId, idempotencyKey: `k-${leaseId}`, ...body },
+        }),
+      );
+    return [
+      { label: 'project rating', gold: await answer(rating.slug, rating.leases.gold, { valence: 0.5, arousal: 0.5 }), plain: await answer(rating.slug, rating.leases.plain, { valence: 0.5, arousal: 0.5 }) },
+      { label: 'project comparison', gold: await answer(pairGold, pairwise.leases.gold, { choice: 'a' }), plain: await answer(pairPlain, pairwise.leases.plain, { choice: 'a' }) },
+    ];
+  },
+  'POST /api/projects/[slug]/leases/[id]/release': async () => {
+    const { token } = await quickUser('contributor');
+    const [rating] = await projectTasks(token);
+    const release = async (id: string) =>
+      observe(
+        await call('/api/projects/[slug]/leases/[id]/release', 'POST', `/api/projects/${rating.slug}/leases/${id}/release`, {
+          token,
+          params: { slug: rating.slug, id },
+          body: {},
+        }),
+      );
+    return [{ label: 'project lease release', gold: await release(rating.leases.gold), plain: await release(rating.leases.plain) }];
   },
   'GET /api/clips/[id]/audio': async () => {
     const { token } = await quickUser('contributor');

@@ -3,7 +3,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { aggregates, clipEmbeddings, embeddingVersions, goldAnswers, models, predictions, users, votes, workerReliability, type Role } from '@/db/schema';
+import {
+  aggregates,
+  clipEmbeddings,
+  embeddingVersions,
+  goldAnswers,
+  models,
+  predictions,
+  projectAnswers,
+  projectItems,
+  projects,
+  users,
+  votes,
+  workerReliability,
+  type Role,
+} from '@/db/schema';
 import { createApiToken } from '@/lib/auth/repo';
 import { insertClip } from '@/lib/catalog/repo';
 import { ROUTE_ACCESS } from '@/lib/http/access';
@@ -130,6 +144,42 @@ function shape(value: unknown, prefix = ''): string[] {
 }
 
 /**
+ * A valence–arousal and a pairwise project (issue 18), open to everyone, over fresh clips with
+ * audio that the other users have already rated and compared; a fresh contributor holding a
+ * question of each. Their slugs, the contributor and the two tasks' lease ids.
+ */
+async function projectQuestions() {
+  const db = t.handle.db;
+  const clips: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    clips.push((await insertClip(db, { sha256: randomBytes(32).toString('hex'), title: `project clip ${i}`, status: 'ready', audioKey: `a/${randomBytes(4).toString('hex')}.wav` })).id);
+  }
+  const slugs: Record<'valence_arousal' | 'pairwise', string> = { valence_arousal: '', pairwise: '' };
+  for (const type of ['valence_arousal', 'pairwise'] as const) {
+    const slug = `leaks-${randomBytes(4).toString('hex')}`;
+    slugs[type] = slug;
+    const [p] = await db
+      .insert(projects)
+      .values({ slug, name: slug, questionType: type, attribute: type === 'pairwise' ? 'calm' : null, settings: { overlap: 10, leaseMinutes: 10 }, openToAll: true })
+      .returning();
+    await db.insert(projectItems).values(clips.map((clipId) => ({ projectId: p.id, clipId })));
+    await db.insert(projectAnswers).values(
+      others.slice(0, 3).map((other, u) =>
+        type === 'pairwise'
+          ? { projectId: p.id, userId: other.id, clipId: clips[0], clipBId: clips[1], choice: 'a' as const, idempotencyKey: `seed-${u}` }
+          : { projectId: p.id, userId: other.id, clipId: clips[0], valence: 0.1 * u, arousal: -0.1 * u, idempotencyKey: `seed-${u}` },
+      ),
+    );
+  }
+  const fresh = await quickUser('contributor');
+  const next = (slug: string) => call('/api/projects/[slug]/next', 'GET', { url: `/api/projects/${slug}/next`, params: { slug }, token: fresh.token });
+  const rating = await next(slugs.valence_arousal);
+  const pairwise = await next(slugs.pairwise);
+  const lease = async (res: Response) => ((await res.clone().json()) as { lease: { id: string } }).lease.id;
+  return { slugs, fresh, rating, pairwise, leases: { rating: await lease(rating), pairwise: await lease(pairwise) } };
+}
+
+/**
  * How to exercise each contributor route with a valid request, so the leak check reads a real
  * answer. A route without a recipe is still called (GET, or POST with `{}`, with a clip id for
  * `[id]`), so new routes are never skipped, and it must succeed: one answering 4xx to that
@@ -234,6 +284,30 @@ const RECIPES: Record<string, () => Promise<Call[]>> = {
     { label: 'audio', res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${audioClipId}/audio`, params: { id: audioClipId } }) },
     { label: 'audio of a gold clip (no audio)', expect: 404, res: await call('/api/clips/[id]/audio', 'GET', { url: `/api/clips/${goldClipIds[0]}/audio`, params: { id: goldClipIds[0] } }) },
   ],
+  'GET /api/projects/[slug]/next': async () => {
+    const { rating, pairwise } = await projectQuestions();
+    return [
+      { label: 'project rating question', res: rating },
+      { label: 'project pairwise question', res: pairwise },
+    ];
+  },
+  'POST /api/projects/[slug]/answers': async () => {
+    const { slugs, fresh, leases } = await projectQuestions();
+    const answer = (slug: string, body: Record<string, unknown>) =>
+      call('/api/projects/[slug]/answers', 'POST', { url: `/api/projects/${slug}/answers`, params: { slug }, token: fresh.token, body });
+    const rating = { leaseId: leases.rating, idempotencyKey: `k-${leases.rating}`, valence: 0.3, arousal: -0.2 };
+    return [
+      { label: 'project rating', expect: 201, res: await answer(slugs.valence_arousal, rating) },
+      { label: 'project rating replayed', res: await answer(slugs.valence_arousal, rating) },
+      { label: 'project comparison', expect: 201, res: await answer(slugs.pairwise, { leaseId: leases.pairwise, idempotencyKey: `k-${leases.pairwise}`, choice: 'b' }) },
+    ];
+  },
+  'POST /api/projects/[slug]/leases/[id]/release': async () => {
+    const { slugs, fresh, leases } = await projectQuestions();
+    const slug = slugs.valence_arousal;
+    const id = leases.rating;
+    return [{ label: 'project lease release', res: await call('/api/projects/[slug]/leases/[id]/release', 'POST', { url: `/api/projects/${slug}/leases/${id}/release`, params: { slug, id }, token: fresh.token, body: {} }) }];
+  },
   'POST /api/me/pause/appeal': async () => [
     { label: 'appeal (not paused)', expect: 409, res: await call('/api/me/pause/appeal', 'POST', { url: '/api/me/pause/appeal', body: { text: 'I listened to every clip in full.' } }) },
     { label: 'appeal (paused)', res: await call('/api/me/pause/appeal', 'POST', { url: '/api/me/pause/appeal', body: { text: 'I listened to every clip in full.' }, token: paused.token }) },
