@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { RoleSchema } from '@/lib/auth/schemas';
 import { apiFetch } from '@/lib/client/api';
 import { AddMemberSchema, type MemberView, type ProjectView } from '@/lib/projects/schemas';
@@ -27,6 +27,12 @@ export function ProjectMembers({ project }: { project: ProjectView }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const base = `/api/projects/${encodeURIComponent(project.slug)}/members`;
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from the list (or just created): the keyboard and the screen reader land on the panel.
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'nearest' });
+    heading.current?.focus();
+  }, []);
   const members = useQuery({
     queryKey: key,
     queryFn: () => apiFetch<MemberView[]>(base),
@@ -48,12 +54,21 @@ export function ProjectMembers({ project }: { project: ProjectView }) {
     onError: (e) => setProblem(e.message),
   });
 
+  const headingId = `members-${project.slug}`;
+  const title = (
+    <h3 id={headingId} ref={heading} tabIndex={-1} style={{ margin: 0 }}>
+      Members of “{project.name}”
+    </h3>
+  );
   if (project.openToAll) {
     return (
-      <p className="muted" style={{ margin: 0 }}>
-        “{project.name}” is open to every user at their installation role (change roles under Admin → Users and roles); it has
-        no member list.
-      </p>
+      <div className="stack" data-testid={`members-${project.slug}`}>
+        {title}
+        <p className="muted" style={{ margin: 0 }}>
+          “{project.name}” is open to every user at their installation role (change roles under Admin → Users and roles); it has
+          no member list.
+        </p>
+      </div>
     );
   }
 
@@ -65,12 +80,9 @@ export function ProjectMembers({ project }: { project: ProjectView }) {
     save.mutate(parsed.data, { onSuccess: () => setEmail('') });
   }
 
-  const headingId = `members-${project.slug}`;
   return (
     <div className="stack" data-testid={`members-${project.slug}`}>
-      <h3 id={headingId} style={{ margin: 0 }}>
-        Members of “{project.name}”
-      </h3>
+      {title}
       <form className="row" onSubmit={onAdd} noValidate>
         <label style={{ flex: '1 1 14rem' }}>
           Email{' '}

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, apiFetch } from '@/lib/client/api';
 import { CreateProjectSchema, type ClipFilter, type ProjectView } from '@/lib/projects/schemas';
 import type { FilterChoice } from '@/lib/projects/repo';
@@ -45,6 +45,7 @@ export function ProjectAdmin(props: { initialProjects: ProjectView[]; sources: F
   });
   const [open, setOpen] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const openProject = projects.data.find((p) => p.slug === open);
 
   return (
     <div className="stack">
@@ -83,41 +84,38 @@ export function ProjectAdmin(props: { initialProjects: ProjectView[]; sources: F
           }
         >
           {projects.data.map((p) => (
-            <Fragment key={p.id}>
-              <tr data-project={p.slug}>
-                <td style={{ minWidth: '10rem' }}>
-                  {p.name}
-                  <div className="muted">
-                    <code>{p.slug}</code>
-                  </div>
-                </td>
-                <td style={{ minWidth: '12rem' }}>{questionInWords(p)}</td>
-                <td>{p.itemCount}</td>
-                <td>{p.answerCount}</td>
-                <td>{p.questionType === 'tags' ? '—' : p.settings.overlap}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="secondary small"
-                    aria-expanded={open === p.slug}
-                    aria-controls={`members-panel-${p.slug}`}
-                    aria-label={`Members of ${p.name}`}
-                    onClick={() => setOpen(open === p.slug ? null : p.slug)}
-                  >
-                    Members
-                  </button>
-                </td>
-              </tr>
-              {open === p.slug && (
-                <tr id={`members-panel-${p.slug}`}>
-                  <td colSpan={6}>
-                    <ProjectMembers project={p} />
-                  </td>
-                </tr>
-              )}
-            </Fragment>
+            <tr key={p.id} data-project={p.slug}>
+              <td style={{ minWidth: '10rem' }}>
+                {p.name}
+                <div className="muted">
+                  <code>{p.slug}</code>
+                </div>
+              </td>
+              <td style={{ minWidth: '12rem' }}>{questionInWords(p)}</td>
+              <td>{p.itemCount}</td>
+              <td>{p.answerCount}</td>
+              <td>{p.questionType === 'tags' ? '—' : p.settings.overlap}</td>
+              <td>
+                <button
+                  type="button"
+                  className="secondary small"
+                  aria-expanded={open === p.slug}
+                  aria-controls="project-members-panel"
+                  aria-label={`Members of ${p.name}`}
+                  onClick={() => setOpen(open === p.slug ? null : p.slug)}
+                >
+                  Members
+                </button>
+              </td>
+            </tr>
           ))}
         </ScrollTable>
+        {/* Below the table, not in a row of it: on a phone the table scrolls sideways, the panel must not. */}
+        {openProject && (
+          <div id="project-members-panel" style={{ borderTop: '1px solid var(--line)', paddingTop: 'var(--space-3)' }}>
+            <ProjectMembers key={openProject.slug} project={openProject} />
+          </div>
+        )}
       </section>
     </div>
   );
