@@ -23,10 +23,13 @@ const ANCHOR_RADIUS = 0.74;
  * the drawn plane is hidden from them. Nothing is set until the person sets it.
  */
 export function CircumplexInput({
+  label,
   value,
   onChange,
   onPointerDone,
 }: {
+  /** The question the point answers ("How does this clip feel?"): the group's name. */
+  label: string;
   value: CircumplexPoint | null;
   onChange: (point: CircumplexPoint) => void;
   /** After a click or drag: the screen takes the keyboard back. */
@@ -43,8 +46,8 @@ export function CircumplexInput({
 
   return (
     <div className="circumplex stack" role="group" aria-labelledby={`${id}-title`} data-testid="circumplex">
-      <p id={`${id}-title`} className="muted circumplex-title">
-        Where does this clip sit? Left–right: how pleasant; bottom–top: how energetic.
+      <p id={`${id}-title`} className="circumplex-title">
+        <strong>{label}</strong>
       </p>
       <div
         className="circumplex-plane"

@@ -23,10 +23,12 @@ function sliderAxis(event: KeyboardEvent): 'valence' | 'arousal' | undefined {
  */
 export function ValenceArousalQuestion({
   task,
+  question,
   onAnswer,
   workArea,
 }: {
   task: ValenceArousalTask;
+  question: string;
   onAnswer: (fields: AnswerFields) => void;
   workArea: RefObject<HTMLDivElement | null>;
 }) {
@@ -89,7 +91,7 @@ export function ValenceArousalQuestion({
           </span>
         </div>
         <AudioPlayer control={player} src={task.clip.audioUrl} startAt={task.clip.excerptStartS} gainDb={task.clip.playbackGainDb} />
-        <CircumplexInput value={point} onChange={move} onPointerDone={refocus} />
+        <CircumplexInput label={question} value={point} onChange={move} onPointerDone={refocus} />
         <div className="row">
           <button type="button" onClick={submit} disabled={!point} data-testid="submit">
             Submit <kbd>Enter</kbd>

@@ -17,10 +17,12 @@ type PairwiseTask = Extract<ProjectTask, { type: 'pairwise' }>;
  */
 export function PairwiseChoice({
   task,
+  question,
   onAnswer,
   workArea,
 }: {
   task: PairwiseTask;
+  question: string;
   onAnswer: (fields: AnswerFields) => void;
   workArea: RefObject<HTMLDivElement | null>;
 }) {
@@ -89,7 +91,7 @@ export function PairwiseChoice({
     <>
       <section className="panel stack" data-testid="pair" data-clip-a={task.a.id} data-clip-b={task.b.id}>
         <h2 style={{ margin: 0 }} data-testid="pair-question">
-          Which is more {task.attribute}?
+          {question}
         </h2>
         <div className="pairwise-clips" ref={both}>
           <Side side="a" clip={task.a} number="1" attribute={task.attribute} control={playerA} onChoose={() => onAnswer({ choice: 'a' })} />

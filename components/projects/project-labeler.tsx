@@ -18,6 +18,7 @@ export function ProjectLabeler({
 }: {
   slug: string;
   name: string;
+  /** "How does this clip feel?" / "Which is more energetic?": the heading of each question. */
   question: string;
   instruction: string;
 }) {
@@ -28,8 +29,8 @@ export function ProjectLabeler({
     <div className="row project-header" style={{ justifyContent: 'space-between', alignItems: 'flex-start' }}>
       <div style={{ flex: '1 1 16rem', minWidth: 0 }}>
         <h1 style={{ margin: 0, fontSize: 'var(--font-lg)' }}>{name}</h1>
-        <p style={{ margin: 0 }}>
-          <strong>{question}</strong> <span className="muted">{instruction}</span>
+        <p className="muted" style={{ margin: 0 }}>
+          {instruction}
         </p>
       </div>
       <span className="muted" data-testid="done-count">
@@ -71,9 +72,9 @@ export function ProjectLabeler({
       {header}
       {notice}
       {current.type === 'pairwise' ? (
-        <PairwiseChoice key={current.lease.id} task={current} onAnswer={answer} workArea={workArea} />
+        <PairwiseChoice key={current.lease.id} task={current} question={question} onAnswer={answer} workArea={workArea} />
       ) : (
-        <ValenceArousalQuestion key={current.lease.id} task={current} onAnswer={answer} workArea={workArea} />
+        <ValenceArousalQuestion key={current.lease.id} task={current} question={question} onAnswer={answer} workArea={workArea} />
       )}
       {/* The next question's audio loads while this one plays (see components/labeler.tsx). */}
       {next && next.type === 'pairwise'

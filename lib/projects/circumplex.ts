@@ -22,9 +22,10 @@ export interface MoodAnchor {
 /**
  * The mood words drawn around the plane. Their order and quadrants follow Russell (1980), where
  * e.g. happy ≈ 8°, excited ≈ 49°, tense ≈ 93°, angry ≈ 99°, sad ≈ 208°, bored ≈ 241°, tired ≈ 268°,
- * calm ≈ 316°, relaxed ≈ 318°, content ≈ 324°. Russell's words bunch up (tense, alarmed and angry
- * lie within 7°; calm, relaxed and content within 8°), and bunched words overlap on a phone, so the
- * angles here spread them at least 22° apart while keeping each word on its side of both axes.
+ * relaxed ≈ 318°, content ≈ 324°, serene ≈ 329°. Russell's words bunch up (tense, alarmed and
+ * angry lie within 7°; relaxed, content and serene within 11°), and bunched words overlap on a
+ * phone, so the angles here spread them at least 22° apart while keeping each word on its side of
+ * both axes. "Calm" is the name of the arousal axis's low end on the plane, so it is not a word here.
  */
 export const MOOD_ANCHORS: readonly MoodAnchor[] = [
   { word: 'happy', angle: 15 },
@@ -36,9 +37,9 @@ export const MOOD_ANCHORS: readonly MoodAnchor[] = [
   { word: 'sad', angle: 200 },
   { word: 'bored', angle: 228 },
   { word: 'tired', angle: 258 },
-  { word: 'calm', angle: 290 },
-  { word: 'relaxed', angle: 316 },
-  { word: 'content', angle: 340 },
+  { word: 'relaxed', angle: 290 },
+  { word: 'content', angle: 316 },
+  { word: 'serene', angle: 340 },
 ];
 
 /** Where an anchor's word is drawn, as a point of the plane (`radius` 1 = the inscribed circle). */

@@ -165,6 +165,14 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     await page.getByTestId('pick-hint').waitFor();
     await photographAndCheck(page, 'contributor-project-va-desktop');
 
+    // Space pauses and plays the clip.
+    const clipPlaying = () => page.getByTestId('clip-audio').evaluate((el: HTMLAudioElement) => !el.paused);
+    await expect.poll(clipPlaying, { timeout: 20_000 }).toBe(true);
+    await page.keyboard.press('Space');
+    await expect.poll(clipPlaying).toBe(false);
+    await page.keyboard.press('Space');
+    await expect.poll(clipPlaying).toBe(true);
+
     // First clip, keyboard only: → → → ↑ ↑ from the centre is (+0.3, +0.2).
     const first = (await clip.getAttribute('data-clip-id'))!;
     for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
@@ -209,6 +217,7 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     const refused = await page.goto(`${base}/p/${SLUG_B}`);
     expect(refused?.status()).toBe(404);
     await page.getByTestId('project-not-found').waitFor();
+    await photographAndCheck(page, 'contributor-project-not-found-desktop');
     expect(await page.locator('main').textContent()).not.toContain('Energy of the demo clips');
     expect((await page.request.get(`${base}/api/projects/${SLUG_B}/next`)).status()).toBe(404);
     expect((await page.request.get(`${base}/api/projects/no-such-${stamp}/next`)).status()).toBe(404);
@@ -233,6 +242,14 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     const pair = cpage.getByTestId('pair');
     await pair.waitFor({ timeout: 20_000 });
     expect(await cpage.getByTestId('pair-question').textContent()).toBe('Which is more energetic?');
+    // One clip sounds at a time: A starts on its own and B waits; B's key starts B and stops A, and back.
+    const playing = () =>
+      Promise.all(['a', 'b'].map((side) => cpage.locator(`[data-testid=side-${side}] audio`).evaluate((el: HTMLAudioElement) => !el.paused)));
+    await expect.poll(playing, { timeout: 20_000 }).toEqual([true, false]);
+    await cpage.keyboard.press('b');
+    await expect.poll(playing).toEqual([false, true]);
+    await cpage.keyboard.press('a');
+    await expect.poll(playing).toEqual([true, false]);
     await photographAndCheck(cpage, 'contributor-project-pairwise-desktop');
     const pairOf = async () => `${await pair.getAttribute('data-clip-a')}|${await pair.getAttribute('data-clip-b')}`;
     const firstPair = await pairOf();

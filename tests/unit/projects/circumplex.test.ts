@@ -97,12 +97,16 @@ describe('mood anchors', () => {
     expect(quadrant('sad')).toBe('unpleasant-calm');
     expect(quadrant('bored')).toBe('unpleasant-calm');
     expect(quadrant('tired')).toBe('unpleasant-calm');
-    expect(quadrant('calm')).toBe('pleasant-calm');
+    expect(quadrant('serene')).toBe('pleasant-calm');
     expect(quadrant('relaxed')).toBe('pleasant-calm');
     expect(quadrant('content')).toBe('pleasant-calm');
   });
 
   it('keep Russell’s order around the circle and stay apart on screen', () => {
+    // Counter-clockwise from pleasant, as in Russell (1980).
+    expect(MOOD_ANCHORS.map((a) => a.word)).toEqual(
+      ['happy', 'excited', 'tense', 'alarmed', 'angry', 'upset', 'sad', 'bored', 'tired', 'relaxed', 'content', 'serene'],
+    );
     const angles = MOOD_ANCHORS.map((a) => a.angle);
     expect(angles).toEqual([...angles].sort((a, b) => a - b));
     const gaps = angles.map((a, i) => (angles[(i + 1) % angles.length] - a + 360) % 360);
@@ -117,7 +121,8 @@ describe('mood anchors', () => {
   it('name the nearest word by angle, none near the centre', () => {
     expect(nearestAnchor({ valence: 0.8, arousal: 0.2 })?.word).toBe('happy'); // 14°
     expect(nearestAnchor({ valence: -0.6, arousal: -0.3 })?.word).toBe('sad'); // 206.6°
-    expect(nearestAnchor({ valence: 0.5, arousal: -0.05 })?.word).toBe('content'); // 354°: wraps past 0° to content at 340°, not happy at 15°
+    expect(nearestAnchor({ valence: 0.5, arousal: -0.05 })?.word).toBe('serene'); // 354°: 14° from serene at 340°, 21° from happy at 15° across 0°
+    expect(nearestAnchor({ valence: 0.5, arousal: 0.08 })?.word).toBe('happy'); // 9°: 6° from happy, 29° from serene across 0°
     expect(nearestAnchor({ valence: 0, arousal: 1 })?.word).toBe('tense'); // 90°
     expect(nearestAnchor({ valence: 0.1, arousal: 0.1 })).toBeNull();
   });

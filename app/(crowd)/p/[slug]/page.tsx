@@ -37,7 +37,7 @@ export default async function ProjectLabelPage({ params }: { params: Promise<{ s
       instruction={
         pairwise
           ? `Listen to both clips, then pick the one that is more ${attribute}, or “about the same” when you cannot tell them apart.`
-          : 'Listen, then place the clip on the square: left to right how pleasant, bottom to top how energetic.'
+          : 'Listen, then set the clip’s point on the square: left to right how pleasant it feels, bottom to top how energetic.'
       }
     />
   );
