@@ -81,17 +81,27 @@ export async function aggregateProjectNow(db: Db, projectId: string, { force = f
   };
 }
 
-/** The scheduled run: every project whose fit is behind its answers, one after another. */
+/**
+ * The scheduled run: every project whose fit is behind its answers, one after another. A project
+ * whose fit fails does not hold up the others; the run then fails naming it (so the job retries).
+ */
 export async function aggregateStaleProjects(
   db: Db,
   onProgress?: (fraction: number, message: string) => Promise<void> | void,
 ): Promise<ProjectAggregation[]> {
   const behind = await projectsBehindTheirAnswers(db);
   const done: ProjectAggregation[] = [];
+  const failed: string[] = [];
   for (const [i, projectId] of behind.entries()) {
-    done.push(await aggregateProjectNow(db, projectId));
+    try {
+      done.push(await aggregateProjectNow(db, projectId));
+    } catch (err) {
+      logger().error({ err, projectId }, 'project aggregation failed');
+      failed.push(`${projectId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     await onProgress?.((i + 1) / behind.length, `${i + 1} of ${behind.length} projects fitted`);
   }
+  if (failed.length > 0) throw new Error(`${failed.length} of ${behind.length} project fits failed (${failed.join('; ')})`);
   return done;
 }
 

@@ -173,6 +173,7 @@ describe('pairwise aggregation stored', () => {
     const [mood] = await t.handle.db.select().from(projects).where(eq(projects.slug, 'mood'));
     await expect(aggregateProjectNow(t.handle.db, mood.id)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect((await scoresOf(mood.id)).size).toBe(0);
+    await expect(aggregateProjectNow(t.handle.db, randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 
@@ -214,5 +215,33 @@ describe('GET /api/projects/[slug]/results and POST …/aggregate', () => {
     expect((await recompute('va', 'expert')).status).toBe(403);
     expect((await recompute('va', 'outsider')).status).toBe(404);
     expect((await recompute('mood', 'admin')).status).toBe(400);
+  });
+});
+
+describe('jobs/aggregate-projects.ts', () => {
+  const context = (progress: number[] = []) =>
+    ({ jobId: 'test', db: t.handle.db, handle: t.handle, progress: async (f: number) => void progress.push(f) }) as never;
+
+  it('the scheduled payload fits the projects behind their answers; a project id with force refits that one', async () => {
+    const { aggregateProjectsJob } = await import('@/jobs/aggregate-projects');
+    const { ALL_JOBS, SCHEDULES } = await import('@/jobs/registry');
+    expect(ALL_JOBS).toContain(aggregateProjectsJob);
+    const schedule = SCHEDULES.find((s) => s.job === (aggregateProjectsJob as unknown));
+    expect(schedule?.cron).toBe('* * * * *');
+    const payload = aggregateProjectsJob.schema.parse(schedule!.data);
+    expect(payload).toEqual({ force: false });
+
+    await compare(people.r2.id, clip.unheard, clip.dark, 'a');
+    const progress: number[] = [];
+    const runs = (await aggregateProjectsJob.handler(payload, context(progress))) as { projectId: string; status: string }[];
+    expect(runs.map((r) => [r.projectId, r.status])).toEqual([[pw.id, 'fitted']]);
+    expect(progress).toEqual([1]);
+    expect(await aggregateProjectsJob.handler(payload, context())).toEqual([]);
+
+    const forced = (await aggregateProjectsJob.handler(aggregateProjectsJob.schema.parse({ projectId: va.id, force: true }), context())) as {
+      status: string;
+    };
+    expect(forced.status).toBe('fitted');
+    expect(() => aggregateProjectsJob.schema.parse({ projectId: 'not-a-uuid' })).toThrow();
   });
 });
