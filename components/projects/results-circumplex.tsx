@@ -7,6 +7,7 @@ import type { ProjectScore } from '@/lib/projects/schemas';
  */
 export function ResultsCircumplex({ scores }: { scores: ProjectScore[] }) {
   const rated = scores.filter((s) => s.valence !== null && s.arousal !== null);
+  const unrated = scores.length - rated.length;
   const pad = 0.18;
   const view = `${-1 - pad} ${-1 - pad} ${2 + 2 * pad} ${2 + 2 * pad}`;
   const label = { fontSize: 0.075, fill: 'var(--muted)' } as const;
@@ -45,7 +46,7 @@ export function ResultsCircumplex({ scores }: { scores: ProjectScore[] }) {
       </svg>
       <figcaption className="muted">
         Each dot is a clip at its aggregated valence (left to right) and arousal (bottom to top); the shaded ellipse is one standard deviation of
-        its estimate on each axis.{scores.length > rated.length ? ` ${scores.length - rated.length} clips have no rating yet.` : ''}
+        its estimate on each axis.{unrated === 0 ? '' : unrated === 1 ? ' 1 clip has no rating yet.' : ` ${unrated} clips have no rating yet.`}
       </figcaption>
     </figure>
   );
