@@ -248,7 +248,8 @@ export async function lockItems(tx: DbOrTx, projectId: string, clipIds: readonly
 
 /**
  * Inserts the caller's lease on a clip (rating) or an ordered pair (a = `clipId`, b = `clipBId`)
- * when every clip involved is still under its overlap and the caller has not answered it yet;
+ * when every clip involved is still under its overlap, the caller holds none of them and has not
+ * answered it yet;
  * null when not. Run with the items locked (`lockNextRatingItem` / `lockItems`): a new statement,
  * so its snapshot includes every lease committed by whoever held the lock before.
  */
@@ -275,6 +276,8 @@ export async function insertLeaseIfOpen(
         select ${projectId}::uuid, ${userId}::uuid, ${clipId}::uuid, ${clipBId}::uuid,
                now() + make_interval(mins => ${scope.leaseMinutes}::int)
          where (select n from open) = ${clipIds.length}::int
+           -- The caller's other tab may have taken one of these clips since the pick read its leases.
+           and not exists (select 1 from (${heldBy(projectId, userId)}) h where h.clip_id in (${uuidList(clipIds)}))
            and not exists (select 1 from project_answers a
                             where a.project_id = ${projectId}::uuid and a.user_id = ${userId}::uuid and ${answered})
         returning id, clip_id, clip_b_id, expires_at`,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { projectAnswers, projectItems, projectLeases, projectMembers, projects, projectScores } from '@/db/schema';
 import { insertClip } from '@/lib/catalog/repo';
-import { readAnswers, setItemPriorities } from '@/lib/projects/items-repo';
+import { insertLeaseIfOpen, readAnswers, setItemPriorities } from '@/lib/projects/items-repo';
 import { nextTask } from '@/lib/projects/queue';
 import { ProjectAnswerResultSchema, ProjectTaskSchema, type ProjectTask } from '@/lib/projects/schemas';
 import { reapLeasesJob } from '@/jobs/reap-leases';
@@ -152,6 +152,31 @@ describe('items repo', () => {
     expect(await readAnswers(db, p.id)).toEqual([
       { userId: u.id, clipId: c1, clipBId: null, valence: 0.5, arousal: -0.25, choice: null, createdAt: expect.any(Date) },
     ]);
+  });
+});
+
+describe('the lease insert under the lock', () => {
+  it('refuses a clip at its overlap, a clip the caller holds, and a pair the caller compared', async () => {
+    const db = t.handle.db;
+    const [x, y, z] = await readyClips(3);
+    const p = await project('pairwise', [x, y, z], { overlap: 2 });
+    const [alice, bob, carol] = [await contributor(), await contributor(), await contributor()];
+    const scope = (who: Who) => ({ projectId: p.id, userId: who.id, overlap: 2, leaseMinutes: 10 });
+    // What a pick whose snapshot predates these leases would try: the insert itself says no.
+    expect(await insertLeaseIfOpen(db, scope(alice), x, y)).not.toBeNull();
+    expect(await insertLeaseIfOpen(db, scope(alice), y, z), 'alice holds y').toBeNull();
+    expect(await insertLeaseIfOpen(db, scope(bob), x, z)).not.toBeNull();
+    expect(await insertLeaseIfOpen(db, scope(carol), x, z), 'x has two live leases, its overlap').toBeNull();
+    await db.insert(projectAnswers).values({ projectId: p.id, userId: carol.id, clipId: z, clipBId: y, choice: 'a', idempotencyKey: key() });
+    expect(await insertLeaseIfOpen(db, scope(carol), y, z), 'carol compared z and y already').toBeNull();
+    const held = await db.select().from(projectLeases).where(eq(projectLeases.projectId, p.id));
+    expect(held.map((l) => [l.userId, l.clipId, l.clipBId])).toEqual(
+      expect.arrayContaining([
+        [alice.id, x, y],
+        [bob.id, x, z],
+      ]),
+    );
+    expect(held).toHaveLength(2);
   });
 });
 
