@@ -331,3 +331,24 @@ describe('the demo projects', () => {
     expect(await ensureDemoProjects(t.handle.db)).toEqual([]);
   });
 });
+
+describe('audit atomicity', () => {
+  it('a project or a membership whose audit row cannot be written is not kept', async () => {
+    await t.handle.exec(`create function chorus_test_no_audit() returns trigger language plpgsql as $$
+      begin raise exception 'audit log unavailable (test)'; end $$;
+      create trigger chorus_test_no_audit before insert on audit_log for each row execute function chorus_test_no_audit();`);
+    try {
+      const created = await post({ slug: 'unaudited', name: 'x', questionType: 'valence_arousal' });
+      expect(created.status).toBe(500);
+      expect(await t.handle.db.select().from(projects).where(eq(projects.slug, 'unaudited'))).toEqual([]);
+      const added = await membersRoute.POST(
+        request('POST', '/api/projects/team/members', { token: admin.token, body: { email: bob.email, role: 'expert' } }),
+        ctx({ slug: 'team' }),
+      );
+      expect(added.status).toBe(500);
+      expect(await t.handle.db.select().from(projectMembers).where(eq(projectMembers.userId, bob.id))).toEqual([]);
+    } finally {
+      await t.handle.exec('drop trigger chorus_test_no_audit on audit_log; drop function chorus_test_no_audit();');
+    }
+  });
+});
