@@ -39,41 +39,54 @@ export async function readProjectClipIds(db: DbOrTx, projectId: string): Promise
 }
 
 /**
- * Non-tags, unarchived projects whose stored fit is behind their answers: answers the fit would
- * use exist and either none was fitted, one is newer than the fit, or their number differs from
- * what the fit counted (an answer whose transaction began before the last fit but committed after
- * it carries an older `created_at`; the count still sees it). The answers counted are those
- * lib/projects/aggregate.ts uses: ratings with both coordinates, comparisons of two items with a
- * choice, about clips that are items of the project. `onlyProjectId` narrows to one project.
+ * Non-tags, unarchived projects whose stored fit is behind: answers the fit would use exist and
+ * none was fitted yet; or, once fitted, an answer is newer than the fit, the number of such
+ * answers differs from what the fit counted (an answer whose transaction began before the last fit
+ * but committed after it carries an older `created_at`; the count still sees it; so does a
+ * deleted answer), or the project's clips are not the fitted ones (clips synced in since).
+ * The answers counted are those lib/projects/aggregate.ts uses: ratings with both coordinates,
+ * comparisons of two different items with a choice, about clips that are items of the project.
+ * `onlyProjectId` narrows to one project.
  */
 export async function projectsBehindTheirAnswers(db: DbOrTx, onlyProjectId?: string): Promise<string[]> {
   const only = onlyProjectId ? sql`and p.id = ${onlyProjectId}` : sql``;
   const rows = await execRows<{ project_id: string }>(
     db,
-    sql`with used as (
+    sql`with cand as (
+          select p.id, p.question_type from projects p
+           where p.question_type <> 'tags' and p.archived_at is null ${only}
+        ), used as (
           select a.project_id, count(*)::int as n, max(a.created_at) as newest
             from project_answers a
-            join projects p on p.id = a.project_id and p.archived_at is null ${only}
+            join cand p on p.id = a.project_id
             join project_items i on i.project_id = a.project_id and i.clip_id = a.clip_id
             left join project_items ib on ib.project_id = a.project_id and ib.clip_id = a.clip_b_id
            where (p.question_type = 'valence_arousal' and a.clip_b_id is null and a.valence is not null and a.arousal is not null)
               or (p.question_type = 'pairwise' and a.choice is not null and ib.clip_id is not null and a.clip_b_id <> a.clip_id)
            group by a.project_id
         ), fitted as (
-          select s.project_id, sum(s.answer_count)::int as n, max(s.updated_at) as at
+          select s.project_id, count(*)::int as clips, sum(s.answer_count)::int as n, max(s.updated_at) as at
             from project_scores s
-           where s.project_id in (select project_id from used)
+           where s.project_id in (select id from cand)
            group by s.project_id
+        ), items as (
+          select i.project_id, count(*)::int as n
+            from project_items i
+           where i.project_id in (select id from cand)
+           group by i.project_id
         )
-        select u.project_id
-          from used u
-          join projects p on p.id = u.project_id
-          left join fitted f on f.project_id = u.project_id
-         where f.project_id is null
-            or u.newest > f.at
-            -- a comparison counts for both of its clips
-            or u.n <> (case when p.question_type = 'pairwise' then f.n / 2 else f.n end)
-         order by u.project_id`,
+        select p.id as project_id
+          from cand p
+          left join used u on u.project_id = p.id
+          left join fitted f on f.project_id = p.id
+          left join items it on it.project_id = p.id
+         where (f.project_id is null and u.project_id is not null)
+            or (f.project_id is not null and (
+                  coalesce(u.newest, '-infinity'::timestamptz) > f.at
+                  -- a comparison counts for both of its clips
+                  or coalesce(u.n, 0) <> (case when p.question_type = 'pairwise' then f.n / 2 else f.n end)
+                  or coalesce(it.n, 0) <> f.clips))
+         order by p.id`,
   );
   return rows.map((r) => r.project_id);
 }

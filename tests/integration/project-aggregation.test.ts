@@ -132,6 +132,20 @@ describe('valence–arousal aggregation stored', () => {
     expect(after.get(clip.calm)!.updatedAt.getTime()).toBeGreaterThan(before.get(clip.calm)!.updatedAt.getTime());
     expect(await aggregateStaleProjects(t.handle.db)).toEqual([]);
   });
+
+  it('a clip synced into the project after the fit is fitted in (prior spread as priority) without a new answer', async () => {
+    const late = await insertClip(t.handle.db, { sha256: randomBytes(32).toString('hex'), title: 'late', artist: 'Ann', status: 'ready', durationS: 5 });
+    await t.handle.db.insert(projectItems).values({ projectId: va.id, clipId: late.id });
+    expect((await aggregateStaleProjects(t.handle.db)).map((r) => [r.projectId, r.clips])).toEqual([[va.id, 5]]);
+    const [item] = await t.handle.db.select().from(projectItems).where(eq(projectItems.clipId, late.id));
+    expect(item.priority).toBeCloseTo(Math.SQRT2, 9);
+    expect((await scoresOf(va.id)).get(late.id)).toMatchObject({ answerCount: 0, valence: null });
+    expect(await aggregateStaleProjects(t.handle.db)).toEqual([]);
+    // Out again (the pairwise project never had it): its row goes with the next fit.
+    await t.handle.db.delete(projectItems).where(eq(projectItems.clipId, late.id));
+    await aggregateStaleProjects(t.handle.db);
+    expect((await scoresOf(va.id)).has(late.id)).toBe(false);
+  });
 });
 
 describe('pairwise aggregation stored', () => {
