@@ -229,7 +229,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
     POST: { summary: 'Recompute the project\'s fit now (need export): 202 with the job id, or 200 with the result when no job engine runs in the process', statuses: { '202': 'Queued' } },
   },
   '/api/projects/{slug}/next': {
-    GET: { summary: 'Lease the next question of a valence–arousal or pairwise project (a clip to rate, or a pair to compare shown in random order); a live lease you hold comes back unless excluded, at most 2 at once (409 beyond)', query: NextClipQuerySchema, response: ProjectTaskSchema, statuses: { '204': 'Nothing left for you in this project (no body)' } },
+    GET: { summary: 'Lease the next question of a valence–arousal or pairwise project (a clip to rate, or a pair to compare shown in random order); a live lease you hold comes back unless excluded; at most 2 live at once (204 while you hold 2 and exclude both)', query: NextClipQuerySchema, response: ProjectTaskSchema, statuses: { '204': 'Nothing left for you in this project (no body)' } },
   },
   '/api/projects/{slug}/answers': {
     POST: { summary: "Answer your lease (valence+arousal, or choice a|b|same against the task's a/b; skip: true gives it back): 201 stored, 200 replayed or skipped; 400 wrong kind for the project, 404 not your lease, 409 LEASE_EXPIRED, DUPLICATE (clip or pair already answered), IDEMPOTENCY_KEY_REUSED (key used on another lease)", body: ProjectAnswerInputSchema, response: ProjectAnswerResultSchema, statuses: { '201': 'Stored' } },

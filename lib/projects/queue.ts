@@ -1,6 +1,6 @@
 import type { Db } from '@/db/client';
 import { playableClip } from '@/lib/catalog/schemas';
-import { AppError, badRequest, conflict, notFound } from '@/lib/errors';
+import { AppError, badRequest, notFound } from '@/lib/errors';
 import { pairGain } from '@/lib/pairwise/active';
 import type { ProjectCaller, ProjectRow } from './access';
 import {
@@ -55,7 +55,7 @@ function assertQueueProject(project: ProjectRow): asserts project is ProjectRow 
  * The next question for the caller, under a new or held lease, or null when nothing is left for
  * them. A live lease the caller holds comes back first (a reload does not take new slots), unless
  * `exclude` names one of its clips (the client holds it on screen and preloads the next); a new
- * one is taken only while the caller holds fewer than {@link MAX_LIVE_LEASES}.
+ * one is taken only while the caller holds fewer than {@link MAX_LIVE_LEASES} (else null).
  */
 export async function nextTask(
   db: Db,
@@ -69,11 +69,9 @@ export async function nextTask(
   const held = await liveLeasesOf(db, project.id, caller.id);
   const reusable = held.find((l) => !excluded.has(l.clipId) && !(l.clipBId && excluded.has(l.clipBId)));
   if (reusable) return toTask(db, project, reusable);
-  if (held.length >= MAX_LIVE_LEASES) {
-    throw conflict(
-      `You already hold ${held.length} questions in "${project.slug}"; answer or release one before asking for another`,
-    );
-  }
+  // At the cap nothing more is handed out until one is answered or released: 204, not an error, since
+  // a screen asks for its next question while the answer to the last one is still on its way.
+  if (held.length >= MAX_LIVE_LEASES) return null;
   const settings = settingsOf(project);
   const lease =
     project.questionType === 'valence_arousal'
