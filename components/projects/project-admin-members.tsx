@@ -150,7 +150,7 @@ export function ProjectMembers({ project }: { project: ProjectView }) {
         >
           {members.data.map((m) => (
             <tr key={m.userId} data-member={m.email}>
-              <td style={{ overflowWrap: 'anywhere' }}>{m.email}</td>
+              <td style={{ overflowWrap: 'anywhere', minWidth: '12rem' }}>{m.email}</td>
               <td>{m.name}</td>
               <td>
                 <select
