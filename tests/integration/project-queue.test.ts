@@ -338,6 +338,20 @@ describe('valence–arousal queue', () => {
     expect(res.status).toBe(400);
   });
 
+  it("a lease of another project is not found through this one's routes", async () => {
+    const [c, d] = await readyClips(2);
+    const p = await project('valence_arousal', [c]);
+    const q = await project('valence_arousal', [d]);
+    const alice = await contributor();
+    const inP = await task(alice, p);
+    const viaQ = await answer(alice, q, { leaseId: inP!.lease.id, valence: 0, arousal: 0 });
+    expect(viaQ.status).toBe(404);
+    expect((await release(alice, q, inP!.lease.id)).status).toBe(404);
+    expect(await answersOf(p)).toHaveLength(0);
+    expect(await answersOf(q)).toHaveLength(0);
+    expect(await leaseState(inP!.lease.id)).toBe('active');
+  });
+
   it('a members-only project is not found for a non-member', async () => {
     const [c] = await readyClips(1);
     const member = await contributor();
