@@ -3,14 +3,14 @@ import { ZodError } from 'zod';
 import { getDbHandle } from '@/db';
 import { positiveInt, UsageError, type Command } from './types';
 
+/** One line, as every command's usage (the CLI's help indents a single line under the summary). */
 const USAGE = [
   'chorus project list [--json]',
-  'chorus project create --slug <slug> --name <name> --type valence_arousal|pairwise [--attribute <word>]',
-  '    [--source <source>]… [--artist <artist>]… [--clip <clip id>]… [--overlap N] [--lease-minutes N] [--description <text>]',
+  'chorus project create --slug <slug> --name <name> --type valence_arousal|pairwise [--attribute <word>] [--source <source>]… [--artist <artist>]… [--clip <clip id>]… [--overlap N] [--lease-minutes N] [--description <text>]',
   'chorus project add-member --project <slug> --email <email> --role contributor|expert|engineer|admin',
   'chorus project remove-member --project <slug> --email <email>',
   'chorus project sync --project <slug>',
-].join('\n  ');
+].join(' | ');
 
 const ACTIONS = ['list', 'create', 'add-member', 'remove-member', 'sync'] as const;
 type Action = (typeof ACTIONS)[number];
