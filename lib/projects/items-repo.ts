@@ -137,7 +137,7 @@ export interface PickScope {
  * (`project_items_queue_idx`) and stopping there keeps a pick cheap on a project of 100,000 clips,
  * where sorting every item by its load took over 100 ms a pick.
  */
-export const PICK_WINDOW = 200;
+const PICK_WINDOW = 200;
 
 /**
  * The first {@link PICK_WINDOW} items of the project the caller may be given, by priority (then
@@ -191,25 +191,19 @@ export async function lockNextRatingItem(tx: DbOrTx, scope: PickScope, skipLocke
   return row?.clip_id ?? null;
 }
 
-export interface PairCandidate {
-  clipId: string;
-  /** Comparisons stored + live leases involving the clip. */
-  load: number;
-}
-
 /**
  * Pairwise: up to `limit` open items of {@link openWindow} (each comparison counts for both of
  * its clips), the highest priority then the fewest comparisons first. Bounded, so the pair choice
  * (all pairs among them scored) stays cheap on a big project.
  */
-export async function openPairCandidates(db: DbOrTx, scope: PickScope, limit: number): Promise<PairCandidate[]> {
-  const rows = await execRows<{ clip_id: string; load: number }>(
+export async function openPairCandidates(db: DbOrTx, scope: PickScope, limit: number): Promise<string[]> {
+  const rows = await execRows<{ clip_id: string }>(
     db,
-    sql`select w.clip_id, w.load from (${openWindow(scope, false)}) w
+    sql`select w.clip_id from (${openWindow(scope, false)}) w
          order by w.priority desc, w.load, w.clip_id
          limit ${limit}::int`,
   );
-  return rows.map((r) => ({ clipId: r.clip_id, load: Number(r.load) }));
+  return rows.map((r) => r.clip_id);
 }
 
 /** The unordered pairs among `clipIds` the caller has already compared in the project, as `pairKeyOf` keys. */
@@ -401,7 +395,7 @@ export async function storeAnswer(tx: DbOrTx, answer: NewAnswer): Promise<string
   return row.id;
 }
 
-/** Gives a live-or-not active lease back without an answer (a skip, or the holder's release). */
+/** Gives an active lease back without an answer (a skip); its slot is free at once. */
 export async function releaseLeaseRow(db: DbOrTx, leaseId: string): Promise<void> {
   await db
     .update(projectLeases)

@@ -35,9 +35,9 @@ import {
  */
 
 /** Live leases one contributor may hold per project: the question on screen and the preloaded next. */
-export const MAX_LIVE_LEASES = 2;
+const MAX_LIVE_LEASES = 2;
 /** Items a pairwise pick pairs among: the highest priority, fewest compared (n(n−1)/2 pairs scored). */
-export const PAIR_CANDIDATES = 50;
+const PAIR_CANDIDATES = 50;
 /** How many items (ratings) or pairs a pick tries under lock before it gives up for this request. */
 const MAX_ATTEMPTS = 20;
 
@@ -164,7 +164,7 @@ async function leasePair(
   random: () => number,
 ): Promise<ProjectLeaseRow | null> {
   const scope = { projectId, userId, overlap: settings.overlap, exclude };
-  const candidates = (await openPairCandidates(db, scope, PAIR_CANDIDATES)).map((c) => c.clipId);
+  const candidates = await openPairCandidates(db, scope, PAIR_CANDIDATES);
   if (candidates.length < 2) return null;
   const [fit, compared] = await Promise.all([
     readScoreFit(db, projectId),
