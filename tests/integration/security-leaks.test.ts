@@ -338,6 +338,28 @@ const RECIPES: Record<string, () => Promise<Call[]>> = {
   'GET /api/listen/clips/[id]/audio': async () => [
     { label: 'listener audio', res: await call('/api/listen/clips/[id]/audio', 'GET', { url: `/api/listen/clips/${audioClipId}/audio`, params: { id: audioClipId } }) },
   ],
+  // Projects and their members (issue 18): the contributor's own list and project; members are for a project's admins.
+  'GET /api/projects': async () => [{ label: 'my projects', res: await call('/api/projects', 'GET', { url: '/api/projects' }) }],
+  'GET /api/projects/[slug]': async () => [
+    { label: 'the default project', res: await call('/api/projects/[slug]', 'GET', { url: '/api/projects/mood', params: { slug: 'mood' } }) },
+  ],
+  'GET /api/projects/[slug]/members': async () => [
+    { label: 'members', expect: 403, res: await call('/api/projects/[slug]/members', 'GET', { url: '/api/projects/mood/members', params: { slug: 'mood' } }) },
+  ],
+  'POST /api/projects/[slug]/members': async () => [
+    {
+      label: 'add a member',
+      expect: 403,
+      res: await call('/api/projects/[slug]/members', 'POST', { url: '/api/projects/mood/members', params: { slug: 'mood' }, body: { email: others[0].email, role: 'admin' } }),
+    },
+  ],
+  'DELETE /api/projects/[slug]/members/[userId]': async () => [
+    {
+      label: 'remove a member',
+      expect: 403,
+      res: await call('/api/projects/[slug]/members/[userId]', 'DELETE', { url: `/api/projects/mood/members/${me.user.id}`, params: { slug: 'mood', userId: me.user.id } }),
+    },
+  ],
   // A project's results, export and recompute are beyond a contributor: in the default project (open to all) they get 403.
   ...Object.fromEntries(
     (
