@@ -221,6 +221,12 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
   'GET /api/me/qualification': null,
   /** Takes no clip; a gold clip is never an example, refused when chosen and dropped when made gold later (guidelines.test.ts). */
   'GET /api/guidelines': null,
+  /** Projects and their members take no clip: names, counts over all a project's clips, roles (lib/projects/service.ts). */
+  'GET /api/projects': null,
+  'GET /api/projects/[slug]': null,
+  'GET /api/projects/[slug]/members': null,
+  'POST /api/projects/[slug]/members': null,
+  'DELETE /api/projects/[slug]/members/[userId]': null,
 
   'GET /api/queue/next': async () => {
     const { token } = await quickUser('contributor');
