@@ -178,5 +178,11 @@ export function useProjectQueue(slug: string) {
     [hold, send, topUp],
   );
 
-  return { current, next: items[1], state, message, done, answer };
+  const retry = useCallback(() => {
+    setMessage(null);
+    setState('loading');
+    void topUp();
+  }, [topUp]);
+
+  return { current, next: items[1], state, message, done, answer, retry };
 }

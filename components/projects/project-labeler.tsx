@@ -22,7 +22,7 @@ export function ProjectLabeler({
   question: string;
   instruction: string;
 }) {
-  const { current, next, state, message, done, answer } = useProjectQueue(slug);
+  const { current, next, state, message, done, answer, retry } = useProjectQueue(slug);
   const workArea = useRef<HTMLDivElement>(null);
 
   const header = (
@@ -58,11 +58,22 @@ export function ProjectLabeler({
             <Link href="/projects">Back to your projects</Link>
           </section>
         ) : (
-          <section className="panel" data-testid="project-loading">
-            {state === 'error' ? null : <p className="muted">Finding the next question for you…</p>}
+          <section className="panel stack" data-testid="project-loading">
+            {state === 'error' ? (
+              <>
+                {notice}
+                <div className="row">
+                  <button type="button" onClick={retry} data-testid="retry">
+                    Try again
+                  </button>
+                </div>
+              </>
+            ) : (
+              <p className="muted">Finding the next question for you…</p>
+            )}
           </section>
         )}
-        {notice}
+        {state !== 'error' && notice}
       </div>
     );
   }

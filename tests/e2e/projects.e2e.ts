@@ -221,6 +221,29 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     expect(await page.locator('main').textContent()).not.toContain('Energy of the demo clips');
     expect((await page.request.get(`${base}/api/projects/${SLUG_B}/next`)).status()).toBe(404);
     expect((await page.request.get(`${base}/api/projects/no-such-${stamp}/next`)).status()).toBe(404);
+
+    // A project with one clip: after the one rating, the screen says there is nothing left (a quiet 204).
+    const SLUG_C = `va-one-e2e-${stamp}`;
+    const projectC = await apage.request.post(`${base}/api/projects`, {
+      data: { slug: SLUG_C, name: 'One clip', questionType: 'valence_arousal', clipFilter: { clipIds: [first] }, settings: { overlap: 1, leaseMinutes: 10 } },
+    });
+    expect(projectC.status(), await projectC.text()).toBe(201);
+    const addedC = await apage.request.post(`${base}/api/projects/${SLUG_C}/members`, { data: { email: raterEmail, role: 'contributor' } });
+    expect(addedC.status(), await addedC.text()).toBe(201);
+    const lastNoise = listen(page);
+    await page.goto(`${base}/p/${SLUG_C}`);
+    await clip.waitFor({ timeout: 20_000 });
+    expect(await clip.getAttribute('data-clip-id')).toBe(first);
+    answer = answered(page, SLUG_C);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    expect((await sent(answer)).status).toBe(201);
+    const empty = page.getByTestId('project-empty');
+    await empty.waitFor({ timeout: 20_000 });
+    expect(await empty.textContent()).toContain('Nothing left for you in this project');
+    expect(await empty.locator('a[href="/projects"]').count()).toBe(1);
+    expect((await page.request.get(`${base}/api/projects/${SLUG_C}/next`)).status()).toBe(204);
+    expect(lastNoise, 'an empty project is quiet').toEqual([]);
     await rater.close();
 
     // The same screen on a phone: the square and the words fit 390 px.
