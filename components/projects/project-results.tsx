@@ -113,7 +113,7 @@ function Ratings({ scores }: { scores: ProjectScore[] }) {
       >
         {view.rows.map((s) => (
           <tr key={s.clipId}>
-            <td style={{ overflowWrap: 'anywhere' }}>
+            <td style={{ overflowWrap: 'break-word' }}>
               {s.title}
               {s.artist && <div className="muted">{s.artist}</div>}
             </td>
@@ -172,7 +172,7 @@ function Ranking({ scores, attribute }: { scores: ProjectScore[]; attribute: str
         {view.rows.map((s) => (
           <tr key={s.clipId}>
             <td>{s.rank ?? '–'}</td>
-            <td style={{ overflowWrap: 'anywhere' }}>
+            <td style={{ overflowWrap: 'break-word' }}>
               {s.title}
               {s.artist && <div className="muted">{s.artist}</div>}
             </td>
@@ -224,12 +224,9 @@ function Annotators({ annotators, pairwise }: { annotators: ProjectAnnotatorView
                 Agreement
               </SortHeader>
             ) : (
-              <>
-                <SortHeader view={view} column="quality" title="Bias, scale and noise on the valence axis">
-                  Valence
-                </SortHeader>
-                <th title="Bias, scale and noise on the arousal axis">Arousal</th>
-              </>
+              <SortHeader view={view} column="quality" title="Bias, scale and noise on each axis, noisiest first">
+                How they rate
+              </SortHeader>
             )}
           </>
         }
@@ -239,15 +236,15 @@ function Annotators({ annotators, pairwise }: { annotators: ProjectAnnotatorView
           const comparer = pairwise ? comparerWords(a.params.eta) : null;
           return (
             <tr key={a.userId}>
-              <td style={{ overflowWrap: 'anywhere' }}>{a.name}</td>
+              <td style={{ overflowWrap: 'break-word' }}>{a.name}</td>
               <td>{a.answerCount}</td>
               {comparer ? (
                 <td className={comparer.adversary ? 'error' : undefined}>{comparer.text}</td>
               ) : (
-                <>
-                  <td>{rater!.valence}</td>
-                  <td>{rater!.arousal}</td>
-                </>
+                <td>
+                  <div>Valence: {rater!.valence}</div>
+                  <div>Arousal: {rater!.arousal}</div>
+                </td>
               )}
             </tr>
           );
