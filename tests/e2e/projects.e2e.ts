@@ -23,7 +23,8 @@ const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artif
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+/** The phone screens in the dark theme: the desktop ones are light, so axe checks both themes' contrast. */
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: 'dark' as const };
 
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const SLUG_A = `va-e2e-${stamp}`;
@@ -304,6 +305,25 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     const sideB = (await cphone.getByTestId('side-b').boundingBox())!;
     expect(sideB.y).toBeGreaterThanOrEqual(sideA.y + sideA.height);
     await photographAndCheck(cphone, 'contributor-project-pairwise-mobile');
+
+    // A lost reply: the server stores the answer but the phone never hears back. The screen sends the
+    // same key again, the server replays the first result, and the answer counts once.
+    const keys: string[] = [];
+    await cphone.route(`**/api/projects/${SLUG_B}/answers`, async (route) => {
+      keys.push((route.request().postDataJSON() as { idempotencyKey: string }).idempotencyKey);
+      if (keys.length > 1) return route.continue();
+      await route.fetch();
+      await route.abort('failed');
+    });
+    const thirdPair = `${await cphone.getByTestId('pair').getAttribute('data-clip-a')}|${await cphone.getByTestId('pair').getAttribute('data-clip-b')}`;
+    const replayed = cphone.waitForResponse((r) => new URL(r.url()).pathname === `/api/projects/${SLUG_B}/answers`);
+    await cphone.getByTestId('choose-b').tap();
+    const replay = await replayed;
+    expect(replay.status()).toBe(200);
+    expect(await replay.json()).toMatchObject({ replayed: true, skipped: false });
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    await expect.poll(() => cphone.getByTestId('done-count').textContent()).toBe('1 answer this session');
     await comparerPhone.close();
 
     // What was stored, read back as the admin: the raw answers of each project (nobody else answers these two).
@@ -326,7 +346,7 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
 
     const comparisons = await exported(SLUG_B);
     expect(comparisons.map((c) => `${c.clip_id}|${c.clip_b_id}:${c.choice}`).sort()).toEqual(
-      [`${firstPair}:a`, `${secondPair}:same`].sort(),
+      [`${firstPair}:a`, `${secondPair}:same`, `${thirdPair}:b`].sort(),
     );
     const results = await apage.request.get(`${base}/api/projects/${SLUG_B}/results`);
     expect(results.status()).toBe(200);
