@@ -171,18 +171,19 @@ async function leasePair(
     comparedPairs(db, projectId, userId, candidates),
   ]);
   const ranked = rankPairs(candidates, fit, compared).slice(0, MAX_ATTEMPTS);
-  // First pass passes over pairs another pick holds this instant; the second waits for the best one.
-  for (const [skipLocked, pairs] of [
-    [true, ranked],
-    [false, ranked.slice(0, 1)],
-  ] as const) {
+  // First pass: pairs another pick holds this instant are passed over; the second waits for those.
+  let busy: typeof ranked = [];
+  for (const skipLocked of [true, false]) {
+    const pairs = skipLocked ? ranked : busy;
+    busy = [];
     for (const pair of pairs) {
       const [a, b] = random() < 0.5 ? [pair.a, pair.b] : [pair.b, pair.a];
-      const lease = await db.transaction(async (tx) => {
-        if (!(await lockItems(tx, projectId, [a, b], skipLocked))) return null;
+      const outcome = await db.transaction(async (tx) => {
+        if (!(await lockItems(tx, projectId, [a, b], skipLocked))) return 'busy' as const;
         return insertLeaseIfOpen(tx, { ...scope, leaseMinutes: settings.leaseMinutes }, a, b);
       });
-      if (lease) return lease;
+      if (outcome === 'busy') busy.push(pair);
+      else if (outcome) return outcome;
     }
   }
   return null;

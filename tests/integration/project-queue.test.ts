@@ -415,6 +415,32 @@ describe('pairwise queue', () => {
     expect(await counts(p)).toEqual({ [got.a.id]: 1, [got.b.id]: 1, [left]: 0 });
   });
 
+  it('several contributors at once: no clip past its overlap, no pair twice for anyone, counters equal the answers', async () => {
+    const clipIds = await readyClips(6);
+    const overlap = 2;
+    const p = await project('pairwise', clipIds, { overlap });
+    const crowd = await Promise.all(Array.from({ length: 4 }, () => contributor()));
+    await Promise.all(
+      crowd.map(async (who) => {
+        for (;;) {
+          const got = await task(who, p);
+          if (!got) return;
+          expect((await answer(who, p, { leaseId: got.lease.id, choice: 'same' })).status).toBe(201);
+        }
+      }),
+    );
+    const rows = await answersOf(p);
+    const involving = (id: string) => rows.filter((r) => r.clipId === id || r.clipBId === id).length;
+    const stored = await counts(p);
+    for (const id of clipIds) {
+      expect(involving(id), id).toBeLessThanOrEqual(overlap);
+      expect(stored[id], id).toBe(involving(id));
+    }
+    // Six clips at two comparisons each make six comparisons; the pick leaves at most one clip short (it needs a partner).
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(rows.map((r) => `${r.userId}/${[r.clipId, r.clipBId].sort().join(',')}`)).size).toBe(rows.length);
+  });
+
   it('asks the pair with the largest expected gain under the planted fit, in the order chosen at random', async () => {
     const [x, y, hi, lo] = await readyClips(4);
     const p = await project('pairwise', [x, y, hi, lo], { overlap: 5 });
