@@ -69,8 +69,8 @@ export async function aggregateProjectNow(db: Db, projectId: string, { force = f
     await setItemPriorities(tx, projectId, fit.priorities);
     return at;
   });
+  // No log line here: the job's result is its record (job_runs), and the CLI prints it.
   const used = fit.annotators.reduce((t, a) => t + a.answerCount, 0);
-  logger().info({ projectId, slug: project.slug, answers: used, clips: clipIds.length }, 'project aggregated');
   return {
     projectId,
     status: 'fitted',
