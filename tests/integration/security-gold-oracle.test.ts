@@ -227,6 +227,10 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
   'GET /api/projects/[slug]/members': null,
   'POST /api/projects/[slug]/members': null,
   'DELETE /api/projects/[slug]/members/[userId]': null,
+  /** A project's results, export and recompute answer every contributor 403 (they need review or export): nothing per clip reaches one. */
+  'GET /api/projects/[slug]/results': null,
+  'GET /api/projects/[slug]/export': null,
+  'POST /api/projects/[slug]/aggregate': null,
 
   'GET /api/queue/next': async () => {
     const { token } = await quickUser('contributor');
