@@ -256,6 +256,28 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     await phone.touchscreen.tap(phonePlane.x + phonePlane.width * 0.2, phonePlane.y + phonePlane.height * 0.8);
     expect(await phone.getByTestId('circumplex-readout').textContent()).toContain('unpleasant');
     await photographAndCheck(phone, 'contributor-project-va-mobile');
+
+    // The contract's refusals, in the server's error shape: an expired lease and an already-rated clip
+    // each leave a short line and a fresh clip on screen, and count nothing.
+    for (const refusal of [
+      { code: 'LEASE_EXPIRED', message: 'This lease has expired', line: 'ran out before the answer arrived' },
+      { code: 'DUPLICATE', message: 'You already rated this clip', line: 'You had already answered' },
+    ]) {
+      await phone.route(
+        `**/api/projects/${SLUG_A}/answers`,
+        (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: refusal.code, message: refusal.message } }) }),
+        { times: 1 },
+      );
+      const shown = (await phone.getByTestId('clip').getAttribute('data-clip-id'))!;
+      // Measured again: the line of the last refusal moved the plane down.
+      const at = (await phone.getByTestId('circumplex-plane').boundingBox())!;
+      await phone.touchscreen.tap(at.x + at.width * 0.5, at.y + at.height * 0.3);
+      await phone.getByTestId('circumplex-marker').waitFor();
+      await phone.getByTestId('submit').tap();
+      await expect.poll(() => phone.getByTestId('labeler-message').textContent()).toContain(refusal.line);
+      expect(await phone.getByTestId('clip').getAttribute('data-clip-id')).not.toBe(shown);
+    }
+    expect(await phone.getByTestId('done-count').textContent()).toBe('0 answers this session');
     await raterPhone.close();
 
     // The comparer: 1 (A is more energetic), then 0 (about the same).
