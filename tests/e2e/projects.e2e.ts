@@ -373,6 +373,10 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     const results = await apage.request.get(`${base}/api/projects/${SLUG_B}/results`);
     expect(results.status()).toBe(200);
     expect(((await results.json()) as { project: { slug: string } }).project.slug).toBe(SLUG_B);
+
+    // The default tags project has its own screen.
+    await apage.goto(`${base}/p/mood`);
+    expect(new URL(apage.url()).pathname).toBe('/label');
     await admin.close();
   });
 });
