@@ -30,8 +30,11 @@ export function PairwiseChoice({
   const playerA = useRef<PlayerControl>(null);
   const playerB = useRef<PlayerControl>(null);
   const both = useRef<HTMLDivElement>(null);
-  /** Until the person starts a clip themselves, only A may start on its own (each player autoplays when loaded). */
-  const chosenByPerson = useRef(false);
+  /**
+   * Which clips may sound. Each player starts itself once its audio is loaded; A may, B waits until
+   * the person asks for it (its key, or a touch on its side), so the two never start together.
+   */
+  const wanted = useRef({ a: true, b: false });
   const refocus = useRefocus(workArea);
 
   useEffect(() => focusWorkArea(workArea), [workArea]);
@@ -40,17 +43,21 @@ export function PairwiseChoice({
     const el = both.current;
     if (!el) return;
     // 'play' does not bubble, but it is captured on the way down: one listener sees both players.
+    const sideOf = (target: EventTarget | null) =>
+      target instanceof Element ? (target.closest('[data-side]')?.getAttribute('data-side') as 'a' | 'b' | undefined) : undefined;
     const onPlay = (event: Event) => {
       const started = event.target;
       if (!(started instanceof HTMLMediaElement)) return;
-      if (!chosenByPerson.current && started.closest('[data-side]')?.getAttribute('data-side') !== 'a') {
+      const side = sideOf(started);
+      if (side && !wanted.current[side]) {
         started.pause();
         return;
       }
       for (const audio of el.querySelectorAll('audio')) if (audio !== started && !audio.paused) audio.pause();
     };
-    const onPointer = () => {
-      chosenByPerson.current = true;
+    const onPointer = (event: Event) => {
+      const side = sideOf(event.target);
+      if (side) wanted.current[side] = true;
     };
     el.addEventListener('play', onPlay, true);
     el.addEventListener('pointerdown', onPointer, true);
@@ -62,7 +69,7 @@ export function PairwiseChoice({
 
   const play = useCallback(
     (side: 'a' | 'b') => {
-      chosenByPerson.current = true;
+      wanted.current[side] = true;
       (side === 'a' ? playerA : playerB).current?.toggle();
     },
     [playerA, playerB],
