@@ -10,6 +10,7 @@ import {
   findProjectBySlug,
   insertMatchingItems,
   insertProject,
+  listActiveProjects,
   listMembers as listMemberRows,
   listProjectsFor as listProjectRows,
   unknownClipIds,
@@ -121,6 +122,20 @@ export async function syncProjectItems(db: DbOrTx, projectId: string): Promise<n
   if (!project) throw notFound(`no project with the id ${projectId}`);
   if (project.questionType === 'tags') return 0;
   return insertMatchingItems(db, project.id, normalizeFilter(ClipFilterSchema.parse(project.clipFilter)));
+}
+
+/**
+ * Brings every active rating and pairwise project up to date with the catalog (clips uploaded or
+ * imported since it was created); the scheduled aggregate-projects run calls it each minute, so a
+ * new clip that matches a project's filter joins its queue within a minute. Returns clips added.
+ */
+export async function syncAllProjectItems(db: DbOrTx): Promise<number> {
+  let added = 0;
+  for (const project of await listActiveProjects(db)) {
+    if (project.questionType === 'tags') continue;
+    added += await insertMatchingItems(db, project.id, normalizeFilter(ClipFilterSchema.parse(project.clipFilter)));
+  }
+  return added;
 }
 
 /** The caller's projects: all of them for an installation admin, else the open ones and their memberships. */

@@ -295,6 +295,22 @@ describe('sync', () => {
     expect(await syncProjectItems(t.handle.db, mood.id)).toBe(0);
     expect(await itemsOf(mood.id)).toEqual([]);
   });
+
+  it('the scheduled aggregate-projects run adds a clip ingested since, to every project whose filter it matches', async () => {
+    const { aggregateProjectsJob } = await import('@/jobs/aggregate-projects');
+    await addClip('fay1', 'upload', 'Fay');
+    await addClip('fay2', 'upload', 'Fay');
+    const p = await create({ slug: 'by-fay', name: 'Fay', questionType: 'pairwise', attribute: 'dark', clipFilter: { artists: ['Fay'] } });
+    await addClip('fay3', 'upload', 'Fay');
+    await addClip('notFay', 'upload', 'Gus');
+    expect(await itemsOf(p.id)).toEqual(sorted('fay1', 'fay2'));
+    await aggregateProjectsJob.handler(aggregateProjectsJob.schema.parse({}), {
+      db: t.handle.db,
+      progress: async () => undefined,
+    } as unknown as Parameters<typeof aggregateProjectsJob.handler>[1]);
+    expect(await itemsOf(p.id)).toEqual(sorted('fay1', 'fay2', 'fay3'));
+    expect(await itemsOf((await requireProject(t.handle.db, admin, 'uploads', 'manage')).project.id)).toContain(clip.notFay);
+  });
 });
 
 describe('the demo projects', () => {

@@ -19,6 +19,7 @@ export default async function AdminPage() {
   return (
     <div className="stack">
       <nav className="row" aria-label="More admin pages">
+        <Link href="/admin/projects">Projects</Link>
         <Link href="/admin/audit">Audit log</Link>
         <Link href="/admin/qualification">Qualification</Link>
         <Link href="/admin/webhooks">Webhooks</Link>
