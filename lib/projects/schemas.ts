@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PAIRWISE_CHOICES, QUESTION_TYPES } from '@/db/schema/projects';
+import type { projectAnswers, QuestionType } from '@/db/schema/projects';
 import { RoleSchema } from '@/lib/auth/schemas';
 import { PlayableClipSchema } from '@/lib/catalog/schemas';
 
@@ -8,8 +8,29 @@ import { PlayableClipSchema } from '@/lib/catalog/schemas';
  * routes, the screens and `chorus project`.
  */
 
-export const QuestionTypeSchema = z.enum(QUESTION_TYPES);
-export type { QuestionType } from '@/db/schema/projects';
+/**
+ * Spelled out here rather than imported from the table definitions, so the labeling screens (client
+ * components) do not load the database schema; the `…MatchTheColumn` types fail to compile if a
+ * list and its column's enum part.
+ */
+export const QuestionTypeSchema = z.enum(['tags', 'valence_arousal', 'pairwise']);
+export type QuestionTypesMatchTheColumn = [QuestionType, z.infer<typeof QuestionTypeSchema>] extends [
+  z.infer<typeof QuestionTypeSchema>,
+  QuestionType,
+]
+  ? true
+  : never;
+const PairwiseChoiceSchema = z.enum(['a', 'b', 'same']);
+type ChoiceColumn = NonNullable<(typeof projectAnswers.$inferSelect)['choice']>;
+export type PairwiseChoicesMatchTheColumn = [ChoiceColumn, z.infer<typeof PairwiseChoiceSchema>] extends [
+  z.infer<typeof PairwiseChoiceSchema>,
+  ChoiceColumn,
+]
+  ? true
+  : never;
+const typesMatch: QuestionTypesMatchTheColumn & PairwiseChoicesMatchTheColumn = true;
+void typesMatch;
+export type { QuestionType };
 
 /** The question types a project can be created with; `tags` is the default project's pipeline. */
 export const NEW_PROJECT_TYPES = ['valence_arousal', 'pairwise'] as const;
@@ -84,9 +105,7 @@ export const ProjectViewSchema = z.object({
 });
 export type ProjectView = z.infer<typeof ProjectViewSchema>;
 
-export const AddMemberSchema = z
-  .object({ email: z.string().trim().toLowerCase().email(), role: RoleSchema })
-  .strict();
+export const AddMemberSchema = z.object({ email: z.string().trim().toLowerCase().email(), role: RoleSchema }).strict();
 export type AddMemberInput = z.infer<typeof AddMemberSchema>;
 
 export const MemberViewSchema = z.object({
@@ -118,7 +137,7 @@ const AnswerBase = z.object({
 
 export const ProjectAnswerInputSchema = z.union([
   AnswerBase.extend({ valence: CircumplexValueSchema, arousal: CircumplexValueSchema }).strict(),
-  AnswerBase.extend({ choice: z.enum(PAIRWISE_CHOICES) }).strict(),
+  AnswerBase.extend({ choice: PairwiseChoiceSchema }).strict(),
   AnswerBase.extend({ skip: z.literal(true) }).strict(),
 ]);
 export type ProjectAnswerInput = z.infer<typeof ProjectAnswerInputSchema>;
