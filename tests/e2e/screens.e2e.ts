@@ -41,6 +41,13 @@ const SCREENS: { role: string | null; path: string; ready: string[] }[] = [
   { role: 'engineer', path: '/datasets', ready: ['main h1, main h2'] },
   { role: 'admin', path: '/admin', ready: ['main h1, main h2'] },
   { role: 'admin', path: '/admin/audit', ready: ['[data-testid=audit-count]'] },
+  // Projects (issue 18): the demo seeds a valence–arousal and a pairwise project with the demo contributor and expert as members.
+  { role: 'contributor', path: '/projects', ready: ['[data-testid=projects-page]'] },
+  { role: 'contributor', path: '/p/va-pilot', ready: ['[data-testid=clip]', '[data-testid=project-empty]'] },
+  { role: 'contributor', path: '/p/energy', ready: ['[data-testid=pair]', '[data-testid=project-empty]'] },
+  { role: 'expert', path: '/p/va-pilot/results', ready: ['[data-testid=project-results]'] },
+  { role: 'expert', path: '/p/energy/results', ready: ['[data-testid=project-results]'] },
+  { role: 'admin', path: '/admin/projects', ready: ['[data-testid=project-list]'] },
   { role: null, path: '/listen', ready: ['[data-testid=now-playing]', '[data-testid=listen-empty]'] },
 ];
 
