@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ScrollTable, SortHeader, TablePager, TableSearch, useTableView } from '@/components/table-view';
 import { apiFetch } from '@/lib/client/api';
-import type { ProjectAnnotatorView, ProjectResults, ProjectScore } from '@/lib/projects/schemas';
+import type { ProjectAnnotatorView, ProjectResults, ProjectScore, VaHeadsView, VaPredictionView } from '@/lib/projects/schemas';
 import { ResultsCircumplex } from './results-circumplex';
 import { comparerWords, plusMinus, raterWords } from './results-words';
 
@@ -28,7 +28,11 @@ export function ProjectResultsView({ results, canRecompute }: { results: Project
         </p>
         {canRecompute && <Recompute slug={project.slug} />}
       </div>
-      {pairwise ? <Ranking scores={results.scores} attribute={project.attribute ?? ''} /> : <Ratings scores={results.scores} />}
+      {pairwise ? (
+        <Ranking scores={results.scores} attribute={project.attribute ?? ''} />
+      ) : (
+        <Ratings scores={results.scores} heads={results.heads} predictions={results.predictions} />
+      )}
       <Annotators annotators={results.annotators} pairwise={pairwise} />
     </div>
   );
@@ -72,7 +76,19 @@ function Recompute({ slug }: { slug: string }) {
 
 const clipText = (s: ProjectScore) => `${s.title} ${s.artist}`;
 
-function Ratings({ scores }: { scores: ProjectScore[] }) {
+/** The regression heads' state in one line: what they were trained on and how well they predict clips they did not see. */
+function HeadsLine({ heads }: { heads: VaHeadsView | null }) {
+  return (
+    <p className="muted" style={{ margin: 0 }} data-testid="results-heads">
+      {heads
+        ? `Audio model: trained on ${heads.n} rated clips (ridge λ = ${heads.lambda}); cross-validated error ${heads.valenceCvRmse.toFixed(2)} valence, ${heads.arousalCvRmse.toFixed(2)} arousal. It predicts the clips nobody rated, and the queue asks first about those it is least sure of.`
+        : 'Audio model: not trained yet (it needs 10 rated clips with audio features).'}
+    </p>
+  );
+}
+
+function Ratings({ scores, heads, predictions }: { scores: ProjectScore[]; heads: VaHeadsView | null; predictions: VaPredictionView[] }) {
+  const predicted = new Map(predictions.map((p) => [p.clipId, p]));
   const view = useTableView(scores, {
     columns: {
       title: { value: (s) => s.title },
@@ -80,6 +96,7 @@ function Ratings({ scores }: { scores: ProjectScore[] }) {
       arousal: { value: (s) => s.arousal, first: 'desc' },
       spread: { value: (s) => (s.valenceSd === null ? null : Math.hypot(s.valenceSd, s.arousalSd ?? 0)), first: 'desc' },
       ratings: { value: (s) => s.answerCount, first: 'desc' },
+      predicted: { value: (s) => predicted.get(s.clipId)?.valence ?? null, first: 'desc' },
     },
     initialSort: 'title',
     text: clipText,
@@ -90,6 +107,7 @@ function Ratings({ scores }: { scores: ProjectScore[] }) {
         Clips
       </h2>
       <ResultsCircumplex scores={scores} />
+      <HeadsLine heads={heads} />
       <TableSearch view={view} label="Find a clip" placeholder="title or artist" />
       <ScrollTable
         labelledBy="results-clips"
@@ -108,20 +126,36 @@ function Ratings({ scores }: { scores: ProjectScore[] }) {
             <SortHeader view={view} column="ratings">
               Ratings
             </SortHeader>
+            <SortHeader view={view} column="predicted" title="Clips nobody rated: the audio model's valence and arousal, ± its predictive sd">
+              Predicted
+            </SortHeader>
           </>
         }
       >
-        {view.rows.map((s) => (
-          <tr key={s.clipId}>
-            <td style={{ overflowWrap: 'break-word' }}>
-              {s.title}
-              {s.artist && <div className="muted">{s.artist}</div>}
-            </td>
-            <td>{plusMinus(s.valence, s.valenceSd)}</td>
-            <td>{plusMinus(s.arousal, s.arousalSd)}</td>
-            <td>{s.answerCount}</td>
-          </tr>
-        ))}
+        {view.rows.map((s) => {
+          const p = predicted.get(s.clipId);
+          return (
+            <tr key={s.clipId}>
+              <td style={{ overflowWrap: 'break-word' }}>
+                {s.title}
+                {s.artist && <div className="muted">{s.artist}</div>}
+              </td>
+              <td>{plusMinus(s.valence, s.valenceSd)}</td>
+              <td>{plusMinus(s.arousal, s.arousalSd)}</td>
+              <td>{s.answerCount}</td>
+              <td className="muted">
+                {p ? (
+                  <>
+                    <div>V {plusMinus(p.valence, p.valenceSd)}</div>
+                    <div>A {plusMinus(p.arousal, p.arousalSd)}</div>
+                  </>
+                ) : (
+                  '–'
+                )}
+              </td>
+            </tr>
+          );
+        })}
       </ScrollTable>
       <TablePager view={view} noun="clips" />
     </section>

@@ -193,3 +193,41 @@ export const projectAnnotators = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
+
+/**
+ * The valence–arousal regression heads of a rating project (lib/projects/va-model.ts): one row per
+ * project, replaced at every fit that can train them (≥ 10 rated clips with features of the
+ * current extractor version). `model` is the `VaHeads` JSON (weights, intercepts, λ, CV RMSE, the
+ * covariance for the predictive sd) with the feature standardisation it was trained on.
+ */
+export const projectVaModels = pgTable('project_va_models', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  extractorVersion: text('extractor_version').notNull(),
+  /** Rated clips the heads were trained on. */
+  n: integer('n').notNull(),
+  lambda: doublePrecision('lambda').notNull(),
+  valenceCvRmse: doublePrecision('valence_cv_rmse').notNull(),
+  arousalCvRmse: doublePrecision('arousal_cv_rmse').notNull(),
+  model: jsonb('model').$type<Record<string, unknown>>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The heads' prediction for every project clip that has features (rated or not), with its predictive sd. */
+export const projectVaPredictions = pgTable(
+  'project_va_predictions',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    clipId: uuid('clip_id')
+      .notNull()
+      .references(() => clips.id, { onDelete: 'cascade' }),
+    valence: real('valence').notNull(),
+    valenceSd: real('valence_sd').notNull(),
+    arousal: real('arousal').notNull(),
+    arousalSd: real('arousal_sd').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.clipId] })],
+);

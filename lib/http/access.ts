@@ -94,6 +94,8 @@ export const ROUTE_ACCESS = {
   /** Recommender and /listen: listeners are anonymous (sessions by opaque id); gold clips are served like any other (a difference would be a gold oracle). */
   '/api/recommend/similar': { GET: 'public' },
   '/api/recommend/mood': { GET: 'public' },
+  /** A rating project's clips nearest a (valence, arousal) point: its contributors and up (`requireProject` … 'contribute'). */
+  '/api/recommend/mood/point': { GET: ANY_SIGNED_IN },
   '/api/listen/sessions': { POST: 'public' },
   '/api/listen/sessions/[id]/events': { POST: 'public' },
   '/api/listen/sessions/[id]/next': { GET: 'public' },

@@ -11,6 +11,7 @@ import { findProjectById } from './repo';
 import type { ProjectResults } from './schemas';
 import { projectsBehindTheirAnswers, readProjectClipIds, readProjectResults, writeProjectFit } from './scores-repo';
 import { getProjectView } from './service';
+import { readVaHeadsView, storeVaHeads, trainVaHeads } from './va-heads';
 
 /**
  * Aggregation of valence–arousal and pairwise projects (I/O around lib/projects/aggregate.ts):
@@ -64,9 +65,13 @@ export async function aggregateProjectNow(db: Db, projectId: string, { force = f
   // change the answer count, so the next scheduled run sees the project as behind again.
   const [clipIds, answers] = await Promise.all([readProjectClipIds(db, projectId), readAnswers(db, projectId)]);
   const fit = aggregateProject(questionType, clipIds, answers);
+  // Rating projects: the regression heads learn from this fit, and their predicted spread orders
+  // the clips nobody rated yet (lib/projects/va-heads.ts).
+  const heads = questionType === 'valence_arousal' ? await trainVaHeads(db, projectId, fit.scores, fit.priorities) : null;
   const fittedAt = await db.transaction(async (tx) => {
     const at = await writeProjectFit(tx, projectId, fit.scores, fit.annotators);
-    await setItemPriorities(tx, projectId, fit.priorities);
+    await setItemPriorities(tx, projectId, heads?.priorities ?? fit.priorities);
+    if (heads) await storeVaHeads(tx, projectId, heads);
     return at;
   });
   // No log line here: the job's result is its record (job_runs), and the CLI prints it.
@@ -130,8 +135,21 @@ export async function queueProjectAggregation(
  */
 export async function getProjectResults(db: Db, caller: ProjectCaller, slug: string): Promise<ProjectResults> {
   const { project } = await requireProject(db, caller, slug, 'review');
-  const [view, stored] = await Promise.all([getProjectView(db, caller, slug), readProjectResults(db, project.id)]);
-  return { project: view, scores: stored.scores, annotators: stored.annotators, fittedAt: stored.fittedAt?.toISOString() ?? null };
+  const [view, stored, heads] = await Promise.all([
+    getProjectView(db, caller, slug),
+    readProjectResults(db, project.id),
+    readVaHeadsView(db, project.id),
+  ]);
+  // The page shows a prediction only where the crowd has nothing (a rated clip shows its ratings).
+  const rated = new Set(stored.scores.filter((s) => s.answerCount > 0).map((s) => s.clipId));
+  return {
+    project: view,
+    scores: stored.scores,
+    annotators: stored.annotators,
+    fittedAt: stored.fittedAt?.toISOString() ?? null,
+    heads: heads.heads,
+    predictions: heads.predictions.filter((p) => !rated.has(p.clipId)),
+  };
 }
 
 /** "Recompute now" (need export: the project's engineers and admins): queue, or run inline without a job engine. */

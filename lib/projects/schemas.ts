@@ -176,6 +176,29 @@ export const ProjectAnnotatorViewSchema = z.object({
 });
 export type ProjectAnnotatorView = z.infer<typeof ProjectAnnotatorViewSchema>;
 
+/** A rating project's valence–arousal regression heads (lib/projects/va-model.ts), as the results page shows them. */
+export const VaHeadsViewSchema = z.object({
+  /** Rated clips trained on. */
+  n: z.number().int(),
+  /** The ridge penalty chosen by cross-validation. */
+  lambda: z.number(),
+  valenceCvRmse: z.number(),
+  arousalCvRmse: z.number(),
+  extractorVersion: z.string(),
+  trainedAt: z.string(),
+});
+export type VaHeadsView = z.infer<typeof VaHeadsViewSchema>;
+
+/** The heads' prediction for one clip, ± its predictive sd. */
+export const VaPredictionViewSchema = z.object({
+  clipId: z.string().uuid(),
+  valence: z.number(),
+  valenceSd: z.number(),
+  arousal: z.number(),
+  arousalSd: z.number(),
+});
+export type VaPredictionView = z.infer<typeof VaPredictionViewSchema>;
+
 /** GET /api/projects/[slug]/results (need review). */
 export const ProjectResultsSchema = z.object({
   project: ProjectViewSchema,
@@ -183,5 +206,37 @@ export const ProjectResultsSchema = z.object({
   annotators: z.array(ProjectAnnotatorViewSchema),
   /** When the stored fit was written; null before the first fit. */
   fittedAt: z.string().nullable(),
+  /** Rating projects: the regression heads, null until ≥ 10 rated clips with features trained them (always null for pairwise). */
+  heads: VaHeadsViewSchema.nullable(),
+  /** The heads' predictions for clips nobody rated yet. */
+  predictions: z.array(VaPredictionViewSchema),
 });
 export type ProjectResults = z.infer<typeof ProjectResultsSchema>;
+
+/** GET /api/recommend/mood/point: the k clips of a rating project nearest a (valence, arousal) point. */
+export const MoodPointQuerySchema = z
+  .object({
+    project: SlugParamSchema,
+    valence: z.coerce.number().min(-1).max(1),
+    arousal: z.coerce.number().min(-1).max(1),
+    k: z.coerce.number().int().min(1).max(50).default(10),
+  })
+  .strict();
+export type MoodPointQuery = z.infer<typeof MoodPointQuerySchema>;
+
+export const MoodPointItemSchema = z.object({
+  clipId: z.string().uuid(),
+  title: z.string(),
+  artist: z.string(),
+  valence: z.number(),
+  arousal: z.number(),
+  /** 'crowd': aggregated from ratings; 'model': predicted by the regression heads (clips nobody rated). */
+  source: z.enum(['crowd', 'model']),
+  /** Euclidean distance to the asked point in the (valence, arousal) plane. */
+  distance: z.number(),
+  why: z.string(),
+});
+export type MoodPointItem = z.infer<typeof MoodPointItemSchema>;
+
+export const MoodPointResponseSchema = z.object({ items: z.array(MoodPointItemSchema) });
+export type MoodPointResponse = z.infer<typeof MoodPointResponseSchema>;

@@ -214,3 +214,38 @@ export async function readScorePage(db: DbOrTx, projectId: string, afterClipId: 
     .orderBy(asc(projectScores.clipId))
     .limit(limit);
 }
+
+/** A rated clip's aggregated (valence, arousal) point with its catalog identity. */
+export interface RatedPoint {
+  clipId: string;
+  title: string;
+  artist: string;
+  valence: number;
+  arousal: number;
+  answerCount: number;
+}
+
+/** Every clip of a rating project that someone rated, with its aggregated point (the point recommender's crowd side). */
+export async function readRatedPoints(db: DbOrTx, projectId: string): Promise<RatedPoint[]> {
+  const rows = await db
+    .select({
+      clipId: projectScores.clipId,
+      title: clips.title,
+      artist: clips.artist,
+      valence: projectScores.valence,
+      arousal: projectScores.arousal,
+      answerCount: projectScores.answerCount,
+    })
+    .from(projectScores)
+    .innerJoin(clips, eq(clips.id, projectScores.clipId))
+    .where(
+      and(
+        eq(projectScores.projectId, projectId),
+        gt(projectScores.answerCount, 0),
+        isNotNull(projectScores.valence),
+        isNotNull(projectScores.arousal),
+      ),
+    )
+    .orderBy(asc(projectScores.clipId));
+  return rows.map((r) => ({ ...r, valence: r.valence as number, arousal: r.arousal as number }));
+}

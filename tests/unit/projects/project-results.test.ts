@@ -63,9 +63,22 @@ describe('project results view', () => {
             },
           ],
           fittedAt: '2026-12-06T03:00:00.000Z',
+          heads: {
+            n: 12,
+            lambda: 0.1,
+            valenceCvRmse: 0.123,
+            arousalCvRmse: 0.2,
+            extractorVersion: 'x-1',
+            trainedAt: '2026-12-06T03:00:00.000Z',
+          },
+          predictions: [{ clipId: '00000000-0000-4000-8000-00000000000b', valence: -0.25, valenceSd: 0.31, arousal: 0.5, arousalSd: 0.12 }],
         },
       }),
     );
+    // The regression heads' state, and the unrated clip's prediction in its own column.
+    expect(html).toContain('trained on 12 rated clips (ridge λ = 0.1); cross-validated error 0.12 valence, 0.20 arousal');
+    expect(html).toContain('V -0.25 ± 0.31');
+    expect(html).toContain('A 0.50 ± 0.12');
     expect(html.match(/<ellipse /g)).toHaveLength(1);
     expect(html).toContain('cx="0.42" cy="0.3"');
     expect(html).toContain('0.42 ± 0.10');
@@ -89,9 +102,13 @@ describe('project results view', () => {
             { userId: '00000000-0000-4000-8000-0000000000c2', name: 'Bad', answerCount: 4, params: { eta: 0.2 } },
           ],
           fittedAt: null,
+          heads: null,
+          predictions: [],
         },
       }),
     );
+    // Pairwise projects have no regression heads: no heads line at all.
+    expect(html).not.toContain('results-heads');
     expect(html).toContain('Ranking: most energetic first');
     expect(html).toContain('1.25 ± 0.50');
     expect(html).toContain('agrees with the consensus 92 % of the time');
