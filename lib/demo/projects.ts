@@ -18,7 +18,7 @@ const DEMO_PROJECTS: CreateProjectInput[] = [
   },
   {
     slug: 'energy',
-    name: 'Which is more energetic?',
+    name: 'Energy ranking',
     description: 'Two demo clips at a time: pick the more energetic one.',
     questionType: 'pairwise',
     attribute: 'energetic',

@@ -101,7 +101,7 @@ describe('project screens', () => {
     await signIn(phone, base, 'admin');
     await phone.goto(`${base}/admin/projects`);
     await phone.getByTestId('project-form').waitFor();
-    await phone.getByRole('button', { name: 'Members of Which is more energetic?' }).click();
+    await phone.getByRole('button', { name: 'Members of Energy ranking' }).click();
     await phone.getByTestId('members-energy').locator('tr[data-member]').first().waitFor();
     await photographAndCheck(phone, 'admin-projects-phone');
   });

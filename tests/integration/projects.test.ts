@@ -325,7 +325,7 @@ describe('the demo projects', () => {
 
     const views = await listAs(admin);
     expect(views.find((p) => p.slug === 'va-pilot')).toMatchObject({ name: 'Valence–arousal pilot', questionType: 'valence_arousal', settings: { overlap: 3 }, itemCount: 4 });
-    expect(views.find((p) => p.slug === 'energy')).toMatchObject({ name: 'Which is more energetic?', questionType: 'pairwise', attribute: 'energetic', settings: { overlap: 4 }, itemCount: 4 });
+    expect(views.find((p) => p.slug === 'energy')).toMatchObject({ name: 'Energy ranking', questionType: 'pairwise', attribute: 'energetic', settings: { overlap: 4 }, itemCount: 4 });
     for (const slug of ['va-pilot', 'energy']) {
       const { project } = await requireProject(t.handle.db, admin, slug, 'manage');
       expect(await itemsOf(project.id)).toEqual(demoClips);
