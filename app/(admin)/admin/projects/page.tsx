@@ -16,8 +16,8 @@ export default async function AdminProjectsPage() {
     <div className="stack">
       <h1 style={{ margin: 0 }}>Projects</h1>
       <p className="muted" style={{ margin: 0 }}>
-        A project asks one question — a valence–arousal rating or a pairwise comparison — about the clips its filter selects
-        now (<code>chorus project sync</code> adds clips that arrive later). Only its members work in it, each with a role
+        A project asks one question — a valence–arousal rating or a pairwise comparison — about the clips its filter selects;
+        clips uploaded later join within a minute when they match. Only its members work in it, each with a role
         there; the default <Link href="/label">mood tags</Link> project is open to everyone. Contributors find theirs under{' '}
         <Link href="/projects">Projects</Link>.
       </p>
