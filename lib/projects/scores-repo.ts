@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull, lt, sql } from 'drizzle-orm';
 import { execRows, type DbOrTx } from '@/db/client';
 import { clips, projectAnnotators, projectItems, projectScores, users } from '@/db/schema';
+import { EXTRACTOR_VERSION } from '@/lib/audio/extract';
 import type { AnnotatorAggregate, ClipAggregate } from './aggregate';
 import type { ProjectScore } from './schemas';
 
@@ -43,7 +44,10 @@ export async function readProjectClipIds(db: DbOrTx, projectId: string): Promise
  * none was fitted yet; or, once fitted, an answer is newer than the fit, the number of such
  * answers differs from what the fit counted (an answer whose transaction began before the last fit
  * but committed after it carries an older `created_at`; the count still sees it; so does a
- * deleted answer), or the project's clips are not the fitted ones (clips synced in since).
+ * deleted answer), or the project's clips are not the fitted ones (clips synced in since); a
+ * rating project also when a clip of it got features of the current extractor version after the
+ * fit (the regression heads, lib/projects/va-heads.ts, would train on or predict it: an index probe
+ * on clip_features per item, O(items)).
  * The answers counted are those lib/projects/aggregate.ts uses: ratings with both coordinates,
  * comparisons of two different items with a choice, about clips that are items of the project.
  * `onlyProjectId` narrows to one project.
@@ -74,18 +78,26 @@ export async function projectsBehindTheirAnswers(db: DbOrTx, onlyProjectId?: str
             from project_items i
            where i.project_id in (select id from cand)
            group by i.project_id
+        ), featured as (
+          select i.project_id, max(f.created_at) as newest
+            from project_items i
+            join cand p on p.id = i.project_id and p.question_type = 'valence_arousal'
+            join clip_features f on f.clip_id = i.clip_id and f.extractor_version = ${EXTRACTOR_VERSION}
+           group by i.project_id
         )
         select p.id as project_id
           from cand p
           left join used u on u.project_id = p.id
           left join fitted f on f.project_id = p.id
           left join items it on it.project_id = p.id
+          left join featured fe on fe.project_id = p.id
          where (f.project_id is null and u.project_id is not null)
             or (f.project_id is not null and (
                   coalesce(u.newest, '-infinity'::timestamptz) > f.at
                   -- a comparison counts for both of its clips
                   or coalesce(u.n, 0) <> (case when p.question_type = 'pairwise' then f.n / 2 else f.n end)
-                  or coalesce(it.n, 0) <> f.clips))
+                  or coalesce(it.n, 0) <> f.clips
+                  or coalesce(fe.newest, '-infinity'::timestamptz) > f.at))
          order by p.id`,
   );
   return rows.map((r) => r.project_id);
