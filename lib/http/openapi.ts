@@ -201,7 +201,7 @@ const DOCS: Record<string, Partial<Record<Method, Doc>>> = {
     GET: { summary: 'Tracks for a mood blend (blend=calm:0.7,dreamy:0.3) within tempo/energy ranges; MMR diversity and an artist cap', query: MoodQuerySchema, response: RecommendResponseSchema },
   },
   '/api/recommend/mood/point': {
-    GET: { summary: "The k clips of a valence–arousal project nearest a (valence, arousal) point, each with its point, its source (crowd: aggregated ratings; model: the regression heads' prediction for a clip nobody rated) and a why (need contribute; 404 for a project that is not yours; 400 for a pairwise project or a point outside −1…1)", query: MoodPointQuerySchema, response: MoodPointResponseSchema },
+    GET: { summary: "The k clips of a valence–arousal project nearest a (valence, arousal) point, each with its point, its source (crowd: aggregated ratings; model: the regression heads' prediction for a clip nobody rated) and a why (need review in the project — contributors get 403, as the answer carries the crowd's aggregates; 404 for a project that is not yours; 400 for a pairwise project or a point outside −1…1)", query: MoodPointQuerySchema, response: MoodPointResponseSchema },
   },
   '/api/listen/sessions': { POST: { summary: 'Start an anonymous listener session (201; opaque id, no personal data)', body: CreateSessionSchema, response: SessionCreatedSchema } },
   '/api/listen/sessions/{id}/events': {

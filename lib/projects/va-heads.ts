@@ -105,11 +105,12 @@ export async function storeVaHeads(tx: DbOrTx, projectId: string, outcome: VaHea
 
 /**
  * GET /api/recommend/mood/point: the k clips of a rating project nearest a (valence, arousal)
- * point (need contribute: a non-member gets 404, as for every project route). 400 for a pairwise
- * or tags project, which has no such points.
+ * point. Need review: the answer carries the crowd's aggregates, which a contributor must not see
+ * before rating (they would anchor their own answers); a non-member gets 404, as for every project
+ * route. 400 for a pairwise or tags project, which has no such points.
  */
 export async function recommendByMoodPoint(db: DbOrTx, caller: ProjectCaller, query: MoodPointQuery): Promise<MoodPointResponse> {
-  const { project } = await requireProject(db, caller, query.project, 'contribute');
+  const { project } = await requireProject(db, caller, query.project, 'review');
   if (project.questionType !== 'valence_arousal')
     throw badRequest(`"${project.slug}" is a ${project.questionType} project: only valence–arousal projects have points to recommend by`);
   const [crowd, model] = await Promise.all([readRatedPoints(db, project.id), readVaPredictions(db, project.id)]);

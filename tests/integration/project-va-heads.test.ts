@@ -51,7 +51,7 @@ const point = (query: string, token: string) =>
 beforeAll(async () => {
   t = await createTestDb();
   const db = t.handle.db;
-  for (const name of ['admin', 'r1', 'r2', 'r3', 'contributor', 'stranger']) {
+  for (const name of ['admin', 'r1', 'r2', 'r3', 'contributor', 'expert', 'stranger']) {
     const { user, token } = await makeUser(t.handle, name === 'admin' ? 'admin' : 'contributor');
     tokens[name] = token;
     tokens[`${name}Id`] = user.id;
@@ -68,6 +68,8 @@ beforeAll(async () => {
   await createProject(db, tokens.adminId, { slug: 'pairs', name: 'Pairs', questionType: 'pairwise', attribute: 'calm', clipFilter: { clipIds: all } });
   for (const who of ['r1', 'r2', 'r3', 'contributor']) await db.insert(projectMembers).values({ projectId: va.id, userId: tokens[`${who}Id`], role: 'contributor' });
   await db.insert(projectMembers).values({ projectId: other.id, userId: tokens.strangerId, role: 'contributor' });
+  // A contributor of the installation who is an expert in this project: the project role decides.
+  await db.insert(projectMembers).values({ projectId: va.id, userId: tokens.expertId, role: 'expert' });
   // Three raters per rated clip, each off the truth by a small fixed amount (−0.03, 0, +0.03, rotating),
   // plus a per-clip offset (−0.02, 0, +0.02) the raters share: noise the features cannot explain.
   for (const [i, clipId] of ids.rated.entries()) {
@@ -177,7 +179,7 @@ describe('features that arrive after the fit', () => {
 
 describe('GET /api/recommend/mood/point', () => {
   it('returns the clips nearest the point in order: crowd points for rated clips, predictions for the rest', async () => {
-    const res = await point(`project=${va.slug}&valence=0.5&arousal=0.6&k=50`, tokens.contributor);
+    const res = await point(`project=${va.slug}&valence=0.5&arousal=0.6&k=50`, tokens.expert);
     expect(res.status).toBe(200);
     const { items } = MoodPointResponseSchema.parse(await res.json());
     // Every clip with a point, once: 12 rated, 4 predicted; the clip without features has none.
@@ -212,18 +214,21 @@ describe('GET /api/recommend/mood/point', () => {
   });
 
   it('k limits the answer to the k nearest', async () => {
-    const res = await point(`project=${va.slug}&valence=${FAR[0] * 0.5}&arousal=0.8&k=2`, tokens.contributor);
+    const res = await point(`project=${va.slug}&valence=${FAR[0] * 0.5}&arousal=0.8&k=2`, tokens.expert);
     const { items } = MoodPointResponseSchema.parse(await res.json());
     expect(items).toHaveLength(2);
-    const all = MoodPointResponseSchema.parse(await (await point(`project=${va.slug}&valence=${FAR[0] * 0.5}&arousal=0.8&k=50`, tokens.contributor)).json());
+    const all = MoodPointResponseSchema.parse(await (await point(`project=${va.slug}&valence=${FAR[0] * 0.5}&arousal=0.8&k=50`, tokens.expert)).json());
     expect(items).toEqual(all.items.slice(0, 2));
   });
 
-  it('answers clear errors: 400 off the plane, k out of range or a pairwise project, 404 for an unknown project or one the caller is not in, 401 signed out', async () => {
-    const bad = await point(`project=${va.slug}&valence=2&arousal=0`, tokens.contributor);
+  it('answers clear errors: 403 for a contributor, 400 off the plane, k out of range or a pairwise project, 404 for an unknown project or one the caller is not in, 401 signed out', async () => {
+    // A contributor of the project: 403, since the answer carries the crowd's aggregates.
+    const contributor = await point(`project=${va.slug}&valence=0&arousal=0`, tokens.contributor);
+    expect(contributor.status).toBe(403);
+    const bad = await point(`project=${va.slug}&valence=2&arousal=0`, tokens.expert);
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toMatch(/valence/);
-    expect((await point(`project=${va.slug}&valence=0&arousal=0&k=51`, tokens.contributor)).status).toBe(400);
+    expect((await point(`project=${va.slug}&valence=0&arousal=0&k=51`, tokens.expert)).status).toBe(400);
     const unknown = await point('project=no-such-project&valence=0&arousal=0', tokens.contributor);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('no project "no-such-project"');

@@ -233,6 +233,8 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
   'GET /api/projects/[slug]/results': null,
   'GET /api/projects/[slug]/export': null,
   'POST /api/projects/[slug]/aggregate': null,
+  /** The point recommender needs review in the project (it carries the crowd's aggregates): every contributor gets 403. */
+  'GET /api/recommend/mood/point': null,
 
   'GET /api/queue/next': async () => {
     const { token } = await quickUser('contributor');
@@ -348,25 +350,6 @@ const PROBES: Record<string, (() => Promise<Pair[]>) | null> = {
   'GET /api/recommend/mood': async () => {
     const found = entries(await observe(await call('/api/recommend/mood', 'GET', `/api/recommend/mood?blend=${tagKeys[0]}&k=50`)));
     return [{ label: 'the clip among mood results', gold: { status: 200, body: found.gold, headers: [] }, plain: { status: 200, body: found.plain, headers: [] } }];
-  },
-  /** A rating project's point recommender: a gold clip rated like an ordinary one comes back exactly like it. */
-  'GET /api/recommend/mood/point': async () => {
-    const rater = await quickUser('contributor');
-    const slug = await projectOver('valence_arousal', [goldIds[0], plainIds[0]]);
-    const project = (await findProjectBySlug(t.handle.db, slug))!;
-    await t.handle.db.insert(projectAnswers).values(
-      [goldIds[0], plainIds[0]].map((clipId) => ({ projectId: project.id, userId: rater.user.id, clipId, valence: 0.4, arousal: 0.2, idempotencyKey: `p-${clipId}` })),
-    );
-    await aggregateProjectNow(t.handle.db, project.id, { force: true });
-    const { token } = await quickUser('contributor');
-    const obs = await observe(await call('/api/recommend/mood/point', 'GET', `/api/recommend/mood/point?project=${slug}&valence=0.4&arousal=0.2&k=10`, { token }));
-    expect(obs.status, JSON.stringify(obs.body)).toBe(200);
-    const items = (obs.body as { items: { clipId: string }[] }).items;
-    const pick = (id: string) => ({ status: 200, body: items.find((i) => i.clipId === id), headers: [] });
-    const [gold, plain] = [pick(goldIds[0]), pick(plainIds[0])];
-    expect(gold.body && plain.body, 'both clips are served').toBeTruthy();
-    expect({ ...(gold.body as object), clipId: '', title: '', artist: '' }).toEqual({ ...(plain.body as object), clipId: '', title: '', artist: '' });
-    return [{ label: 'the clip nearest a point', gold, plain }];
   },
   'POST /api/listen/sessions/[id]/events': async () => {
     const session = (await (await call('/api/listen/sessions', 'POST', '/api/listen/sessions', { body: { personalization: true } })).json()) as { sessionId: string };

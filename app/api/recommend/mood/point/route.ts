@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 /**
  * The k clips of a rating project nearest a (valence, arousal) point: the crowd's aggregate where
- * someone rated the clip, else the regression heads' prediction (need contribute in the project).
+ * someone rated the clip, else the regression heads' prediction (need review in the project: experts, engineers, admins).
  */
 export const GET = route(access('/api/recommend/mood/point', 'GET'), async ({ req, user }) =>
   recommendByMoodPoint(await getDb(), user, parseQuery(req, MoodPointQuerySchema)),
