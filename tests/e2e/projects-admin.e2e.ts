@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { launch, signIn } from './browser';
+import { listenForNoise, photographAndCheck } from './page-checks';
 
 /**
  * Issue 18's project screens in Chromium: the installation admin creates a pairwise project on
@@ -16,35 +14,14 @@ import { launch, signIn } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
-const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artifacts', 'screens');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { viewport: { width: 1366, height: 900 } };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 
 beforeAll(async () => {
   browser = await launch();
-  fs.mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => browser?.close());
-
-/** A screenshot, no sideways scroll, no serious or critical axe violation. */
-async function photographAndCheck(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('load');
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const width = page.viewportSize()!.width;
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(scrollWidth, `${name}: page wider than the ${width} px screen`).toBeLessThanOrEqual(width + 1);
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    type V = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: V[] }> } }).axe.run;
-    return (await run(document, { resultTypes: ['violations'] })).violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  });
-  expect(violations, `${name}: serious or critical axe violations`).toEqual([]);
-}
 
 describe('project screens', () => {
   it('the admin creates a pairwise project from the form, with inline errors first, and manages its members', async () => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { launch, signIn } from './browser';
+import { listenForNoise, photographAndCheck } from './page-checks';
 
 /**
  * Issue 18 in Chromium: projects of the two new question types. An admin creates a valence–arousal
@@ -19,12 +17,16 @@ import { launch, signIn } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
-const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artifacts', 'screens');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const DESKTOP = { viewport: { width: 1366, height: 900 } };
 /** The phone screens in the dark theme: the desktop ones are light, so axe checks both themes' contrast. */
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: 'dark' as const };
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  colorScheme: 'dark' as const,
+};
 
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const SLUG_A = `va-e2e-${stamp}`;
@@ -35,45 +37,8 @@ const comparerEmail = `comparer-${stamp}@e2e.local`;
 
 beforeAll(async () => {
   browser = await launch();
-  fs.mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => browser?.close());
-
-/** Console errors and warnings, and every response of 400 or more, from the moment it is called. */
-function listen(page: Page): string[] {
-  const noise: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') noise.push(`console.${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => noise.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) noise.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-  });
-  return noise;
-}
-
-/** The checks tests/e2e/screens.e2e.ts holds every main screen to: a screenshot, no sideways scroll, no serious axe violation. */
-async function photographAndCheck(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('load');
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const width = page.viewportSize()!.width;
-  const overflow = await page.evaluate((vw) => {
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > vw + 1 && el.closest('table, .table-scroll, .visually-hidden') === null)
-      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
-    return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5) };
-  }, width);
-  expect(overflow.scrollWidth, `${name}: page wider than the ${width} px screen: ${overflow.wide.join('; ')}`).toBeLessThanOrEqual(width + 1);
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    type V = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: V[] }> } }).axe.run;
-    return (await run(document, { resultTypes: ['violations'] })).violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  });
-  expect(violations, `${name}: serious or critical axe violations`).toEqual([]);
-}
 
 async function signInAs(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
@@ -115,7 +80,9 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
       [raterEmail, 'Project Rater'],
       [comparerEmail, 'Project Comparer'],
     ]) {
-      const created = await apage.request.post(`${base}/api/admin/users`, { data: { email, name, role: 'contributor', password: PASSWORD } });
+      const created = await apage.request.post(`${base}/api/admin/users`, {
+        data: { email, name, role: 'contributor', password: PASSWORD },
+      });
       expect(created.status(), await created.text()).toBe(201);
     }
     const projectA = await apage.request.post(`${base}/api/projects`, {
@@ -154,7 +121,7 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     expect(await page.locator(`a[href="/p/${SLUG_B}"]`).count()).toBe(0);
     expect(await page.locator('main').textContent()).not.toContain('Energy of the demo clips');
 
-    const noise = listen(page);
+    const noise = listenForNoise(page);
     await page.goto(`${base}/p/${SLUG_A}`);
     const clip = page.getByTestId('clip');
     await clip.waitFor({ timeout: 20_000 });
@@ -178,7 +145,9 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     const first = (await clip.getAttribute('data-clip-id'))!;
     for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
     expect(await page.getByTestId('circumplex-readout').textContent()).toContain('valence +0.30, arousal +0.20');
-    expect(await page.getByTestId('circumplex-valence').getAttribute('aria-valuetext')).toContain('slightly pleasant, slightly energetic');
+    expect(await page.getByTestId('circumplex-valence').getAttribute('aria-valuetext')).toContain(
+      'slightly pleasant, slightly energetic',
+    );
     let answer = answered(page, SLUG_A);
     await page.keyboard.press('Enter');
     const one = await sent(answer);
@@ -226,12 +195,20 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     // A project with one clip: after the one rating, the screen says there is nothing left (a quiet 204).
     const SLUG_C = `va-one-e2e-${stamp}`;
     const projectC = await apage.request.post(`${base}/api/projects`, {
-      data: { slug: SLUG_C, name: 'One clip', questionType: 'valence_arousal', clipFilter: { clipIds: [first] }, settings: { overlap: 1, leaseMinutes: 10 } },
+      data: {
+        slug: SLUG_C,
+        name: 'One clip',
+        questionType: 'valence_arousal',
+        clipFilter: { clipIds: [first] },
+        settings: { overlap: 1, leaseMinutes: 10 },
+      },
     });
     expect(projectC.status(), await projectC.text()).toBe(201);
-    const addedC = await apage.request.post(`${base}/api/projects/${SLUG_C}/members`, { data: { email: raterEmail, role: 'contributor' } });
+    const addedC = await apage.request.post(`${base}/api/projects/${SLUG_C}/members`, {
+      data: { email: raterEmail, role: 'contributor' },
+    });
     expect(addedC.status(), await addedC.text()).toBe(201);
-    const lastNoise = listen(page);
+    const lastNoise = listenForNoise(page);
     await page.goto(`${base}/p/${SLUG_C}`);
     await clip.waitFor({ timeout: 20_000 });
     expect(await clip.getAttribute('data-clip-id')).toBe(first);
@@ -265,7 +242,12 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     ]) {
       await phone.route(
         `**/api/projects/${SLUG_A}/answers`,
-        (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: refusal.code, message: refusal.message } }) }),
+        (route) =>
+          route.fulfill({
+            status: 409,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: { code: refusal.code, message: refusal.message } }),
+          }),
         { times: 1 },
       );
       const shown = (await phone.getByTestId('clip').getAttribute('data-clip-id'))!;
@@ -283,14 +265,18 @@ describe('projects: a valence–arousal and a pairwise labeling screen', () => {
     // The comparer: 1 (A is more energetic), then 0 (about the same).
     const comparer = await browser.newContext(DESKTOP);
     const cpage = await signInAs(comparer, comparerEmail);
-    const cnoise = listen(cpage);
+    const cnoise = listenForNoise(cpage);
     await cpage.goto(`${base}/p/${SLUG_B}`);
     const pair = cpage.getByTestId('pair');
     await pair.waitFor({ timeout: 20_000 });
     expect(await cpage.getByTestId('pair-question').textContent()).toBe('Which is more energetic?');
     // One clip sounds at a time: A starts on its own and B waits; B's key starts B and stops A, and back.
     const playing = () =>
-      Promise.all(['a', 'b'].map((side) => cpage.locator(`[data-testid=side-${side}] audio`).evaluate((el: HTMLAudioElement) => !el.paused)));
+      Promise.all(
+        ['a', 'b'].map((side) =>
+          cpage.locator(`[data-testid=side-${side}] audio`).evaluate((el: HTMLAudioElement) => !el.paused),
+        ),
+      );
     await expect.poll(playing, { timeout: 20_000 }).toEqual([true, false]);
     await cpage.keyboard.press('b');
     await expect.poll(playing).toEqual([false, true]);

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, signIn } from './browser';
+import { listenForNoise, photographAndCheck } from './page-checks';
 
 /**
  * Every role's main screens, desktop and phone, in the light and the dark theme:
@@ -19,8 +17,6 @@ import { launch, signIn } from './browser';
 
 let browser: Browser;
 const base = inject('baseUrl');
-const SHOTS = process.env.CHORUS_SCREENSHOTS ?? path.join(process.cwd(), '.artifacts', 'screens');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const VIEWPORTS = {
   desktop: { viewport: { width: 1366, height: 900 } },
@@ -53,43 +49,12 @@ const SCREENS: { role: string | null; path: string; ready: string[] }[] = [
 
 beforeAll(async () => {
   browser = await launch();
-  fs.mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => browser?.close());
 
-/** Console errors and warnings, and every response of 400 or more, from the moment it is called. */
-function listen(page: Page): string[] {
-  const noise: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') noise.push(`console.${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => noise.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) noise.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-  });
-  return noise;
-}
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-async function axe(page: Page): Promise<Violation[]> {
-  // evaluate is not subject to the page's CSP (a <script> tag would be).
-  await page.evaluate(AXE);
-  const result = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe.run;
-    return run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
 async function check(context: BrowserContext, screen: (typeof SCREENS)[number], variant: string) {
   const page = await context.newPage();
-  const noise = listen(page);
+  const noise = listenForNoise(page);
   await page.goto(`${base}${screen.path}`);
   expect(new URL(page.url()).pathname, `${screen.role ?? 'visitor'} lands on ${screen.path}`).toBe(screen.path);
   await page.locator(screen.ready.join(', ')).first().waitFor({ timeout: 30_000 });
@@ -97,27 +62,12 @@ async function check(context: BrowserContext, screen: (typeof SCREENS)[number], 
   await page.waitForLoadState('load');
   await page.waitForTimeout(1500);
   const name = `${screen.role ?? 'visitor'}${screen.path.replace(/\//g, '-')}-${variant}`;
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  // No page scrolls sideways (a phone's innerWidth grows with an overflowing page, so compare with the
-  // viewport asked for); a wide table scrolls inside itself. The first culprits are named.
-  const width = page.viewportSize()!.width;
-  const overflow = await page.evaluate((vw) => {
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > vw + 1 && el.closest('table, .table-scroll') === null)
-      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
-    return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5) };
-  }, width);
-  expect(overflow.scrollWidth, `${name}: page wider than the ${width} px screen: ${overflow.wide.join('; ')}`).toBeLessThanOrEqual(width + 1);
-  const violations = await axe(page);
-  expect(
-    violations.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`),
-    `${name}: serious or critical axe violations`,
-  ).toEqual([]);
+  await photographAndCheck(page, name);
   expect(noise, `${name}: console and network noise`).toEqual([]);
   await page.close();
 }
 
-describe('every role\'s main screens: accessible, quiet, and photographed', () => {
+describe("every role's main screens: accessible, quiet, and photographed", () => {
   for (const theme of THEMES) {
     for (const viewport of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
       for (const role of [null, 'contributor', 'expert', 'engineer', 'admin']) {
@@ -146,7 +96,7 @@ describe('every role\'s main screens: accessible, quiet, and photographed', () =
 
     const context = await browser.newContext({ colorScheme: 'light' });
     const page = await context.newPage();
-    const noise = listen(page);
+    const noise = listenForNoise(page);
     await signIn(page, base, 'engineer');
     const toggle = page.getByTestId('theme-toggle');
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
@@ -161,7 +111,8 @@ describe('every role\'s main screens: accessible, quiet, and photographed', () =
     expect(await background(page)).toBe(themed.dark);
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
     // Keyboard users see where they are: a solid 3 px ring on the focused control.
-    for (let i = 0; i < 30 && !(await toggle.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 30 && !(await toggle.evaluate((el) => el === document.activeElement)); i++)
+      await page.keyboard.press('Tab');
     const ring = await toggle.evaluate((el) => {
       const style = getComputedStyle(el);
       return { focusVisible: el.matches(':focus-visible'), style: style.outlineStyle, width: style.outlineWidth };
@@ -181,7 +132,9 @@ describe('every role\'s main screens: accessible, quiet, and photographed', () =
     await signIn(apage, base, 'admin');
     const email = `empty-queue-${Date.now()}@demo.chorus.local`;
     const password = 'empty-queue-password-1';
-    const created = await apage.request.post(`${base}/api/admin/users`, { data: { email, name: 'Finished Contributor', role: 'contributor', password } });
+    const created = await apage.request.post(`${base}/api/admin/users`, {
+      data: { email, name: 'Finished Contributor', role: 'contributor', password },
+    });
     expect(created.status()).toBe(201);
     await admin.close();
 
@@ -200,14 +153,16 @@ describe('every role\'s main screens: accessible, quiet, and photographed', () =
       if (last !== 200) break;
       const item = (await next.json()) as { lease: { id: string }; taxonomy: { tags: { key: string }[] }; question: unknown };
       const common = { leaseId: item.lease.id, idempotencyKey: `empty-${item.lease.id}`, listenedMs: 25_000 };
-      const data = item.question ? { ...common, kind: 'targeted', answer: true } : { ...common, kind: 'vote', tags: [item.taxonomy.tags[0].key] };
+      const data = item.question
+        ? { ...common, kind: 'targeted', answer: true }
+        : { ...common, kind: 'vote', tags: [item.taxonomy.tags[0].key] };
       const vote = await page.request.post(`${base}/api/votes`, { data });
       expect(vote.status(), await vote.text()).toBeLessThan(300);
     }
     expect(last, 'an empty queue answers 204 No Content').toBe(204);
 
     const label = await context.newPage();
-    const noise = listen(label);
+    const noise = listenForNoise(label);
     const answered = label.waitForResponse((r) => new URL(r.url()).pathname === '/api/queue/next');
     await label.goto(`${base}/label`);
     expect((await answered).status()).toBe(204);
