@@ -4,10 +4,10 @@ import { badRequest } from '@/lib/errors';
 import { getFeatureStats } from '@/lib/features/repo';
 import { computeStandardization, sanitizeStandardization, type Standardization } from '@/lib/model/standardize';
 import { requireProject, type ProjectCaller } from './access';
-import type { ClipAggregate } from './aggregate';
+import { RATING_PRIOR_SD, type ClipAggregate } from './aggregate';
 import type { MoodPointQuery, MoodPointResponse, VaHeadsView, VaPredictionView } from './schemas';
 import { readRatedPoints } from './scores-repo';
-import { fitVaHeads, MIN_RATED_CLIPS, predictVa, priorityWithPredictions, type VaHeads, type VaTrainingRow } from './va-model';
+import { fitVaHeads, MIN_RATED_CLIPS, onThePlane, predictVa, priorityWithPredictions, type VaHeads, type VaTrainingRow } from './va-model';
 import { nearestToPoint } from './va-point';
 import { deleteVaHeads, readProjectFeatures, readVaModelSummary, readVaPredictions, writeVaHeads, type VaPredictionRow } from './va-repo';
 
@@ -75,7 +75,7 @@ export async function trainVaHeads(
   if (rows.length < MIN_RATED_CLIPS) return none;
 
   const heads = fitVaHeads(rows);
-  const predictions = [...z].map(([clipId, x]) => ({ clipId, ...predictVa(heads, x) }));
+  const predictions = [...z].map(([clipId, x]) => ({ clipId, ...onThePlane(predictVa(heads, x), RATING_PRIOR_SD) }));
   const priorities = priorityWithPredictions(
     fitPriorities,
     new Map(scores.map((s) => [s.clipId, s.answerCount])),

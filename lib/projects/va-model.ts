@@ -296,6 +296,24 @@ export function predictVa(heads: VaHeads, x: readonly number[]): VaPrediction {
 }
 
 /**
+ * A prediction as stored and shown: the point clamped to the square (a rating is never outside
+ * −1…1, and a linear head extrapolates past it) and each axis's spread capped at the rating
+ * model's prior sd, which is what "nobody knows" means for a clip. Why the cap: with fewer rated
+ * clips than features and a small λ, a clip with a component outside the rated clips' span gets a
+ * leverage near ‖c‖²/λ (A⁻¹'s eigenvalue there is 1/λ), i.e. spreads of ±100 on a ±1 scale —
+ * not more informative than the prior, so the queue treats such a clip as unrated.
+ */
+export function onThePlane(p: VaPrediction, priorSd: number): VaPrediction {
+  const clamp = (v: number) => Math.min(1, Math.max(-1, v));
+  return {
+    valence: clamp(p.valence),
+    valenceSd: Math.min(priorSd, p.valenceSd),
+    arousal: clamp(p.arousal),
+    arousalSd: Math.min(priorSd, p.arousalSd),
+  };
+}
+
+/**
  * Active learning: the queue priority of each clip. A clip someone rated keeps its posterior
  * spread (the fit's priority); a clip nobody rated that the heads predicted gets the predicted
  * spread √(sd_v² + sd_a²) — the same combination over the axes as the posterior's — instead of

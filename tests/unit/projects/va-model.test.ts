@@ -6,6 +6,7 @@ import {
   fitVaHeads,
   inverseVarianceWeights,
   LAMBDA_GRID,
+  onThePlane,
   predictVa,
   priorityWithPredictions,
   type VaHeads,
@@ -166,6 +167,25 @@ describe('predictVa', () => {
 
   it('refuses a vector of the wrong length', () => {
     expect(() => predictVa(heads, [1, 2])).toThrow(/2 features, the heads take 1/);
+  });
+});
+
+describe('onThePlane', () => {
+  it('clamps the point to the square and caps each spread at the prior sd, leaving what is inside alone', () => {
+    // The x = 2 prediction above: (16/3, −2) with spreads 0.3·√(8/3) ≈ 0.49 and 0.1·√(8/3) ≈ 0.16.
+    expect(onThePlane({ valence: 16 / 3, valenceSd: 0.3 * Math.sqrt(8 / 3), arousal: -2, arousalSd: 0.1 * Math.sqrt(8 / 3) }, 1)).toEqual({
+      valence: 1,
+      valenceSd: 0.3 * Math.sqrt(8 / 3),
+      arousal: -1,
+      arousalSd: 0.1 * Math.sqrt(8 / 3),
+    });
+    // A clip outside the rated clips' span with λ = 10⁻³: leverage ≈ ‖c‖²/λ, a spread of ±118 → the prior's 1.
+    expect(onThePlane({ valence: 0.91, valenceSd: 84.7, arousal: -0.69, arousalSd: 0.5 }, 1)).toEqual({
+      valence: 0.91,
+      valenceSd: 1,
+      arousal: -0.69,
+      arousalSd: 0.5,
+    });
   });
 });
 
