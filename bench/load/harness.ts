@@ -80,7 +80,7 @@ export async function createBenchDb(adminUrl: string, prefix: string, settings: 
 export async function seedClips(handle: DbHandle, n: number, gold = 0): Promise<void> {
   await handle.exec(`
     insert into clips (sha256, title, artist, status, priority, duration_s, overlap_target)
-    select md5(g::text) || md5((g * 7919)::text), 'clip ' || g, 'artist ' || (g % 997), 'ready', random(), 20,
+    select md5(g::text) || md5((g::bigint * 7919)::text), 'clip ' || g, 'artist ' || (g % 997), 'ready', random(), 20,
            coalesce((select (value->>'overlap')::int from settings where key = 'project'), 3)
     from generate_series(1, ${n}) g;
     insert into gold_answers (clip_id, taxonomy_version, tags)
