@@ -22,7 +22,9 @@ describe.skipIf(!onPostgres)('sql.begin() at a busy connection’s pipeline boun
 
   it('commits, and leaves no connection of the pool inside a transaction', async () => {
     for (let round = 0; round < 5; round++) {
-      const sql = postgres(url, { max: 2, max_pipeline: 1, onnotice: () => {}, connection: { application_name: APP } });
+      // max_pipeline is a runtime option that postgres.js's types leave out.
+      const pipeline = { max_pipeline: 1 } as object;
+      const sql = postgres(url, { max: 2, ...pipeline, onnotice: () => {}, connection: { application_name: APP } });
       try {
         await Promise.all([sql`select 1`, sql`select 2`]); // both connections open and idle
         const busy = [sql`select pg_sleep(0.1)`.execute(), sql`select pg_sleep(0.1)`.execute()];
